@@ -1,0 +1,68 @@
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Why a call ended: a closed set used identically in logs, metrics and tests. Exactly one is recorded per call.
+/// </summary>
+public enum CallEndReason
+{
+    /// <summary>Twilio sent <c>stop</c>: the caller hung up or the stream was stopped.</summary>
+    CallerStopped,
+
+    /// <summary>The Twilio socket closed (with or without a close frame) before <c>stop</c>.</summary>
+    CallerDisconnected,
+
+    /// <summary>The model side closed its socket normally.</summary>
+    ModelClosed,
+
+    /// <summary>The model socket failed mid-call (connection lost, abnormal close).</summary>
+    ModelFailed,
+
+    /// <summary>The model refused or could not complete the WebSocket upgrade (for example HTTP 401).</summary>
+    ModelConnectFailed,
+
+    /// <summary>The model rejected our <c>session.update</c>, confirmed the wrong audio formats, or never confirmed.</summary>
+    ModelSessionRejected,
+
+    /// <summary>The per-call configuration (or the media format in <c>start</c>) was invalid: closed with 1008.</summary>
+    InvalidConfiguration,
+
+    /// <summary>No <c>start</c> message arrived within the configured time.</summary>
+    StartTimeout,
+
+    /// <summary>The caller broke the protocol in a way that ends the call (a binary frame: 1003).</summary>
+    ProtocolViolation,
+
+    /// <summary>A message exceeded the size limit: 1009.</summary>
+    MessageTooBig,
+
+    /// <summary>A peer could not keep up and its outbound queue overflowed.</summary>
+    SlowPeer,
+
+    /// <summary>The server is shutting down.</summary>
+    ServerShutdown,
+
+    /// <summary>An unexpected failure inside the server.</summary>
+    InternalError,
+}
+
+/// <summary>Constant, lowercase names for <see cref="CallEndReason"/> used as log values and metric tags.</summary>
+public static class CallEndReasonNames
+{
+    public static string ToName(this CallEndReason reason) => reason switch
+    {
+        CallEndReason.CallerStopped => "caller_stopped",
+        CallEndReason.CallerDisconnected => "caller_disconnected",
+        CallEndReason.ModelClosed => "model_closed",
+        CallEndReason.ModelFailed => "model_failed",
+        CallEndReason.ModelConnectFailed => "model_connect_failed",
+        CallEndReason.ModelSessionRejected => "model_session_rejected",
+        CallEndReason.InvalidConfiguration => "invalid_configuration",
+        CallEndReason.StartTimeout => "start_timeout",
+        CallEndReason.ProtocolViolation => "protocol_violation",
+        CallEndReason.MessageTooBig => "message_too_big",
+        CallEndReason.SlowPeer => "slow_peer",
+        CallEndReason.ServerShutdown => "server_shutdown",
+        CallEndReason.InternalError => "internal_error",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+
+namespace VoiceServer.Calls;
+
+public sealed partial class CallSession
+{
+    /// <summary>The call's log events. Method names are the EventNames: renaming one breaks dashboards.</summary>
+    private static partial class Log
+    {
+        [LoggerMessage(100, LogLevel.Debug, "Caller connected.")]
+        public static partial void CallerConnected(ILogger logger);
+
+        [LoggerMessage(101, LogLevel.Information, "Stream started: CallSid {CallSid}, StreamSid {StreamSid}.")]
+        public static partial void StartReceived(ILogger logger, string? callSid, string streamSid);
+
+        [LoggerMessage(102, LogLevel.Warning, "A second start message was ignored.")]
+        public static partial void DuplicateStart(ILogger logger);
+
+        [LoggerMessage(103, LogLevel.Information, "Call configured: agent {AgentId}, voice {Voice}, model {Model}, temperature {Temperature} (recorded, not sent), key from {KeySource}.")]
+        public static partial void CallConfigured(ILogger logger, string agentId, string voice, string model, double? temperature, string keySource);
+
+        [LoggerMessage(104, LogLevel.Warning, "Invalid call configuration ({Field}): {Problem}")]
+        public static partial void InvalidConfiguration(ILogger logger, string field, string problem);
+
+        [LoggerMessage(105, LogLevel.Debug, "The query string holds a valid configuration: connecting to the model before start.")]
+        public static partial void EarlyModelConnect(ILogger logger);
+
+        [LoggerMessage(106, LogLevel.Information, "The custom parameters changed the key or model: the early model connection is replaced.")]
+        public static partial void EarlyModelConnectionReplaced(ILogger logger);
+
+        [LoggerMessage(107, LogLevel.Information, "Call ready after {SetupMs} ms: {BufferedFrames} buffered caller frames flushed, {DroppedFrames} dropped.")]
+        public static partial void CallReady(ILogger logger, long setupMs, int bufferedFrames, int droppedFrames);
+
+        [LoggerMessage(108, LogLevel.Warning, "Caller audio buffer full ({MaxBytes} bytes) while the model session is set up: newer frames are dropped.")]
+        public static partial void PendingAudioFull(ILogger logger, int maxBytes);
+
+        [LoggerMessage(109, LogLevel.Warning, "A mark that was never sent came back and was ignored.")]
+        public static partial void UnknownMark(ILogger logger);
+
+        [LoggerMessage(110, LogLevel.Debug, "The caller pressed a key.")]
+        public static partial void DtmfReceived(ILogger logger);
+
+        [LoggerMessage(111, LogLevel.Warning, "Ignored a caller message: {Detail}")]
+        public static partial void MalformedCallerMessage(ILogger logger, string detail);
+
+        [LoggerMessage(120, LogLevel.Warning, "Model connection failed (HTTP {StatusCode}): {Problem}")]
+        public static partial void ModelConnectFailed(ILogger logger, int? statusCode, string problem);
+
+        [LoggerMessage(121, LogLevel.Debug, "Model session created.")]
+        public static partial void ModelSessionCreated(ILogger logger);
+
+        [LoggerMessage(122, LogLevel.Information, "Model session confirmed: input {InputFormat}, output {OutputFormat}, voice {Voice}.")]
+        public static partial void ModelSessionConfirmed(ILogger logger, string? inputFormat, string? outputFormat, string? voice);
+
+        [LoggerMessage(123, LogLevel.Error, "The model rejected session.update: {Code} {Message} (param {Param}).")]
+        public static partial void ModelSessionRejected(ILogger logger, string? code, string? message, string? param);
+
+        [LoggerMessage(124, LogLevel.Warning, "Model error {Type}/{Code}: {Message} (event {EventId}).")]
+        public static partial void ModelError(ILogger logger, string? type, string? code, string? message, string? eventId);
+
+        [LoggerMessage(125, LogLevel.Warning, "Asked the model for voice {Requested}, it confirmed {Confirmed}.")]
+        public static partial void VoiceMismatch(ILogger logger, string requested, string? confirmed);
+
+        [LoggerMessage(126, LogLevel.Warning, "Ignored a model message: {Detail}")]
+        public static partial void MalformedModelMessage(ILogger logger, string detail);
+
+        [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
+        public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
+
+        [LoggerMessage(140, LogLevel.Information, "Call ended: {EndReason} ({Detail}) after {DurationMs} ms.")]
+        public static partial void CallEnded(ILogger logger, string endReason, string detail, long durationMs);
+
+        [LoggerMessage(141, LogLevel.Error, "The call failed unexpectedly.")]
+        public static partial void UnexpectedFailure(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,322 @@
+using System.Net.WebSockets;
+using VoiceServer.Audio;
+using VoiceServer.Legs;
+using VoiceServer.Playback;
+
+namespace VoiceServer.Calls;
+
+/// <summary>The model → caller pump: agent audio, playback marks and barge-in.</summary>
+public sealed partial class CallSession
+{
+    // Called under _gate by the current model connection.
+    private void HandleAudioDelta(string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio)
+    {
+        if (!_audioFlowing)
+        {
+            return;
+        }
+
+        Span<byte> markName = stackalloc byte[MarkName.MaxLength];
+        if (!_playback.TryTrackAudio(responseId, itemId, contentIndex, Base64Length.GetDecodedLength(base64Audio), markName, out var markLength))
+        {
+            // A late delta of a response discarded by a barge-in: the caller must never hear it.
+            return;
+        }
+
+        if (!_caller.TrySendAudio(base64Audio) || !_caller.TrySendMark(markName[..markLength]))
+        {
+            End(CallEndReason.SlowPeer, "the caller is not keeping up with agent audio");
+        }
+    }
+
+    private void HandleAudioDone(string responseId, string itemId, int contentIndex)
+    {
+        if (!_audioFlowing)
+        {
+            return;
+        }
+
+        Span<byte> markName = stackalloc byte[MarkName.MaxLength];
+        if (_playback.TryTrackAudioDone(responseId, itemId, contentIndex, markName, out var markLength) &&
+            !_caller.TrySendMark(markName[..markLength]))
+        {
+            End(CallEndReason.SlowPeer, "the caller is not keeping up with agent audio");
+        }
+    }
+
+    private void HandleSpeechStarted(ModelConnection connection)
+    {
+        if (!_audioFlowing)
+        {
+            return;
+        }
+
+        var plan = _playback.TryBargeIn(connection.ServerCancelsOnSpeech);
+        if (plan is null)
+        {
+            return;
+        }
+
+        Log.BargeIn(_logger, plan.Truncations.Count, plan.CancelResponse);
+        // The clear is what the caller hears, so it goes first.
+        var leg = connection.Leg!;
+        var sent = _caller.TrySendClear() && (!plan.CancelResponse || leg.TryCancelResponse());
+        foreach (var truncation in plan.Truncations)
+        {
+            sent = sent && leg.TryTruncate(truncation.ItemId, truncation.ContentIndex, truncation.AudioEndMs);
+        }
+
+        if (!sent)
+        {
+            End(CallEndReason.SlowPeer, "a peer is not accepting messages");
+        }
+    }
+
+    /// <summary>One model connection: the early one opened from the query string, or the one for the final configuration.</summary>
+    private sealed class ModelConnection(CallSession session, CallConfiguration configuration, long startedAt) : IModelEvents
+    {
+        private TaskCompletionSource<ModelSessionState?>? _sessionUpdated;
+        private string? _pendingUpdateEventId;
+
+        public CallConfiguration Configuration { get; set; } = configuration;
+
+        public long StartedAt { get; } = startedAt;
+
+        public IModelLeg? Leg { get; private set; }
+
+        public Task<bool> Ready { get; set; } = Task.FromResult(false);
+
+        public Task<LegCompletion>? ReceiveLoop { get; private set; }
+
+        public Task? SendLoop { get; private set; }
+
+        public IEnumerable<Task> Loops => new[] { ReceiveLoop, SendLoop }.OfType<Task>();
+
+        /// <summary>From <c>session.updated</c>: with <c>interrupt_response</c> the server cancels by itself.</summary>
+        public bool ServerCancelsOnSpeech { get; private set; } = true;
+
+        private bool IsCurrent => ReferenceEquals(session._model, this);
+
+        public async Task<bool> SetUpAsync(CancellationToken callToken)
+        {
+            try
+            {
+                Leg = await session._connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), callToken);
+            }
+            catch (ModelConnectException ex)
+            {
+                Log.ModelConnectFailed(session._logger, ex.StatusCode, ex.Message);
+                EndIfCurrent(CallEndReason.ModelConnectFailed, ex.Message);
+                return false;
+            }
+            catch (OperationCanceledException) when (callToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            SendLoop = Leg.RunSendLoopAsync(callToken);
+            ReceiveLoop = ObserveAsync(Leg, callToken);
+            return await UpdateSessionAsync(callToken);
+        }
+
+        /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows μ-law both ways.</summary>
+        public async Task<bool> UpdateSessionAsync(CancellationToken callToken)
+        {
+            var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            string eventId;
+            lock (session._gate)
+            {
+                eventId = $"voice_server_session_update_{++session._sessionUpdateCount}";
+                _pendingUpdateEventId = eventId;
+                _sessionUpdated = confirmation;
+            }
+
+            var request = new ModelSessionRequest(Configuration.Prompt, Configuration.Voice, session._options.InterruptResponse);
+            if (!Leg!.TryUpdateSession(request, eventId))
+            {
+                EndIfCurrent(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return false;
+            }
+
+            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+            var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
+            var first = await Task.WhenAny(confirmation.Task, timeout);
+            await timeoutCancellation.CancelAsync();
+            if (first != confirmation.Task)
+            {
+                EndIfCurrent(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
+                return false;
+            }
+
+            var state = await confirmation.Task;
+            if (state is null)
+            {
+                return false;
+            }
+
+            if (!state.InputIsMuLaw || !state.OutputIsMuLaw)
+            {
+                var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not G.711 μ-law";
+                EndIfCurrent(CallEndReason.ModelSessionRejected, detail);
+                return false;
+            }
+
+            if (!string.Equals(state.Voice, Configuration.Voice, StringComparison.Ordinal))
+            {
+                Log.VoiceMismatch(session._logger, Configuration.Voice, state.Voice);
+            }
+
+            ServerCancelsOnSpeech = state.InterruptResponse ?? true;
+            Log.ModelSessionConfirmed(session._logger, state.InputFormat, state.OutputFormat, state.Voice);
+            return true;
+        }
+
+        private async Task<LegCompletion> ObserveAsync(IModelLeg leg, CancellationToken callToken)
+        {
+            var completion = await leg.RunReceiveLoopAsync(this, callToken);
+            lock (session._gate)
+            {
+                // A model that goes away while the session is being confirmed also resolves that wait.
+                _sessionUpdated?.TrySetResult(null);
+                _sessionUpdated = null;
+            }
+
+            var description = completion.CloseDescription is { Length: > 0 } text ? $": {text}" : string.Empty;
+            switch (completion.Kind)
+            {
+                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable:
+                    EndIfCurrent(CallEndReason.ModelClosed, $"the model closed the session ({(int?)completion.CloseStatus}{description})");
+                    break;
+                case LegCompletionKind.ClosedByPeer:
+                    EndIfCurrent(CallEndReason.ModelFailed, $"the model closed the session with {(int?)completion.CloseStatus}{description}");
+                    break;
+                case LegCompletionKind.ConnectionLost:
+                    EndIfCurrent(CallEndReason.ModelFailed, "the model connection dropped");
+                    break;
+                case LegCompletionKind.MessageTooBig:
+                    EndIfCurrent(CallEndReason.ModelFailed, "the model sent a message over the size limit");
+                    break;
+                case LegCompletionKind.BinaryMessage:
+                    EndIfCurrent(CallEndReason.ModelFailed, "the model sent a binary frame");
+                    break;
+            }
+
+            return completion;
+        }
+
+        private void EndIfCurrent(CallEndReason reason, string detail)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session.End(reason, detail);
+                }
+            }
+        }
+
+        public void OnSessionCreated() => Log.ModelSessionCreated(session._logger);
+
+        public void OnSessionUpdated(ModelSessionState state)
+        {
+            TaskCompletionSource<ModelSessionState?>? confirmation;
+            lock (session._gate)
+            {
+                confirmation = _sessionUpdated;
+                _sessionUpdated = null;
+                _pendingUpdateEventId = null;
+            }
+
+            confirmation?.TrySetResult(state);
+        }
+
+        public void OnError(ModelError modelError)
+        {
+            TaskCompletionSource<ModelSessionState?>? rejected = null;
+            lock (session._gate)
+            {
+                if (modelError.EventId is not null && string.Equals(modelError.EventId, _pendingUpdateEventId, StringComparison.Ordinal))
+                {
+                    rejected = _sessionUpdated;
+                    _sessionUpdated = null;
+                    _pendingUpdateEventId = null;
+                }
+            }
+
+            if (rejected is not null)
+            {
+                Log.ModelSessionRejected(session._logger, modelError.Code, modelError.Message, modelError.Param);
+                EndIfCurrent(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}");
+                rejected.TrySetResult(null);
+                return;
+            }
+
+            Log.ModelError(session._logger, modelError.Type, modelError.Code, modelError.Message, modelError.EventId);
+        }
+
+        public void OnSpeechStarted()
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session.HandleSpeechStarted(this);
+                }
+            }
+        }
+
+        public void OnSpeechStopped()
+        {
+        }
+
+        public void OnResponseCreated(string responseId)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session._playback.OnResponseCreated(responseId);
+                }
+            }
+        }
+
+        public void OnAudioDelta(string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session.HandleAudioDelta(responseId, itemId, contentIndex, base64Audio);
+                }
+            }
+        }
+
+        public void OnAudioDone(string responseId, string itemId, int contentIndex)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session.HandleAudioDone(responseId, itemId, contentIndex);
+                }
+            }
+        }
+
+        public void OnResponseDone(string responseId, string status)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session._playback.OnResponseDone(responseId);
+                }
+            }
+        }
+
+        public void OnMalformedMessage(string detail)
+        {
+            session._metrics.MalformedMessage();
+            Log.MalformedModelMessage(session._logger, detail);
+        }
+    }
+}

@@ -1,0 +1,359 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using VoiceServer.Diagnostics;
+using VoiceServer.Legs;
+using VoiceServer.Playback;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// One phone call: a caller leg and a model leg, protocol-free. It resolves the configuration, opens the model
+/// session as early as it can, relays audio both ways untouched, tracks playback for barge-in and ends the call
+/// with exactly one <see cref="CallEndReason"/>.
+/// </summary>
+/// <remarks>
+/// Each leg runs its own receive loop (the two pumps) and its own send loop (one writer per socket). Events from
+/// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
+/// media and marks, and the end of the call are consistent.
+/// </remarks>
+public sealed partial class CallSession : ICallerEvents
+{
+    private readonly Lock _gate = new();
+    private readonly ICallerLeg _caller;
+    private readonly IModelConnector _connector;
+    private readonly CallSessionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly VoiceServerMetrics _metrics;
+    private readonly PlaybackTracker _playback = new();
+    private readonly PendingAudio _pendingAudio;
+    private readonly List<ModelConnection> _connections = [];
+    private readonly TaskCompletionSource<CallerStart> _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<CallEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ModelConnection? _model;
+    private bool _started;
+    private bool _audioFlowing;
+    private int _sessionUpdateCount;
+
+    public CallSession(
+        string callId,
+        ICallerLeg caller,
+        IModelConnector connector,
+        CallSessionOptions options,
+        TimeProvider timeProvider,
+        ILogger<CallSession> logger,
+        VoiceServerMetrics metrics)
+    {
+        CallId = callId;
+        _caller = caller;
+        _connector = connector;
+        _options = options;
+        _time = timeProvider;
+        _logger = logger;
+        _metrics = metrics;
+        _pendingAudio = new PendingAudio(options.MaxPendingAudioBytes);
+    }
+
+    /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
+    public string CallId { get; }
+
+    /// <summary>
+    /// Runs the call to its end. <paramref name="query"/> holds the parameters of the upgrade's query string
+    /// (already checked); <paramref name="cancellationToken"/> is the server's shutdown.
+    /// </summary>
+    public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, string? serverApiKey, CancellationToken cancellationToken)
+    {
+        var startedAt = _time.GetTimestamp();
+        _metrics.CallStarted();
+        using var callCancellation = new CancellationTokenSource();
+        var callToken = callCancellation.Token;
+        using var shutdown = cancellationToken.Register(static state => ((CallSession)state!).End(CallEndReason.ServerShutdown, "the server is shutting down"), this);
+
+        var callerSend = _caller.RunSendLoopAsync(callToken);
+        var callerReceive = ObserveCallerAsync(callToken);
+        try
+        {
+            await SetUpAsync(query, serverApiKey, callToken);
+        }
+        catch (Exception ex)
+        {
+            Log.UnexpectedFailure(_logger, ex);
+            End(CallEndReason.InternalError, "internal error");
+        }
+
+        var end = await _end.Task;
+        await TearDownAsync(end, callerSend, callerReceive, callCancellation);
+
+        var duration = _time.GetElapsedTime(startedAt);
+        _metrics.CallEnded(end.Reason, duration);
+        Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds);
+        return new CallOutcome(end.Reason, end.Detail, duration);
+    }
+
+    private async Task SetUpAsync(IReadOnlyDictionary<string, string> query, string? serverApiKey, CancellationToken callToken)
+    {
+        // Set-up time is audible: when the query string already holds a valid configuration, connect now and
+        // let the model session come up while Twilio's start is on its way.
+        ModelConnection? early = null;
+        if (CallParameters.TryResolve(query, customParameters: null, serverApiKey, out var queryConfiguration, out _))
+        {
+            Log.EarlyModelConnect(_logger);
+            early = StartModel(queryConfiguration, callToken);
+        }
+
+        var start = await WaitForStartAsync(callToken);
+        if (start is null)
+        {
+            return;
+        }
+
+        if (!IsSupportedMediaFormat(start, out var formatProblem))
+        {
+            End(CallEndReason.InvalidConfiguration, formatProblem);
+            return;
+        }
+
+        if (!CallParameters.TryResolve(query, start.CustomParameters, serverApiKey, out var configuration, out var error))
+        {
+            Log.InvalidConfiguration(_logger, error.Field, error.Message);
+            End(CallEndReason.InvalidConfiguration, error.Message);
+            return;
+        }
+
+        Log.CallConfigured(
+            _logger,
+            configuration.AgentId,
+            configuration.Voice,
+            configuration.Model ?? "(default)",
+            configuration.Temperature,
+            configuration.ApiKeyFromCall ? "call" : "server");
+
+        var model = early;
+        if (model is null || !model.Configuration.SharesConnectionWith(configuration))
+        {
+            if (model is not null)
+            {
+                Log.EarlyModelConnectionReplaced(_logger);
+            }
+
+            model = StartModel(configuration, callToken);
+        }
+
+        if (!await IsCompletedBeforeEndAsync(model.Ready) || !await model.Ready)
+        {
+            return;
+        }
+
+        if (!model.Configuration.SharesSessionWith(configuration))
+        {
+            // The custom parameters changed the prompt or voice after the early session was set up: update it
+            // before any audio plays (the voice is fixed once the model has spoken).
+            model.Configuration = configuration;
+            var updated = model.UpdateSessionAsync(callToken);
+            if (!await IsCompletedBeforeEndAsync(updated) || !await updated)
+            {
+                return;
+            }
+        }
+
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted)
+            {
+                return;
+            }
+
+            var leg = model.Leg!;
+            // The greeting is requested before the buffered audio is flushed, so server VAD cannot start a
+            // response of its own first.
+            if (configuration.Greeting is not null && !leg.TryCreateResponse(BuildGreetingInstructions(configuration)))
+            {
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return;
+            }
+
+            var buffered = _pendingAudio.FrameCount;
+            if (!_pendingAudio.Flush(leg, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
+            {
+                End(CallEndReason.SlowPeer, "the model is not keeping up with caller audio");
+                return;
+            }
+
+            _audioFlowing = true;
+            Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
+        }
+    }
+
+    private async Task<CallerStart?> WaitForStartAsync(CancellationToken callToken)
+    {
+        using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+        var timeout = Task.Delay(_options.StartTimeout, _time, timeoutCancellation.Token);
+        var first = await Task.WhenAny(_start.Task, _end.Task, timeout);
+        await timeoutCancellation.CancelAsync();
+        if (first == _start.Task)
+        {
+            return await _start.Task;
+        }
+
+        if (first == timeout)
+        {
+            End(CallEndReason.StartTimeout, $"no start message within {_options.StartTimeout.TotalSeconds:0.#} s");
+        }
+
+        return null;
+    }
+
+    private ModelConnection StartModel(CallConfiguration configuration, CancellationToken callToken)
+    {
+        var connection = new ModelConnection(this, configuration, _time.GetTimestamp());
+        lock (_gate)
+        {
+            _model = connection;
+            _connections.Add(connection);
+        }
+
+        connection.Ready = connection.SetUpAsync(callToken);
+        return connection;
+    }
+
+    /// <summary>True when <paramref name="task"/> finished while the call is still alive.</summary>
+    private async Task<bool> IsCompletedBeforeEndAsync(Task task)
+    {
+        await Task.WhenAny(task, _end.Task);
+        return task.IsCompleted && !_end.Task.IsCompleted;
+    }
+
+    private static bool IsSupportedMediaFormat(CallerStart start, out string problem)
+    {
+        if (start.Encoding is "audio/x-mulaw" && start.SampleRate is 8000 && start.Channels is 1)
+        {
+            problem = string.Empty;
+            return true;
+        }
+
+        problem = $"unsupported media format {start.Encoding ?? "(none)"} {start.SampleRate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} Hz " +
+            $"{start.Channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ch: expected audio/x-mulaw 8000 Hz mono";
+        return false;
+    }
+
+    private static string BuildGreetingInstructions(CallConfiguration configuration)
+    {
+        // response.instructions replaces the session's for this response only, so the persona comes along.
+        var persona = string.IsNullOrEmpty(configuration.Prompt) ? string.Empty : configuration.Prompt + "\n\n";
+        return $"{persona}The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"";
+    }
+
+    /// <summary>Records the end of the call; the first caller wins, later ones are ignored.</summary>
+    private void End(CallEndReason reason, string detail)
+    {
+        if (_end.TrySetResult(new CallEnd(reason, detail)))
+        {
+            lock (_gate)
+            {
+                _audioFlowing = false;
+            }
+        }
+    }
+
+    private async Task<LegCompletion> ObserveCallerAsync(CancellationToken callToken)
+    {
+        var completion = await _caller.RunReceiveLoopAsync(this, callToken);
+        switch (completion.Kind)
+        {
+            case LegCompletionKind.ClosedByPeer:
+                End(CallEndReason.CallerDisconnected, $"the caller closed the socket ({(int?)completion.CloseStatus})");
+                break;
+            case LegCompletionKind.ConnectionLost:
+                End(CallEndReason.CallerDisconnected, "the caller's connection dropped");
+                break;
+            case LegCompletionKind.MessageTooBig:
+                End(CallEndReason.MessageTooBig, "message too big");
+                break;
+            case LegCompletionKind.BinaryMessage:
+                End(CallEndReason.ProtocolViolation, "binary frames are not part of the protocol");
+                break;
+        }
+
+        return completion;
+    }
+
+    private async Task TearDownAsync(CallEnd end, Task callerSend, Task<LegCompletion> callerReceive, CancellationTokenSource callCancellation)
+    {
+        ModelConnection[] connections;
+        lock (_gate)
+        {
+            _audioFlowing = false;
+            connections = [.. _connections];
+        }
+
+        var (callerStatus, callerDescription) = CallerCloseFor(end);
+        using (var closeTimeout = new CancellationTokenSource(_options.CloseTimeout, _time))
+        {
+            var closes = new List<Task> { _caller.CloseAsync(callerStatus, callerDescription, closeTimeout.Token) };
+            var receives = new List<Task> { callerReceive };
+            foreach (var connection in connections)
+            {
+                if (connection.Leg is { } leg)
+                {
+                    closes.Add(leg.CloseAsync(WebSocketCloseStatus.NormalClosure, "call ended", closeTimeout.Token));
+                }
+
+                if (connection.ReceiveLoop is { } receive)
+                {
+                    receives.Add(receive);
+                }
+            }
+
+            await Task.WhenAll(closes);
+
+            // Give both peers the rest of the close timeout to answer our close frames, then abort what is left.
+            var answered = Task.WhenAll(receives);
+            await Task.WhenAny(answered, Task.Delay(Timeout.InfiniteTimeSpan, closeTimeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
+        }
+
+        await callCancellation.CancelAsync();
+        var remaining = new List<Task> { callerSend, callerReceive };
+        foreach (var connection in connections)
+        {
+            remaining.Add(connection.Ready);
+            remaining.AddRange(connection.Loops);
+        }
+
+        try
+        {
+            await Task.WhenAll(remaining);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException)
+        {
+            // Cancelled set-up of a model connection: expected at teardown.
+        }
+
+        foreach (var connection in connections)
+        {
+            if (connection.Leg is { } leg)
+            {
+                await leg.DisposeAsync();
+            }
+        }
+
+        await _caller.DisposeAsync();
+        lock (_gate)
+        {
+            _pendingAudio.Release();
+        }
+    }
+
+    private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
+    {
+        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed =>
+            (WebSocketCloseStatus.NormalClosure, "call ended"),
+        CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout =>
+            (WebSocketCloseStatus.PolicyViolation, end.Detail),
+        CallEndReason.ProtocolViolation => (WebSocketCloseStatus.InvalidMessageType, end.Detail),
+        CallEndReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, end.Detail),
+        CallEndReason.ServerShutdown => (WebSocketCloseStatus.EndpointUnavailable, end.Detail),
+        _ => (WebSocketCloseStatus.InternalServerError, end.Detail),
+    };
+
+    private readonly record struct CallEnd(CallEndReason Reason, string Detail);
+}
