@@ -1,0 +1,188 @@
+using System.Text.Json;
+using VoiceServer.Json;
+using VoiceServer.Legs;
+
+namespace VoiceServer.OpenAI;
+
+/// <summary>The server events the bridge acts on (openai-realtime.md §4); everything else is <see cref="Other"/>.</summary>
+internal enum RealtimeEventType
+{
+    Other,
+    SessionCreated,
+    SessionUpdated,
+    Error,
+    SpeechStarted,
+    SpeechStopped,
+    ResponseCreated,
+    AudioDelta,
+    AudioDone,
+    ResponseDone,
+}
+
+/// <summary>One server event read in place: spans point into the message (or scratch, when escapes were undone).</summary>
+internal ref struct RealtimeServerEvent
+{
+    public RealtimeEventType Type;
+    public ReadOnlySpan<byte> ResponseId;
+    public ReadOnlySpan<byte> ItemId;
+    public int ContentIndex;
+    public ReadOnlySpan<byte> Delta;
+    public ReadOnlySpan<byte> Body;
+}
+
+/// <summary>
+/// Reads Realtime server events with <see cref="Utf8JsonReader"/>. Audio deltas are read without allocation;
+/// the rare structured events (session, error, response) are parsed from their object with <see cref="JsonDocument"/>.
+/// </summary>
+internal static class RealtimeEventReader
+{
+    public static bool TryRead(ReadOnlySpan<byte> json, Span<byte> scratch, out RealtimeServerEvent serverEvent, out string? problem)
+    {
+        serverEvent = default;
+        problem = null;
+        var scratchUsed = 0;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                problem = "not a JSON object";
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    serverEvent.Type = ReadType(ref reader);
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    serverEvent.Delta = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("response_id"u8))
+                {
+                    reader.Read();
+                    serverEvent.ResponseId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                }
+                else if (reader.ValueTextEquals("item_id"u8))
+                {
+                    reader.Read();
+                    serverEvent.ItemId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                }
+                else if (reader.ValueTextEquals("content_index"u8))
+                {
+                    reader.Read();
+                    serverEvent.ContentIndex = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var index) ? index : 0;
+                }
+                else if (reader.ValueTextEquals("session"u8) || reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("response"u8))
+                {
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    serverEvent.Body = json[start..(int)reader.BytesConsumed];
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            problem = "malformed JSON";
+            return false;
+        }
+
+        if (serverEvent.Type == RealtimeEventType.AudioDelta && (serverEvent.Delta.IsEmpty || serverEvent.ResponseId.IsEmpty || serverEvent.ItemId.IsEmpty))
+        {
+            problem = "response.output_audio.delta without delta, response_id or item_id";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static RealtimeEventType ReadType(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return RealtimeEventType.Other;
+        }
+
+        // Most frequent first.
+        return reader.ValueTextEquals("response.output_audio.delta"u8) ? RealtimeEventType.AudioDelta
+            : reader.ValueTextEquals("response.output_audio.done"u8) ? RealtimeEventType.AudioDone
+            : reader.ValueTextEquals("input_audio_buffer.speech_started"u8) ? RealtimeEventType.SpeechStarted
+            : reader.ValueTextEquals("input_audio_buffer.speech_stopped"u8) ? RealtimeEventType.SpeechStopped
+            : reader.ValueTextEquals("response.created"u8) ? RealtimeEventType.ResponseCreated
+            : reader.ValueTextEquals("response.done"u8) ? RealtimeEventType.ResponseDone
+            : reader.ValueTextEquals("session.created"u8) ? RealtimeEventType.SessionCreated
+            : reader.ValueTextEquals("session.updated"u8) ? RealtimeEventType.SessionUpdated
+            : reader.ValueTextEquals("error"u8) ? RealtimeEventType.Error
+            : RealtimeEventType.Other;
+    }
+
+    /// <summary>The parts of a confirmed session the call checks (GA: <c>session.audio.*</c>).</summary>
+    public static ModelSessionState ReadSession(ReadOnlySpan<byte> body)
+    {
+        using var document = ParseObject(body);
+        var audio = document is null ? default : Property(document.RootElement, "audio");
+        var input = Property(audio, "input");
+        var output = Property(audio, "output");
+        var inputFormat = String(Property(Property(input, "format"), "type"));
+        var outputFormat = String(Property(Property(output, "format"), "type"));
+        var interrupt = Property(Property(input, "turn_detection"), "interrupt_response");
+        return new ModelSessionState(
+            InputIsMuLaw: inputFormat == RealtimeAudioFormat.MuLawType,
+            OutputIsMuLaw: outputFormat == RealtimeAudioFormat.MuLawType,
+            inputFormat,
+            outputFormat,
+            String(Property(output, "voice")),
+            interrupt.ValueKind is JsonValueKind.True or JsonValueKind.False ? interrupt.GetBoolean() : null);
+    }
+
+    public static ModelError ReadError(ReadOnlySpan<byte> body)
+    {
+        using var document = ParseObject(body);
+        var root = document?.RootElement ?? default;
+        return new ModelError(
+            String(Property(root, "type")),
+            String(Property(root, "code")),
+            String(Property(root, "message")),
+            String(Property(root, "param")),
+            String(Property(root, "event_id")));
+    }
+
+    /// <summary>A response's id and status (<c>response.created</c>, <c>response.done</c>).</summary>
+    public static (string? Id, string? Status) ReadResponse(ReadOnlySpan<byte> body)
+    {
+        using var document = ParseObject(body);
+        var root = document?.RootElement ?? default;
+        return (String(Property(root, "id")), String(Property(root, "status")));
+    }
+
+    private static JsonDocument? ParseObject(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(body);
+        return JsonDocument.TryParseValue(ref reader, out var document) && document.RootElement.ValueKind == JsonValueKind.Object ? document : null;
+    }
+
+    private static JsonElement Property(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
+
+    private static string? String(JsonElement element) =>
+        element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using VoiceServer.Legs;
+
+namespace VoiceServer.OpenAI;
+
+/// <summary>The client events we send (openai-realtime.md §3). Audio is framed around the caller's base64, untouched.</summary>
+internal static class RealtimeEventWriter
+{
+    public static ReadOnlySpan<byte> AppendPrefix => "{\"type\":\"input_audio_buffer.append\",\"audio\":\""u8;
+
+    public static ReadOnlySpan<byte> AppendSuffix => "\"}"u8;
+
+    public static ReadOnlySpan<byte> Cancel => "{\"type\":\"response.cancel\"}"u8;
+
+    public static byte[] SessionUpdate(ModelSessionRequest request, string eventId) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new SessionUpdateEvent
+            {
+                EventId = eventId,
+                Session = new RealtimeSessionConfig
+                {
+                    Instructions = request.Instructions,
+                    Audio = new RealtimeAudioConfig
+                    {
+                        Input = new RealtimeAudioInput { TurnDetection = new RealtimeTurnDetection { InterruptResponse = request.InterruptResponse } },
+                        Output = new RealtimeAudioOutput { Voice = request.Voice },
+                    },
+                },
+            },
+            RealtimeJsonContext.Default.SessionUpdateEvent);
+
+    public static byte[] Truncate(string itemId, int contentIndex, int audioEndMs) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new TruncateEvent { ItemId = itemId, ContentIndex = contentIndex, AudioEndMs = audioEndMs },
+            RealtimeJsonContext.Default.TruncateEvent);
+
+    public static byte[] CreateResponse(string? instructions) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ResponseCreateEvent { Response = instructions is null ? null : new ResponseCreateOptions { Instructions = instructions } },
+            RealtimeJsonContext.Default.ResponseCreateEvent);
+}

@@ -1,0 +1,50 @@
+namespace VoiceServer.OpenAI;
+
+/// <summary>Which header carries the key.</summary>
+public enum RealtimeAuthHeader
+{
+    /// <summary><c>api-key</c> for Azure OpenAI hosts and paths, <c>Authorization: Bearer</c> otherwise.</summary>
+    Auto,
+
+    /// <summary><c>Authorization: Bearer &lt;key&gt;</c> (OpenAI).</summary>
+    Bearer,
+
+    /// <summary><c>api-key: &lt;key&gt;</c> (Azure OpenAI).</summary>
+    ApiKey,
+}
+
+/// <summary>The model connection: where, which model, how to authenticate, limits.</summary>
+public sealed class RealtimeOptions
+{
+    public const string DefaultUrl = "wss://api.openai.com/v1/realtime";
+    public const string DefaultModel = "gpt-realtime";
+
+    /// <summary>The Realtime endpoint without <c>?model=</c> (<c>OPENAI_REALTIME_URL</c>).</summary>
+    public Uri Url { get; set; } = new(DefaultUrl);
+
+    /// <summary>The default model, overridden per call (<c>OPENAI_REALTIME_MODEL</c>).</summary>
+    public string Model { get; set; } = DefaultModel;
+
+    /// <summary><c>OPENAI_AUTH_HEADER</c>: auto, bearer or api-key.</summary>
+    public RealtimeAuthHeader AuthHeader { get; set; } = RealtimeAuthHeader.Auto;
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>WebSocket pings keep NATs and proxies from dropping a quiet connection.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The largest model event accepted. Events carry base64 audio and transcripts; 4 MiB is far above any seen,
+    /// and the receive buffer grows only as far as the largest real message.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Events queued for the model before it counts as too slow (≈ 20 s of 20 ms caller frames).</summary>
+    public int OutboundCapacity { get; set; } = 1024;
+}
+
+/// <summary>Where the model connection goes; the local emulator replaces it with its own address.</summary>
+public interface IRealtimeEndpoint
+{
+    Uri Url { get; }
+}
