@@ -5,6 +5,7 @@ public sealed class CallRegistry
 {
     private readonly Lock _gate = new();
     private readonly HashSet<CallSession> _calls = [];
+    private TaskCompletionSource? _emptied;
 
     public int ActiveCount
     {
@@ -27,12 +28,34 @@ public sealed class CallRegistry
         return new Registration(this, session);
     }
 
-    private void Unregister(CallSession session)
+    /// <summary>Completes when no call is alive (at once if none is).</summary>
+    public Task WaitUntilEmptyAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _calls.Remove(session);
+            if (_calls.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _emptied ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _emptied.Task.WaitAsync(cancellationToken);
         }
+    }
+
+    private void Unregister(CallSession session)
+    {
+        TaskCompletionSource? emptied = null;
+        lock (_gate)
+        {
+            if (_calls.Remove(session) && _calls.Count == 0)
+            {
+                emptied = _emptied;
+                _emptied = null;
+            }
+        }
+
+        emptied?.TrySetResult();
     }
 
     private sealed class Registration(CallRegistry registry, CallSession session) : IDisposable

@@ -60,6 +60,10 @@ public sealed partial class CallSession
         {
             Log.UnknownMark(_logger);
         }
+        else
+        {
+            Log.MarkReturned(_logger, outcome);
+        }
     }
 
     void ICallerEvents.OnDtmf(string digit)

@@ -37,6 +37,9 @@ public sealed partial class CallSession
         [LoggerMessage(109, LogLevel.Warning, "A mark that was never sent came back and was ignored.")]
         public static partial void UnknownMark(ILogger logger);
 
+        [LoggerMessage(112, LogLevel.Trace, "Mark returned: {Outcome}.")]
+        public static partial void MarkReturned(ILogger logger, VoiceServer.Playback.MarkOutcome outcome);
+
         [LoggerMessage(110, LogLevel.Debug, "The caller pressed a key.")]
         public static partial void DtmfReceived(ILogger logger);
 

@@ -69,11 +69,14 @@ public sealed partial class CallSession : ICallerEvents
         var callToken = callCancellation.Token;
         using var shutdown = cancellationToken.Register(static state => ((CallSession)state!).End(CallEndReason.ServerShutdown, "the server is shutting down"), this);
 
+        // The start deadline runs from the upgrade, before anything the caller sends can be seen.
+        using var startTimeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+        var startTimeout = Task.Delay(_options.StartTimeout, _time, startTimeoutCancellation.Token);
         var callerSend = _caller.RunSendLoopAsync(callToken);
         var callerReceive = ObserveCallerAsync(callToken);
         try
         {
-            await SetUpAsync(query, serverApiKey, callToken);
+            await SetUpAsync(query, serverApiKey, startTimeout, startTimeoutCancellation, callToken);
         }
         catch (Exception ex)
         {
@@ -90,7 +93,12 @@ public sealed partial class CallSession : ICallerEvents
         return new CallOutcome(end.Reason, end.Detail, duration);
     }
 
-    private async Task SetUpAsync(IReadOnlyDictionary<string, string> query, string? serverApiKey, CancellationToken callToken)
+    private async Task SetUpAsync(
+        IReadOnlyDictionary<string, string> query,
+        string? serverApiKey,
+        Task startTimeout,
+        CancellationTokenSource startTimeoutCancellation,
+        CancellationToken callToken)
     {
         // Set-up time is audible: when the query string already holds a valid configuration, connect now and
         // let the model session come up while Twilio's start is on its way.
@@ -101,7 +109,7 @@ public sealed partial class CallSession : ICallerEvents
             early = StartModel(queryConfiguration, callToken);
         }
 
-        var start = await WaitForStartAsync(callToken);
+        var start = await WaitForStartAsync(startTimeout, startTimeoutCancellation);
         if (start is null)
         {
             return;
@@ -184,10 +192,8 @@ public sealed partial class CallSession : ICallerEvents
         }
     }
 
-    private async Task<CallerStart?> WaitForStartAsync(CancellationToken callToken)
+    private async Task<CallerStart?> WaitForStartAsync(Task timeout, CancellationTokenSource timeoutCancellation)
     {
-        using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
-        var timeout = Task.Delay(_options.StartTimeout, _time, timeoutCancellation.Token);
         var first = await Task.WhenAny(_start.Task, _end.Task, timeout);
         await timeoutCancellation.CancelAsync();
         if (first == _start.Task)

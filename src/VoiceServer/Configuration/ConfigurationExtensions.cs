@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using VoiceServer.Calls;
+using VoiceServer.OpenAI;
+
+namespace VoiceServer.Configuration;
+
+/// <summary>Binds the flat environment-variable names to options, validated at start-up: a bad setting stops the boot.</summary>
+internal static class ConfigurationExtensions
+{
+    public static void AddVoiceServerOptions(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<VoiceServerOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                options.AllowedOrigins = (configuration["ALLOWED_ORIGINS"] ?? string.Empty)
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                options.OpenAIApiKey = NullIfEmpty(configuration["OPENAI_API_KEY"]);
+                options.MaxMessageBytes = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGE_BYTES", options.MaxMessageBytes);
+                options.StartTimeoutSeconds = ReadInt(configuration, "CALL_START_TIMEOUT_SECONDS", options.StartTimeoutSeconds);
+                options.SessionSetupTimeoutSeconds = ReadInt(configuration, "MODEL_SESSION_TIMEOUT_SECONDS", options.SessionSetupTimeoutSeconds);
+                options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
+
+        services.AddOptions<RealtimeOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                if (NullIfEmpty(configuration["OPENAI_REALTIME_URL"]) is { } url)
+                {
+                    options.Url = Uri.TryCreate(url, UriKind.Absolute, out var uri)
+                        ? uri
+                        : throw new OptionsValidationException("OPENAI_REALTIME_URL", typeof(RealtimeOptions), [$"OPENAI_REALTIME_URL is not an absolute URL: '{url}'."]);
+                }
+
+                options.Model = NullIfEmpty(configuration["OPENAI_REALTIME_MODEL"]) ?? options.Model;
+                options.AuthHeader = (NullIfEmpty(configuration["OPENAI_AUTH_HEADER"])?.ToUpperInvariant()) switch
+                {
+                    null or "AUTO" => RealtimeAuthHeader.Auto,
+                    "BEARER" or "AUTHORIZATION" => RealtimeAuthHeader.Bearer,
+                    "API-KEY" or "APIKEY" => RealtimeAuthHeader.ApiKey,
+                    var other => throw new OptionsValidationException("OPENAI_AUTH_HEADER", typeof(RealtimeOptions), [$"OPENAI_AUTH_HEADER must be auto, bearer or api-key, not '{other}'."]),
+                };
+            })
+            .Validate(static options => options.Url.Scheme is "ws" or "wss", "OPENAI_REALTIME_URL must be a ws:// or wss:// URL.")
+            .Validate(static options => options.Model.Length > 0 && options.Model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'), "OPENAI_REALTIME_MODEL must be a model name.")
+            .ValidateOnStart();
+
+        services.AddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
+            return new CallSessionOptions
+            {
+                StartTimeout = TimeSpan.FromSeconds(options.StartTimeoutSeconds),
+                SessionSetupTimeout = TimeSpan.FromSeconds(options.SessionSetupTimeoutSeconds),
+            };
+        });
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static int ReadInt(IConfiguration configuration, string name, int fallback) =>
+        NullIfEmpty(configuration[name]) is not { } text
+            ? fallback
+            : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new OptionsValidationException(name, typeof(VoiceServerOptions), [$"{name} must be an integer, not '{text}'."]);
+
+    private static bool ReadBool(IConfiguration configuration, string name) =>
+        NullIfEmpty(configuration[name]) is not { } text
+            ? false
+            : bool.TryParse(text, out var value)
+                ? value
+                : text is "1" || (text is "0" ? false : throw new OptionsValidationException(name, typeof(VoiceServerOptions), [$"{name} must be true or false, not '{text}'."]));
+}
+
+/// <summary>The model endpoint from <c>OPENAI_REALTIME_URL</c>.</summary>
+internal sealed class ConfiguredRealtimeEndpoint(IOptions<RealtimeOptions> options) : IRealtimeEndpoint
+{
+    public Uri Url => options.Value.Url;
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace VoiceServer.Configuration;
+
+/// <summary>Server-wide settings, read from environment variables (see docs/configuration.md).</summary>
+internal sealed class VoiceServerOptions
+{
+    /// <summary><c>ALLOWED_ORIGINS</c>: comma-separated origins allowed to open the media socket from a browser.</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary><c>OPENAI_API_KEY</c>: the key for calls that bring none. Never logged.</summary>
+    public string? OpenAIApiKey { get; set; }
+
+    /// <summary>
+    /// <c>MEDIA_STREAM_MAX_MESSAGE_BYTES</c>: a larger text message from the caller ends the call with 1009.
+    /// 64 KiB holds about 6 s of audio in one media message; Twilio sends 20 ms (≈ 400 bytes).
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Messages queued for Twilio before the caller counts as too slow (agent audio arrives in bursts).</summary>
+    [Range(16, 1_000_000)]
+    public int OutboundCapacity { get; set; } = 4096;
+
+    /// <summary><c>CALL_START_TIMEOUT_SECONDS</c>: how long to wait for Twilio's <c>start</c>.</summary>
+    [Range(1, 300)]
+    public int StartTimeoutSeconds { get; set; } = 10;
+
+    /// <summary><c>MODEL_SESSION_TIMEOUT_SECONDS</c>: how long the model has to confirm the session.</summary>
+    [Range(1, 300)]
+    public int SessionSetupTimeoutSeconds { get; set; } = 15;
+
+    /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
+    public bool LocalEmulator { get; set; }
+}
+
+[OptionsValidator]
+internal sealed partial class VoiceServerOptionsValidator : IValidateOptions<VoiceServerOptions>;

@@ -1,0 +1,70 @@
+using System.Globalization;
+using VoiceServer.Calls;
+using VoiceServer.Configuration;
+using VoiceServer.Diagnostics;
+using VoiceServer.Legs;
+using VoiceServer.MediaStreams;
+using VoiceServer.OpenAI;
+
+namespace VoiceServer.Hosting;
+
+internal static class HostingExtensions
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>
+    /// Listens on all interfaces on <c>PORT</c> (default 8080), as Fly.io expects; an explicit
+    /// <c>ASPNETCORE_URLS</c> or <c>--urls</c> wins.
+    /// </summary>
+    public static void ListenOnPort(this WebApplicationBuilder builder)
+    {
+        if (ResolveListenUrl(builder.Configuration["urls"], builder.Configuration["PORT"]) is { } url)
+        {
+            builder.WebHost.UseUrls(url);
+        }
+    }
+
+    /// <summary>Null when explicit URLs are configured; otherwise the all-interfaces URL for the port.</summary>
+    public static string? ResolveListenUrl(string? configuredUrls, string? port)
+    {
+        if (!string.IsNullOrWhiteSpace(configuredUrls))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(port))
+        {
+            return $"http://+:{DefaultPort}";
+        }
+
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"PORT must be a TCP port number (1-65535), not '{port}'.");
+        }
+
+        return $"http://+:{number}";
+    }
+
+    /// <summary>
+    /// ASP.NET Core's request-start log line prints the full URL, query string included, and a query string may
+    /// carry <c>openAIKey</c>. That category is capped at Warning here, after configuration, so no setting turns it on.
+    /// </summary>
+    public static void AddSecretSafeLogging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.HttpLogging", LogLevel.None);
+    }
+
+    public static void AddCalls(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<VoiceServerMetrics>();
+        services.AddSingleton<CallRegistry>();
+        services.AddSingleton<IRealtimeEndpoint, ConfiguredRealtimeEndpoint>();
+        services.AddSingleton<IModelConnector, RealtimeConnector>();
+        services.AddSingleton<OriginPolicy>();
+        services.AddSingleton<MediaStreamHandler>();
+    }
+}

@@ -1,0 +1,27 @@
+using VoiceServer.Configuration;
+using VoiceServer.Endpoints;
+using VoiceServer.LocalEmulator;
+
+namespace VoiceServer.Hosting;
+
+/// <summary>The table of contents of the server: what it adds and what it maps. Tests build the same app.</summary>
+internal static class VoiceServerApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(LocalEmulatorExtensions.TranslateFlag(args));
+        builder.ListenOnPort();
+        builder.AddSecretSafeLogging();
+        builder.AddVoiceServerOptions();
+        builder.AddCalls();
+        builder.AddLocalRealtimeEmulator();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapHealth();
+        app.MapMediaStream();
+        app.MapLocalRealtimeEmulator();
+        return app;
+    }
+}

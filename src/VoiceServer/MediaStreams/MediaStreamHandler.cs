@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Options;
+using VoiceServer.Calls;
+using VoiceServer.Configuration;
+using VoiceServer.Diagnostics;
+using VoiceServer.Endpoints;
+using VoiceServer.Legs;
+using VoiceServer.Twilio;
+
+namespace VoiceServer.MediaStreams;
+
+/// <summary>
+/// Checks a media-stream request before the upgrade (origin, parameters present in the query string), accepts
+/// it, and runs the call to its end.
+/// </summary>
+internal sealed partial class MediaStreamHandler(
+    OriginPolicy originPolicy,
+    IOptions<VoiceServerOptions> options,
+    CallSessionOptions sessionOptions,
+    IModelConnector modelConnector,
+    CallRegistry registry,
+    VoiceServerMetrics metrics,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory,
+    IHostApplicationLifetime lifetime)
+{
+    private static readonly Func<ILogger, string, IDisposable?> s_callScope = LoggerMessage.DefineScope<string>("CallId:{CallId}");
+    private static readonly string[] s_parameterNames =
+    [
+        CallParameters.AgentId, CallParameters.OpenAIKey, CallParameters.Prompt, CallParameters.Voice,
+        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting,
+    ];
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var settings = options.Value;
+        string? origin = context.Request.Headers.Origin;
+        if (!originPolicy.IsAllowed(origin))
+        {
+            metrics.UpgradeRejected("origin");
+            Log.OriginRefused(_logger, origin);
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("origin_not_allowed", "This Origin is not in ALLOWED_ORIGINS."));
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            metrics.UpgradeRejected("not_websocket");
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
+            return;
+        }
+
+        var query = ReadParameters(context.Request.Query);
+        if (!CallParameters.TryValidatePresent(query, out var error))
+        {
+            metrics.UpgradeRejected("invalid_parameter");
+            Log.ParameterRefused(_logger, error.Field, error.Message);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
+            return;
+        }
+
+        var callId = Guid.NewGuid().ToString("N")[..12];
+        using var scope = s_callScope(_logger, callId);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // A call lasts minutes: no request timeout applies once the socket is up.
+        context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+
+        var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity);
+        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics);
+        using (registry.Register(session))
+        {
+            await session.RunAsync(query, settings.OpenAIApiKey, lifetime.ApplicationStopping);
+        }
+    }
+
+    /// <summary>Only the call's own names, first value each; anything else in the query string is ignored.</summary>
+    private static Dictionary<string, string> ReadParameters(IQueryCollection query)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in s_parameterNames)
+        {
+            if (query.TryGetValue(name, out var values) && values.Count > 0 && !string.IsNullOrEmpty(values[0]))
+            {
+                parameters[name] = values[0]!;
+            }
+        }
+
+        return parameters;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int statusCode, ErrorResponse error)
+    {
+        context.Response.StatusCode = statusCode;
+        return context.Response.WriteAsJsonAsync(error, HostJsonContext.Default.ErrorResponse, contentType: null, context.RequestAborted);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Media-stream request refused: Origin {Origin} is not allowed.")]
+        public static partial void OriginRefused(ILogger logger, string? origin);
+
+        [LoggerMessage(2, LogLevel.Warning, "Media-stream request refused: invalid {Field}: {Problem}")]
+        public static partial void ParameterRefused(ILogger logger, string field, string problem);
+    }
+}

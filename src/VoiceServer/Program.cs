@@ -1,0 +1,4 @@
+using VoiceServer.Hosting;
+
+var app = VoiceServerApplication.Build(args);
+app.Run();
