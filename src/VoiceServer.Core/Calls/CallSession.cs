@@ -28,6 +28,7 @@ public sealed partial class CallSession : ICallerEvents
     private readonly PlaybackTracker _playback = new();
     private readonly PendingAudio _pendingAudio;
     private readonly List<ModelConnection> _connections = [];
+    private readonly List<Task> _retirements = [];
     private readonly TaskCompletionSource<CallerStart> _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<CallEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelConnection? _model;
@@ -139,12 +140,16 @@ public sealed partial class CallSession : ICallerEvents
         var model = early;
         if (model is null || !model.Configuration.SharesConnectionWith(configuration))
         {
-            if (model is not null)
+            var replaced = model;
+            model = StartModel(configuration, callToken);
+            if (replaced is not null)
             {
                 Log.EarlyModelConnectionReplaced(_logger);
+                lock (_gate)
+                {
+                    _retirements.Add(RetireAsync(replaced));
+                }
             }
-
-            model = StartModel(configuration, callToken);
         }
 
         if (!await IsCompletedBeforeEndAsync(model.Ready) || !await model.Ready)
@@ -220,6 +225,17 @@ public sealed partial class CallSession : ICallerEvents
 
         connection.Ready = connection.SetUpAsync(callToken);
         return connection;
+    }
+
+    /// <summary>Closes a connection that is no longer the call's, once its set-up has settled.</summary>
+    private async Task RetireAsync(ModelConnection connection)
+    {
+        await connection.Ready;
+        if (connection.Leg is { } leg)
+        {
+            using var closeTimeout = new CancellationTokenSource(_options.CloseTimeout, _time);
+            await leg.CloseAsync(WebSocketCloseStatus.NormalClosure, "replaced", closeTimeout.Token);
+        }
     }
 
     /// <summary>True when <paramref name="task"/> finished while the call is still alive.</summary>
@@ -319,6 +335,11 @@ public sealed partial class CallSession : ICallerEvents
 
         await callCancellation.CancelAsync();
         var remaining = new List<Task> { callerSend, callerReceive };
+        lock (_gate)
+        {
+            remaining.AddRange(_retirements);
+        }
+
         foreach (var connection in connections)
         {
             remaining.Add(connection.Ready);

@@ -21,8 +21,9 @@ public static class WebSocketClosing
         {
             await socket.CloseOutputAsync(status, Truncate(description), cancellationToken);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
         {
+            // Timed out, already failed, or a send still in flight: no graceful close is possible.
             socket.Abort();
         }
     }

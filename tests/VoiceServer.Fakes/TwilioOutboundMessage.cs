@@ -1,0 +1,23 @@
+namespace VoiceServer.Fakes;
+
+/// <summary>A message the server sent to the fake Twilio caller: <c>media</c>, <c>mark</c> or <c>clear</c>.</summary>
+/// <param name="Event">The <c>event</c> field.</param>
+/// <param name="Payload">The base64 <c>media.payload</c>, for <c>media</c>.</param>
+/// <param name="MarkName">The <c>mark.name</c>, for <c>mark</c>.</param>
+public sealed record TwilioOutboundMessage(string Event, string? Payload, string? MarkName)
+{
+    /// <summary>Decoded payload length in μ-law bytes (8 per millisecond); 0 for marks and clears.</summary>
+    public int AudioBytes { get; init; }
+
+    /// <summary>When it arrived, on the caller's TimeProvider, relative to the end of the upgrade.</summary>
+    public TimeSpan ReceivedAt { get; init; }
+
+    /// <summary>The message as received.</summary>
+    public string RawJson { get; init; } = string.Empty;
+}
+
+/// <summary>A mark the fake returned to the server.</summary>
+/// <param name="Name">The mark's name.</param>
+/// <param name="FlushedByClear">True when a <c>clear</c> flushed it: its audio was never played.</param>
+/// <param name="ReturnedAt">When it was sent back, relative to the end of the upgrade.</param>
+public sealed record ReturnedMark(string Name, bool FlushedByClear, TimeSpan ReturnedAt);

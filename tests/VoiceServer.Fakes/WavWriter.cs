@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+
+namespace VoiceServer.Fakes;
+
+/// <summary>Writes μ-law WAV files (format 7, 8000 Hz, mono, 8 bits) that common players open.</summary>
+public static class WavWriter
+{
+    // Header: RIFF (12) + fmt chunk (8 + 18) + fact chunk (8 + 4) + data chunk header (8).
+    private const int HeaderBytes = 12 + 26 + 12 + 8;
+
+    public static void WriteMulaw(Stream stream, ReadOnlySpan<byte> mulaw)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var pad = mulaw.Length & 1;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        "RIFF"u8.CopyTo(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(HeaderBytes - 8 + mulaw.Length + pad));
+        "WAVE"u8.CopyTo(header[8..]);
+
+        "fmt "u8.CopyTo(header[12..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], 18);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[20..], 7);     // WAVE_FORMAT_MULAW
+        BinaryPrimitives.WriteUInt16LittleEndian(header[22..], 1);     // channels
+        BinaryPrimitives.WriteUInt32LittleEndian(header[24..], 8000);  // sample rate
+        BinaryPrimitives.WriteUInt32LittleEndian(header[28..], 8000);  // byte rate
+        BinaryPrimitives.WriteUInt16LittleEndian(header[32..], 1);     // block align
+        BinaryPrimitives.WriteUInt16LittleEndian(header[34..], 8);     // bits per sample
+        BinaryPrimitives.WriteUInt16LittleEndian(header[36..], 0);     // cbSize
+
+        // Non-PCM formats carry a fact chunk with the sample count.
+        "fact"u8.CopyTo(header[38..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[42..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[46..], (uint)mulaw.Length);
+
+        "data"u8.CopyTo(header[50..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[54..], (uint)mulaw.Length);
+
+        stream.Write(header);
+        stream.Write(mulaw);
+        if (pad != 0)
+        {
+            stream.WriteByte(0);
+        }
+    }
+
+    public static void WriteMulawFile(string path, ReadOnlySpan<byte> mulaw)
+    {
+        using var file = File.Create(path);
+        WriteMulaw(file, mulaw);
+    }
+}

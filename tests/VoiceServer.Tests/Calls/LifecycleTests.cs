@@ -1,0 +1,163 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Time.Testing;
+using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
+
+namespace VoiceServer.Tests.Calls;
+
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task CallerStop_ClosesTheModelSocket_EndsOnce()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        var (modelStatus, _) = await model.WaitForClientCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, modelStatus);
+        var (callerStatus, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, callerStatus);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("caller_stopped", end.Message, StringComparison.Ordinal);
+        await harness.Server.WaitForNoCallsAsync(harness.Token);
+        Assert.Single(harness.Server.Logs.CallEnds);
+    }
+
+    [Fact]
+    public async Task CallerDrops_ClosesTheModelSocket()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync();
+
+        caller.Abort();
+
+        await model.WaitForClientCloseAsync(harness.Token);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("caller_disconnected", end.Message, StringComparison.Ordinal);
+        await harness.Server.WaitForNoCallsAsync(harness.Token);
+    }
+
+    [Fact]
+    public async Task ModelCloses_CallerClosedWith1000()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync();
+
+        await model.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Your session hit the maximum duration of 60 minutes.", harness.Token);
+
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_closed", end.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelDrops_CallerClosedWith1011()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync();
+
+        model.Abort();
+
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_failed", end.Message, StringComparison.Ordinal);
+        await harness.Server.WaitForNoCallsAsync(harness.Token);
+    }
+
+    [Fact]
+    public async Task ModelRefusesUpgrade401_CallerClosedWith1011()
+    {
+        await using var harness = await CallHarness.StartAsync(new FakeRealtimeServerOptions { RejectUpgradeStatus = 401 });
+        var caller = await harness.ConnectAsync();
+        await caller.SendStartAsync(CallHarness.Parameters(), cancellationToken: harness.Token);
+
+        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        Assert.Contains("401", description, StringComparison.Ordinal);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_connect_failed", end.Message, StringComparison.Ordinal);
+        Assert.Equal(1, harness.Realtime.RefusedUpgradeCount);
+    }
+
+    [Fact]
+    public async Task ModelConfirmsWrongFormat_CallEndsBeforeAudio()
+    {
+        await using var harness = await CallHarness.StartAsync(new FakeRealtimeServerOptions { SessionUpdatedFormatOverride = "audio/pcm" });
+        var caller = await harness.ConnectAsync();
+        await caller.SendStartAsync(CallHarness.Parameters(), cancellationToken: harness.Token);
+        await caller.SendAudioAsync(AudioFixtures.Silence(200), cancellationToken: harness.Token);
+
+        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        Assert.Contains("audio/pcm", description, StringComparison.Ordinal);
+        var model = await harness.Realtime.WaitForConnectionAsync(harness.Token);
+        Assert.Equal(0, model.AppendCount);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_session_rejected", end.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelRejectsSessionUpdate_CallEndsWithTheReason()
+    {
+        await using var harness = await CallHarness.StartAsync(new FakeRealtimeServerOptions { UnsupportedSessionKeys = ["instructions"] });
+        var caller = await harness.ConnectAsync();
+        await caller.SendStartAsync(CallHarness.Parameters(("prompt", "Be brief.")), cancellationToken: harness.Token);
+        await caller.SendAudioAsync(AudioFixtures.Silence(200), cancellationToken: harness.Token);
+
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_session_rejected", end.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown_parameter", end.Message, StringComparison.Ordinal);
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        var model = await harness.Realtime.WaitForConnectionAsync(harness.Token);
+        Assert.Equal(0, model.AppendCount);
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "ModelSessionRejected" && e.Message.Contains("session.instructions", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NoStart_SocketClosedAfterTheTimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var harness = await CallHarness.StartAsync(timeProvider: time, settings: new Dictionary<string, string?> { ["CALL_START_TIMEOUT_SECONDS"] = "5" });
+        var caller = await harness.ConnectAsync();
+        await caller.SendConnectedAsync(harness.Token);
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "CallerConnected", harness.Token);
+
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Empty(harness.Server.Logs.CallEnds);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Contains("no start", description, StringComparison.Ordinal);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("start_timeout", end.Message, StringComparison.Ordinal);
+        Assert.Equal(0, harness.Realtime.UpgradeAttemptCount);
+    }
+
+    [Fact]
+    public async Task ServerShutdown_ClosesCallsWith1001()
+    {
+        var harness = await CallHarness.StartAsync();
+        try
+        {
+            var (caller, model) = await harness.StartCallAsync();
+            var stopping = harness.Server.DisposeAsync().AsTask();
+
+            var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            await model.WaitForClientCloseAsync(harness.Token);
+            await stopping;
+        }
+        finally
+        {
+            await harness.Realtime.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,577 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using VoiceServer.Fakes;
+
+namespace VoiceServer.Simulator;
+
+/// <summary>
+/// Plays one phone call against a voice-server URL as Twilio would: upgrade, <c>connected</c>, <c>start</c>,
+/// 20 ms μ-law frames in real time, <c>stop</c>, close; marks come back after real-time playback. Prints a timeline
+/// and a summary.
+/// </summary>
+public static class CallSimulator
+{
+    // Twilio's frame: 160 bytes of μ-law = 20 ms.
+    private const int FrameBytes = 160;
+    private const int BytesPerMillisecond = 8;
+    private const int DefaultToneMilliseconds = 1500;
+
+    // Twilio limits name + value of each <Parameter> to under 500 characters.
+    private const int TwilioParameterLimit = 500;
+
+    // Longest refusal body worth printing.
+    private const int MaxBodyChars = 2000;
+
+    private static readonly TimeSpan s_frameDuration = TimeSpan.FromMilliseconds(20);
+
+    // Frames go out slightly ahead of their due time so a late timer never starves the server's buffer.
+    private static readonly TimeSpan s_pacingLead = TimeSpan.FromMilliseconds(60);
+
+    public static async Task<SimulationResult> RunAsync(SimulatorOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        var log = new Timeline(TextWriter.Synchronized(output));
+
+        byte[] speech;
+        try
+        {
+            speech = LoadSpeech(options);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            log.Line($"error: cannot read the caller audio: {ex.Message}");
+            return new SimulationResult { ExitCode = SimulatorExitCodes.Usage, Outcome = $"cannot read the caller audio: {ex.Message}" };
+        }
+
+        var parameters = BuildParameters(options);
+        var url = options.ParametersIn == ParameterPlacement.Query ? AddQuery(options.Url, parameters) : options.Url;
+        PrintConfiguration(log, options, parameters, speech.Length);
+
+        var state = new CallState(log);
+        var callerOptions = new FakeTwilioCallerOptions
+        {
+            Origin = options.Origin,
+            MarkMode = MarkMode.Playback,
+            SignatureAuthToken = options.AuthToken,
+            SignatureUrl = options.AuthToken is null ? null : options.SignedUrl ?? StripQuery(options.Url),
+            MessageReceived = state.OnMessage,
+            MarkReturned = state.OnMarkReturned,
+        };
+
+        log.Line($"connecting to {Redact(url, options)}");
+        FakeTwilioCaller caller;
+        try
+        {
+            caller = await FakeTwilioCaller.ConnectAsync(url, callerOptions, cancellationToken);
+        }
+        catch (WebSocketUpgradeRefusedException ex)
+        {
+            return await ReportRefusalAsync(log, url, options, ex.StatusCode, cancellationToken);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or SocketException or IOException)
+        {
+            var reason = ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
+            log.Line($"error: could not connect: {reason}");
+            return new SimulationResult { ExitCode = SimulatorExitCodes.ConnectionFailed, Outcome = $"could not connect: {reason}" };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log.Line("cancelled while connecting");
+            return new SimulationResult { ExitCode = SimulatorExitCodes.Cancelled, Outcome = "cancelled" };
+        }
+
+        state.Attach(caller);
+        log.Line($"upgrade complete (set-up {Ms(caller.ConnectDuration)})");
+        var cancelled = false;
+        try
+        {
+            await PlayCallAsync(caller, options, parameters, speech, state, log, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+            log.Line("cancelled: ending the call");
+        }
+
+        var closedByServer = caller.WaitForCloseAsync(CancellationToken.None).IsCompleted;
+        await EndCallAsync(caller, options, closedByServer, log);
+        var (closeStatus, closeDescription) = await caller.WaitForCloseAsync(CancellationToken.None);
+        log.Line($"closed {(closedByServer ? "by the server" : "after our close")}: {DescribeClose(closeStatus, closeDescription)}");
+
+        var agentAudio = caller.ReceivedAudio;
+        if (options.RecordPath is { } recordPath)
+        {
+            WavWriter.WriteMulawFile(recordPath, agentAudio);
+            log.Line($"recorded {agentAudio.Length / BytesPerMillisecond} ms of agent audio to {recordPath}");
+        }
+
+        IReadOnlyList<string> violations = [];
+        try
+        {
+            await caller.DisposeAsync();
+        }
+        catch (AggregateException ex)
+        {
+            violations = [.. ex.InnerExceptions.Select(e => e.Message)];
+        }
+
+        var result = new SimulationResult
+        {
+            SetupTime = caller.ConnectDuration,
+            FirstAudioAfterStart = state.FirstAudioAfterStart,
+            FirstAudioAfterSpeechEnd = state.FirstAudioAfterSpeechEnd,
+            CallerAudioBytes = state.CallerAudioBytes,
+            AgentAudioBytes = agentAudio.Length,
+            MarksReceived = caller.MarksReceived,
+            MarksReturned = caller.ReturnedMarks.Count,
+            Clears = caller.ClearCount,
+            CloseStatus = closeStatus,
+            CloseDescription = closeDescription,
+            ClosedByServer = closedByServer,
+            Violations = violations,
+        };
+        result = Judge(result, options, cancelled);
+        PrintSummary(log, result);
+        return result;
+    }
+
+    private static async Task PlayCallAsync(
+        FakeTwilioCaller caller,
+        SimulatorOptions options,
+        IReadOnlyList<KeyValuePair<string, string>> parameters,
+        byte[] speech,
+        CallState state,
+        Timeline log,
+        CancellationToken cancellationToken)
+    {
+        var closed = caller.WaitForCloseAsync(cancellationToken);
+        if (!await TrySendAsync(caller, () => caller.SendConnectedAsync(cancellationToken)))
+        {
+            return;
+        }
+
+        log.Line("connected sent");
+        var custom = options.ParametersIn == ParameterPlacement.Custom
+            ? parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
+            : [];
+        if (!await TrySendAsync(caller, () => caller.SendStartAsync(custom, cancellationToken: cancellationToken)))
+        {
+            return;
+        }
+
+        state.StartSent();
+        log.Line($"start sent (streamSid {caller.StreamSid}, callSid {caller.CallSid}, {custom.Count} custom parameter(s))");
+
+        var lead = AudioFixtures.Silence(options.LeadSilenceMilliseconds);
+        var tail = AudioFixtures.Silence(options.TailSilenceMilliseconds);
+        byte[] audio = [.. lead, .. speech, .. tail];
+        var speechEnd = lead.Length + speech.Length;
+        var pacer = new FramePacer();
+        for (var offset = 0; offset < audio.Length && !closed.IsCompleted; offset += FrameBytes)
+        {
+            var inSpeech = offset < speechEnd;
+            if (!options.Fast)
+            {
+                await pacer.WaitForNextFrameAsync(cancellationToken);
+            }
+
+            var frame = audio.AsMemory(offset, Math.Min(FrameBytes, audio.Length - offset));
+            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(frame, cancellationToken)))
+            {
+                return;
+            }
+
+            state.CallerAudioBytes += frame.Length;
+            if (inSpeech && offset + frame.Length >= speechEnd)
+            {
+                state.SpeechEnded();
+                log.Line($"caller speech sent ({speech.Length / BytesPerMillisecond} ms); {options.TailSilenceMilliseconds} ms of silence follows");
+            }
+        }
+
+        if (speech.Length == 0)
+        {
+            state.SpeechEnded();
+        }
+
+        log.Line($"caller audio sent ({audio.Length / BytesPerMillisecond} ms); listening for up to {options.Wait.TotalSeconds:0.#} s");
+
+        // Twilio keeps sending a frame every 20 ms, silence included, for as long as the call lasts.
+        var silence = AudioFixtures.Silence(20);
+        var listenUntil = Stopwatch.GetTimestamp();
+        pacer.Restart();
+        while (!closed.IsCompleted && Stopwatch.GetElapsedTime(listenUntil) < options.Wait)
+        {
+            if (state.ReplyFinished(caller, options.ReplyPause))
+            {
+                log.Line("agent reply finished playing");
+                break;
+            }
+
+            await pacer.WaitForNextFrameAsync(cancellationToken);
+            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(silence, cancellationToken)))
+            {
+                return;
+            }
+
+            state.CallerAudioBytes += silence.Length;
+        }
+
+        if (!closed.IsCompleted && await TrySendAsync(caller, () => caller.SendStopAsync(cancellationToken)))
+        {
+            log.Line("stop sent");
+        }
+    }
+
+    private static async Task EndCallAsync(FakeTwilioCaller caller, SimulatorOptions options, bool closedByServer, Timeline log)
+    {
+        if (closedByServer)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(options.CloseTimeout);
+        try
+        {
+            await caller.CloseAsync(WebSocketCloseStatus.NormalClosure, "call ended", timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            log.Line($"the server did not answer our close within {options.CloseTimeout.TotalSeconds:0.#} s; aborting");
+            caller.Abort();
+        }
+        catch (Exception ex) when (ex is WebSocketException or InvalidOperationException or ObjectDisposedException)
+        {
+            caller.Abort();
+        }
+    }
+
+    /// <summary>Sends unless the call is over; a send that fails because the server went away is not an error here.</summary>
+    private static async Task<bool> TrySendAsync(FakeTwilioCaller caller, Func<Task> send)
+    {
+        if (caller.State != WebSocketState.Open)
+        {
+            return false;
+        }
+
+        try
+        {
+            await send();
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException
+            || (ex is InvalidOperationException && caller.State != WebSocketState.Open))
+        {
+            return false;
+        }
+    }
+
+    private static async Task<SimulationResult> ReportRefusalAsync(
+        Timeline log, Uri url, SimulatorOptions options, HttpStatusCode status, CancellationToken cancellationToken)
+    {
+        // ClientWebSocket does not expose the refusal body; a raw upgrade request reads it.
+        var body = string.Empty;
+        try
+        {
+            var headers = options.AuthToken is null
+                ? null
+                : new Dictionary<string, string>
+                {
+                    ["x-twilio-signature"] = TwilioIds.ComputeSignature(options.AuthToken, options.SignedUrl ?? StripQuery(options.Url)),
+                };
+            (_, body) = await FakeTwilioCaller.SendUpgradeRequestAsync(url, options.Origin, headers, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or WebSocketException or System.Security.Authentication.AuthenticationException)
+        {
+            body = $"(body unavailable: {ex.Message})";
+        }
+
+        if (body.Length > MaxBodyChars)
+        {
+            body = string.Concat(body.AsSpan(0, MaxBodyChars), "…");
+        }
+
+        var outcome = $"upgrade refused with HTTP {(int)status} ({status})";
+        log.Line($"error: {outcome}{(body.Length > 0 ? $": {body}" : string.Empty)}");
+        return new SimulationResult
+        {
+            ExitCode = SimulatorExitCodes.UpgradeRefused,
+            Outcome = outcome,
+            RefusedStatus = status,
+            RefusedBody = body,
+        };
+    }
+
+    private static SimulationResult Judge(SimulationResult result, SimulatorOptions options, bool cancelled)
+    {
+        var normalClose = result.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable;
+        var (code, outcome) = true switch
+        {
+            _ when cancelled => (SimulatorExitCodes.Cancelled, "cancelled"),
+            _ when result.Violations.Count > 0 =>
+                (SimulatorExitCodes.ProtocolViolation, $"the server broke the Twilio protocol {result.Violations.Count} time(s)"),
+            _ when result.ClosedByServer && !normalClose =>
+                (SimulatorExitCodes.CallFailed, $"the server ended the call: {DescribeClose(result.CloseStatus, result.CloseDescription)}"),
+            _ when options.ExpectNoAudio && result.AgentAudioBytes > 0 =>
+                (SimulatorExitCodes.NoAgentAudio, $"expected no agent audio but received {result.AgentAudioBytes} bytes"),
+            _ when options.ExpectNoAudio => (SimulatorExitCodes.Success, "call completed with no agent audio, as expected"),
+            _ when result.AgentAudioBytes == 0 => (SimulatorExitCodes.NoAgentAudio, "call completed but no agent audio was received"),
+            _ => (SimulatorExitCodes.Success, "call completed and the agent answered"),
+        };
+        return result with { ExitCode = code, Outcome = outcome };
+    }
+
+    private static byte[] LoadSpeech(SimulatorOptions options)
+    {
+        if (options.WavPath is { } path)
+        {
+            return WavReader.ReadMulawFile(path);
+        }
+
+        if (options.ToneMilliseconds is { } tone)
+        {
+            return AudioFixtures.Tone(tone);
+        }
+
+        return options.SilenceMilliseconds is { } silence ? AudioFixtures.Silence(silence) : AudioFixtures.Tone(DefaultToneMilliseconds);
+    }
+
+    /// <summary>The per-call parameters under the names the server reads (twilio-media-streams.md, first table).</summary>
+    private static List<KeyValuePair<string, string>> BuildParameters(SimulatorOptions options)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        void Add(string name, string? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            result.RemoveAll(p => p.Key == name);
+            result.Add(new(name, value));
+        }
+
+        Add("agentId", options.AgentId);
+        Add("openAIKey", options.OpenAIKey);
+        Add("prompt", options.Prompt);
+        Add("voice", options.Voice);
+        Add("greeting", options.Greeting);
+        Add("temperature", options.Temperature);
+        Add("model", options.Model);
+        foreach (var (name, value) in options.Parameters)
+        {
+            Add(name, value);
+        }
+
+        return result;
+    }
+
+    private static Uri AddQuery(Uri url, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new UriBuilder(url);
+        var query = new StringBuilder(builder.Query.TrimStart('?'));
+        foreach (var (name, value) in parameters)
+        {
+            if (query.Length > 0)
+            {
+                query.Append('&');
+            }
+
+            query.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        builder.Query = query.ToString();
+        return builder.Uri;
+    }
+
+    private static string StripQuery(Uri url) => url.GetLeftPart(UriPartial.Path);
+
+    /// <summary>The URL as printed: the key, if it travels in the query, becomes ***.</summary>
+    private static string Redact(Uri url, SimulatorOptions options)
+    {
+        if (options.OpenAIKey is null || options.ParametersIn != ParameterPlacement.Query)
+        {
+            return url.ToString();
+        }
+
+        return url.ToString().Replace($"openAIKey={Uri.EscapeDataString(options.OpenAIKey)}", "openAIKey=***", StringComparison.Ordinal);
+    }
+
+    private static void PrintConfiguration(Timeline log, SimulatorOptions options, IReadOnlyList<KeyValuePair<string, string>> parameters, int speechBytes)
+    {
+        var shown = parameters.Select(p => p.Key == "openAIKey" ? $"{p.Key}=***" : $"{p.Key}={Shorten(p.Value)}");
+        log.Line($"parameters ({(options.ParametersIn == ParameterPlacement.Query ? "query string" : "start.customParameters")}): {string.Join(", ", shown)}");
+        foreach (var (name, value) in parameters)
+        {
+            if (options.ParametersIn == ParameterPlacement.Custom && name.Length + value.Length >= TwilioParameterLimit)
+            {
+                log.Line($"warning: parameter '{name}' is {name.Length + value.Length} characters; real Twilio <Parameter> values must stay under {TwilioParameterLimit}");
+            }
+        }
+
+        var source = options.WavPath ?? (options.ToneMilliseconds is not null ? "tone" : options.SilenceMilliseconds is not null ? "silence" : "440 Hz tone");
+        log.Line(
+            $"caller audio: {source}, {speechBytes / BytesPerMillisecond} ms, lead {options.LeadSilenceMilliseconds} ms, tail {options.TailSilenceMilliseconds} ms, "
+            + $"{(options.Fast ? "unpaced" : "paced in real time")}{(options.AuthToken is null ? string.Empty : ", signed upgrade (auth token ***)")}");
+    }
+
+    private static void PrintSummary(Timeline log, SimulationResult result)
+    {
+        log.Line("summary:");
+        log.Plain($"  set-up (connect → upgrade):        {Ms(result.SetupTime)}");
+        log.Plain($"  first agent audio after start:      {Ms(result.FirstAudioAfterStart)}");
+        log.Plain($"  end of caller speech → agent audio: {Ms(result.FirstAudioAfterSpeechEnd)}");
+        log.Plain($"  agent audio received:               {result.AgentAudioBytes} bytes ({result.AgentAudioBytes / BytesPerMillisecond} ms)");
+        log.Plain($"  caller audio sent:                  {result.CallerAudioBytes} bytes ({result.CallerAudioBytes / BytesPerMillisecond} ms)");
+        log.Plain($"  marks received / returned:          {result.MarksReceived} / {result.MarksReturned}");
+        log.Plain($"  clears:                             {result.Clears}");
+        log.Plain($"  close:                              {DescribeClose(result.CloseStatus, result.CloseDescription)}{(result.ClosedByServer ? " (server)" : string.Empty)}");
+        foreach (var violation in result.Violations)
+        {
+            log.Plain($"  violation: {violation}");
+        }
+
+        log.Plain($"  result: {result.Outcome} (exit code {result.ExitCode})");
+    }
+
+    private static string DescribeClose(WebSocketCloseStatus? status, string? description) => status switch
+    {
+        null => "connection dropped without a close frame",
+        var s => $"{(int)s} ({s}){(string.IsNullOrEmpty(description) ? string.Empty : $" \"{description}\"")}",
+    };
+
+    private static string Ms(TimeSpan? value) =>
+        value is { } v ? $"{v.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms" : "n/a";
+
+    private static string Shorten(string value) => value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 37), "...");
+
+    /// <summary>Frame due times come from one start instant, so pacing never drifts.</summary>
+    private sealed class FramePacer
+    {
+        private long _start = Stopwatch.GetTimestamp();
+        private long _frame;
+
+        public void Restart()
+        {
+            _start = Stopwatch.GetTimestamp();
+            _frame = 0;
+        }
+
+        public async Task WaitForNextFrameAsync(CancellationToken cancellationToken)
+        {
+            var due = (s_frameDuration * _frame) - s_pacingLead;
+            _frame++;
+            var wait = due - Stopwatch.GetElapsedTime(_start);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                // Real-time pacing of a live call: this delay is the point, not a synchronisation.
+                await Task.Delay(wait, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Lines prefixed with milliseconds since the simulator started.</summary>
+    private sealed class Timeline(TextWriter output)
+    {
+        private readonly long _origin = Stopwatch.GetTimestamp();
+
+        public TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
+
+        public void Line(string text) =>
+            output.WriteLine($"[{Now.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),7} ms] {text}");
+
+        public void Plain(string text) => output.WriteLine(text);
+    }
+
+    /// <summary>Timings observed from the caller's receive loop and the sending loop.</summary>
+    private sealed class CallState(Timeline log)
+    {
+        private readonly object _gate = new();
+        private FakeTwilioCaller? _caller;
+        private TimeSpan? _startSentAt;
+        private TimeSpan? _speechEndedAt;
+        private TimeSpan? _lastAudioAt;
+        private long _flushedReported;
+
+        public TimeSpan? FirstAudioAfterStart { get; private set; }
+
+        public TimeSpan? FirstAudioAfterSpeechEnd { get; private set; }
+
+        public long CallerAudioBytes { get; set; }
+
+        public void Attach(FakeTwilioCaller caller) => _caller = caller;
+
+        public void StartSent()
+        {
+            lock (_gate)
+            {
+                _startSentAt = log.Now;
+            }
+        }
+
+        public void SpeechEnded()
+        {
+            lock (_gate)
+            {
+                _speechEndedAt ??= log.Now;
+            }
+        }
+
+        /// <summary>A reply arrived after the caller spoke, it has played out, and nothing new came for a while.</summary>
+        public bool ReplyFinished(FakeTwilioCaller caller, TimeSpan pause)
+        {
+            lock (_gate)
+            {
+                return FirstAudioAfterSpeechEnd is not null
+                    && _lastAudioAt is { } last
+                    && log.Now - last >= pause
+                    && caller.BufferedAudioBytes == 0;
+            }
+        }
+
+        public void OnMessage(TwilioOutboundMessage message)
+        {
+            switch (message.Event)
+            {
+                case "media":
+                    OnMedia();
+                    break;
+                case "clear":
+                    var flushed = _caller?.FlushedAudioBytes ?? 0;
+                    log.Line($"clear received ({(flushed - _flushedReported) / BytesPerMillisecond} ms of queued agent audio flushed)");
+                    _flushedReported = flushed;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        public void OnMarkReturned(ReturnedMark mark) =>
+            log.Line($"mark returned: {mark.Name}{(mark.FlushedByClear ? " (flushed by clear)" : string.Empty)}");
+
+        private void OnMedia()
+        {
+            var now = log.Now;
+            lock (_gate)
+            {
+                _lastAudioAt = now;
+                if (FirstAudioAfterStart is null && _startSentAt is { } start)
+                {
+                    FirstAudioAfterStart = now - start;
+                    log.Line($"first agent audio ({Ms(FirstAudioAfterStart)} after start)");
+                }
+
+                if (FirstAudioAfterSpeechEnd is null && _speechEndedAt is { } speechEnd)
+                {
+                    FirstAudioAfterSpeechEnd = now - speechEnd;
+                    log.Line($"first agent audio after the caller's speech ({Ms(FirstAudioAfterSpeechEnd)} after it ended)");
+                }
+            }
+        }
+    }
+}
