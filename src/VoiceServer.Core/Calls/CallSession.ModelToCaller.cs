@@ -173,7 +173,18 @@ public sealed partial class CallSession
 
         private async Task<LegCompletion> ObserveAsync(IModelLeg leg, CancellationToken callToken)
         {
-            var completion = await leg.RunReceiveLoopAsync(this, callToken);
+            LegCompletion completion;
+            try
+            {
+                completion = await leg.RunReceiveLoopAsync(this, callToken);
+            }
+            catch (Exception ex)
+            {
+                Log.UnexpectedFailure(session._logger, ex);
+                EndIfCurrent(CallEndReason.InternalError, "internal error");
+                completion = new LegCompletion(LegCompletionKind.ConnectionLost);
+            }
+
             lock (session._gate)
             {
                 // A model that goes away while the session is being confirmed also resolves that wait.

@@ -279,7 +279,19 @@ public sealed partial class CallSession : ICallerEvents
 
     private async Task<LegCompletion> ObserveCallerAsync(CancellationToken callToken)
     {
-        var completion = await _caller.RunReceiveLoopAsync(this, callToken);
+        LegCompletion completion;
+        try
+        {
+            completion = await _caller.RunReceiveLoopAsync(this, callToken);
+        }
+        catch (Exception ex)
+        {
+            // A bug must end this call with a reason, not leave it hanging.
+            Log.UnexpectedFailure(_logger, ex);
+            End(CallEndReason.InternalError, "internal error");
+            return new LegCompletion(LegCompletionKind.ConnectionLost);
+        }
+
         switch (completion.Kind)
         {
             case LegCompletionKind.ClosedByPeer:
@@ -350,9 +362,14 @@ public sealed partial class CallSession : ICallerEvents
         {
             await Task.WhenAll(remaining);
         }
-        catch (Exception ex) when (ex is OperationCanceledException)
+        catch (OperationCanceledException)
         {
             // Cancelled set-up of a model connection: expected at teardown.
+        }
+        catch (Exception ex)
+        {
+            // The call has its end reason already; a failure while releasing it is logged, never thrown.
+            Log.UnexpectedFailure(_logger, ex);
         }
 
         foreach (var connection in connections)

@@ -1,5 +1,8 @@
 using System.Net.WebSockets;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
+using VoiceServer.Diagnostics;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
 
@@ -11,7 +14,12 @@ public sealed class LifecycleTests
     public async Task CallerStop_ClosesTheModelSocket_EndsOnce()
     {
         await using var harness = await CallHarness.StartAsync();
+        var meters = harness.Server.Services.GetRequiredService<IMeterFactory>();
+        using var active = new MetricCollector<long>(meters, VoiceServerMetrics.MeterName, "voice_server.calls.active");
+        using var duration = new MetricCollector<double>(meters, VoiceServerMetrics.MeterName, "voice_server.call.duration");
         var (caller, model) = await harness.StartCallAsync();
+        await caller.SendDtmfAsync('5', harness.Token);
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "DtmfReceived", harness.Token);
 
         await caller.SendStopAsync(harness.Token);
 
@@ -23,6 +31,11 @@ public sealed class LifecycleTests
         Assert.Contains("caller_stopped", end.Message, StringComparison.Ordinal);
         await harness.Server.WaitForNoCallsAsync(harness.Token);
         Assert.Single(harness.Server.Logs.CallEnds);
+
+        Assert.Equal([1, -1], active.GetMeasurementSnapshot().Select(m => m.Value));
+        var recorded = Assert.Single(duration.GetMeasurementSnapshot());
+        Assert.Equal("caller_stopped", recorded.Tags["voice_server.end_reason"]);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains('5', StringComparison.Ordinal) && e.EventName == "DtmfReceived");
     }
 
     [Fact]

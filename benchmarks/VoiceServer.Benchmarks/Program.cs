@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+#if DEBUG
+Console.Error.WriteLine("Benchmarks measure nothing useful in Debug: run with -c Release.");
+return 1;
+#else
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
+#endif
