@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using VoiceServer.Legs;
 using VoiceServer.WebSockets;
@@ -8,93 +7,41 @@ namespace VoiceServer.Twilio;
 /// <summary>The caller leg over Twilio's Media Streams WebSocket (server side).</summary>
 public sealed class TwilioCallerLeg : ICallerLeg
 {
-    private readonly WebSocket _socket;
-    private readonly WebSocketMessageReader _reader;
-    private readonly OutboundChannel _outbound;
-    private readonly TaskCompletionSource _sendLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly MessageHandler<(TwilioCallerLeg Leg, ICallerEvents Events)> s_dispatch =
+        static (state, message, scratch) => state.Leg.Dispatch(message, scratch, state.Events);
+
+    private readonly WebSocketConnection _connection;
     private TwilioMessageWriter? _writer;
-    private byte[] _scratch = [];
 
     /// <param name="socket">The accepted socket.</param>
     /// <param name="maxMessageBytes">Larger text messages end the call with 1009.</param>
     /// <param name="outboundCapacity">Messages queued for Twilio before the caller counts as too slow.</param>
     public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity)
     {
-        _socket = socket;
-        _reader = new WebSocketMessageReader(maxMessageBytes);
-        _outbound = new OutboundChannel(outboundCapacity);
+        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity);
     }
 
-    public async Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var received = await _reader.ReceiveAsync(_socket, cancellationToken);
-            if (received.Completion is { } completion)
-            {
-                return completion;
-            }
+    public Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken) =>
+        _connection.RunReceiveLoopAsync((this, events), s_dispatch, cancellationToken);
 
-            Dispatch(_reader.Message(received.Length), events);
-        }
-    }
-
-    public async Task RunSendLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _outbound.RunSendLoopAsync(_socket, cancellationToken);
-        }
-        finally
-        {
-            _sendLoopDone.TrySetResult();
-        }
-    }
+    public Task RunSendLoopAsync(CancellationToken cancellationToken) => _connection.RunSendLoopAsync(cancellationToken);
 
     public bool TrySendAudio(ReadOnlySpan<byte> base64Audio) =>
-        _writer is { } writer && _outbound.TryEnqueue(writer.MediaPrefix, base64Audio, TwilioMessageWriter.ObjectSuffix);
+        _writer is { } writer && _connection.Outbound.TryEnqueue(writer.MediaPrefix, base64Audio, TwilioMessageWriter.ObjectSuffix);
 
     public bool TrySendMark(ReadOnlySpan<byte> name) =>
-        _writer is { } writer && _outbound.TryEnqueue(writer.MarkPrefix, name, TwilioMessageWriter.ObjectSuffix);
+        _writer is { } writer && _connection.Outbound.TryEnqueue(writer.MarkPrefix, name, TwilioMessageWriter.ObjectSuffix);
 
-    public bool TrySendClear() => _writer is { } writer && _outbound.TryEnqueue(writer.Clear);
+    public bool TrySendClear() => _writer is { } writer && _connection.Outbound.TryEnqueue(writer.Clear);
 
-    public async Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
+    public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken) =>
+        _connection.CloseAsync(status, description, cancellationToken);
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private void Dispatch(ReadOnlySpan<byte> json, Span<byte> scratch, ICallerEvents events)
     {
-        // What is already queued goes out first, then the close frame; both bounded by the token.
-        _outbound.Complete();
-        await Task.WhenAny(_sendLoopDone.Task, Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default));
-        await WebSocketClosing.CloseOutputAsync(_socket, status, description, cancellationToken);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _outbound.Complete();
-        _socket.Abort();
-        _socket.Dispose();
-        _reader.Dispose();
-        if (_scratch.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_scratch);
-            _scratch = [];
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void Dispatch(ReadOnlySpan<byte> json, ICallerEvents events)
-    {
-        if (_scratch.Length < json.Length)
-        {
-            if (_scratch.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_scratch);
-            }
-
-            _scratch = ArrayPool<byte>.Shared.Rent(json.Length);
-        }
-
-        if (!TwilioMessageReader.TryRead(json, _scratch, out var message, out var problem))
+        if (!TwilioMessageReader.TryRead(json, scratch, out var message, out var problem))
         {
             events.OnMalformedMessage(problem ?? "malformed message");
             return;

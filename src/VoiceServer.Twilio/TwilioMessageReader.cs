@@ -62,45 +62,19 @@ internal static class TwilioMessageReader
                 else if (reader.ValueTextEquals("media"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
+                    if (!JsonStrings.TryReadObjectString(json, ref reader, "payload"u8, scratch, ref scratchUsed, out message.Payload))
                     {
                         problem = "media is not an object";
                         return false;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (reader.ValueTextEquals("payload"u8))
-                        {
-                            reader.Read();
-                            message.Payload = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
                     }
                 }
                 else if (reader.ValueTextEquals("mark"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
+                    if (!JsonStrings.TryReadObjectString(json, ref reader, "name"u8, scratch, ref scratchUsed, out message.MarkName))
                     {
                         problem = "mark is not an object";
                         return false;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (reader.ValueTextEquals("name"u8))
-                        {
-                            reader.Read();
-                            message.MarkName = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
                     }
                 }
                 else if (reader.ValueTextEquals("dtmf"u8))

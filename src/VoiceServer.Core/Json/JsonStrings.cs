@@ -29,4 +29,37 @@ public static class JsonStrings
         scratchUsed += written;
         return destination[..written];
     }
+
+    /// <summary>
+    /// Reads the object value at the reader (positioned on its start) and returns one string property of it,
+    /// skipping every other property. False when the value is not an object.
+    /// </summary>
+    public static bool TryReadObjectString(
+        ReadOnlySpan<byte> json,
+        scoped ref Utf8JsonReader reader,
+        ReadOnlySpan<byte> propertyName,
+        Span<byte> scratch,
+        scoped ref int scratchUsed,
+        out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var wanted = reader.ValueTextEquals(propertyName);
+            reader.Read();
+            if (wanted)
+            {
+                value = Read(json, ref reader, scratch, ref scratchUsed);
+            }
+
+            reader.Skip();
+        }
+
+        return true;
+    }
 }

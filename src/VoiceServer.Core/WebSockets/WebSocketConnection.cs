@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using VoiceServer.Legs;
+
+namespace VoiceServer.WebSockets;
+
+/// <summary>Handles one received text message; <paramref name="scratch"/> is at least as long as the message.</summary>
+public delegate void MessageHandler<in TState>(TState state, ReadOnlySpan<byte> message, Span<byte> scratch);
+
+/// <summary>
+/// The socket plumbing both legs share: a receive loop assembling whole messages, a single-writer send loop, a
+/// bounded close, and release of every pooled buffer. The legs add only their protocol.
+/// </summary>
+public sealed class WebSocketConnection : IAsyncDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly WebSocketMessageReader _reader;
+    private readonly TaskCompletionSource _sendLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] _scratch = [];
+
+    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity)
+    {
+        _socket = socket;
+        _reader = new WebSocketMessageReader(maxMessageBytes);
+        Outbound = new OutboundChannel(outboundCapacity);
+    }
+
+    /// <summary>Where the leg queues what it sends; only the send loop writes to the socket.</summary>
+    public OutboundChannel Outbound { get; }
+
+    /// <summary>Receives until the socket ends, handing each text message to <paramref name="handle"/>.</summary>
+    public async Task<LegCompletion> RunReceiveLoopAsync<TState>(TState state, MessageHandler<TState> handle, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var received = await _reader.ReceiveAsync(_socket, cancellationToken);
+            if (received.Completion is { } completion)
+            {
+                return completion;
+            }
+
+            handle(state, _reader.Message(received.Length), Scratch(received.Length));
+        }
+    }
+
+    public async Task RunSendLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Outbound.RunSendLoopAsync(_socket, cancellationToken);
+        }
+        finally
+        {
+            _sendLoopDone.TrySetResult();
+        }
+    }
+
+    /// <summary>What is already queued goes out first, then the close frame; both bounded by the token.</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
+    {
+        Outbound.Complete();
+        await Task.WhenAny(_sendLoopDone.Task, Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default));
+        await WebSocketClosing.CloseOutputAsync(_socket, status, description, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Outbound.Complete();
+        _socket.Abort();
+        _socket.Dispose();
+        _reader.Dispose();
+        if (_scratch.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    // JSON escapes are undone into this buffer, rarely; it grows to the largest message seen and is kept.
+    private Span<byte> Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            if (_scratch.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+
+            _scratch = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        return _scratch;
+    }
+}
