@@ -96,6 +96,11 @@ public sealed partial class FakeRealtimeConnection
             return RealtimeError.Unknown($"session.{unsupported}");
         }
 
+        if (_options.IgnoreSessionUpdates)
+        {
+            return null;
+        }
+
         JsonObject effective;
         lock (_gate)
         {

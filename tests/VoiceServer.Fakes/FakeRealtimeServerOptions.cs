@@ -26,6 +26,9 @@ public sealed class FakeRealtimeServerOptions
     /// </summary>
     public IReadOnlyCollection<string> UnsupportedSessionKeys { get; init; } = [];
 
+    /// <summary>A stalled server: every <c>session.update</c> is recorded and never answered.</summary>
+    public bool IgnoreSessionUpdates { get; init; }
+
     /// <summary>Like the real API since the beta shut-down: an <c>OpenAI-Beta</c> header earns an error and close 4000.</summary>
     public bool RejectBetaHeader { get; init; } = true;
 

@@ -131,6 +131,9 @@ public sealed partial class CallSession
                 _sessionUpdated = confirmation;
             }
 
+            // The deadline starts before the update can be answered.
+            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+            var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
             var request = new ModelSessionRequest(Configuration.Prompt, Configuration.Voice, session._options.InterruptResponse);
             if (!Leg!.TryUpdateSession(request, eventId))
             {
@@ -138,8 +141,6 @@ public sealed partial class CallSession
                 return false;
             }
 
-            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
-            var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
             var first = await Task.WhenAny(confirmation.Task, timeout);
             await timeoutCancellation.CancelAsync();
             if (first != confirmation.Task)

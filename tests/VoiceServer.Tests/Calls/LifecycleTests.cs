@@ -134,6 +134,29 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task ModelNeverConfirms_CallEndsAfterTheSessionTimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var harness = await CallHarness.StartAsync(
+            new FakeRealtimeServerOptions { IgnoreSessionUpdates = true },
+            new Dictionary<string, string?> { ["MODEL_SESSION_TIMEOUT_SECONDS"] = "15" },
+            time);
+        var caller = await harness.ConnectAsync();
+        await caller.SendStartAsync(CallHarness.Parameters(), cancellationToken: harness.Token);
+        var model = await harness.Realtime.WaitForConnectionAsync(harness.Token);
+        await model.WaitForEventAsync("session.update", harness.Token);
+
+        time.Advance(TimeSpan.FromSeconds(15));
+
+        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        Assert.Contains("did not confirm", description, StringComparison.Ordinal);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("model_session_rejected", end.Message, StringComparison.Ordinal);
+        await model.WaitForClientCloseAsync(harness.Token);
+    }
+
+    [Fact]
     public async Task NoStart_SocketClosedAfterTheTimeout()
     {
         var time = new FakeTimeProvider();
