@@ -268,8 +268,9 @@ public sealed partial class FakeRealtimeConnection
             var message = await WebSocketIo.ReceiveMessageAsync(_socket, _options.MaxMessageBytes, cancellationToken);
             if (message.Type == WebSocketMessageType.Close)
             {
-                await CloseOutputAsync(message.CloseStatus ?? WebSocketCloseStatus.Empty, message.CloseDescription, cancellationToken);
+                // The close frame arrived: that is the client's answer, whatever happens to our echo.
                 _clientClosed.TrySetResult((message.CloseStatus, message.CloseDescription));
+                await CloseOutputAsync(message.CloseStatus ?? WebSocketCloseStatus.Empty, message.CloseDescription, cancellationToken);
                 return;
             }
 

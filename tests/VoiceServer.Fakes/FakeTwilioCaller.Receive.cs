@@ -23,8 +23,9 @@ public sealed partial class FakeTwilioCaller
                 var message = await WebSocketIo.ReceiveMessageAsync(_socket, _options.MaxMessageBytes, cancellationToken);
                 if (message.Type == WebSocketMessageType.Close)
                 {
-                    await AnswerCloseAsync(message.CloseStatus, message.CloseDescription, cancellationToken);
+                    // The close frame arrived: that is the server's answer, whatever happens to our echo.
                     _closed.TrySetResult((message.CloseStatus, message.CloseDescription));
+                    await AnswerCloseAsync(message.CloseStatus, message.CloseDescription, cancellationToken);
                     return;
                 }
 

@@ -342,7 +342,7 @@ public sealed partial class CallSession : ICallerEvents
 
             // Give both peers the rest of the close timeout to answer our close frames, then abort what is left.
             var answered = Task.WhenAll(receives);
-            await Task.WhenAny(answered, Task.Delay(Timeout.InfiniteTimeSpan, closeTimeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
+            await Task.WhenAny(answered, Task.Delay(Timeout.InfiniteTimeSpan, closeTimeout.Token));
         }
 
         await callCancellation.CancelAsync();

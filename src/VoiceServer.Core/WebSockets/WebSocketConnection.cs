@@ -17,6 +17,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
     private readonly WebSocketMessageReader _reader;
     private readonly TaskCompletionSource _sendLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _scratch = [];
+    private int _receiving;
 
     public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity)
     {
@@ -31,15 +32,23 @@ public sealed class WebSocketConnection : IAsyncDisposable
     /// <summary>Receives until the socket ends, handing each text message to <paramref name="handle"/>.</summary>
     public async Task<LegCompletion> RunReceiveLoopAsync<TState>(TState state, MessageHandler<TState> handle, CancellationToken cancellationToken)
     {
-        while (true)
+        Volatile.Write(ref _receiving, 1);
+        try
         {
-            var received = await _reader.ReceiveAsync(_socket, cancellationToken);
-            if (received.Completion is { } completion)
+            while (true)
             {
-                return completion;
-            }
+                var received = await _reader.ReceiveAsync(_socket, cancellationToken);
+                if (received.Completion is { } completion)
+                {
+                    return completion;
+                }
 
-            handle(state, _reader.Message(received.Length), Scratch(received.Length));
+                handle(state, _reader.Message(received.Length), Scratch(received.Length));
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
         }
     }
 
@@ -59,8 +68,12 @@ public sealed class WebSocketConnection : IAsyncDisposable
     public async Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
     {
         Outbound.Complete();
-        await Task.WhenAny(_sendLoopDone.Task, Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default));
+        await Task.WhenAny(_sendLoopDone.Task, Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken));
         await WebSocketClosing.CloseOutputAsync(_socket, status, description, cancellationToken);
+        if (Volatile.Read(ref _receiving) == 0)
+        {
+            await DrainUntilCloseAsync(cancellationToken);
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -76,6 +89,34 @@ public sealed class WebSocketConnection : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The receive loop already stopped (a binary or oversized message ended it): read and discard until the peer's
+    /// close frame, so the peer sees a complete handshake and our close code rather than a reset.
+    /// </summary>
+    private async Task DrainUntilCloseAsync(CancellationToken cancellationToken)
+    {
+        var discard = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (_socket.State == WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(discard.AsMemory(), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // Bounded by the close timeout; the socket is aborted next anyway.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(discard);
+        }
     }
 
     // JSON escapes are undone into this buffer, rarely; it grows to the largest message seen and is kept.

@@ -11,6 +11,8 @@ public sealed class BargeInTests
     private static async Task<byte[]> SendTwoSecondsAsync(CallHarness harness, FakeTwilioCaller caller, FakeRealtimeConnection model, string responseId = "resp_1", string itemId = "item_1")
     {
         var audio = AudioFixtures.Tone(2000);
+        var received = caller.ReceivedAudioBytes;
+        var pending = caller.PendingMarks.Count;
         await model.SendResponseCreatedAsync(responseId, harness.Token);
         await model.SendOutputItemAddedAsync(responseId, itemId, harness.Token);
         for (var offset = 0; offset < audio.Length; offset += 1600)
@@ -18,8 +20,8 @@ public sealed class BargeInTests
             await model.SendAudioDeltaAsync(responseId, itemId, audio.AsMemory(offset, 1600), cancellationToken: harness.Token);
         }
 
-        await caller.WaitForAudioBytesAsync(caller.ReceivedAudio.Length + audio.Length, harness.Token);
-        await caller.WaitForPendingMarksAsync(10, harness.Token);
+        await caller.WaitForAudioBytesAsync((int)received + audio.Length, harness.Token);
+        await caller.WaitForPendingMarksAsync(pending + 10, harness.Token);
         return audio;
     }
 
