@@ -31,6 +31,7 @@ public sealed partial class CallSession : ICallerEvents
     private readonly List<Task> _retirements = [];
     private readonly TaskCompletionSource<CallerStart> _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<CallEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelConnection? _model;
     private bool _started;
     private bool _audioFlowing;
@@ -57,6 +58,9 @@ public sealed partial class CallSession : ICallerEvents
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
     public string CallId { get; }
+
+    /// <summary>Completes when audio flows both ways (the model confirmed the session); never if the call ends first.</summary>
+    public Task Ready => _ready.Task;
 
     /// <summary>
     /// Runs the call to its end. <paramref name="query"/> holds the parameters of the upgrade's query string
@@ -193,6 +197,7 @@ public sealed partial class CallSession : ICallerEvents
             }
 
             _audioFlowing = true;
+            _ready.TrySetResult();
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
         }
     }

@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using VoiceServer.Calls;
+using VoiceServer.Diagnostics;
+using VoiceServer.Legs;
+
+namespace VoiceServer.Core.Tests.Calls;
+
+/// <summary>The call state machine with in-memory legs: the endings that real sockets make hard to provoke.</summary>
+public sealed class CallSessionTests : IDisposable
+{
+    private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
+
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(15));
+    private readonly InMemoryCallerLeg _caller = new();
+    private readonly InMemoryModelConnector _connector = new();
+    private readonly CallSession _session;
+
+    public CallSessionTests()
+    {
+        _session = new CallSession(
+            "test-call",
+            _caller,
+            _connector,
+            new CallSessionOptions(),
+            TimeProvider.System,
+            NullLogger<CallSession>.Instance,
+            new VoiceServerMetrics(new TestMeterFactory()));
+    }
+
+    public void Dispose() => _timeout.Dispose();
+
+    private async Task<(Task<CallOutcome> Run, InMemoryModelLeg Model)> StartAsync()
+    {
+        var run = _session.RunAsync(new Dictionary<string, string>(), serverApiKey: null, CancellationToken.None);
+        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
+        var model = await _connector.NextLegAsync(_timeout.Token);
+        await model.SessionUpdate.WaitAsync(_timeout.Token);
+        model.ConfirmMuLawSession();
+        await _session.Ready.WaitAsync(_timeout.Token);
+        return (run, model);
+    }
+
+    [Fact]
+    public async Task SlowCaller_AgentAudioCannotBeQueued_EndsWithSlowPeerAnd1011()
+    {
+        var (run, model) = await StartAsync();
+        _caller.AcceptSends = false;
+
+        model.Push(events => events.OnResponseCreated("resp_1"));
+        model.Push(events => events.OnAudioDelta("resp_1", "item_1", 0, "AAAA"u8));
+
+        var outcome = await run.WaitAsync(_timeout.Token);
+        Assert.Equal(CallEndReason.SlowPeer, outcome.Reason);
+        var (status, _) = await _caller.Closed.WaitAsync(_timeout.Token);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await model.Closed.WaitAsync(_timeout.Token));
+    }
+
+    [Fact]
+    public async Task SlowModel_CallerAudioCannotBeQueued_EndsWithSlowPeer()
+    {
+        var (run, model) = await StartAsync();
+        model.AcceptSends = false;
+
+        _caller.Push(events => events.OnMedia("//8="u8));
+
+        var outcome = await run.WaitAsync(_timeout.Token);
+        Assert.Equal(CallEndReason.SlowPeer, outcome.Reason);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, (await _caller.Closed.WaitAsync(_timeout.Token)).Status);
+    }
+
+    [Fact]
+    public async Task CallerStops_OneReason_ModelClosedNormally()
+    {
+        var (run, model) = await StartAsync();
+
+        _caller.Push(events => events.OnStop());
+        _caller.Push(events => events.OnStop());
+
+        var outcome = await run.WaitAsync(_timeout.Token);
+        Assert.Equal(CallEndReason.CallerStopped, outcome.Reason);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await model.Closed.WaitAsync(_timeout.Token));
+    }
+
+    [Fact]
+    public async Task HandlerThrows_CallEndsWithInternalError()
+    {
+        var (run, _) = await StartAsync();
+
+        _caller.Push(_ => throw new InvalidOperationException("a bug"));
+
+        var outcome = await run.WaitAsync(_timeout.Token);
+        Assert.Equal(CallEndReason.InternalError, outcome.Reason);
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, (await _caller.Closed.WaitAsync(_timeout.Token)).Status);
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
