@@ -1,9 +1,7 @@
-using BenchmarkDotNet.Running;
-
 #if DEBUG
 Console.Error.WriteLine("Benchmarks measure nothing useful in Debug: run with -c Release.");
 return 1;
 #else
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
 #endif
