@@ -5,28 +5,27 @@ using VoiceServer.Legs;
 
 namespace VoiceServer.Core.Tests.Calls;
 
-/// <summary>A caller leg in memory: the test pushes events in and reads what the session sent.</summary>
-internal sealed class InMemoryCallerLeg : ICallerLeg
+/// <summary>What a leg in memory shares: an inbox of events the test pushes, and a log of what the session sent.</summary>
+internal sealed class InMemoryPeer<TEvents>
 {
-    private readonly Channel<Action<ICallerEvents>> _inbound = Channel.CreateUnbounded<Action<ICallerEvents>>();
-    private readonly TaskCompletionSource<(WebSocketCloseStatus Status, string Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<Action<TEvents>> _inbound = Channel.CreateUnbounded<Action<TEvents>>();
 
     /// <summary>False makes every send fail, as a full outbound queue does.</summary>
     public bool AcceptSends { get; set; } = true;
 
     public List<string> Sent { get; } = [];
 
-    public Task<(WebSocketCloseStatus Status, string Description)> Closed => _closed.Task;
+    public void Push(Action<TEvents> peerEvent) => _inbound.Writer.TryWrite(peerEvent);
 
-    public void Push(Action<ICallerEvents> callerEvent) => _inbound.Writer.TryWrite(callerEvent);
+    public void Complete() => _inbound.Writer.TryComplete();
 
-    public async Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken)
+    public async Task<LegCompletion> RunAsync(TEvents events, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var callerEvent in _inbound.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var peerEvent in _inbound.Reader.ReadAllAsync(cancellationToken))
             {
-                callerEvent(events);
+                peerEvent(events);
             }
 
             return new LegCompletion(LegCompletionKind.ClosedByPeer, WebSocketCloseStatus.NormalClosure);
@@ -37,24 +36,7 @@ internal sealed class InMemoryCallerLeg : ICallerLeg
         }
     }
 
-    public Task RunSendLoopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public bool TrySendAudio(ReadOnlySpan<byte> base64Audio) => Record("media:" + Encoding.ASCII.GetString(base64Audio));
-
-    public bool TrySendMark(ReadOnlySpan<byte> name) => Record("mark:" + Encoding.ASCII.GetString(name));
-
-    public bool TrySendClear() => Record("clear");
-
-    public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
-    {
-        _closed.TrySetResult((status, description));
-        _inbound.Writer.TryComplete();
-        return Task.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private bool Record(string message)
+    public bool Record(string message)
     {
         lock (Sent)
         {
@@ -65,78 +47,95 @@ internal sealed class InMemoryCallerLeg : ICallerLeg
     }
 }
 
+/// <summary>A caller leg in memory: the test pushes events in and reads what the session sent.</summary>
+internal sealed class InMemoryCallerLeg : ICallerLeg
+{
+    private readonly InMemoryPeer<ICallerEvents> _peer = new();
+    private readonly TaskCompletionSource<(WebSocketCloseStatus Status, string Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool AcceptSends
+    {
+        get => _peer.AcceptSends;
+        set => _peer.AcceptSends = value;
+    }
+
+    public List<string> Sent => _peer.Sent;
+
+    public Task<(WebSocketCloseStatus Status, string Description)> Closed => _closed.Task;
+
+    public void Push(Action<ICallerEvents> callerEvent) => _peer.Push(callerEvent);
+
+    public Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken) => _peer.RunAsync(events, cancellationToken);
+
+    public Task RunSendLoopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public bool TrySendAudio(ReadOnlySpan<byte> base64Audio) => _peer.Record("media:" + Encoding.ASCII.GetString(base64Audio));
+
+    public bool TrySendMark(ReadOnlySpan<byte> name) => _peer.Record("mark:" + Encoding.ASCII.GetString(name));
+
+    public bool TrySendClear() => _peer.Record("clear");
+
+    public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
+    {
+        _closed.TrySetResult((status, description));
+        _peer.Complete();
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
 /// <summary>A model leg in memory, handed out by <see cref="InMemoryModelConnector"/>.</summary>
 internal sealed class InMemoryModelLeg : IModelLeg
 {
-    private readonly Channel<Action<IModelEvents>> _inbound = Channel.CreateUnbounded<Action<IModelEvents>>();
+    private readonly InMemoryPeer<IModelEvents> _peer = new();
     private readonly TaskCompletionSource<string> _sessionUpdate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<WebSocketCloseStatus> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool AcceptSends { get; set; } = true;
+    public bool AcceptSends
+    {
+        get => _peer.AcceptSends;
+        set => _peer.AcceptSends = value;
+    }
 
-    public List<string> Sent { get; } = [];
+    public List<string> Sent => _peer.Sent;
 
     /// <summary>Completes with the event id of the first <c>session.update</c>.</summary>
     public Task<string> SessionUpdate => _sessionUpdate.Task;
 
     public Task<WebSocketCloseStatus> Closed => _closed.Task;
 
-    public void Push(Action<IModelEvents> modelEvent) => _inbound.Writer.TryWrite(modelEvent);
+    public void Push(Action<IModelEvents> modelEvent) => _peer.Push(modelEvent);
 
     public void ConfirmMuLawSession(string voice = "alloy") =>
         Push(events => events.OnSessionUpdated(new ModelSessionState(true, true, "audio/pcmu", "audio/pcmu", voice, true)));
 
-    public async Task<LegCompletion> RunReceiveLoopAsync(IModelEvents events, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var modelEvent in _inbound.Reader.ReadAllAsync(cancellationToken))
-            {
-                modelEvent(events);
-            }
-
-            return new LegCompletion(LegCompletionKind.ClosedByPeer, WebSocketCloseStatus.NormalClosure);
-        }
-        catch (OperationCanceledException)
-        {
-            return new LegCompletion(LegCompletionKind.Cancelled);
-        }
-    }
+    public Task<LegCompletion> RunReceiveLoopAsync(IModelEvents events, CancellationToken cancellationToken) => _peer.RunAsync(events, cancellationToken);
 
     public Task RunSendLoopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public bool TryUpdateSession(ModelSessionRequest request, string eventId)
     {
         _sessionUpdate.TrySetResult(eventId);
-        return Record($"session.update:{request.Voice}");
+        return _peer.Record($"session.update:{request.Voice}");
     }
 
-    public bool TryAppendAudio(ReadOnlySpan<byte> base64Audio) => Record("append:" + Encoding.ASCII.GetString(base64Audio));
+    public bool TryAppendAudio(ReadOnlySpan<byte> base64Audio) => _peer.Record("append:" + Encoding.ASCII.GetString(base64Audio));
 
-    public bool TryTruncate(string itemId, int contentIndex, int audioEndMs) => Record($"truncate:{itemId}:{audioEndMs}");
+    public bool TryTruncate(string itemId, int contentIndex, int audioEndMs) => _peer.Record($"truncate:{itemId}:{audioEndMs}");
 
-    public bool TryCancelResponse() => Record("cancel");
+    public bool TryCancelResponse() => _peer.Record("cancel");
 
-    public bool TryCreateResponse(string? instructions) => Record("response.create");
+    public bool TryCreateResponse(string? instructions) => _peer.Record("response.create");
 
     public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
     {
         _closed.TrySetResult(status);
-        _inbound.Writer.TryComplete();
+        _peer.Complete();
         return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private bool Record(string message)
-    {
-        lock (Sent)
-        {
-            Sent.Add(message);
-        }
-
-        return AcceptSends;
-    }
 }
 
 internal sealed class InMemoryModelConnector : IModelConnector
