@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using VoiceServer.Legs;
 
 namespace VoiceServer.WebSockets;
@@ -39,6 +40,8 @@ public sealed class WebSocketMessageReader : IDisposable
     /// Receives one whole text message, or reports how the socket ended. Cancellation and premature closes are
     /// returned as completions, not thrown.
     /// </summary>
+    // Called once per message: the pooling builder reuses the state machine instead of allocating one per frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReceivedMessage> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         try
