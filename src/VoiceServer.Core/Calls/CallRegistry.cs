@@ -1,10 +1,15 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace VoiceServer.Calls;
 
-/// <summary>The calls alive in this process: what a drain waits on and what leak tests count.</summary>
+/// <summary>
+/// The calls alive in this process, counted by slot: what the capacity limit checks, what a drain waits on and
+/// what leak tests count. A slot is taken before the upgrade and released when the call is fully torn down.
+/// </summary>
 public sealed class CallRegistry
 {
     private readonly Lock _gate = new();
-    private readonly HashSet<CallSession> _calls = [];
+    private int _active;
     private TaskCompletionSource? _emptied;
 
     public int ActiveCount
@@ -13,19 +18,27 @@ public sealed class CallRegistry
         {
             lock (_gate)
             {
-                return _calls.Count;
+                return _active;
             }
         }
     }
 
-    public IDisposable Register(CallSession session)
+    /// <summary>Takes a slot unless <paramref name="maxCalls"/> are already alive (checked and taken atomically).</summary>
+    public bool TryEnter(int maxCalls, [NotNullWhen(true)] out IDisposable? slot)
     {
         lock (_gate)
         {
-            _calls.Add(session);
+            if (_active >= maxCalls)
+            {
+                slot = null;
+                return false;
+            }
+
+            _active++;
         }
 
-        return new Registration(this, session);
+        slot = new Slot(this);
+        return true;
     }
 
     /// <summary>Completes when no call is alive (at once if none is).</summary>
@@ -33,7 +46,7 @@ public sealed class CallRegistry
     {
         lock (_gate)
         {
-            if (_calls.Count == 0)
+            if (_active == 0)
             {
                 return Task.CompletedTask;
             }
@@ -43,12 +56,12 @@ public sealed class CallRegistry
         }
     }
 
-    private void Unregister(CallSession session)
+    private void Leave()
     {
         TaskCompletionSource? emptied = null;
         lock (_gate)
         {
-            if (_calls.Remove(session) && _calls.Count == 0)
+            if (--_active == 0)
             {
                 emptied = _emptied;
                 _emptied = null;
@@ -58,7 +71,7 @@ public sealed class CallRegistry
         emptied?.TrySetResult();
     }
 
-    private sealed class Registration(CallRegistry registry, CallSession session) : IDisposable
+    private sealed class Slot(CallRegistry registry) : IDisposable
     {
         private int _disposed;
 
@@ -66,7 +79,7 @@ public sealed class CallRegistry
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                registry.Unregister(session);
+                registry.Leave();
             }
         }
     }

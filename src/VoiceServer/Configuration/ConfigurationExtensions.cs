@@ -20,6 +20,8 @@ internal static class ConfigurationExtensions
                 options.MaxMessageBytes = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGE_BYTES", options.MaxMessageBytes);
                 options.StartTimeoutSeconds = ReadInt(configuration, "CALL_START_TIMEOUT_SECONDS", options.StartTimeoutSeconds);
                 options.SessionSetupTimeoutSeconds = ReadInt(configuration, "MODEL_SESSION_TIMEOUT_SECONDS", options.SessionSetupTimeoutSeconds);
+                options.DrainTimeoutSeconds = ReadInt(configuration, "DRAIN_TIMEOUT", options.DrainTimeoutSeconds);
+                options.MaxConcurrentCalls = ReadInt(configuration, "MAX_CONCURRENT_CALLS", options.MaxConcurrentCalls);
                 options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
             })
             .ValidateOnStart();

@@ -31,6 +31,17 @@ internal sealed class VoiceServerOptions
     [Range(1, 300)]
     public int SessionSetupTimeoutSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// <c>DRAIN_TIMEOUT</c>: seconds live calls may go on after SIGTERM before they are ended with 1001. Keep
+    /// Fly.io's <c>kill_timeout</c> above it.
+    /// </summary>
+    [Range(0, 3600)]
+    public int DrainTimeoutSeconds { get; set; } = 60;
+
+    /// <summary><c>MAX_CONCURRENT_CALLS</c>: upgrades beyond it get 503, so a proxy can try another instance.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentCalls { get; set; } = 200;
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

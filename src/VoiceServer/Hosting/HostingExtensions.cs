@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
@@ -66,5 +67,10 @@ internal static class HostingExtensions
         services.AddSingleton<IModelConnector, RealtimeConnector>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<MediaStreamHandler>();
+        services.AddSingleton<CallDrain>();
+        services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
+        // The host waits for the drain, plus time for the last calls' close handshakes.
+        services.AddOptions<HostOptions>()
+            .Configure<IOptions<VoiceServerOptions>>(static (host, voice) => host.ShutdownTimeout = TimeSpan.FromSeconds(voice.Value.DrainTimeoutSeconds + 15));
     }
 }

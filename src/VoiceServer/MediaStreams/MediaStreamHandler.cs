@@ -4,6 +4,7 @@ using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
+using VoiceServer.Hosting;
 using VoiceServer.Legs;
 using VoiceServer.Twilio;
 
@@ -22,7 +23,7 @@ internal sealed partial class MediaStreamHandler(
     VoiceServerMetrics metrics,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
-    IHostApplicationLifetime lifetime)
+    CallDrain drain)
 {
     private static readonly Func<ILogger, string, IDisposable?> s_callScope = LoggerMessage.DefineScope<string>("CallId:{CallId}");
     private static readonly string[] s_parameterNames =
@@ -61,6 +62,22 @@ internal sealed partial class MediaStreamHandler(
             return;
         }
 
+        if (drain.IsDraining)
+        {
+            metrics.UpgradeRejected("draining");
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("draining", "This instance is shutting down; try another."));
+            return;
+        }
+
+        if (!registry.TryEnter(settings.MaxConcurrentCalls, out var slot))
+        {
+            metrics.UpgradeRejected("at_capacity");
+            Log.AtCapacity(_logger, settings.MaxConcurrentCalls);
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("at_capacity", "This instance is at MAX_CONCURRENT_CALLS; try another."));
+            return;
+        }
+
+        using var callSlot = slot;
         var callId = Guid.NewGuid().ToString("N")[..12];
         using var scope = s_callScope(_logger, callId);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -69,10 +86,7 @@ internal sealed partial class MediaStreamHandler(
 
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity);
         var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics);
-        using (registry.Register(session))
-        {
-            await session.RunAsync(query, settings.OpenAIApiKey, lifetime.ApplicationStopping);
-        }
+        await session.RunAsync(query, settings.OpenAIApiKey, drain.CallsEnding);
     }
 
     /// <summary>Only the call's own names, first value each; anything else in the query string is ignored.</summary>
@@ -103,5 +117,8 @@ internal sealed partial class MediaStreamHandler(
 
         [LoggerMessage(2, LogLevel.Warning, "Media-stream request refused: invalid {Field}: {Problem}")]
         public static partial void ParameterRefused(ILogger logger, string field, string problem);
+
+        [LoggerMessage(3, LogLevel.Warning, "Media-stream request refused: {MaxCalls} calls already alive (MAX_CONCURRENT_CALLS).")]
+        public static partial void AtCapacity(ILogger logger, int maxCalls);
     }
 }

@@ -178,22 +178,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public async Task ServerShutdown_ClosesCallsWith1001()
+    public async Task ServerShutdown_NoDrainTime_ClosesCallsWith1001()
     {
-        var harness = await CallHarness.StartAsync();
-        try
-        {
-            var (caller, model) = await harness.StartCallAsync();
-            var stopping = harness.Server.DisposeAsync().AsTask();
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["DRAIN_TIMEOUT"] = "0" });
+        var (caller, model) = await harness.StartCallAsync();
 
-            var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
-            await model.WaitForClientCloseAsync(harness.Token);
-            await stopping;
-        }
-        finally
-        {
-            await harness.Realtime.DisposeAsync();
-        }
+        var stopping = harness.Server.StopAsync();
+
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+        await model.WaitForClientCloseAsync(harness.Token);
+        await stopping.WaitAsync(harness.Token);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("server_shutdown", end.Message, StringComparison.Ordinal);
     }
 }

@@ -12,6 +12,7 @@ namespace VoiceServer.Tests.Infrastructure;
 public sealed class TestVoiceServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private Task? _stopping;
 
     private TestVoiceServer(WebApplication app, CapturedLogs logs)
     {
@@ -46,6 +47,8 @@ public sealed class TestVoiceServer : IAsyncDisposable
                     ["Logging:LogLevel:Default"] = "Trace",
                     ["Logging:LogLevel:Microsoft"] = "Trace",
                     ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+                    // A test that leaves a call alive should not hold the host's shutdown for the production drain.
+                    ["DRAIN_TIMEOUT"] = "5",
                 });
                 builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
                 builder.Logging.ClearProviders();
@@ -91,9 +94,12 @@ public sealed class TestVoiceServer : IAsyncDisposable
         return Logs.WaitForAsync(e => e.EventName == eventName && ++seen >= count, cancellationToken);
     }
 
+    /// <summary>What SIGTERM does: the drain, then the server stops. Completes when the host has stopped.</summary>
+    public Task StopAsync() => _stopping ??= _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 }
