@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
+using VoiceServer.Twilio;
 
 namespace VoiceServer.Configuration;
 
@@ -23,7 +24,13 @@ internal static class ConfigurationExtensions
                 options.DrainTimeoutSeconds = ReadInt(configuration, "DRAIN_TIMEOUT", options.DrainTimeoutSeconds);
                 options.MaxConcurrentCalls = ReadInt(configuration, "MAX_CONCURRENT_CALLS", options.MaxConcurrentCalls);
                 options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
+                options.TwilioAuthToken = NullIfEmpty(configuration["TWILIO_AUTH_TOKEN"]);
+                options.PublicBaseUrl = NullIfEmpty(configuration["PUBLIC_BASE_URL"]);
             })
+            .Validate(
+                static options => options.TwilioAuthToken is null ||
+                    (Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme == "wss" && publicUrl.AbsolutePath == "/" && string.IsNullOrEmpty(publicUrl.Query)),
+                "TWILIO_AUTH_TOKEN needs PUBLIC_BASE_URL: the public wss:// origin of the TwiML's Stream URL, e.g. wss://voice-server.fly.dev (no path, no query).")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
 
@@ -49,6 +56,13 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.Url.Scheme is "ws" or "wss", "OPENAI_REALTIME_URL must be a ws:// or wss:// URL.")
             .Validate(static options => options.Model.Length > 0 && options.Model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'), "OPENAI_REALTIME_MODEL must be a model name.")
             .ValidateOnStart();
+
+        services.AddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
+            return new UpgradeSignatureCheck(
+                options.TwilioAuthToken is { } token ? new TwilioSignatureValidator(token, options.PublicBaseUrl!) : null);
+        });
 
         services.AddSingleton(static provider =>
         {
@@ -83,3 +97,6 @@ internal sealed class ConfiguredRealtimeEndpoint(IOptions<RealtimeOptions> optio
 {
     public Uri Url => options.Value.Url;
 }
+
+/// <summary>The signature check of the upgrade, or none when <c>TWILIO_AUTH_TOKEN</c> is not set.</summary>
+internal sealed record UpgradeSignatureCheck(TwilioSignatureValidator? Validator);

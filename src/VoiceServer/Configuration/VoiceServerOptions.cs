@@ -42,6 +42,17 @@ internal sealed class VoiceServerOptions
     [Range(1, 100_000)]
     public int MaxConcurrentCalls { get; set; } = 200;
 
+    /// <summary>
+    /// <c>TWILIO_AUTH_TOKEN</c>: when set, every upgrade must carry a valid <c>X-Twilio-Signature</c>. Never logged.
+    /// </summary>
+    public string? TwilioAuthToken { get; set; }
+
+    /// <summary>
+    /// <c>PUBLIC_BASE_URL</c>: the public <c>wss://</c> origin exactly as the TwiML's Stream URL writes it (e.g.
+    /// <c>wss://voice-server.fly.dev</c>); the signature is checked over it plus the request path.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

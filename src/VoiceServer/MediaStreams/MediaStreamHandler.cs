@@ -23,7 +23,8 @@ internal sealed partial class MediaStreamHandler(
     VoiceServerMetrics metrics,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
-    CallDrain drain)
+    CallDrain drain,
+    UpgradeSignatureCheck signatureCheck)
 {
     private static readonly Func<ILogger, string, IDisposable?> s_callScope = LoggerMessage.DefineScope<string>("CallId:{CallId}");
     private static readonly string[] s_parameterNames =
@@ -43,6 +44,15 @@ internal sealed partial class MediaStreamHandler(
             metrics.UpgradeRejected("origin");
             Log.OriginRefused(_logger, origin);
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("origin_not_allowed", "This Origin is not in ALLOWED_ORIGINS."));
+            return;
+        }
+
+        if (signatureCheck.Validator is { } validator &&
+            !validator.IsValid(context.Request.PathBase + context.Request.Path + context.Request.QueryString, context.Request.Headers["X-Twilio-Signature"]))
+        {
+            metrics.UpgradeRejected("signature");
+            Log.SignatureRefused(_logger, context.Request.Headers.ContainsKey("X-Twilio-Signature"));
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("invalid_signature", "X-Twilio-Signature is missing or does not match PUBLIC_BASE_URL + the request path."));
             return;
         }
 
@@ -117,6 +127,9 @@ internal sealed partial class MediaStreamHandler(
 
         [LoggerMessage(2, LogLevel.Warning, "Media-stream request refused: invalid {Field}: {Problem}")]
         public static partial void ParameterRefused(ILogger logger, string field, string problem);
+
+        [LoggerMessage(4, LogLevel.Warning, "Media-stream request refused: Twilio signature invalid (header present: {HeaderPresent}).")]
+        public static partial void SignatureRefused(ILogger logger, bool headerPresent);
 
         [LoggerMessage(3, LogLevel.Warning, "Media-stream request refused: {MaxCalls} calls already alive (MAX_CONCURRENT_CALLS).")]
         public static partial void AtCapacity(ILogger logger, int maxCalls);
