@@ -1,3 +1,4 @@
+using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
 
@@ -32,7 +33,11 @@ public sealed partial class CallSession
         {
             if (_audioFlowing)
             {
-                if (!_model!.Leg!.TryAppendAudio(base64Audio))
+                if (_model!.Leg!.TryAppendAudio(base64Audio))
+                {
+                    _metrics.FrameRelayed(RelayDirection.CallerToModel);
+                }
+                else
                 {
                     End(CallEndReason.SlowPeer, "the model is not keeping up with caller audio");
                 }

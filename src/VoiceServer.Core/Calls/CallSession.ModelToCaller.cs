@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using VoiceServer.Audio;
+using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
 
@@ -26,6 +27,14 @@ public sealed partial class CallSession
         if (!_caller.TrySendAudio(base64Audio) || !_caller.TrySendMark(markName[..markLength]))
         {
             End(CallEndReason.SlowPeer, "the caller is not keeping up with agent audio");
+            return;
+        }
+
+        _metrics.FrameRelayed(RelayDirection.ModelToCaller);
+        if (_speechStoppedAt != 0)
+        {
+            _metrics.ResponseStarted(_time.GetElapsedTime(_speechStoppedAt));
+            _speechStoppedAt = 0;
         }
     }
 
@@ -58,6 +67,7 @@ public sealed partial class CallSession
         }
 
         Log.BargeIn(_logger, plan.Truncations.Count, plan.CancelResponse);
+        _metrics.BargeIn(plan.Truncations.Count);
         // The clear is what the caller hears, so it goes first.
         var leg = connection.Leg!;
         var sent = _caller.TrySendClear() && (!plan.CancelResponse || leg.TryCancelResponse());
@@ -101,7 +111,9 @@ public sealed partial class CallSession
         {
             try
             {
+                var connecting = session._time.GetTimestamp();
                 Leg = await session._connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), callToken);
+                session._metrics.ModelConnected(session._time.GetElapsedTime(connecting));
             }
             catch (ModelConnectException ex)
             {
@@ -244,6 +256,7 @@ public sealed partial class CallSession
 
         public void OnError(ModelError modelError)
         {
+            session._metrics.ModelError(modelError.Code);
             TaskCompletionSource<ModelSessionState?>? rejected = null;
             lock (session._gate)
             {
@@ -279,6 +292,14 @@ public sealed partial class CallSession
 
         public void OnSpeechStopped()
         {
+            lock (session._gate)
+            {
+                // The response-latency clock starts here and stops at the first agent audio relayed.
+                if (IsCurrent && session._audioFlowing)
+                {
+                    session._speechStoppedAt = session._time.GetTimestamp();
+                }
+            }
         }
 
         public void OnResponseCreated(string responseId)

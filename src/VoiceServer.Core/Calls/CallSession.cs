@@ -36,6 +36,8 @@ public sealed partial class CallSession : ICallerEvents
     private bool _started;
     private bool _audioFlowing;
     private int _sessionUpdateCount;
+    private long _startedAt;
+    private long _speechStoppedAt;
 
     public CallSession(
         string callId,
@@ -68,7 +70,7 @@ public sealed partial class CallSession : ICallerEvents
     /// </summary>
     public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, string? serverApiKey, CancellationToken cancellationToken)
     {
-        var startedAt = _time.GetTimestamp();
+        var startedAt = _startedAt = _time.GetTimestamp();
         _metrics.CallStarted();
         using var callCancellation = new CancellationTokenSource();
         var callToken = callCancellation.Token;
@@ -198,6 +200,7 @@ public sealed partial class CallSession : ICallerEvents
 
             _audioFlowing = true;
             _ready.TrySetResult();
+            _metrics.CallReady(_time.GetElapsedTime(_startedAt));
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
         }
     }

@@ -3,18 +3,46 @@ using VoiceServer.Calls;
 
 namespace VoiceServer.Diagnostics;
 
-/// <summary>All of the server's metrics, built on <see cref="IMeterFactory"/>. Tags never carry a secret.</summary>
+/// <summary>The direction of relayed audio, as a metric tag.</summary>
+public enum RelayDirection
+{
+    CallerToModel,
+    ModelToCaller,
+}
+
+/// <summary>
+/// All of the server's metrics, built on <see cref="IMeterFactory"/>. Names are dotted lowercase with explicit units;
+/// tag values come from closed sets (or the provider's error codes) and never carry a secret.
+/// </summary>
 public sealed class VoiceServerMetrics
 {
     public const string MeterName = "VoiceServer";
 
     private const string EndReasonTag = "voice_server.end_reason";
     private const string RejectionTag = "voice_server.rejection";
+    private const string DirectionTag = "voice_server.direction";
+    private const string ErrorTypeTag = "error.type";
+
+    // Seconds-scale histograms: set-up and response latencies live between tens of milliseconds and a few seconds.
+    private static readonly InstrumentAdvice<double> s_latencyAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    };
+
+    private static readonly KeyValuePair<string, object?> s_callerToModel = new(DirectionTag, "caller_to_model");
+    private static readonly KeyValuePair<string, object?> s_modelToCaller = new(DirectionTag, "model_to_caller");
 
     private readonly UpDownCounter<long> _activeCalls;
     private readonly Histogram<double> _callDuration;
     private readonly Counter<long> _rejectedUpgrades;
     private readonly Counter<long> _malformedMessages;
+    private readonly Histogram<double> _modelConnectDuration;
+    private readonly Histogram<double> _callSetupDuration;
+    private readonly Histogram<double> _responseLatency;
+    private readonly Counter<long> _framesRelayed;
+    private readonly Counter<long> _bargeIns;
+    private readonly Counter<long> _truncations;
+    private readonly Counter<long> _modelErrors;
 
     public VoiceServerMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +51,13 @@ public sealed class VoiceServerMetrics
         _callDuration = meter.CreateHistogram<double>("voice_server.call.duration", unit: "s", description: "Duration of ended calls, by end reason.");
         _rejectedUpgrades = meter.CreateCounter<long>("voice_server.upgrades.rejected", unit: "{request}", description: "Media-stream requests refused before the upgrade.");
         _malformedMessages = meter.CreateCounter<long>("voice_server.messages.malformed", unit: "{message}", description: "Messages ignored because they could not be understood.");
+        _modelConnectDuration = meter.CreateHistogram("voice_server.model.connect.duration", unit: "s", description: "Time to open the model's WebSocket.", advice: s_latencyAdvice);
+        _callSetupDuration = meter.CreateHistogram("voice_server.call.setup.duration", unit: "s", description: "From the upgrade to the model's confirmed session (audio flows).", advice: s_latencyAdvice);
+        _responseLatency = meter.CreateHistogram("voice_server.response.latency", unit: "s", description: "From the caller's speech stopping to the first agent audio relayed.", advice: s_latencyAdvice);
+        _framesRelayed = meter.CreateCounter<long>("voice_server.frames.relayed", unit: "{frame}", description: "Audio frames relayed, by direction.");
+        _bargeIns = meter.CreateCounter<long>("voice_server.barge_ins", unit: "{barge_in}", description: "Times the caller cut the agent off.");
+        _truncations = meter.CreateCounter<long>("voice_server.truncations", unit: "{item}", description: "Agent items truncated at what the caller heard.");
+        _modelErrors = meter.CreateCounter<long>("voice_server.model.errors", unit: "{error}", description: "Error events from the model, by code.");
     }
 
     public void CallStarted() => _activeCalls.Add(1);
@@ -37,4 +72,23 @@ public sealed class VoiceServerMetrics
         _rejectedUpgrades.Add(1, new KeyValuePair<string, object?>(RejectionTag, rejection));
 
     public void MalformedMessage() => _malformedMessages.Add(1);
+
+    public void ModelConnected(TimeSpan elapsed) => _modelConnectDuration.Record(elapsed.TotalSeconds);
+
+    public void CallReady(TimeSpan sinceUpgrade) => _callSetupDuration.Record(sinceUpgrade.TotalSeconds);
+
+    public void ResponseStarted(TimeSpan sinceSpeechStopped) => _responseLatency.Record(sinceSpeechStopped.TotalSeconds);
+
+    /// <summary>Per frame: the tag is a preallocated constant, so recording allocates nothing.</summary>
+    public void FrameRelayed(RelayDirection direction) =>
+        _framesRelayed.Add(1, direction == RelayDirection.CallerToModel ? s_callerToModel : s_modelToCaller);
+
+    public void BargeIn(int truncations)
+    {
+        _bargeIns.Add(1);
+        _truncations.Add(truncations);
+    }
+
+    public void ModelError(string? code) =>
+        _modelErrors.Add(1, new KeyValuePair<string, object?>(ErrorTypeTag, code ?? "unknown"));
 }

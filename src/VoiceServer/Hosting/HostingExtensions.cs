@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
@@ -62,6 +63,9 @@ internal static class HostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<VoiceServerMetrics>();
+        services.AddOpenTelemetry().WithMetrics(static metrics => metrics
+            .AddMeter(VoiceServerMetrics.MeterName)
+            .AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<CallRegistry>();
         services.AddSingleton<IRealtimeEndpoint, ConfiguredRealtimeEndpoint>();
         services.AddSingleton<IModelConnector, RealtimeConnector>();

@@ -20,6 +20,7 @@ internal static class VoiceServerApplication
         var app = builder.Build();
         app.UseWebSockets();
         app.MapHealth();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMediaStream();
         app.MapLocalRealtimeEmulator();
         return app;

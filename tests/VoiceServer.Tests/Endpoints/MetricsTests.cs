@@ -1,0 +1,66 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
+
+namespace VoiceServer.Tests.Endpoints;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_ScrapedDuringACall_ShowTheCallsWork()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync(options: new FakeTwilioCallerOptions { MarkMode = MarkMode.Manual });
+        var audio = AudioFixtures.Tone(200);
+        await caller.SendAudioAsync(audio, cancellationToken: harness.Token);
+        await model.WaitForAudioBytesAsync(audio.Length, harness.Token);
+        await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendAudioDeltaAsync("resp_1", "item_1", audio, cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(audio.Length, harness.Token);
+        await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await caller.WaitForClearAsync(harness.Token);
+
+        var during = await ScrapeAsync(harness);
+
+        Assert.Equal(1, Value(during, "voice_server_calls_active"));
+        Assert.Equal(10, Value(during, "voice_server_frames_relayed_total", "caller_to_model"));
+        Assert.Equal(1, Value(during, "voice_server_frames_relayed_total", "model_to_caller"));
+        Assert.Equal(1, Value(during, "voice_server_call_setup_duration_seconds_count"));
+        Assert.Equal(1, Value(during, "voice_server_model_connect_duration_seconds_count"));
+        Assert.Equal(1, Value(during, "voice_server_response_latency_seconds_count"));
+        Assert.Equal(1, Value(during, "voice_server_barge_ins_total"));
+        Assert.Equal(1, Value(during, "voice_server_truncations_total"));
+
+        await caller.SendStopAsync(harness.Token);
+        await harness.Server.WaitForNoCallsAsync(harness.Token);
+        var after = await ScrapeAsync(harness);
+        Assert.Equal(0, Value(after, "voice_server_calls_active"));
+        Assert.Equal(1, Value(after, "voice_server_call_duration_seconds_count", "caller_stopped"));
+        Assert.DoesNotContain(CallHarness.CallKey, after, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ScrapeAsync(CallHarness harness)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(harness.Server.HttpUrl("/metrics"), harness.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(harness.Token);
+    }
+
+    /// <summary>The value of the first sample of <paramref name="name"/> whose labels contain <paramref name="label"/>.</summary>
+    private static double Value(string scrape, string name, string? label = null)
+    {
+        foreach (Match sample in Regex.Matches(scrape, $@"(?m)^{Regex.Escape(name)}(\{{(?<labels>[^}}]*)\}})? (?<value>\S+)"))
+        {
+            if (label is null || sample.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+            {
+                return double.Parse(sample.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Assert.Fail($"no sample {name} {label} in:\n{scrape}");
+        return double.NaN;
+    }
+}
