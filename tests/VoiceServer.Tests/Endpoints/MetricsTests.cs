@@ -5,6 +5,7 @@ using VoiceServer.Tests.Infrastructure;
 
 namespace VoiceServer.Tests.Endpoints;
 
+[Collection(SerialTestGroup.Name)]
 public sealed class MetricsTests
 {
     [Fact]
