@@ -20,6 +20,7 @@ public sealed partial class CallSession
             }
 
             _started = true;
+            _callSid = start.CallSid;
             _playback.StartGeneration();
         }
 

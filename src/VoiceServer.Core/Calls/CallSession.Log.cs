@@ -70,8 +70,9 @@ public sealed partial class CallSession
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 
-        [LoggerMessage(140, LogLevel.Information, "Call ended: {EndReason} ({Detail}) after {DurationMs} ms.")]
-        public static partial void CallEnded(ILogger logger, string endReason, string detail, long durationMs);
+        /// <summary>The call's one summary line.</summary>
+        [LoggerMessage(140, LogLevel.Information, "Call ended: {EndReason} ({Detail}) after {DurationMs} ms; CallSid {CallSid}, agent {AgentId}.")]
+        public static partial void CallEnded(ILogger logger, string endReason, string detail, long durationMs, string? callSid, string? agentId);
 
         [LoggerMessage(141, LogLevel.Error, "The call failed unexpectedly.")]
         public static partial void UnexpectedFailure(ILogger logger, Exception exception);

@@ -38,6 +38,8 @@ public sealed partial class CallSession : ICallerEvents
     private int _sessionUpdateCount;
     private long _startedAt;
     private long _speechStoppedAt;
+    private string? _callSid;
+    private string? _agentId;
 
     public CallSession(
         string callId,
@@ -96,7 +98,7 @@ public sealed partial class CallSession : ICallerEvents
 
         var duration = _time.GetElapsedTime(startedAt);
         _metrics.CallEnded(end.Reason, duration);
-        Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds);
+        Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _callSid, _agentId);
         return new CallOutcome(end.Reason, end.Detail, duration);
     }
 
@@ -135,6 +137,7 @@ public sealed partial class CallSession : ICallerEvents
             return;
         }
 
+        _agentId = configuration.AgentId;
         Log.CallConfigured(
             _logger,
             configuration.AgentId,
