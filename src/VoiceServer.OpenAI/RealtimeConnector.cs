@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using VoiceServer.Legs;
 
 namespace VoiceServer.OpenAI;
@@ -15,7 +17,27 @@ public sealed partial class RealtimeConnector(
     TimeProvider timeProvider,
     ILogger<RealtimeConnector> logger) : IModelConnector
 {
+    private readonly ResiliencePipeline _retry = BuildRetryPipeline(options.Value, timeProvider, logger);
+
     public async Task<IModelLeg> ConnectAsync(ModelConnectRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        using var deadline = new CancellationTokenSource(settings.ConnectDeadline, timeProvider);
+        using var callOrDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await _retry.ExecuteAsync(
+                static async (state, token) => await state.Connector.ConnectOnceAsync(state.Request, token),
+                (Connector: this, Request: request),
+                callOrDeadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ModelConnectException($"could not connect to the model within {settings.ConnectDeadline.TotalSeconds:0.#} s", null, null);
+        }
+    }
+
+    private async Task<IModelLeg> ConnectOnceAsync(ModelConnectRequest request, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var model = request.Model ?? settings.Model;
@@ -64,6 +86,27 @@ public sealed partial class RealtimeConnector(
         return new RealtimeModelLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity);
     }
 
+    /// <summary>No answer, a timeout, 408, 429 or 5xx may pass; a refused key or a bad request will not.</summary>
+    internal static bool IsTransient(ModelConnectException exception) =>
+        exception.StatusCode is null or 408 or 429 or >= 500;
+
+    private static ResiliencePipeline BuildRetryPipeline(RealtimeOptions settings, TimeProvider timeProvider, ILogger logger) =>
+        new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<ModelConnectException>(IsTransient),
+                MaxRetryAttempts = Math.Max(1, settings.ConnectRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                OnRetry = arguments =>
+                {
+                    Log.ConnectRetry(logger, arguments.AttemptNumber + 1, arguments.Outcome.Exception?.Message, (long)arguments.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
     internal static Uri BuildUri(Uri baseUrl, string model)
     {
         var builder = new UriBuilder(baseUrl);
@@ -88,5 +131,8 @@ public sealed partial class RealtimeConnector(
     {
         [LoggerMessage(200, LogLevel.Debug, "Connecting to {Endpoint} (model {Model}, auth header {AuthHeader}).")]
         public static partial void Connecting(ILogger logger, string endpoint, string model, string authHeader);
+
+        [LoggerMessage(201, LogLevel.Warning, "Model connect attempt {Attempt} failed ({Problem}); retrying in {DelayMs} ms.")]
+        public static partial void ConnectRetry(ILogger logger, int attempt, string? problem, long delayMs);
     }
 }

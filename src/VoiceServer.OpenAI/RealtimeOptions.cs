@@ -28,7 +28,17 @@ public sealed class RealtimeOptions
     /// <summary><c>OPENAI_AUTH_HEADER</c>: auto, bearer or api-key.</summary>
     public RealtimeAuthHeader AuthHeader { get; set; } = RealtimeAuthHeader.Auto;
 
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long one connection attempt may take.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long connecting may take in all, retries included: transient failures (no answer, 408, 429, 5xx) are
+    /// retried with exponential backoff until it passes; 401, 403 and other refusals are not retried.
+    /// </summary>
+    public TimeSpan ConnectDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retries after the first attempt, within <see cref="ConnectDeadline"/>.</summary>
+    public int ConnectRetries { get; set; } = 3;
 
     /// <summary>WebSocket pings keep NATs and proxies from dropping a quiet connection.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);

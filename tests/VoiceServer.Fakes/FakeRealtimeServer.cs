@@ -157,7 +157,7 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _upgradeAttempts);
+        var attempt = Interlocked.Increment(ref _upgradeAttempts);
         var request = context.Request;
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -165,7 +165,7 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
             return;
         }
 
-        if (_options.RejectUpgradeStatus is { } status)
+        if (_options.RejectUpgradeStatus is { } status && attempt <= _options.RejectFirstUpgrades)
         {
             await RefuseAsync(context, status, RefusalMessage(status), RefusalCode(status));
             return;

@@ -5,6 +5,9 @@ public sealed class FakeRealtimeServerOptions
     /// <summary>Answer every upgrade with this HTTP status and an OpenAI-style JSON error body; never accept.</summary>
     public int? RejectUpgradeStatus { get; init; }
 
+    /// <summary>With <see cref="RejectUpgradeStatus"/>: refuse only this many upgrade attempts, then accept (a transient outage).</summary>
+    public int RejectFirstUpgrades { get; init; } = int.MaxValue;
+
     /// <summary>When set, an upgrade without <c>Authorization: Bearer &lt;key&gt;</c> or <c>api-key: &lt;key&gt;</c> gets 401.</summary>
     public string? ExpectedApiKey { get; init; }
 

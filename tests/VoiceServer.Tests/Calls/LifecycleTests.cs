@@ -98,6 +98,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task ModelRefusesTwice503_ConnectRetriedWithBackoff_CallGoesOn()
+    {
+        await using var harness = await CallHarness.StartAsync(new FakeRealtimeServerOptions { RejectUpgradeStatus = 503, RejectFirstUpgrades = 2 });
+
+        var (caller, model) = await harness.StartCallAsync();
+
+        Assert.Equal(2, harness.Realtime.RefusedUpgradeCount);
+        Assert.Equal(2, harness.Server.Logs.Entries.Count(e => e.EventName == "ConnectRetry"));
+        var audio = AudioFixtures.Tone(100);
+        await caller.SendAudioAsync(audio, cancellationToken: harness.Token);
+        await model.WaitForAudioBytesAsync(audio.Length, harness.Token);
+    }
+
+    [Fact]
     public async Task ModelConfirmsWrongFormat_CallEndsBeforeAudio()
     {
         await using var harness = await CallHarness.StartAsync(new FakeRealtimeServerOptions { SessionUpdatedFormatOverride = "audio/pcm" });
