@@ -58,7 +58,11 @@ public sealed class VoiceServerMetrics
         _bargeIns = meter.CreateCounter<long>("voice_server.barge_ins", unit: "{barge_in}", description: "Times the caller cut the agent off.");
         _truncations = meter.CreateCounter<long>("voice_server.truncations", unit: "{item}", description: "Agent items truncated at what the caller heard.");
         _modelErrors = meter.CreateCounter<long>("voice_server.model.errors", unit: "{error}", description: "Error events from the model, by code.");
+        meter.CreateObservableGauge("voice_server.calls.limit", () => CallLimit, unit: "{call}", description: "The most calls this instance accepts (MAX_CONCURRENT_CALLS).");
     }
+
+    /// <summary>The capacity reported beside the active calls, so alerts can compare the two.</summary>
+    public int CallLimit { get; set; }
 
     public void CallStarted() => _activeCalls.Add(1);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
@@ -62,8 +63,13 @@ internal static class HostingExtensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.AddSingleton<VoiceServerMetrics>();
-        services.AddOpenTelemetry().WithMetrics(static metrics => metrics
+        services.AddSingleton(static provider => new VoiceServerMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
+        {
+            CallLimit = provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.MaxConcurrentCalls,
+        });
+        services.AddOpenTelemetry()
+            .ConfigureResource(static resource => resource.AddService("voice-server"))
+            .WithMetrics(static metrics => metrics
             .AddMeter(VoiceServerMetrics.MeterName)
             .AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<CallRegistry>();

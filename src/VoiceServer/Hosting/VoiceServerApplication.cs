@@ -1,4 +1,5 @@
 using VoiceServer.Configuration;
+using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.LocalEmulator;
 
@@ -18,6 +19,8 @@ internal static class VoiceServerApplication
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The instruments exist from start-up: a scrape before the first call shows 0 active calls and the limit.
+        app.Services.GetRequiredService<VoiceServerMetrics>();
         app.UseWebSockets();
         app.MapHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
