@@ -20,7 +20,8 @@ public sealed partial class CallSession
             }
 
             _started = true;
-            _callSid = start.CallSid;
+            _logScope.CallSid = start.CallSid;
+            _logScope.StreamSid = start.StreamSid;
             _playback.StartGeneration();
         }
 

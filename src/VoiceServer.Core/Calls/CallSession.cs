@@ -38,8 +38,7 @@ public sealed partial class CallSession : ICallerEvents
     private int _sessionUpdateCount;
     private long _startedAt;
     private long _speechStoppedAt;
-    private string? _callSid;
-    private string? _agentId;
+    private readonly CallLogScope _logScope;
 
     public CallSession(
         string callId,
@@ -48,9 +47,11 @@ public sealed partial class CallSession : ICallerEvents
         CallSessionOptions options,
         TimeProvider timeProvider,
         ILogger<CallSession> logger,
-        VoiceServerMetrics metrics)
+        VoiceServerMetrics metrics,
+        CallLogScope? logScope = null)
     {
         CallId = callId;
+        _logScope = logScope ?? new CallLogScope(callId);
         _caller = caller;
         _connector = connector;
         _options = options;
@@ -98,7 +99,7 @@ public sealed partial class CallSession : ICallerEvents
 
         var duration = _time.GetElapsedTime(startedAt);
         _metrics.CallEnded(end.Reason, duration);
-        Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _callSid, _agentId);
+        Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _logScope.CallSid, _logScope.AgentId);
         return new CallOutcome(end.Reason, end.Detail, duration);
     }
 
@@ -137,7 +138,7 @@ public sealed partial class CallSession : ICallerEvents
             return;
         }
 
-        _agentId = configuration.AgentId;
+        _logScope.AgentId = configuration.AgentId;
         Log.CallConfigured(
             _logger,
             configuration.AgentId,

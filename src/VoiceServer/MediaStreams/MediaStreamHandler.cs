@@ -26,7 +26,6 @@ internal sealed partial class MediaStreamHandler(
     CallDrain drain,
     UpgradeSignatureCheck signatureCheck)
 {
-    private static readonly Func<ILogger, string, IDisposable?> s_callScope = LoggerMessage.DefineScope<string>("CallId:{CallId}");
     private static readonly string[] s_parameterNames =
     [
         CallParameters.AgentId, CallParameters.OpenAIKey, CallParameters.Prompt, CallParameters.Voice,
@@ -89,13 +88,14 @@ internal sealed partial class MediaStreamHandler(
 
         using var callSlot = slot;
         var callId = Guid.NewGuid().ToString("N")[..12];
-        using var scope = s_callScope(_logger, callId);
+        var logScope = new CallLogScope(callId);
+        using var scope = _logger.BeginScope(logScope);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         // A call lasts minutes: no request timeout applies once the socket is up.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity);
-        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics);
+        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope);
         await session.RunAsync(query, settings.OpenAIApiKey, drain.CallsEnding);
     }
 

@@ -32,6 +32,11 @@ public sealed class LifecycleTests
         await harness.Server.WaitForNoCallsAsync(harness.Token);
         Assert.Single(harness.Server.Logs.CallEnds);
 
+        // Every line of the call, from either pump, carries the call's ids once they are known.
+        var scoped = $"CallSid={caller.CallSid};StreamSid={caller.StreamSid};AgentId={CallHarness.AgentId};";
+        Assert.Contains(scoped, harness.Server.Logs.CallEnds.Single().Scopes, StringComparison.Ordinal);
+        Assert.Contains(scoped, harness.Server.Logs.Entries.First(e => e.EventName == "ModelSessionConfirmed").Scopes, StringComparison.Ordinal);
+        Assert.Contains(scoped, harness.Server.Logs.Entries.First(e => e.EventName == "DtmfReceived").Scopes, StringComparison.Ordinal);
         Assert.Equal([1, -1], active.GetMeasurementSnapshot().Select(m => m.Value));
         var recorded = Assert.Single(duration.GetMeasurementSnapshot());
         Assert.Equal("caller_stopped", recorded.Tags["voice_server.end_reason"]);

@@ -58,6 +58,7 @@ public sealed class SecretsTests
                 Assert.DoesNotContain(secret, entry.Message, StringComparison.Ordinal);
                 Assert.DoesNotContain(secret, entry.State, StringComparison.Ordinal);
                 Assert.DoesNotContain(secret, entry.Exception ?? string.Empty, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, entry.Scopes, StringComparison.Ordinal);
             }
         }
     }

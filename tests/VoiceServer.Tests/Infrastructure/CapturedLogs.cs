@@ -3,11 +3,17 @@ using System.Collections.Concurrent;
 namespace VoiceServer.Tests.Infrastructure;
 
 /// <summary>One captured log entry: everything a log line could reveal, formatted.</summary>
-public sealed record CapturedLogEntry(string Category, LogLevel Level, string EventName, string Message, string? Exception, string State);
+public sealed record CapturedLogEntry(string Category, LogLevel Level, string EventName, string Message, string? Exception, string State)
+{
+    /// <summary>The scopes the line was written in, each as its key=value pairs.</summary>
+    public string Scopes { get; init; } = string.Empty;
+}
 
 /// <summary>Captures every log line of the server under test, at every level, so tests can wait on and inspect them.</summary>
-public sealed class CapturedLogs : ILoggerProvider
+public sealed class CapturedLogs : ILoggerProvider, ISupportExternalScope
 {
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
     private readonly ConcurrentQueue<CapturedLogEntry> _entries = new();
     private readonly List<(Func<CapturedLogEntry, bool> Match, TaskCompletionSource<CapturedLogEntry> Done)> _waiters = [];
     private readonly Lock _gate = new();
@@ -19,6 +25,8 @@ public sealed class CapturedLogs : ILoggerProvider
     public void Dispose()
     {
     }
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
 
     /// <summary>Waits for an entry (already captured or future) that matches.</summary>
     public Task<CapturedLogEntry> WaitForAsync(Func<CapturedLogEntry, bool> match, CancellationToken cancellationToken)
@@ -66,7 +74,7 @@ public sealed class CapturedLogs : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull =>
-            null;
+            owner._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
@@ -75,7 +83,23 @@ public sealed class CapturedLogs : ILoggerProvider
             var stateText = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}"))
                 : state?.ToString() ?? string.Empty;
-            owner.Add(new CapturedLogEntry(category, logLevel, eventId.Name ?? string.Empty, formatter(state, exception), exception?.ToString(), stateText));
+            var scopes = new System.Text.StringBuilder();
+            owner._scopes.ForEachScope(
+                static (scope, builder) =>
+                {
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> values)
+                    {
+                        foreach (var (key, value) in values)
+                        {
+                            builder.Append(key).Append('=').Append(value).Append(';');
+                        }
+                    }
+                },
+                scopes);
+            owner.Add(new CapturedLogEntry(category, logLevel, eventId.Name ?? string.Empty, formatter(state, exception), exception?.ToString(), stateText)
+            {
+                Scopes = scopes.ToString(),
+            });
         }
     }
 }
