@@ -16,9 +16,10 @@ public sealed class TwilioCallerLeg : ICallerLeg
     /// <param name="socket">The accepted socket.</param>
     /// <param name="maxMessageBytes">Larger text messages end the call with 1009.</param>
     /// <param name="outboundCapacity">Messages queued for Twilio before the caller counts as too slow.</param>
-    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity)
+    /// <param name="rateLimit">The caller's inbound message budget, if any.</param>
+    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
     {
-        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity);
+        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit);
     }
 
     public Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken) =>

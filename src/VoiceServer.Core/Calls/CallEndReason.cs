@@ -35,6 +35,9 @@ public enum CallEndReason
     /// <summary>A message exceeded the size limit: 1009.</summary>
     MessageTooBig,
 
+    /// <summary>The caller sent messages faster than its rate limit: closed with 1008.</summary>
+    RateLimited,
+
     /// <summary>A peer could not keep up and its outbound queue overflowed.</summary>
     SlowPeer,
 
@@ -60,6 +63,7 @@ public static class CallEndReasonNames
         CallEndReason.StartTimeout => "start_timeout",
         CallEndReason.ProtocolViolation => "protocol_violation",
         CallEndReason.MessageTooBig => "message_too_big",
+        CallEndReason.RateLimited => "rate_limited",
         CallEndReason.SlowPeer => "slow_peer",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",

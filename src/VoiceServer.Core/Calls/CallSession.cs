@@ -315,6 +315,9 @@ public sealed partial class CallSession : ICallerEvents
             case LegCompletionKind.MessageTooBig:
                 End(CallEndReason.MessageTooBig, "message too big");
                 break;
+            case LegCompletionKind.RateLimited:
+                End(CallEndReason.RateLimited, "messages sent faster than the rate limit");
+                break;
             case LegCompletionKind.BinaryMessage:
                 End(CallEndReason.ProtocolViolation, "binary frames are not part of the protocol");
                 break;
@@ -403,7 +406,7 @@ public sealed partial class CallSession : ICallerEvents
     {
         CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed =>
             (WebSocketCloseStatus.NormalClosure, "call ended"),
-        CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout =>
+        CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),
         CallEndReason.ProtocolViolation => (WebSocketCloseStatus.InvalidMessageType, end.Detail),
         CallEndReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, end.Detail),

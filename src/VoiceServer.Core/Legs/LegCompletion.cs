@@ -14,6 +14,9 @@ public enum LegCompletionKind
     /// <summary>A message exceeded the leg's size limit.</summary>
     MessageTooBig,
 
+    /// <summary>The peer sent messages faster than its rate limit allows.</summary>
+    RateLimited,
+
     /// <summary>A binary frame arrived on a text-only protocol.</summary>
     BinaryMessage,
 

@@ -19,9 +19,12 @@ public sealed class WebSocketConnection : IAsyncDisposable
     private byte[] _scratch = [];
     private int _receiving;
 
-    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity)
+    private readonly MessageRateLimit? _rateLimit;
+
+    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
     {
         _socket = socket;
+        _rateLimit = rateLimit;
         _reader = new WebSocketMessageReader(maxMessageBytes);
         Outbound = new OutboundChannel(outboundCapacity);
     }
@@ -41,6 +44,11 @@ public sealed class WebSocketConnection : IAsyncDisposable
                 if (received.Completion is { } completion)
                 {
                     return completion;
+                }
+
+                if (_rateLimit is not null && !_rateLimit.TryTake())
+                {
+                    return new LegCompletion(LegCompletionKind.RateLimited);
                 }
 
                 handle(state, _reader.Message(received.Length), Scratch(received.Length));

@@ -19,6 +19,7 @@ internal static class ConfigurationExtensions
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 options.OpenAIApiKey = NullIfEmpty(configuration["OPENAI_API_KEY"]);
                 options.MaxMessageBytes = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGE_BYTES", options.MaxMessageBytes);
+                options.MaxMessagesPerSecond = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGES_PER_SECOND", options.MaxMessagesPerSecond);
                 options.StartTimeoutSeconds = ReadInt(configuration, "CALL_START_TIMEOUT_SECONDS", options.StartTimeoutSeconds);
                 options.SessionSetupTimeoutSeconds = ReadInt(configuration, "MODEL_SESSION_TIMEOUT_SECONDS", options.SessionSetupTimeoutSeconds);
                 options.DrainTimeoutSeconds = ReadInt(configuration, "DRAIN_TIMEOUT", options.DrainTimeoutSeconds);

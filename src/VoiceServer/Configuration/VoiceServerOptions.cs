@@ -19,6 +19,13 @@ internal sealed class VoiceServerOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// <c>MEDIA_STREAM_MAX_MESSAGES_PER_SECOND</c>: the caller's sustained message rate; a burst of ten seconds' worth
+    /// is allowed (a client replaying buffered audio). Twilio sends about 60 a second (media and marks).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxMessagesPerSecond { get; set; } = 250;
+
     /// <summary>Messages queued for Twilio before the caller counts as too slow (agent audio arrives in bursts).</summary>
     [Range(16, 1_000_000)]
     public int OutboundCapacity { get; set; } = 4096;

@@ -7,6 +7,7 @@ using VoiceServer.Endpoints;
 using VoiceServer.Hosting;
 using VoiceServer.Legs;
 using VoiceServer.Twilio;
+using VoiceServer.WebSockets;
 
 namespace VoiceServer.MediaStreams;
 
@@ -94,7 +95,8 @@ internal sealed partial class MediaStreamHandler(
         // A call lasts minutes: no request timeout applies once the socket is up.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
-        var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity);
+        var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
+        var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
         var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope);
         await session.RunAsync(query, settings.OpenAIApiKey, drain.CallsEnding);
     }

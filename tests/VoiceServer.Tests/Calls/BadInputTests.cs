@@ -62,6 +62,31 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task FloodingCaller_Close1008_RateLimited()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var harness = await CallHarness.StartAsync(
+            settings: new Dictionary<string, string?> { ["MEDIA_STREAM_MAX_MESSAGES_PER_SECOND"] = "5" },
+            timeProvider: time);
+        var (caller, _) = await harness.StartCallAsync();
+
+        // Virtual time stands still: the budget is the burst of 50 messages, and this sends 100.
+        try
+        {
+            await caller.SendAudioAsync(AudioFixtures.Silence(2000), cancellationToken: harness.Token);
+        }
+        catch (WebSocketException)
+        {
+            // The server may close while the flood is still going out.
+        }
+
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("rate_limited", end.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MalformedModelEvents_AreIgnored()
     {
         await using var harness = await CallHarness.StartAsync();
