@@ -69,9 +69,10 @@ public sealed partial class CallSession : ICallerEvents
 
     /// <summary>
     /// Runs the call to its end. <paramref name="query"/> holds the parameters of the upgrade's query string
-    /// (already checked); <paramref name="cancellationToken"/> is the server's shutdown.
+    /// (already checked), <paramref name="resolver"/> turns them and <c>start</c> into the configuration;
+    /// <paramref name="cancellationToken"/> ends the call as a server shutdown.
     /// </summary>
-    public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, string? serverApiKey, CancellationToken cancellationToken)
+    public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, ICallConfigurationResolver resolver, CancellationToken cancellationToken)
     {
         var startedAt = _startedAt = _time.GetTimestamp();
         _metrics.CallStarted();
@@ -86,7 +87,7 @@ public sealed partial class CallSession : ICallerEvents
         var callerReceive = ObserveCallerAsync(callToken);
         try
         {
-            await SetUpAsync(query, serverApiKey, startTimeout, startTimeoutCancellation, callToken);
+            await SetUpAsync(query, resolver, startTimeout, startTimeoutCancellation, callToken);
         }
         catch (Exception ex)
         {
@@ -105,7 +106,7 @@ public sealed partial class CallSession : ICallerEvents
 
     private async Task SetUpAsync(
         IReadOnlyDictionary<string, string> query,
-        string? serverApiKey,
+        ICallConfigurationResolver resolver,
         Task startTimeout,
         CancellationTokenSource startTimeoutCancellation,
         CancellationToken callToken)
@@ -113,7 +114,7 @@ public sealed partial class CallSession : ICallerEvents
         // Set-up time is audible: when the query string already holds a valid configuration, connect now and
         // let the model session come up while Twilio's start is on its way.
         ModelConnection? early = null;
-        if (CallParameters.TryResolve(query, customParameters: null, serverApiKey, out var queryConfiguration, out _))
+        if ((await resolver.ResolveAsync(query, start: null, callToken)).Configuration is { } queryConfiguration)
         {
             Log.EarlyModelConnect(_logger);
             early = StartModel(queryConfiguration, callToken);
@@ -131,8 +132,10 @@ public sealed partial class CallSession : ICallerEvents
             return;
         }
 
-        if (!CallParameters.TryResolve(query, start.CustomParameters, serverApiKey, out var configuration, out var error))
+        var resolved = await resolver.ResolveAsync(query, start, callToken);
+        if (resolved.Configuration is not { } configuration)
         {
+            var error = resolved.Error!;
             Log.InvalidConfiguration(_logger, error.Field, error.Message);
             End(CallEndReason.InvalidConfiguration, error.Message);
             return;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
+using VoiceServer.Security;
 using VoiceServer.Twilio;
 
 namespace VoiceServer.Configuration;
@@ -27,7 +28,14 @@ internal static class ConfigurationExtensions
                 options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
                 options.TwilioAuthToken = NullIfEmpty(configuration["TWILIO_AUTH_TOKEN"]);
                 options.PublicBaseUrl = NullIfEmpty(configuration["PUBLIC_BASE_URL"]);
+                options.ConfigSigningKey = NullIfEmpty(configuration["CONFIG_SIGNING_KEY"]);
             })
+            .Validate(
+                static options => options.ConfigSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ConfigSigningKey) >= 32,
+                "CONFIG_SIGNING_KEY must be at least 32 bytes (HS256).")
+            .Validate(
+                static options => options.ConfigSigningKey is null || options.OpenAIApiKey is not null || options.LocalEmulator,
+                "CONFIG_SIGNING_KEY needs OPENAI_API_KEY: signed configurations use the server's key.")
             .Validate(
                 static options => options.TwilioAuthToken is null ||
                     (Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme == "wss" && publicUrl.AbsolutePath == "/" && string.IsNullOrEmpty(publicUrl.Query)),
@@ -57,6 +65,14 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.Url.Scheme is "ws" or "wss", "OPENAI_REALTIME_URL must be a ws:// or wss:// URL.")
             .Validate(static options => options.Model.Length > 0 && options.Model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'), "OPENAI_REALTIME_MODEL must be a model name.")
             .ValidateOnStart();
+
+        services.AddSingleton<SignedCallConfiguration>();
+        services.AddSingleton<ICallConfigurationResolver>(static provider =>
+            provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value switch
+            {
+                { ConfigSigningKey: not null } => provider.GetRequiredService<SignedCallConfiguration>(),
+                var options => new PlainCallConfigurationResolver(options.OpenAIApiKey),
+            });
 
         services.AddSingleton(static provider =>
         {

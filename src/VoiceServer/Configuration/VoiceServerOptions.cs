@@ -60,6 +60,12 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// <c>CONFIG_SIGNING_KEY</c>: when set (at least 32 bytes), calls must bring their configuration as a signed JWT
+    /// in the <c>config</c> parameter. Never logged.
+    /// </summary>
+    public string? ConfigSigningKey { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

@@ -6,6 +6,7 @@ using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.Hosting;
 using VoiceServer.Legs;
+using VoiceServer.Security;
 using VoiceServer.Twilio;
 using VoiceServer.WebSockets;
 
@@ -25,12 +26,13 @@ internal sealed partial class MediaStreamHandler(
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
     CallDrain drain,
-    UpgradeSignatureCheck signatureCheck)
+    UpgradeSignatureCheck signatureCheck,
+    ICallConfigurationResolver configurationResolver)
 {
     private static readonly string[] s_parameterNames =
     [
         CallParameters.AgentId, CallParameters.OpenAIKey, CallParameters.Prompt, CallParameters.Voice,
-        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting,
+        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting, SignedCallConfiguration.ParameterName,
     ];
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
@@ -98,7 +100,7 @@ internal sealed partial class MediaStreamHandler(
         var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
         var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope);
-        await session.RunAsync(query, settings.OpenAIApiKey, drain.CallsEnding);
+        await session.RunAsync(query, configurationResolver, drain.CallsEnding);
     }
 
     /// <summary>Only the call's own names, first value each; anything else in the query string is ignored.</summary>

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using VoiceServer.Calls;
+using VoiceServer.Configuration;
+using VoiceServer.Legs;
+
+namespace VoiceServer.Security;
+
+/// <summary>
+/// The safe alternative to keys in URLs: with <c>CONFIG_SIGNING_KEY</c> set, a call's configuration arrives as one
+/// signed, expiring JWT (HS256, audience <c>voice-server</c>) in the <c>config</c> parameter, and the model is called
+/// with the server's <c>OPENAI_API_KEY</c>. Plain parameters are then ignored. Expired, tampered and replayed tokens
+/// (a <c>jti</c> seen before on this instance) are refused; a <c>callSid</c> claim binds the token to one call.
+/// </summary>
+internal sealed partial class SignedCallConfiguration : ICallConfigurationResolver
+{
+    public const string ParameterName = "config";
+    public const string Audience = "voice-server";
+
+    // Claims that map onto call parameters. openAIKey is deliberately absent: the server's key is used.
+    private static readonly string[] s_parameterClaims =
+    [
+        CallParameters.AgentId, CallParameters.Prompt, CallParameters.Voice, CallParameters.Temperature,
+        CallParameters.Model, CallParameters.Greeting,
+    ];
+
+    private static readonly IReadOnlyDictionary<string, string> s_noQuery = new Dictionary<string, string>();
+
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TokenValidationParameters _validation;
+    private readonly ConcurrentDictionary<string, DateTime> _usedTokenIds = new(StringComparer.Ordinal);
+    private readonly string? _serverApiKey;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public SignedCallConfiguration(IOptions<VoiceServerOptions> options, TimeProvider timeProvider, ILogger<SignedCallConfiguration> logger)
+    {
+        var settings = options.Value;
+        _serverApiKey = settings.OpenAIApiKey;
+        _time = timeProvider;
+        _logger = logger;
+        _validation = new TokenValidationParameters
+        {
+            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.ConfigSigningKey!)),
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidateIssuer = false,
+            ValidAudience = Audience,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public async ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart? start, CancellationToken cancellationToken)
+    {
+        if (start is null)
+        {
+            // A token is used once: it is checked when start arrives, not spent on an early connection.
+            return CallConfigurationResult.Failure(new CallParameterError(ParameterName, "waiting for start"));
+        }
+
+        var token = start.CustomParameters.GetValueOrDefault(ParameterName) ?? query.GetValueOrDefault(ParameterName);
+        if (string.IsNullOrEmpty(token))
+        {
+            return Refuse("a signed config token is required (CONFIG_SIGNING_KEY is set)");
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid)
+        {
+            return Refuse(result.Exception switch
+            {
+                SecurityTokenExpiredException => "the config token has expired",
+                SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the config token's signature is invalid",
+                SecurityTokenInvalidAudienceException => $"the config token's audience must be {Audience}",
+                _ => "the config token is invalid",
+            });
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        if (string.IsNullOrEmpty(jwt.Id))
+        {
+            return Refuse("the config token needs a jti (token id) so it cannot be replayed");
+        }
+
+        if (jwt.TryGetPayloadValue<string>("callSid", out var boundCallSid) && !string.Equals(boundCallSid, start.CallSid, StringComparison.Ordinal))
+        {
+            return Refuse("the config token belongs to another call");
+        }
+
+        ForgetExpiredTokenIds();
+        if (!_usedTokenIds.TryAdd(jwt.Id, jwt.ValidTo))
+        {
+            return Refuse("the config token was already used");
+        }
+
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var claim in s_parameterClaims)
+        {
+            if (ClaimText(jwt, claim) is { } value)
+            {
+                parameters[claim] = value;
+            }
+        }
+
+        return CallParameters.TryResolve(s_noQuery, parameters, _serverApiKey, out var configuration, out var error)
+            ? CallConfigurationResult.Success(configuration)
+            : CallConfigurationResult.Failure(error);
+    }
+
+    /// <summary>A claim as parameter text: strings as they are, numbers (temperature) in invariant form.</summary>
+    private static string? ClaimText(JsonWebToken jwt, string name)
+    {
+        if (jwt.TryGetPayloadValue<JsonElement>(name, out var element))
+        {
+            return element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString(),
+                JsonValueKind.Number => element.GetDouble().ToString(CultureInfo.InvariantCulture),
+                _ => null,
+            };
+        }
+
+        return jwt.TryGetPayloadValue<string>(name, out var text) ? text : null;
+    }
+
+    private CallConfigurationResult Refuse(string problem)
+    {
+        Log.ConfigTokenRefused(_logger, problem);
+        return CallConfigurationResult.Failure(new CallParameterError(ParameterName, problem));
+    }
+
+    // Token ids are kept until their token expires; past that the token would be refused as expired anyway.
+    private void ForgetExpiredTokenIds()
+    {
+        var now = _time.GetUtcNow().UtcDateTime - _validation.ClockSkew;
+        foreach (var (id, validTo) in _usedTokenIds)
+        {
+            if (validTo < now)
+            {
+                _usedTokenIds.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(500, LogLevel.Warning, "Signed call configuration refused: {Problem}")]
+        public static partial void ConfigTokenRefused(ILogger logger, string problem);
+    }
+}
