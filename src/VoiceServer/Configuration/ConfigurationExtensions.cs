@@ -29,6 +29,8 @@ internal static class ConfigurationExtensions
                 options.TwilioAuthToken = NullIfEmpty(configuration["TWILIO_AUTH_TOKEN"]);
                 options.PublicBaseUrl = NullIfEmpty(configuration["PUBLIC_BASE_URL"]);
                 options.ConfigSigningKey = NullIfEmpty(configuration["CONFIG_SIGNING_KEY"]);
+                options.FailedUpgradesPerMinute = ReadInt(configuration, "FAILED_UPGRADES_PER_MINUTE", options.FailedUpgradesPerMinute);
+                options.ClientIpHeader = NullIfEmpty(configuration["CLIENT_IP_HEADER"]);
             })
             .Validate(
                 static options => options.ConfigSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ConfigSigningKey) >= 32,
@@ -67,6 +69,7 @@ internal static class ConfigurationExtensions
             .ValidateOnStart();
 
         services.AddSingleton<SignedCallConfiguration>();
+        services.AddSingleton<FailedUpgradeLimiter>();
         services.AddSingleton<ICallConfigurationResolver>(static provider =>
             provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value switch
             {

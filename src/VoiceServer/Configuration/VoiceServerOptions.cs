@@ -66,6 +66,16 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? ConfigSigningKey { get; set; }
 
+    /// <summary><c>FAILED_UPGRADES_PER_MINUTE</c>: refused media-stream requests one client may make per minute before 429.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedUpgradesPerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// <c>CLIENT_IP_HEADER</c>: the header a trusted proxy sets to the client's address (Fly.io: <c>Fly-Client-IP</c>);
+    /// without it the connection's remote address is used.
+    /// </summary>
+    public string? ClientIpHeader { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

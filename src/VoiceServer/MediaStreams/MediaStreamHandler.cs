@@ -27,7 +27,8 @@ internal sealed partial class MediaStreamHandler(
     ILoggerFactory loggerFactory,
     CallDrain drain,
     UpgradeSignatureCheck signatureCheck,
-    ICallConfigurationResolver configurationResolver)
+    ICallConfigurationResolver configurationResolver,
+    FailedUpgradeLimiter failedUpgrades)
 {
     private static readonly string[] s_parameterNames =
     [
@@ -39,12 +40,21 @@ internal sealed partial class MediaStreamHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
+        var client = failedUpgrades.ClientOf(context);
+        if (failedUpgrades.IsBlocked(client))
+        {
+            metrics.UpgradeRejected("too_many_failures");
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
         var settings = options.Value;
         string? origin = context.Request.Headers.Origin;
         if (!originPolicy.IsAllowed(origin))
         {
             metrics.UpgradeRejected("origin");
             Log.OriginRefused(_logger, origin);
+            failedUpgrades.RecordFailure(client);
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("origin_not_allowed", "This Origin is not in ALLOWED_ORIGINS."));
             return;
         }
@@ -54,6 +64,7 @@ internal sealed partial class MediaStreamHandler(
         {
             metrics.UpgradeRejected("signature");
             Log.SignatureRefused(_logger, context.Request.Headers.ContainsKey("X-Twilio-Signature"));
+            failedUpgrades.RecordFailure(client);
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("invalid_signature", "X-Twilio-Signature is missing or does not match PUBLIC_BASE_URL + the request path."));
             return;
         }
@@ -61,6 +72,7 @@ internal sealed partial class MediaStreamHandler(
         if (!context.WebSockets.IsWebSocketRequest)
         {
             metrics.UpgradeRejected("not_websocket");
+            failedUpgrades.RecordFailure(client);
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
             return;
         }
@@ -70,6 +82,7 @@ internal sealed partial class MediaStreamHandler(
         {
             metrics.UpgradeRejected("invalid_parameter");
             Log.ParameterRefused(_logger, error.Field, error.Message);
+            failedUpgrades.RecordFailure(client);
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
             return;
         }
