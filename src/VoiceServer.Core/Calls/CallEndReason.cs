@@ -41,6 +41,9 @@ public enum CallEndReason
     /// <summary>A peer could not keep up and its outbound queue overflowed.</summary>
     SlowPeer,
 
+    /// <summary>The call reached MAX_CALL_DURATION and was ended after a goodbye.</summary>
+    MaxDuration,
+
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
 
@@ -65,6 +68,7 @@ public static class CallEndReasonNames
         CallEndReason.MessageTooBig => "message_too_big",
         CallEndReason.RateLimited => "rate_limited",
         CallEndReason.SlowPeer => "slow_peer",
+        CallEndReason.MaxDuration => "max_duration",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",
         _ => "unknown",

@@ -61,6 +61,10 @@ public sealed partial class CallSession
         lock (_gate)
         {
             outcome = _playback.OnMarkReturned(name);
+            if (FinishesPlayback(outcome))
+            {
+                EndAfterGoodbyeIfPlayed();
+            }
         }
 
         if (outcome == MarkOutcome.Unknown)

@@ -71,6 +71,9 @@ public sealed partial class CallSession
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 
         /// <summary>The call's one summary line.</summary>
+        [LoggerMessage(131, LogLevel.Information, "Maximum call duration reached: asking the agent to say goodbye.")]
+        public static partial void MaxDurationReached(ILogger logger);
+
         [LoggerMessage(140, LogLevel.Information, "Call ended: {EndReason} ({Detail}) after {DurationMs} ms; CallSid {CallSid}, agent {AgentId}.")]
         public static partial void CallEnded(ILogger logger, string endReason, string detail, long durationMs, string? callSid, string? agentId);
 

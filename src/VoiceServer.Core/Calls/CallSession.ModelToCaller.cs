@@ -309,6 +309,7 @@ public sealed partial class CallSession
                 if (IsCurrent)
                 {
                     session._playback.OnResponseCreated(responseId);
+                    session.OnGoodbyeResponseCreated(responseId);
                 }
             }
         }
@@ -342,6 +343,7 @@ public sealed partial class CallSession
                 if (IsCurrent)
                 {
                     session._playback.OnResponseDone(responseId);
+                    session.OnGoodbyeResponseDone(responseId);
                 }
             }
         }

@@ -207,6 +207,7 @@ public sealed partial class CallSession : ICallerEvents
 
             _audioFlowing = true;
             _ready.TrySetResult();
+            StartMaxDurationTimer();
             _metrics.CallReady(_time.GetElapsedTime(_startedAt));
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
         }
@@ -336,6 +337,7 @@ public sealed partial class CallSession : ICallerEvents
         {
             _audioFlowing = false;
             connections = [.. _connections];
+            DisposeTimers();
         }
 
         var (callerStatus, callerDescription) = CallerCloseFor(end);
@@ -407,7 +409,7 @@ public sealed partial class CallSession : ICallerEvents
 
     private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
     {
-        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed =>
+        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration =>
             (WebSocketCloseStatus.NormalClosure, "call ended"),
         CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),

@@ -18,6 +18,15 @@ public sealed class CallSessionOptions
     /// </summary>
     public int MaxPendingAudioBytes { get; set; } = 160_000;
 
+    /// <summary>
+    /// When set, a call that lasts this long is ended politely: the agent says goodbye, then the call ends
+    /// (<see cref="CallEndReason.MaxDuration"/>). Keep it below the provider's session cap (OpenAI 60, Azure 30 min).
+    /// </summary>
+    public TimeSpan? MaxCallDuration { get; set; }
+
+    /// <summary>How long the goodbye may take (requested, spoken and played) before the call ends anyway.</summary>
+    public TimeSpan GoodbyeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The model's server VAD cancels a response on speech (GA <c>interrupt_response</c>, default on).</summary>
     public bool InterruptResponse { get; set; } = true;
 }

@@ -25,6 +25,7 @@ internal static class ConfigurationExtensions
                 options.SessionSetupTimeoutSeconds = ReadInt(configuration, "MODEL_SESSION_TIMEOUT_SECONDS", options.SessionSetupTimeoutSeconds);
                 options.DrainTimeoutSeconds = ReadInt(configuration, "DRAIN_TIMEOUT", options.DrainTimeoutSeconds);
                 options.MaxConcurrentCalls = ReadInt(configuration, "MAX_CONCURRENT_CALLS", options.MaxConcurrentCalls);
+                options.MaxCallDurationSeconds = ReadInt(configuration, "MAX_CALL_DURATION", options.MaxCallDurationSeconds);
                 options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
                 options.TwilioAuthToken = NullIfEmpty(configuration["TWILIO_AUTH_TOKEN"]);
                 options.PublicBaseUrl = NullIfEmpty(configuration["PUBLIC_BASE_URL"]);
@@ -91,6 +92,7 @@ internal static class ConfigurationExtensions
             {
                 StartTimeout = TimeSpan.FromSeconds(options.StartTimeoutSeconds),
                 SessionSetupTimeout = TimeSpan.FromSeconds(options.SessionSetupTimeoutSeconds),
+                MaxCallDuration = options.MaxCallDurationSeconds > 0 ? TimeSpan.FromSeconds(options.MaxCallDurationSeconds) : null,
             };
         });
     }

@@ -76,6 +76,13 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? ClientIpHeader { get; set; }
 
+    /// <summary>
+    /// <c>MAX_CALL_DURATION</c>: seconds after which a call is ended politely (goodbye, then hang up); 0 = no limit.
+    /// Keep it below the provider's session cap (OpenAI 3600 s, Azure 1800 s).
+    /// </summary>
+    [Range(0, 86_400)]
+    public int MaxCallDurationSeconds { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

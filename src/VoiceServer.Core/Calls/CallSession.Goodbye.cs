@@ -1,0 +1,111 @@
+using VoiceServer.Playback;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Ending a call politely when it reaches <see cref="CallSessionOptions.MaxCallDuration"/>: ask the model for a brief
+/// goodbye (once no response is active), let it play out, then end with <see cref="CallEndReason.MaxDuration"/>.
+/// A cap bounds the wait in case the model never answers or marks never return.
+/// </summary>
+public sealed partial class CallSession
+{
+    private const string GoodbyeInstructions =
+        "The call has reached its time limit. Say a brief, friendly goodbye to the caller now, in one sentence.";
+
+    private ITimer? _maxDurationTimer;
+    private ITimer? _goodbyeCapTimer;
+    private GoodbyeState _goodbye;
+    private string? _goodbyeResponseId;
+
+    private enum GoodbyeState
+    {
+        None,
+        WaitingForQuiet,
+        Requested,
+        Spoken,
+    }
+
+    // Called under _gate when audio starts to flow.
+    private void StartMaxDurationTimer()
+    {
+        if (_options.MaxCallDuration is { } limit)
+        {
+            _maxDurationTimer = _time.CreateTimer(static state => ((CallSession)state!).OnMaxDurationReached(), this, limit, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnMaxDurationReached()
+    {
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted || _goodbye != GoodbyeState.None)
+            {
+                return;
+            }
+
+            Log.MaxDurationReached(_logger);
+            _goodbyeCapTimer = _time.CreateTimer(
+                static state => ((CallSession)state!).End(CallEndReason.MaxDuration, "maximum call duration reached (goodbye not confirmed in time)"),
+                this,
+                _options.GoodbyeTimeout,
+                Timeout.InfiniteTimeSpan);
+            _goodbye = GoodbyeState.WaitingForQuiet;
+            RequestGoodbyeIfQuiet();
+        }
+    }
+
+    // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
+    private void RequestGoodbyeIfQuiet()
+    {
+        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null)
+        {
+            return;
+        }
+
+        _goodbye = GoodbyeState.Requested;
+        if (_model?.Leg is not { } leg || !leg.TryCreateResponse(GoodbyeInstructions))
+        {
+            End(CallEndReason.MaxDuration, "maximum call duration reached");
+        }
+    }
+
+    // Called under _gate for every response.created.
+    private void OnGoodbyeResponseCreated(string responseId)
+    {
+        if (_goodbye == GoodbyeState.Requested && _goodbyeResponseId is null)
+        {
+            _goodbyeResponseId = responseId;
+        }
+    }
+
+    // Called under _gate for every response.done.
+    private void OnGoodbyeResponseDone(string responseId)
+    {
+        if (_goodbye == GoodbyeState.WaitingForQuiet)
+        {
+            RequestGoodbyeIfQuiet();
+        }
+        else if (_goodbye == GoodbyeState.Requested && string.Equals(responseId, _goodbyeResponseId, StringComparison.Ordinal))
+        {
+            _goodbye = GoodbyeState.Spoken;
+            EndAfterGoodbyeIfPlayed();
+        }
+    }
+
+    // Called under _gate after a returned mark, and when the goodbye response is done.
+    private void EndAfterGoodbyeIfPlayed()
+    {
+        if (_goodbye == GoodbyeState.Spoken && !_playback.IsPlaying)
+        {
+            End(CallEndReason.MaxDuration, "maximum call duration reached");
+        }
+    }
+
+    private void DisposeTimers()
+    {
+        _maxDurationTimer?.Dispose();
+        _goodbyeCapTimer?.Dispose();
+    }
+
+    private static bool FinishesPlayback(MarkOutcome outcome) => outcome is MarkOutcome.PlaybackFinished;
+}
