@@ -61,7 +61,7 @@ public sealed partial class CallSession
         lock (_gate)
         {
             outcome = _playback.OnMarkReturned(name);
-            if (FinishesPlayback(outcome))
+            if (outcome == MarkOutcome.PlaybackFinished)
             {
                 EndAfterGoodbyeIfPlayed();
             }

@@ -1,5 +1,3 @@
-using VoiceServer.Playback;
-
 namespace VoiceServer.Calls;
 
 /// <summary>
@@ -106,6 +104,4 @@ public sealed partial class CallSession
         _maxDurationTimer?.Dispose();
         _goodbyeCapTimer?.Dispose();
     }
-
-    private static bool FinishesPlayback(MarkOutcome outcome) => outcome is MarkOutcome.PlaybackFinished;
 }

@@ -36,10 +36,7 @@ public sealed class BadInputTests
 
         await caller.SendBinaryAsync([1, 2, 3], harness.Token);
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.InvalidMessageType, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("protocol_violation", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.InvalidMessageType, "protocol_violation");
         await AssertStillBridgesAsync(harness, bystander, bystanderModel);
     }
 
@@ -54,10 +51,7 @@ public sealed class BadInputTests
         var payload = Convert.ToBase64String(new byte[50_000]);
         await caller.SendTextAsync($$"""{"event":"media","media":{"payload":"{{payload}}"},"streamSid":"{{caller.StreamSid}}"}""", harness.Token);
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.MessageTooBig, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("message_too_big", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.MessageTooBig, "message_too_big");
         await AssertStillBridgesAsync(harness, bystander, bystanderModel);
     }
 
@@ -80,10 +74,7 @@ public sealed class BadInputTests
             // The server may close while the flood is still going out.
         }
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("rate_limited", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.PolicyViolation, "rate_limited");
     }
 
     [Fact]

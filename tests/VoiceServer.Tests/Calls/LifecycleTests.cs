@@ -65,10 +65,7 @@ public sealed class LifecycleTests
 
         await model.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Your session hit the maximum duration of 60 minutes.", harness.Token);
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("model_closed", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "model_closed");
     }
 
     [Fact]
@@ -79,10 +76,7 @@ public sealed class LifecycleTests
 
         model.Abort();
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("model_failed", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.InternalServerError, "model_failed");
         await harness.Server.WaitForNoCallsAsync(harness.Token);
     }
 
@@ -167,11 +161,8 @@ public sealed class LifecycleTests
 
         time.Advance(TimeSpan.FromSeconds(15));
 
-        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
+        var description = await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.InternalServerError, "model_session_rejected");
         Assert.Contains("did not confirm", description, StringComparison.Ordinal);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("model_session_rejected", end.Message, StringComparison.Ordinal);
         await model.WaitForClientCloseAsync(harness.Token);
     }
 
@@ -188,11 +179,8 @@ public sealed class LifecycleTests
         Assert.Empty(harness.Server.Logs.CallEnds);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        var (status, description) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        var description = await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.PolicyViolation, "start_timeout");
         Assert.Contains("no start", description, StringComparison.Ordinal);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("start_timeout", end.Message, StringComparison.Ordinal);
         Assert.Equal(0, harness.Realtime.UpgradeAttemptCount);
     }
 

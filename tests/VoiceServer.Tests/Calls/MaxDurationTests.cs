@@ -66,9 +66,6 @@ public sealed class MaxDurationTests
         await model.WaitForEventAsync("response.create", harness.Token);
         time.Advance(TimeSpan.FromSeconds(15));
 
-        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
-        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
-        Assert.Contains("max_duration", end.Message, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "max_duration");
     }
 }

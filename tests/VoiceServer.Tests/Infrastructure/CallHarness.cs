@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using VoiceServer.Fakes;
 
 namespace VoiceServer.Tests.Infrastructure;
@@ -79,6 +80,19 @@ public sealed class CallHarness : IAsyncDisposable
         await Server.Logs.WaitForAsync(e => e.EventName == "CallReady" && ++seen > readyBefore, Token);
         var model = await Realtime.WaitForConnectionAsync(Realtime.ConnectionCount - 1, Token);
         return (caller, model);
+    }
+
+    /// <summary>
+    /// Asserts how a call ended: the close code the caller received and the end reason the server logged.
+    /// Returns the close description for further checks.
+    /// </summary>
+    public async Task<string?> AssertCallEndedAsync(FakeTwilioCaller caller, WebSocketCloseStatus status, string endReason)
+    {
+        var (actual, description) = await caller.WaitForCloseAsync(Token);
+        Assert.Equal(status, actual);
+        var end = await Server.WaitForCallEndAsync(Token);
+        Assert.Contains(endReason, end.Message, StringComparison.Ordinal);
+        return description;
     }
 
     public async ValueTask DisposeAsync()
