@@ -121,10 +121,7 @@ public sealed partial class RealtimeConnector(
     {
         RealtimeAuthHeader.ApiKey => true,
         RealtimeAuthHeader.Bearer => false,
-        _ => uri.Host.EndsWith(".openai.azure.com", StringComparison.OrdinalIgnoreCase) ||
-             uri.Host.EndsWith(".cognitiveservices.azure.com", StringComparison.OrdinalIgnoreCase) ||
-             uri.Host.EndsWith(".services.ai.azure.com", StringComparison.OrdinalIgnoreCase) ||
-             uri.AbsolutePath.Contains("/openai/v1/realtime", StringComparison.OrdinalIgnoreCase),
+        _ => RealtimeOptions.IsAzureEndpoint(uri),
     };
 
     private static partial class Log

@@ -17,6 +17,10 @@ internal enum RealtimeEventType
     AudioDelta,
     AudioDone,
     ResponseDone,
+    OutputTranscriptDelta,
+    OutputTranscriptDone,
+    InputCommitted,
+    InputTranscriptCompleted,
 }
 
 /// <summary>One server event read in place: spans point into the message (or scratch, when escapes were undone).</summary>
@@ -27,6 +31,7 @@ internal ref struct RealtimeServerEvent
     public ReadOnlySpan<byte> ItemId;
     public int ContentIndex;
     public ReadOnlySpan<byte> Delta;
+    public ReadOnlySpan<byte> Transcript;
     public ReadOnlySpan<byte> Body;
 }
 
@@ -76,6 +81,15 @@ internal static class RealtimeEventReader
                     reader.Read();
                     serverEvent.ItemId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
                 }
+                else if (reader.ValueTextEquals("transcript"u8))
+                {
+                    reader.Read();
+                    serverEvent.Transcript = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                    }
+                }
                 else if (reader.ValueTextEquals("content_index"u8))
                 {
                     reader.Read();
@@ -119,13 +133,17 @@ internal static class RealtimeEventReader
 
         // Most frequent first.
         return reader.ValueTextEquals("response.output_audio.delta"u8) ? RealtimeEventType.AudioDelta
+            : reader.ValueTextEquals("response.output_audio_transcript.delta"u8) ? RealtimeEventType.OutputTranscriptDelta
             : reader.ValueTextEquals("response.output_audio.done"u8) ? RealtimeEventType.AudioDone
+            : reader.ValueTextEquals("response.output_audio_transcript.done"u8) ? RealtimeEventType.OutputTranscriptDone
             : reader.ValueTextEquals("input_audio_buffer.speech_started"u8) ? RealtimeEventType.SpeechStarted
             : reader.ValueTextEquals("input_audio_buffer.speech_stopped"u8) ? RealtimeEventType.SpeechStopped
             : reader.ValueTextEquals("response.created"u8) ? RealtimeEventType.ResponseCreated
             : reader.ValueTextEquals("response.done"u8) ? RealtimeEventType.ResponseDone
             : reader.ValueTextEquals("session.created"u8) ? RealtimeEventType.SessionCreated
             : reader.ValueTextEquals("session.updated"u8) ? RealtimeEventType.SessionUpdated
+            : reader.ValueTextEquals("input_audio_buffer.committed"u8) ? RealtimeEventType.InputCommitted
+            : reader.ValueTextEquals("conversation.item.input_audio_transcription.completed"u8) ? RealtimeEventType.InputTranscriptCompleted
             : reader.ValueTextEquals("error"u8) ? RealtimeEventType.Error
             : RealtimeEventType.Other;
     }
@@ -161,12 +179,15 @@ internal static class RealtimeEventReader
             String(Property(root, "event_id")));
     }
 
-    /// <summary>A response's id and status (<c>response.created</c>, <c>response.done</c>).</summary>
-    public static (string? Id, string? Status) ReadResponse(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// A response's id and status (<c>response.created</c>, <c>response.done</c>), and for a failed one the type of
+    /// its error (<c>status_details.error.type</c>, e.g. <c>server_error</c>).
+    /// </summary>
+    public static (string? Id, string? Status, string? ErrorType) ReadResponse(ReadOnlySpan<byte> body)
     {
         using var document = ParseObject(body);
         var root = document?.RootElement ?? default;
-        return (String(Property(root, "id")), String(Property(root, "status")));
+        return (String(Property(root, "id")), String(Property(root, "status")), String(Property(Property(Property(root, "status_details"), "error"), "type")));
     }
 
     private static JsonDocument? ParseObject(ReadOnlySpan<byte> body)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VoiceServer.Conversation;
 using VoiceServer.Legs;
 
 namespace VoiceServer.OpenAI;
@@ -22,7 +23,11 @@ internal static class RealtimeEventWriter
                     Instructions = request.Instructions,
                     Audio = new RealtimeAudioConfig
                     {
-                        Input = new RealtimeAudioInput { TurnDetection = new RealtimeTurnDetection { InterruptResponse = request.InterruptResponse } },
+                        Input = new RealtimeAudioInput
+                        {
+                            Transcription = request.TranscriptionModel is { } model ? new RealtimeTranscription { Model = model } : null,
+                            TurnDetection = new RealtimeTurnDetection { InterruptResponse = request.InterruptResponse },
+                        },
                         Output = new RealtimeAudioOutput { Voice = request.Voice },
                     },
                 },
@@ -38,4 +43,17 @@ internal static class RealtimeEventWriter
         JsonSerializer.SerializeToUtf8Bytes(
             new ResponseCreateEvent { Response = instructions is null ? null : new ResponseCreateOptions { Instructions = instructions } },
             RealtimeJsonContext.Default.ResponseCreateEvent);
+
+    /// <summary>A replayed turn: the caller's as <c>user</c> <c>input_text</c>, the agent's as <c>assistant</c> <c>output_text</c>.</summary>
+    public static byte[] ConversationItem(Speaker speaker, string text) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ConversationItemCreateEvent
+            {
+                Item = new ConversationMessageItem
+                {
+                    Role = speaker == Speaker.Caller ? "user" : "assistant",
+                    Content = [new ConversationContentPart { Type = speaker == Speaker.Caller ? "input_text" : "output_text", Text = text }],
+                },
+            },
+            RealtimeJsonContext.Default.ConversationItemCreateEvent);
 }

@@ -36,7 +36,14 @@ internal sealed class RealtimeAudioInput
 {
     public RealtimeAudioFormat Format { get; } = RealtimeAudioFormat.MuLaw;
 
+    public RealtimeTranscription? Transcription { get; init; }
+
     public required RealtimeTurnDetection TurnDetection { get; init; }
+}
+
+internal sealed class RealtimeTranscription
+{
+    public required string Model { get; init; }
 }
 
 internal sealed class RealtimeAudioOutput
@@ -94,10 +101,35 @@ internal sealed class ResponseCreateOptions
     public string? Instructions { get; init; }
 }
 
+internal sealed class ConversationItemCreateEvent
+{
+    public string Type { get; } = "conversation.item.create";
+
+    public required ConversationMessageItem Item { get; init; }
+}
+
+/// <summary>A text message item: user turns carry <c>input_text</c>, assistant turns <c>output_text</c>.</summary>
+internal sealed class ConversationMessageItem
+{
+    public string Type { get; } = "message";
+
+    public required string Role { get; init; }
+
+    public required IReadOnlyList<ConversationContentPart> Content { get; init; }
+}
+
+internal sealed class ConversationContentPart
+{
+    public required string Type { get; init; }
+
+    public required string Text { get; init; }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SessionUpdateEvent))]
 [JsonSerializable(typeof(TruncateEvent))]
 [JsonSerializable(typeof(ResponseCreateEvent))]
+[JsonSerializable(typeof(ConversationItemCreateEvent))]
 internal sealed partial class RealtimeJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using VoiceServer.Conversation;
 using VoiceServer.Legs;
 using VoiceServer.WebSockets;
 
@@ -37,6 +38,9 @@ public sealed class RealtimeModelLeg : IModelLeg
     public bool TryCreateResponse(string? instructions) =>
         _connection.Outbound.TryEnqueue(RealtimeEventWriter.CreateResponse(instructions));
 
+    public bool TryAddConversationItem(Speaker speaker, string text) =>
+        _connection.Outbound.TryEnqueue(RealtimeEventWriter.ConversationItem(speaker, text));
+
     public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken) =>
         _connection.CloseAsync(status, description, cancellationToken);
 
@@ -72,12 +76,24 @@ public sealed class RealtimeModelLeg : IModelLeg
 
                 break;
             case RealtimeEventType.ResponseDone:
-                var (doneId, status) = RealtimeEventReader.ReadResponse(serverEvent.Body);
+                var (doneId, status, errorType) = RealtimeEventReader.ReadResponse(serverEvent.Body);
                 if (doneId is not null)
                 {
-                    events.OnResponseDone(doneId, status ?? "unknown");
+                    events.OnResponseDone(doneId, status ?? "unknown", errorType);
                 }
 
+                break;
+            case RealtimeEventType.OutputTranscriptDelta when !serverEvent.ItemId.IsEmpty:
+                events.OnOutputTranscriptDelta(_ids.Get(serverEvent.ItemId), serverEvent.Delta);
+                break;
+            case RealtimeEventType.OutputTranscriptDone when !serverEvent.ItemId.IsEmpty:
+                events.OnOutputTranscriptDone(_ids.Get(serverEvent.ItemId), System.Text.Encoding.UTF8.GetString(serverEvent.Transcript));
+                break;
+            case RealtimeEventType.InputCommitted when !serverEvent.ItemId.IsEmpty:
+                events.OnInputCommitted(_ids.Get(serverEvent.ItemId));
+                break;
+            case RealtimeEventType.InputTranscriptCompleted when !serverEvent.ItemId.IsEmpty:
+                events.OnInputTranscript(_ids.Get(serverEvent.ItemId), System.Text.Encoding.UTF8.GetString(serverEvent.Transcript));
                 break;
             case RealtimeEventType.SessionCreated:
                 events.OnSessionCreated();

@@ -51,6 +51,22 @@ public sealed class RealtimeOptions
 
     /// <summary>Events queued for the model before it counts as too slow (≈ 20 s of 20 ms caller frames).</summary>
     public int OutboundCapacity { get; set; } = 1024;
+
+    /// <summary>How long OpenAI keeps a Realtime session open before closing it with 1001.</summary>
+    public static TimeSpan OpenAISessionCap { get; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>How long Azure OpenAI keeps a Realtime session open.</summary>
+    public static TimeSpan AzureSessionCap { get; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>An Azure OpenAI host, or the Azure v1 path on any host (a proxy or the local emulator).</summary>
+    public static bool IsAzureEndpoint(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return url.Host.EndsWith(".openai.azure.com", StringComparison.OrdinalIgnoreCase) ||
+            url.Host.EndsWith(".cognitiveservices.azure.com", StringComparison.OrdinalIgnoreCase) ||
+            url.Host.EndsWith(".services.ai.azure.com", StringComparison.OrdinalIgnoreCase) ||
+            url.AbsolutePath.Contains("/openai/v1/realtime", StringComparison.OrdinalIgnoreCase);
+    }
 }
 
 /// <summary>Where the model connection goes; the local emulator replaces it with its own address.</summary>

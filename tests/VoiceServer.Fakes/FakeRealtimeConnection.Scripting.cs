@@ -154,6 +154,44 @@ public sealed partial class FakeRealtimeConnection
             cancellationToken);
     }
 
+    /// <summary><c>response.output_audio_transcript.done</c>: the item's whole transcript.</summary>
+    public Task SendTranscriptDoneAsync(string responseId, string itemId, string transcript, int contentIndex = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transcript);
+        int outputIndex;
+        lock (_gate)
+        {
+            var item = GetOrAddItem(responseId, itemId, "message");
+            item.Transcript.Clear().Append(transcript);
+            outputIndex = item.OutputIndex;
+        }
+
+        return SendEventAsync(
+            new JsonObject
+            {
+                ["type"] = "response.output_audio_transcript.done",
+                ["response_id"] = responseId,
+                ["item_id"] = itemId,
+                ["output_index"] = outputIndex,
+                ["content_index"] = contentIndex,
+                ["transcript"] = transcript,
+            },
+            cancellationToken);
+    }
+
+    /// <summary><c>conversation.item.input_audio_transcription.completed</c>: the caller's turn as text.</summary>
+    public Task SendInputTranscriptionCompletedAsync(string itemId, string transcript, CancellationToken cancellationToken = default) =>
+        SendEventAsync(
+            new JsonObject
+            {
+                ["type"] = "conversation.item.input_audio_transcription.completed",
+                ["item_id"] = itemId,
+                ["content_index"] = 0,
+                ["transcript"] = transcript,
+                ["usage"] = new JsonObject { ["type"] = "duration", ["seconds"] = 2 },
+            },
+            cancellationToken);
+
     /// <summary><c>response.output_item.done</c> then <c>conversation.item.done</c>.</summary>
     public async Task SendOutputItemDoneAsync(string responseId, string itemId, CancellationToken cancellationToken = default)
     {

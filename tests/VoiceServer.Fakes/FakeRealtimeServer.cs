@@ -27,6 +27,8 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
     private readonly List<Task> _connectionTasks = [];
     private int _upgradeAttempts;
     private int _refusedUpgrades;
+    private int? _refusalStatus;
+    private TaskCompletionSource? _upgradeHold;
     private bool _disposed;
 
     private FakeRealtimeServer(WebApplication app, FakeRealtimeServerOptions options)
@@ -105,6 +107,48 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>From now on, answer every upgrade with <paramref name="status"/> (an outage or a revoked key mid-call).</summary>
+    public void RefuseUpgrades(int status)
+    {
+        lock (_gate)
+        {
+            _refusalStatus = status;
+        }
+    }
+
+    public void AcceptUpgrades()
+    {
+        lock (_gate)
+        {
+            _refusalStatus = null;
+        }
+    }
+
+    /// <summary>A slow handshake: upgrades from now on wait, unanswered, until <see cref="ReleaseUpgrades"/>.</summary>
+    public void HoldUpgrades()
+    {
+        lock (_gate)
+        {
+            _upgradeHold ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void ReleaseUpgrades()
+    {
+        TaskCompletionSource? hold;
+        lock (_gate)
+        {
+            hold = _upgradeHold;
+            _upgradeHold = null;
+        }
+
+        hold?.TrySetResult();
+    }
+
+    /// <summary>Waits until <paramref name="count"/> requests reached a realtime path (held, refused or accepted).</summary>
+    public Task WaitForUpgradeAttemptsAsync(int count, CancellationToken cancellationToken = default) =>
+        _waiters.WaitAsync(() => (Volatile.Read(ref _upgradeAttempts) >= count, true), $"{count} upgrade attempt(s)", cancellationToken);
+
     /// <summary>The connection accepted <paramref name="index"/>-th (0-based), already accepted or still to come.</summary>
     public Task<FakeRealtimeConnection> WaitForConnectionAsync(int index = 0, CancellationToken cancellationToken = default)
     {
@@ -158,6 +202,7 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var attempt = Interlocked.Increment(ref _upgradeAttempts);
+        _waiters.Notify();
         var request = context.Request;
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -165,9 +210,34 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
             return;
         }
 
-        if (_options.RejectUpgradeStatus is { } status && attempt <= _options.RejectFirstUpgrades)
+        Task? hold;
+        lock (_gate)
         {
-            await RefuseAsync(context, status, RefusalMessage(status), RefusalCode(status));
+            hold = _upgradeHold?.Task;
+        }
+
+        if (hold is not null)
+        {
+            try
+            {
+                await hold.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up on the handshake.
+                return;
+            }
+        }
+
+        int? refusal;
+        lock (_gate)
+        {
+            refusal = _refusalStatus;
+        }
+
+        if ((_options.RejectUpgradeStatus is { } status && attempt <= _options.RejectFirstUpgrades ? status : refusal) is { } refuseWith)
+        {
+            await RefuseAsync(context, refuseWith, RefusalMessage(refuseWith), RefusalCode(refuseWith));
             return;
         }
 

@@ -14,8 +14,14 @@ public enum CallEndReason
     /// <summary>The model side closed its socket normally.</summary>
     ModelClosed,
 
-    /// <summary>The model socket failed mid-call (connection lost, abnormal close).</summary>
+    /// <summary>
+    /// The model socket failed mid-call in a way a new session would not fix (a policy or protocol close, a binary
+    /// frame, an oversized message), or it failed before the call was ready.
+    /// </summary>
     ModelFailed,
+
+    /// <summary>The model connection was lost mid-call and no new session could be set up in time.</summary>
+    ModelReconnectFailed,
 
     /// <summary>The model refused or could not complete the WebSocket upgrade (for example HTTP 401).</summary>
     ModelConnectFailed,
@@ -60,6 +66,7 @@ public static class CallEndReasonNames
         CallEndReason.CallerDisconnected => "caller_disconnected",
         CallEndReason.ModelClosed => "model_closed",
         CallEndReason.ModelFailed => "model_failed",
+        CallEndReason.ModelReconnectFailed => "model_reconnect_failed",
         CallEndReason.ModelConnectFailed => "model_connect_failed",
         CallEndReason.ModelSessionRejected => "model_session_rejected",
         CallEndReason.InvalidConfiguration => "invalid_configuration",

@@ -64,6 +64,7 @@ public sealed partial class CallSession
             if (outcome == MarkOutcome.PlaybackFinished)
             {
                 EndAfterGoodbyeIfPlayed();
+                RecycleIfQuiet();
             }
         }
 

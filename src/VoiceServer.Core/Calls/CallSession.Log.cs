@@ -67,13 +67,34 @@ public sealed partial class CallSession
         [LoggerMessage(126, LogLevel.Warning, "Ignored a model message: {Detail}")]
         public static partial void MalformedModelMessage(ILogger logger, string detail);
 
+        [LoggerMessage(132, LogLevel.Trace, "The caller started speaking.")]
+        public static partial void CallerSpeechStarted(ILogger logger);
+
+        [LoggerMessage(133, LogLevel.Trace, "Response {ResponseId} done: {Status}.")]
+        public static partial void ResponseDone(ILogger logger, string responseId, string status);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 
-        /// <summary>The call's one summary line.</summary>
+        [LoggerMessage(150, LogLevel.Warning, "Replacing the model session ({Cause}): {Detail}. Caller audio is buffered meanwhile.")]
+        public static partial void ModelSessionReplacing(ILogger logger, string cause, string detail);
+
+        [LoggerMessage(151, LogLevel.Warning, "New model session attempt {Attempt} failed ({Problem}); retrying in {DelayMs} ms.")]
+        public static partial void ModelSessionReplacementRetry(ILogger logger, int attempt, string problem, long delayMs);
+
+        [LoggerMessage(152, LogLevel.Information, "Model session replaced ({Cause}) in {ElapsedMs} ms after {Attempts} attempt(s): {ReplayedTurns} turn(s) replayed, {BufferedFrames} buffered caller frames flushed, apology requested: {Apologised}.")]
+        public static partial void ModelSessionReplaced(ILogger logger, string cause, long elapsedMs, int attempts, int replayedTurns, int bufferedFrames, bool apologised);
+
+        [LoggerMessage(153, LogLevel.Warning, "Recycling the model session failed after {Attempts} attempt(s) ({Problem}); the current session carries on.")]
+        public static partial void ModelSessionRecycleFailed(ILogger logger, int attempts, string problem);
+
+        [LoggerMessage(154, LogLevel.Debug, "The model session is due for recycling (past the deadline: {Urgent}); waiting for a quiet moment.")]
+        public static partial void ModelSessionRecycleDue(ILogger logger, bool urgent);
+
         [LoggerMessage(131, LogLevel.Information, "Maximum call duration reached: asking the agent to say goodbye.")]
         public static partial void MaxDurationReached(ILogger logger);
 
+        /// <summary>The call's one summary line.</summary>
         [LoggerMessage(140, LogLevel.Information, "Call ended: {EndReason} ({Detail}) after {DurationMs} ms; CallSid {CallSid}, agent {AgentId}.")]
         public static partial void CallEnded(ILogger logger, string endReason, string detail, long durationMs, string? callSid, string? agentId);
 

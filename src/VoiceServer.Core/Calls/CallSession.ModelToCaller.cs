@@ -30,6 +30,8 @@ public sealed partial class CallSession
             return;
         }
 
+        _transcript.OnAgentAudio(itemId, Base64Length.GetDecodedLength(base64Audio));
+
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
         if (_speechStoppedAt != 0)
         {
@@ -74,6 +76,7 @@ public sealed partial class CallSession
         foreach (var truncation in plan.Truncations)
         {
             sent = sent && leg.TryTruncate(truncation.ItemId, truncation.ContentIndex, truncation.AudioEndMs);
+            _transcript.OnAgentTruncated(truncation.ItemId, truncation.AudioEndMs);
         }
 
         if (!sent)
@@ -107,32 +110,57 @@ public sealed partial class CallSession
 
         private bool IsCurrent => ReferenceEquals(session._model, this);
 
-        public async Task<bool> SetUpAsync(CancellationToken callToken)
+        /// <summary>Why set-up failed, for a replacement that must retry or give up (null while none failed).</summary>
+        public string? Failure { get; private set; }
+
+        /// <summary>The failure would repeat: the provider refused the key or model, or rejected the session.</summary>
+        public bool FailureIsPermanent { get; private set; }
+
+        /// <summary>The receive loop has ended: this connection carries nothing any more.</summary>
+        public bool IsLost { get; set; }
+
+        /// <summary>
+        /// Connects and confirms the session. <paramref name="callToken"/> bounds the connection's life,
+        /// <paramref name="setupToken"/> only the set-up (a replacement's deadline).
+        /// </summary>
+        public async Task<bool> SetUpAsync(CancellationToken callToken, CancellationToken setupToken = default)
         {
+            using var setup = CancellationTokenSource.CreateLinkedTokenSource(callToken, setupToken);
             try
             {
                 var connecting = session._time.GetTimestamp();
-                Leg = await session._connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), callToken);
+                Leg = await session._connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
                 session._metrics.ModelConnected(session._time.GetElapsedTime(connecting));
             }
             catch (ModelConnectException ex)
             {
                 Log.ModelConnectFailed(session._logger, ex.StatusCode, ex.Message);
-                EndIfCurrent(CallEndReason.ModelConnectFailed, ex.Message);
+                Fail(CallEndReason.ModelConnectFailed, ex.Message, permanent: !IsTransient(ex.StatusCode));
                 return false;
             }
-            catch (OperationCanceledException) when (callToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (setup.IsCancellationRequested)
             {
+                Failure = "connecting took too long";
                 return false;
             }
 
             SendLoop = Leg.RunSendLoopAsync(callToken);
             ReceiveLoop = ObserveAsync(Leg, callToken);
-            return await UpdateSessionAsync(callToken);
+            return await UpdateSessionAsync(setup.Token);
+        }
+
+        /// <summary>No answer, a timeout, 408, 429 or 5xx may pass on a new attempt; a refused key or model will not.</summary>
+        private static bool IsTransient(int? statusCode) => statusCode is null or 408 or 429 or >= 500;
+
+        private void Fail(CallEndReason reason, string detail, bool permanent = false)
+        {
+            Failure = detail;
+            FailureIsPermanent = permanent;
+            EndIfCurrent(reason, detail);
         }
 
         /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows μ-law both ways.</summary>
-        public async Task<bool> UpdateSessionAsync(CancellationToken callToken)
+        public async Task<bool> UpdateSessionAsync(CancellationToken cancellationToken)
         {
             var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
             string eventId;
@@ -144,12 +172,12 @@ public sealed partial class CallSession
             }
 
             // The deadline starts before the update can be answered.
-            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
-            var request = new ModelSessionRequest(Configuration.Prompt, Configuration.Voice, session._options.InterruptResponse);
+            var request = new ModelSessionRequest(Configuration.Prompt, Configuration.Voice, session._options.InterruptResponse, session._options.InputTranscriptionModel);
             if (!Leg!.TryUpdateSession(request, eventId))
             {
-                EndIfCurrent(CallEndReason.SlowPeer, "the model is not accepting messages");
+                Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
                 return false;
             }
 
@@ -157,20 +185,21 @@ public sealed partial class CallSession
             await timeoutCancellation.CancelAsync();
             if (first != confirmation.Task)
             {
-                EndIfCurrent(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
+                Fail(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
                 return false;
             }
 
             var state = await confirmation.Task;
             if (state is null)
             {
+                Failure ??= "the model connection ended before the session was confirmed";
                 return false;
             }
 
             if (!state.InputIsMuLaw || !state.OutputIsMuLaw)
             {
                 var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not G.711 μ-law";
-                EndIfCurrent(CallEndReason.ModelSessionRejected, detail);
+                Fail(CallEndReason.ModelSessionRejected, detail, permanent: true);
                 return false;
             }
 
@@ -206,22 +235,38 @@ public sealed partial class CallSession
             }
 
             var description = completion.CloseDescription is { Length: > 0 } text ? $": {text}" : string.Empty;
+            var closeCode = (int?)completion.CloseStatus;
             switch (completion.Kind)
             {
-                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable:
-                    EndIfCurrent(CallEndReason.ModelClosed, $"the model closed the session ({(int?)completion.CloseStatus}{description})");
+                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.NormalClosure:
+                    session.OnModelLost(this, recovery: null, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
+                    break;
+                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.EndpointUnavailable:
+                    // 1001 is how OpenAI ends a session at its duration cap: a new session continues the call.
+                    session.OnModelLost(this, RecoveryCause.SessionCap, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
+                    break;
+                case LegCompletionKind.ClosedByPeer when closeCode is 1011 or 1012 or 1013 or 1014:
+                    session.OnModelLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
                     break;
                 case LegCompletionKind.ClosedByPeer:
-                    EndIfCurrent(CallEndReason.ModelFailed, $"the model closed the session with {(int?)completion.CloseStatus}{description}");
+                    // A policy or protocol close (1008, 4000, …) would close a new session the same way.
+                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
                     break;
                 case LegCompletionKind.ConnectionLost:
-                    EndIfCurrent(CallEndReason.ModelFailed, "the model connection dropped");
+                    session.OnModelLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, "the model connection dropped");
                     break;
                 case LegCompletionKind.MessageTooBig:
-                    EndIfCurrent(CallEndReason.ModelFailed, "the model sent a message over the size limit");
+                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a message over the size limit");
                     break;
                 case LegCompletionKind.BinaryMessage:
-                    EndIfCurrent(CallEndReason.ModelFailed, "the model sent a binary frame");
+                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a binary frame");
+                    break;
+                default:
+                    lock (session._gate)
+                    {
+                        IsLost = true;
+                    }
+
                     break;
             }
 
@@ -271,12 +316,19 @@ public sealed partial class CallSession
             if (rejected is not null)
             {
                 Log.ModelSessionRejected(session._logger, modelError.Code, modelError.Message, modelError.Param);
-                EndIfCurrent(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}");
+                Fail(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}", permanent: true);
                 rejected.TrySetResult(null);
                 return;
             }
 
             Log.ModelError(session._logger, modelError.Type, modelError.Code, modelError.Message, modelError.EventId);
+            if (string.Equals(modelError.Type, "server_error", StringComparison.Ordinal))
+            {
+                lock (session._gate)
+                {
+                    session.RecoverFromServerError(this, $"the model reported a server error: {modelError.Code ?? "(no code)"}");
+                }
+            }
         }
 
         public void OnSpeechStarted()
@@ -285,6 +337,8 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
+                    Log.CallerSpeechStarted(session._logger);
+                    session._callerTurnOpen = true;
                     session.HandleSpeechStarted(this);
                 }
             }
@@ -308,6 +362,7 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
+                    session._callerTurnOpen = false;
                     session._playback.OnResponseCreated(responseId);
                     session.OnGoodbyeResponseCreated(responseId);
                 }
@@ -336,14 +391,69 @@ public sealed partial class CallSession
             }
         }
 
-        public void OnResponseDone(string responseId, string status)
+        public void OnResponseDone(string responseId, string status, string? errorType)
+        {
+            lock (session._gate)
+            {
+                if (!IsCurrent)
+                {
+                    return;
+                }
+
+                Log.ResponseDone(session._logger, responseId, status);
+                session._playback.OnResponseDone(responseId);
+                session.OnGoodbyeResponseDone(responseId);
+                if (status == "failed" && errorType == "server_error")
+                {
+                    session.RecoverFromServerError(this, "a response failed with a server error");
+                }
+                else
+                {
+                    session.RecycleIfQuiet();
+                }
+            }
+        }
+
+        public void OnInputCommitted(string itemId)
         {
             lock (session._gate)
             {
                 if (IsCurrent)
                 {
-                    session._playback.OnResponseDone(responseId);
-                    session.OnGoodbyeResponseDone(responseId);
+                    session._transcript.OnCallerTurn(itemId);
+                }
+            }
+        }
+
+        public void OnInputTranscript(string itemId, string transcript)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session._transcript.OnCallerText(itemId, transcript);
+                }
+            }
+        }
+
+        public void OnOutputTranscriptDelta(string itemId, ReadOnlySpan<byte> utf8Text)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session._transcript.OnAgentTextDelta(itemId, utf8Text);
+                }
+            }
+        }
+
+        public void OnOutputTranscriptDone(string itemId, string transcript)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session._transcript.OnAgentTextDone(itemId, transcript);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using VoiceServer.Conversation;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
@@ -26,6 +27,7 @@ public sealed partial class CallSession : ICallerEvents
     private readonly ILogger _logger;
     private readonly VoiceServerMetrics _metrics;
     private readonly PlaybackTracker _playback = new();
+    private readonly Transcript _transcript;
     private readonly PendingAudio _pendingAudio;
     private readonly List<ModelConnection> _connections = [];
     private readonly List<Task> _retirements = [];
@@ -38,6 +40,7 @@ public sealed partial class CallSession : ICallerEvents
     private int _sessionUpdateCount;
     private long _startedAt;
     private long _speechStoppedAt;
+    private CancellationToken _callToken;
     private readonly CallLogScope _logScope;
 
     public CallSession(
@@ -59,6 +62,7 @@ public sealed partial class CallSession : ICallerEvents
         _logger = logger;
         _metrics = metrics;
         _pendingAudio = new PendingAudio(options.MaxPendingAudioBytes);
+        _transcript = new Transcript(timeProvider);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -77,7 +81,7 @@ public sealed partial class CallSession : ICallerEvents
         var startedAt = _startedAt = _time.GetTimestamp();
         _metrics.CallStarted();
         using var callCancellation = new CancellationTokenSource();
-        var callToken = callCancellation.Token;
+        var callToken = _callToken = callCancellation.Token;
         using var shutdown = cancellationToken.Register(static state => ((CallSession)state!).End(CallEndReason.ServerShutdown, "the server is shutting down"), this);
 
         // The start deadline runs from the upgrade, before anything the caller sends can be seen.
@@ -208,6 +212,7 @@ public sealed partial class CallSession : ICallerEvents
             _audioFlowing = true;
             _ready.TrySetResult();
             StartMaxDurationTimer();
+            StartRecycleTimers(model);
             _metrics.CallReady(_time.GetElapsedTime(_startedAt));
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
         }
@@ -338,6 +343,7 @@ public sealed partial class CallSession : ICallerEvents
             _audioFlowing = false;
             connections = [.. _connections];
             DisposeTimers();
+            DisposeRecycleTimers();
         }
 
         var (callerStatus, callerDescription) = CallerCloseFor(end);

@@ -27,6 +27,37 @@ public sealed class CallSessionOptions
     /// <summary>How long the goodbye may take (requested, spoken and played) before the call ends anyway.</summary>
     public TimeSpan GoodbyeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a call may spend replacing a lost model session (connect, confirm, replay) before it ends with
+    /// <see cref="CallEndReason.ModelReconnectFailed"/>. Caller audio meanwhile waits in the pending buffer.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A replacement that took longer than this is followed by a brief apology from the agent.</summary>
+    public TimeSpan ReconnectNoticeAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Unplanned reconnects allowed per call; a session that keeps failing ends the call instead of looping.</summary>
+    public int MaxReconnects { get; set; } = 5;
+
+    /// <summary>
+    /// The provider's session cap (OpenAI 60 min, Azure 30 min). A session is recycled from
+    /// <see cref="RecycleLead"/> before it at a quiet moment, and no later than <see cref="RecycleDeadlineLead"/>
+    /// before it. Null turns proactive recycling off.
+    /// </summary>
+    public TimeSpan? ModelSessionCap { get; set; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>How long before the cap a recycle may start (at a quiet moment).</summary>
+    public TimeSpan RecycleLead { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long before the cap a recycle starts even without a quiet moment (once no response is active).</summary>
+    public TimeSpan RecycleDeadlineLead { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How much of the conversation, in characters of transcript, a new session is given (the latest turns).</summary>
+    public int MaxReplayCharacters { get; set; } = 16_000;
+
+    /// <summary>The model that transcribes the caller (for the transcript and replays); null for none.</summary>
+    public string? InputTranscriptionModel { get; set; } = "gpt-4o-mini-transcribe";
+
     /// <summary>The model's server VAD cancels a response on speech (GA <c>interrupt_response</c>, default on).</summary>
     public bool InterruptResponse { get; set; } = true;
 }

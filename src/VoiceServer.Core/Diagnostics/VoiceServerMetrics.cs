@@ -22,6 +22,8 @@ public sealed class VoiceServerMetrics
     private const string RejectionTag = "voice_server.rejection";
     private const string DirectionTag = "voice_server.direction";
     private const string ErrorTypeTag = "error.type";
+    private const string CauseTag = "voice_server.reconnect.cause";
+    private const string OutcomeTag = "voice_server.reconnect.outcome";
 
     // Seconds-scale histograms: set-up and response latencies live between tens of milliseconds and a few seconds.
     private static readonly InstrumentAdvice<double> s_latencyAdvice = new()
@@ -43,6 +45,8 @@ public sealed class VoiceServerMetrics
     private readonly Counter<long> _bargeIns;
     private readonly Counter<long> _truncations;
     private readonly Counter<long> _modelErrors;
+    private readonly Counter<long> _modelReconnects;
+    private readonly Histogram<double> _modelReconnectDuration;
 
     public VoiceServerMetrics(IMeterFactory meterFactory)
     {
@@ -58,6 +62,8 @@ public sealed class VoiceServerMetrics
         _bargeIns = meter.CreateCounter<long>("voice_server.barge_ins", unit: "{barge_in}", description: "Times the caller cut the agent off.");
         _truncations = meter.CreateCounter<long>("voice_server.truncations", unit: "{item}", description: "Agent items truncated at what the caller heard.");
         _modelErrors = meter.CreateCounter<long>("voice_server.model.errors", unit: "{error}", description: "Error events from the model, by code.");
+        _modelReconnects = meter.CreateCounter<long>("voice_server.model.reconnects", unit: "{reconnect}", description: "Model sessions replaced mid-call, by cause and outcome.");
+        _modelReconnectDuration = meter.CreateHistogram("voice_server.model.reconnect.duration", unit: "s", description: "From losing (or starting to recycle) a model session to audio flowing on its replacement.", advice: s_latencyAdvice);
         meter.CreateObservableGauge("voice_server.calls.limit", () => CallLimit, unit: "{call}", description: "The most calls this instance accepts (MAX_CONCURRENT_CALLS).");
     }
 
@@ -91,6 +97,15 @@ public sealed class VoiceServerMetrics
     {
         _bargeIns.Add(1);
         _truncations.Add(truncations);
+    }
+
+    /// <summary><paramref name="cause"/> and <paramref name="outcome"/> come from closed sets (see docs/operations.md).</summary>
+    public void ModelReconnected(string cause, string outcome, TimeSpan elapsed)
+    {
+        var causeTag = new KeyValuePair<string, object?>(CauseTag, cause);
+        var outcomeTag = new KeyValuePair<string, object?>(OutcomeTag, outcome);
+        _modelReconnects.Add(1, causeTag, outcomeTag);
+        _modelReconnectDuration.Record(elapsed.TotalSeconds, causeTag, outcomeTag);
     }
 
     public void ModelError(string? code) =>

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using VoiceServer.Conversation;
 
 namespace VoiceServer.Legs;
 
@@ -23,6 +24,9 @@ public interface IModelLeg : IAsyncDisposable
 
     bool TryCreateResponse(string? instructions);
 
+    /// <summary>Adds a text turn to the conversation (replaying context into a new session); no response follows.</summary>
+    bool TryAddConversationItem(Speaker speaker, string text);
+
     Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken);
 }
 
@@ -46,7 +50,20 @@ public interface IModelEvents
 
     void OnAudioDone(string responseId, string itemId, int contentIndex);
 
-    void OnResponseDone(string responseId, string status);
+    /// <summary><paramref name="errorType"/>: for a failed response, the type of its error (e.g. <c>server_error</c>).</summary>
+    void OnResponseDone(string responseId, string status, string? errorType);
+
+    /// <summary>The caller's buffered input became a conversation item (a caller turn).</summary>
+    void OnInputCommitted(string itemId);
+
+    /// <summary>The caller's turn as text, whenever the transcription completes.</summary>
+    void OnInputTranscript(string itemId, string transcript);
+
+    /// <summary>A piece of the agent's audio transcript; the span is only valid during the call.</summary>
+    void OnOutputTranscriptDelta(string itemId, ReadOnlySpan<byte> utf8Text);
+
+    /// <summary>The agent item's whole transcript (as generated, before any truncation).</summary>
+    void OnOutputTranscriptDone(string itemId, string transcript);
 
     void OnMalformedMessage(string detail);
 }
@@ -68,8 +85,11 @@ public sealed class ModelConnectRequest(string apiKey, string? model)
     public override string ToString() => $"ModelConnectRequest {{ Model = {Model ?? "(default)"}, ApiKey = *** }}";
 }
 
-/// <summary>The session the call asks the model for (the wire shape belongs to the adapter).</summary>
-public sealed record ModelSessionRequest(string? Instructions, string Voice, bool InterruptResponse);
+/// <summary>
+/// The session the call asks the model for (the wire shape belongs to the adapter). <c>TranscriptionModel</c>
+/// transcribes the caller's speech; null for none.
+/// </summary>
+public sealed record ModelSessionRequest(string? Instructions, string Voice, bool InterruptResponse, string? TranscriptionModel = null);
 
 /// <summary>
 /// The effective session the model confirmed, reduced by the adapter to what the call checks: both directions

@@ -63,6 +63,17 @@ public sealed class PlaybackTracker
         _pendingMarks.Clear();
     }
 
+    /// <summary>
+    /// Forgets the previous model session (it was replaced): its items, responses and marks. Audio of it still in
+    /// the caller's buffer plays out; its marks come back stale.
+    /// </summary>
+    public void Reset()
+    {
+        StartGeneration();
+        ActiveResponseId = null;
+        _discardedResponseIds.Clear();
+    }
+
     public void OnResponseCreated(string responseId) => ActiveResponseId = responseId;
 
     public void OnResponseDone(string responseId)

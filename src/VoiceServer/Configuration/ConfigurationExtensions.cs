@@ -32,6 +32,14 @@ internal static class ConfigurationExtensions
                 options.ConfigSigningKey = NullIfEmpty(configuration["CONFIG_SIGNING_KEY"]);
                 options.FailedUpgradesPerMinute = ReadInt(configuration, "FAILED_UPGRADES_PER_MINUTE", options.FailedUpgradesPerMinute);
                 options.ClientIpHeader = NullIfEmpty(configuration["CLIENT_IP_HEADER"]);
+                options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
+                options.ModelSessionMaxSeconds = NullIfEmpty(configuration["MODEL_SESSION_MAX_SECONDS"]) is null ? null : ReadInt(configuration, "MODEL_SESSION_MAX_SECONDS", 0);
+                options.InputTranscriptionModel = NullIfEmpty(configuration["INPUT_TRANSCRIPTION_MODEL"]) switch
+                {
+                    null => options.InputTranscriptionModel,
+                    var none when none.Equals("none", StringComparison.OrdinalIgnoreCase) => null,
+                    var model => model,
+                };
             })
             .Validate(
                 static options => options.ConfigSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ConfigSigningKey) >= 32,
@@ -88,14 +96,29 @@ internal static class ConfigurationExtensions
         services.AddSingleton(static provider =>
         {
             var options = provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
+            var sessionCap = options.ModelSessionMaxSeconds switch
+            {
+                null => RealtimeOptions.IsAzureEndpoint(provider.GetRequiredService<IRealtimeEndpoint>().Url) ? RealtimeOptions.AzureSessionCap : RealtimeOptions.OpenAISessionCap,
+                0 => (TimeSpan?)null,
+                var seconds => TimeSpan.FromSeconds(seconds.Value),
+            };
             return new CallSessionOptions
             {
                 StartTimeout = TimeSpan.FromSeconds(options.StartTimeoutSeconds),
                 SessionSetupTimeout = TimeSpan.FromSeconds(options.SessionSetupTimeoutSeconds),
                 MaxCallDuration = options.MaxCallDurationSeconds > 0 ? TimeSpan.FromSeconds(options.MaxCallDurationSeconds) : null,
+                ReconnectTimeout = TimeSpan.FromSeconds(options.ModelReconnectTimeoutSeconds),
+                ModelSessionCap = sessionCap,
+                // Recycle from 10 minutes before the cap at a quiet moment, and by 2 minutes before it at the latest
+                // (scaled down for short caps).
+                RecycleLead = sessionCap is { } cap ? Min(TimeSpan.FromMinutes(10), cap / 3) : TimeSpan.Zero,
+                RecycleDeadlineLead = sessionCap is { } capForDeadline ? Min(TimeSpan.FromMinutes(2), capForDeadline / 10) : TimeSpan.Zero,
+                InputTranscriptionModel = options.InputTranscriptionModel,
             };
         });
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

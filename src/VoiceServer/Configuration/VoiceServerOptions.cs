@@ -83,6 +83,26 @@ internal sealed class VoiceServerOptions
     [Range(0, 86_400)]
     public int MaxCallDurationSeconds { get; set; }
 
+    /// <summary>
+    /// <c>MODEL_RECONNECT_TIMEOUT_SECONDS</c>: how long a call may spend replacing a lost model session before it
+    /// ends with <c>model_reconnect_failed</c>. Caller audio is buffered meanwhile (up to about 15 s).
+    /// </summary>
+    [Range(1, 300)]
+    public int ModelReconnectTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// <c>MODEL_SESSION_MAX_SECONDS</c>: the provider's session cap, which sessions are recycled ahead of. Unset: 3600
+    /// for OpenAI, 1800 for Azure OpenAI endpoints; 0 turns proactive recycling off.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int? ModelSessionMaxSeconds { get; set; }
+
+    /// <summary>
+    /// <c>INPUT_TRANSCRIPTION_MODEL</c>: transcribes the caller for the transcript that a replacement session is
+    /// given (default gpt-4o-mini-transcribe); <c>none</c> turns it off.
+    /// </summary>
+    public string? InputTranscriptionModel { get; set; } = "gpt-4o-mini-transcribe";
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
+using VoiceServer.Conversation;
 using VoiceServer.Legs;
 
 namespace VoiceServer.Core.Tests.Calls;
@@ -9,6 +10,7 @@ namespace VoiceServer.Core.Tests.Calls;
 internal sealed class InMemoryPeer<TEvents>
 {
     private readonly Channel<Action<TEvents>> _inbound = Channel.CreateUnbounded<Action<TEvents>>();
+    private LegCompletion _completion = new(LegCompletionKind.ClosedByPeer, WebSocketCloseStatus.NormalClosure);
 
     /// <summary>False makes every send fail, as a full outbound queue does.</summary>
     public bool AcceptSends { get; set; } = true;
@@ -19,6 +21,13 @@ internal sealed class InMemoryPeer<TEvents>
 
     public void Complete() => _inbound.Writer.TryComplete();
 
+    /// <summary>Ends the receive loop, after the events already pushed, the way <paramref name="completion"/> says.</summary>
+    public void Complete(LegCompletion completion)
+    {
+        _completion = completion;
+        _inbound.Writer.TryComplete();
+    }
+
     public async Task<LegCompletion> RunAsync(TEvents events, CancellationToken cancellationToken)
     {
         try
@@ -28,7 +37,7 @@ internal sealed class InMemoryPeer<TEvents>
                 peerEvent(events);
             }
 
-            return new LegCompletion(LegCompletionKind.ClosedByPeer, WebSocketCloseStatus.NormalClosure);
+            return _completion;
         }
         catch (OperationCanceledException)
         {
@@ -127,6 +136,11 @@ internal sealed class InMemoryModelLeg : IModelLeg
     public bool TryCancelResponse() => _peer.Record("cancel");
 
     public bool TryCreateResponse(string? instructions) => _peer.Record("response.create");
+
+    public bool TryAddConversationItem(Speaker speaker, string text) => _peer.Record($"item:{speaker}:{text}");
+
+    /// <summary>The model side goes away mid-call (a dropped connection, a 1001 at the cap, …).</summary>
+    public void Drop(LegCompletion completion) => _peer.Complete(completion);
 
     public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
     {

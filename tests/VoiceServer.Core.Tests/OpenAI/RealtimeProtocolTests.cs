@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.Conversation;
 using VoiceServer.Legs;
 using VoiceServer.OpenAI;
 
@@ -32,6 +33,53 @@ public sealed class RealtimeProtocolTests
     {
         var json = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(new ModelSessionRequest(null, "alloy", true), "e"))!;
         Assert.False(json["session"]!.AsObject().ContainsKey("instructions"));
+    }
+
+    [Fact]
+    public void SessionUpdate_WithTranscriptionModel_AsksForInputTranscription()
+    {
+        var json = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(new ModelSessionRequest(null, "alloy", true, "gpt-4o-mini-transcribe"), "e"))!;
+        Assert.Equal("gpt-4o-mini-transcribe", (string?)json["session"]!["audio"]!["input"]!["transcription"]!["model"]);
+    }
+
+    [Fact]
+    public void ConversationItem_ReplaysCallerAsUserInputTextAndAgentAsAssistantOutputText()
+    {
+        var caller = Encoding.UTF8.GetString(RealtimeEventWriter.ConversationItem(Speaker.Caller, "Is it \"open\"?"));
+        var agent = Encoding.UTF8.GetString(RealtimeEventWriter.ConversationItem(Speaker.Agent, "Yes."));
+
+        Assert.Equal("""{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"Is it \u0022open\u0022?"}]}}""", caller);
+        Assert.Equal("""{"type":"conversation.item.create","item":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Yes."}]}}""", agent);
+    }
+
+    [Fact]
+    public void TranscriptEvents_AreReadWithTheirText()
+    {
+        var delta = Encoding.UTF8.GetBytes("""{"type":"response.output_audio_transcript.delta","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"caf\u00e9 "}""");
+        var done = Encoding.UTF8.GetBytes("""{"type":"response.output_audio_transcript.done","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"transcript":"café ouvert"}""");
+        var input = Encoding.UTF8.GetBytes("""{"type":"conversation.item.input_audio_transcription.completed","item_id":"item_u","content_index":0,"transcript":"Hello?","usage":{"type":"duration","seconds":1}}""");
+        var committed = Encoding.UTF8.GetBytes("""{"type":"input_audio_buffer.committed","previous_item_id":null,"item_id":"item_u"}""");
+
+        Assert.True(RealtimeEventReader.TryRead(delta, new byte[delta.Length], out var deltaEvent, out _));
+        Assert.Equal(RealtimeEventType.OutputTranscriptDelta, deltaEvent.Type);
+        Assert.Equal("café ", Encoding.UTF8.GetString(deltaEvent.Delta));
+        Assert.True(RealtimeEventReader.TryRead(done, new byte[done.Length], out var doneEvent, out _));
+        Assert.Equal(RealtimeEventType.OutputTranscriptDone, doneEvent.Type);
+        Assert.Equal("café ouvert", Encoding.UTF8.GetString(doneEvent.Transcript));
+        Assert.True(RealtimeEventReader.TryRead(input, new byte[input.Length], out var inputEvent, out _));
+        Assert.Equal(RealtimeEventType.InputTranscriptCompleted, inputEvent.Type);
+        Assert.Equal("item_u", Encoding.UTF8.GetString(inputEvent.ItemId));
+        Assert.Equal("Hello?", Encoding.UTF8.GetString(inputEvent.Transcript));
+        Assert.True(RealtimeEventReader.TryRead(committed, new byte[committed.Length], out var committedEvent, out _));
+        Assert.Equal(RealtimeEventType.InputCommitted, committedEvent.Type);
+        Assert.Equal("item_u", Encoding.UTF8.GetString(committedEvent.ItemId));
+    }
+
+    [Fact]
+    public void FailedResponse_ReportsItsErrorType()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","code":null,"message":"The server had an error."}}}""");
+        Assert.Equal(("resp_1", "failed", "server_error"), RealtimeEventReader.ReadResponse(body));
     }
 
     [Fact]

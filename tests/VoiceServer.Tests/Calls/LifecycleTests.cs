@@ -58,26 +58,29 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public async Task ModelCloses_CallerClosedWith1000()
+    public async Task ModelClosesNormally_CallerClosedWith1000()
     {
         await using var harness = await CallHarness.StartAsync();
         var (caller, model) = await harness.StartCallAsync();
 
-        await model.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Your session hit the maximum duration of 60 minutes.", harness.Token);
+        await model.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", harness.Token);
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "model_closed");
+        Assert.Equal(1, harness.Realtime.UpgradeAttemptCount);
     }
 
     [Fact]
-    public async Task ModelDrops_CallerClosedWith1011()
+    public async Task ModelClosesWithPolicyViolation_CallerClosedWith1011_NoReconnect()
     {
+        // A policy close would close a new session the same way: the call ends instead of looping.
         await using var harness = await CallHarness.StartAsync();
         var (caller, model) = await harness.StartCallAsync();
 
-        model.Abort();
+        await model.CloseAsync(WebSocketCloseStatus.PolicyViolation, "policy", harness.Token);
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.InternalServerError, "model_failed");
         await harness.Server.WaitForNoCallsAsync(harness.Token);
+        Assert.Equal(1, harness.Realtime.UpgradeAttemptCount);
     }
 
     [Fact]

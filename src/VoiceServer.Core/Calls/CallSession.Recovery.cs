@@ -1,0 +1,306 @@
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Replacing the model session mid-call without the caller's socket noticing: after a drop (network error, 1001 at
+/// the provider's cap, 1011-style closes, server errors) and, proactively, before the cap at a quiet moment.
+/// </summary>
+/// <remarks>
+/// One procedure serves both (barge-in-and-call-control.md §10): caller audio goes to the pending buffer, a new
+/// connection gets the same session, the conversation so far is replayed as text, the buffered audio is flushed to
+/// it, and from then on it is the call's model. Attempts are retried with backoff until
+/// <see cref="CallSessionOptions.ReconnectTimeout"/>; then the call ends with
+/// <see cref="CallEndReason.ModelReconnectFailed"/>.
+/// </remarks>
+public sealed partial class CallSession
+{
+    private const string ReconnectApology =
+        "The phone line dropped for a few seconds. Briefly apologise to the caller for the interruption, then carry on where the conversation left off.";
+
+    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(2);
+
+    private bool _recovering;
+    private bool _callerTurnOpen;
+    private int _reconnects;
+    private bool _recycleDue;
+    private bool _recycleUrgent;
+    private ITimer? _recycleTimer;
+    private ITimer? _recycleDeadlineTimer;
+
+    /// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
+    private enum RecoveryCause
+    {
+        Dropped,
+        SessionCap,
+        ServerError,
+        Recycle,
+    }
+
+    private static string ToName(RecoveryCause cause) => cause switch
+    {
+        RecoveryCause.Dropped => "dropped",
+        RecoveryCause.SessionCap => "session_cap",
+        RecoveryCause.ServerError => "server_error",
+        _ => "recycle",
+    };
+
+    /// <summary>
+    /// A model connection's receive loop ended. <paramref name="recovery"/> is null when a new session would fail
+    /// the same way; then, as for any loss before the call was ready, the call ends with <paramref name="reason"/>.
+    /// </summary>
+    private void OnModelLost(ModelConnection connection, RecoveryCause? recovery, CallEndReason reason, string detail)
+    {
+        lock (_gate)
+        {
+            connection.IsLost = true;
+            if (!ReferenceEquals(_model, connection) || _end.Task.IsCompleted)
+            {
+                return;
+            }
+
+            if (recovery is { } cause && _ready.Task.IsCompleted)
+            {
+                // A recycle already under way replaces this connection anyway.
+                if (!_recovering)
+                {
+                    BeginRecovery(connection, cause, detail);
+                }
+
+                return;
+            }
+
+            End(reason, detail);
+        }
+    }
+
+    // Called under _gate.
+    private void RecoverFromServerError(ModelConnection connection, string detail)
+    {
+        if (ReferenceEquals(_model, connection) && _ready.Task.IsCompleted && !_recovering && !_end.Task.IsCompleted)
+        {
+            BeginRecovery(connection, RecoveryCause.ServerError, detail);
+        }
+    }
+
+    // Called under _gate: caller audio is buffered from here until a replacement takes over.
+    private void BeginRecovery(ModelConnection previous, RecoveryCause cause, string detail)
+    {
+        if (cause != RecoveryCause.Recycle && ++_reconnects > _options.MaxReconnects)
+        {
+            End(CallEndReason.ModelReconnectFailed, $"{detail}; the session was already replaced {_options.MaxReconnects} times");
+            return;
+        }
+
+        _recovering = true;
+        _audioFlowing = false;
+        _recycleDue = _recycleUrgent = false;
+        DisposeRecycleTimers();
+        Log.ModelSessionReplacing(_logger, ToName(cause), detail);
+        _retirements.Add(RecoverAsync(previous, cause));
+    }
+
+    private async Task RecoverAsync(ModelConnection previous, RecoveryCause cause)
+    {
+        // Started under _gate: continue off the lock.
+        await Task.Yield();
+        var startedAt = _time.GetTimestamp();
+        var retryDelay = s_firstRetryDelay;
+        var attempts = 0;
+        var problem = "no attempt";
+        using var deadline = new CancellationTokenSource(_options.ReconnectTimeout, _time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _callToken);
+        while (!_end.Task.IsCompleted)
+        {
+            attempts++;
+            var replacement = TryStartReplacement(previous.Configuration, budget.Token);
+            if (replacement is null)
+            {
+                return;
+            }
+
+            if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempts))
+            {
+                await RetireAsync(previous);
+                return;
+            }
+
+            await RetireAsync(replacement);
+            problem = replacement.Failure ?? "the new connection was lost";
+            if (replacement.FailureIsPermanent || budget.IsCancellationRequested)
+            {
+                break;
+            }
+
+            Log.ModelSessionReplacementRetry(_logger, attempts, problem, (long)retryDelay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(retryDelay, _time, budget.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            retryDelay = retryDelay * 2 < s_maxRetryDelay ? retryDelay * 2 : s_maxRetryDelay;
+        }
+
+        GiveUpRecovery(previous, cause, startedAt, attempts, problem);
+    }
+
+    private ModelConnection? TryStartReplacement(CallConfiguration configuration, CancellationToken deadline)
+    {
+        var connection = new ModelConnection(this, configuration, _time.GetTimestamp());
+        lock (_gate)
+        {
+            // Teardown closes what is in the list: nothing may join it once the call has ended.
+            if (_end.Task.IsCompleted)
+            {
+                return null;
+            }
+
+            _connections.Add(connection);
+        }
+
+        connection.Ready = connection.SetUpAsync(_callToken, deadline);
+        return connection;
+    }
+
+    /// <summary>Makes the confirmed replacement the call's model: replay, flush, resume. False if it is too late.</summary>
+    private bool TrySwitchTo(ModelConnection replacement, RecoveryCause cause, long startedAt, int attempts)
+    {
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted || replacement.IsLost)
+            {
+                return false;
+            }
+
+            var leg = replacement.Leg!;
+            _model = replacement;
+            _playback.Reset();
+            _callerTurnOpen = false;
+            _speechStoppedAt = 0;
+
+            var turns = _transcript.RecentTurns(_options.MaxReplayCharacters);
+            foreach (var (speaker, text) in turns)
+            {
+                if (!leg.TryAddConversationItem(speaker, text))
+                {
+                    End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                    return true;
+                }
+            }
+
+            var elapsed = _time.GetElapsedTime(startedAt);
+            // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
+            var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
+            if (apologise && !leg.TryCreateResponse(WithPersona(replacement.Configuration, ReconnectApology)))
+            {
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return true;
+            }
+
+            var buffered = _pendingAudio.FrameCount;
+            if (!_pendingAudio.Flush(leg, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
+            {
+                End(CallEndReason.SlowPeer, "the model is not keeping up with caller audio");
+                return true;
+            }
+
+            _recovering = false;
+            _audioFlowing = true;
+            StartRecycleTimers(replacement);
+            _metrics.ModelReconnected(ToName(cause), "recovered", elapsed);
+            Log.ModelSessionReplaced(_logger, ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);
+            return true;
+        }
+    }
+
+    private void GiveUpRecovery(ModelConnection previous, RecoveryCause cause, long startedAt, int attempts, string problem)
+    {
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted)
+            {
+                return;
+            }
+
+            var elapsed = _time.GetElapsedTime(startedAt);
+            _metrics.ModelReconnected(ToName(cause), "failed", elapsed);
+            if (cause == RecoveryCause.Recycle && !previous.IsLost &&
+                _pendingAudio.Flush(previous.Leg!, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
+            {
+                // The old session still works until the provider's cap: keep it; the cap's close is recovered then.
+                Log.ModelSessionRecycleFailed(_logger, attempts, problem);
+                _recovering = false;
+                _audioFlowing = true;
+                return;
+            }
+
+            End(
+                CallEndReason.ModelReconnectFailed,
+                $"no new model session within {_options.ReconnectTimeout.TotalSeconds:0.#} s after {attempts} attempt(s): {problem}");
+        }
+    }
+
+    // Called under _gate whenever audio starts flowing on a connection.
+    private void StartRecycleTimers(ModelConnection connection)
+    {
+        if (_options.ModelSessionCap is not { } cap)
+        {
+            return;
+        }
+
+        DisposeRecycleTimers();
+        var age = _time.GetElapsedTime(connection.StartedAt);
+        _recycleTimer = _time.CreateTimer(static state => ((CallSession)state!).OnRecycleDue(urgent: false), this, AtLeastZero(cap - _options.RecycleLead - age), Timeout.InfiniteTimeSpan);
+        _recycleDeadlineTimer = _time.CreateTimer(static state => ((CallSession)state!).OnRecycleDue(urgent: true), this, AtLeastZero(cap - _options.RecycleDeadlineLead - age), Timeout.InfiniteTimeSpan);
+    }
+
+    private static TimeSpan AtLeastZero(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
+
+    private void OnRecycleDue(bool urgent)
+    {
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted || _recovering)
+            {
+                return;
+            }
+
+            _recycleDue = true;
+            _recycleUrgent |= urgent;
+            Log.ModelSessionRecycleDue(_logger, urgent);
+            RecycleIfQuiet();
+        }
+    }
+
+    /// <summary>
+    /// Called under _gate when the call may have become quiet. Quiet: no response active, nothing left playing, the
+    /// caller not in the middle of a turn. Past the deadline, only the response has to be finished.
+    /// </summary>
+    private void RecycleIfQuiet()
+    {
+        if (!_recycleDue || _recovering || !_audioFlowing || _end.Task.IsCompleted || _model is not { } current)
+        {
+            return;
+        }
+
+        var quiet = _playback.ActiveResponseId is null && (_recycleUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
+        if (quiet)
+        {
+            BeginRecovery(current, RecoveryCause.Recycle, _recycleUrgent ? "the session nears the provider's cap" : "a quiet moment before the provider's cap");
+        }
+    }
+
+    private void DisposeRecycleTimers()
+    {
+        _recycleTimer?.Dispose();
+        _recycleDeadlineTimer?.Dispose();
+        _recycleTimer = _recycleDeadlineTimer = null;
+    }
+
+    /// <summary>Response instructions replace the session's for that response only, so the persona comes along.</summary>
+    private static string WithPersona(CallConfiguration configuration, string instructions) =>
+        string.IsNullOrEmpty(configuration.Prompt) ? instructions : configuration.Prompt + "\n\n" + instructions;
+}

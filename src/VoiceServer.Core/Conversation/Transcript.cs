@@ -1,0 +1,181 @@
+using System.Text;
+
+namespace VoiceServer.Conversation;
+
+/// <summary>Who spoke a turn.</summary>
+public enum Speaker
+{
+    Caller,
+    Agent,
+}
+
+/// <summary>
+/// The call's conversation as text, turn by turn in the order the turns began: caller turns from the model's input
+/// transcription, agent turns from its audio transcript, cut to what the caller heard when a barge-in truncated
+/// them. It is what a replacement model session is told the conversation was. Not thread-safe: the call session
+/// serialises access.
+/// </summary>
+public sealed class Transcript(TimeProvider timeProvider)
+{
+    private readonly List<TranscriptTurn> _turns = [];
+    private readonly Dictionary<string, TranscriptTurn> _byItemId = new(StringComparer.Ordinal);
+    private TranscriptTurn? _lastAgentTurn;
+
+    public IReadOnlyList<TranscriptTurn> Turns => _turns;
+
+    /// <summary>The caller's input was committed as an item; its text follows when transcription completes.</summary>
+    public void OnCallerTurn(string itemId) => GetOrAdd(Speaker.Caller, itemId);
+
+    public void OnCallerText(string itemId, string text) => GetOrAdd(Speaker.Caller, itemId).SetFinalText(text);
+
+    /// <summary>Per relayed chunk: the audio an agent item has produced so far (the measure a truncation is cut by).</summary>
+    public void OnAgentAudio(string itemId, int audioBytes)
+    {
+        // Deltas of one item arrive in a run, and item ids are interned: the common case is one reference check.
+        var turn = ReferenceEquals(_lastAgentTurn?.ItemId, itemId) ? _lastAgentTurn! : GetOrAdd(Speaker.Agent, itemId);
+        turn.AudioBytes += audioBytes;
+    }
+
+    public void OnAgentTextDelta(string itemId, ReadOnlySpan<byte> utf8Text) =>
+        GetOrAdd(Speaker.Agent, itemId).AppendText(utf8Text);
+
+    public void OnAgentTextDone(string itemId, string text) =>
+        GetOrAdd(Speaker.Agent, itemId).SetFinalText(text);
+
+    /// <summary>A barge-in cut the agent's item at <paramref name="heardMs"/> of its audio.</summary>
+    public void OnAgentTruncated(string itemId, int heardMs)
+    {
+        if (_byItemId.TryGetValue(itemId, out var turn) && turn.Speaker == Speaker.Agent)
+        {
+            turn.HeardMs = turn.HeardMs is { } earlier ? Math.Min(earlier, heardMs) : heardMs;
+        }
+    }
+
+    /// <summary>
+    /// The most recent turns that have text, oldest first, as many as fit in <paramref name="maxCharacters"/>
+    /// (a long call's early turns give way to its latest ones).
+    /// </summary>
+    public IReadOnlyList<(Speaker Speaker, string Text)> RecentTurns(int maxCharacters)
+    {
+        var recent = new List<(Speaker, string)>();
+        var remaining = maxCharacters;
+        for (var index = _turns.Count - 1; index >= 0; index--)
+        {
+            var text = _turns[index].Text;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            if (text.Length > remaining)
+            {
+                break;
+            }
+
+            remaining -= text.Length;
+            recent.Add((_turns[index].Speaker, text));
+        }
+
+        recent.Reverse();
+        return recent;
+    }
+
+    private TranscriptTurn GetOrAdd(Speaker speaker, string itemId)
+    {
+        if (!_byItemId.TryGetValue(itemId, out var turn))
+        {
+            turn = new TranscriptTurn(speaker, itemId, timeProvider.GetUtcNow());
+            _byItemId.Add(itemId, turn);
+            _turns.Add(turn);
+        }
+
+        if (speaker == Speaker.Agent)
+        {
+            _lastAgentTurn = turn;
+        }
+
+        return turn;
+    }
+}
+
+/// <summary>One turn of the <see cref="Transcript"/>.</summary>
+public sealed class TranscriptTurn
+{
+    // μ-law at 8 kHz: 8 bytes a millisecond.
+    private const int BytesPerMillisecond = 8;
+
+    private StringBuilder? _streamed;
+    private string? _final;
+
+    internal TranscriptTurn(Speaker speaker, string itemId, DateTimeOffset startedAt)
+    {
+        Speaker = speaker;
+        ItemId = itemId;
+        StartedAt = startedAt;
+    }
+
+    public Speaker Speaker { get; }
+
+    /// <summary>The model's conversation item id.</summary>
+    public string ItemId { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>True when a barge-in cut the agent off: <see cref="Text"/> then holds only what the caller heard.</summary>
+    public bool Interrupted => HeardMs is not null;
+
+    /// <summary>
+    /// The words of the turn (null until known). An interrupted agent turn is cut in proportion to the audio heard,
+    /// back to a word boundary: the transcript carries no timing, so this is the closest text to what was heard.
+    /// </summary>
+    public string? Text
+    {
+        get
+        {
+            var full = _final ?? _streamed?.ToString();
+            if (full is null || HeardMs is not { } heardMs)
+            {
+                return full;
+            }
+
+            var generatedMs = AudioBytes / BytesPerMillisecond;
+            return generatedMs <= 0 ? string.Empty : CutAtWord(full, Math.Min(1.0, (double)heardMs / generatedMs));
+        }
+    }
+
+    internal long AudioBytes { get; set; }
+
+    internal int? HeardMs { get; set; }
+
+    internal void AppendText(ReadOnlySpan<byte> utf8Text)
+    {
+        if (_final is not null)
+        {
+            return;
+        }
+
+        _streamed ??= new StringBuilder();
+        Span<char> chars = utf8Text.Length <= 512 ? stackalloc char[utf8Text.Length] : new char[utf8Text.Length];
+        var length = Encoding.UTF8.GetChars(utf8Text, chars);
+        _streamed.Append(chars[..length]);
+    }
+
+    internal void SetFinalText(string text)
+    {
+        _final = text;
+        _streamed = null;
+    }
+
+    private static string CutAtWord(string text, double fraction)
+    {
+        var length = (int)Math.Round(text.Length * fraction);
+        if (length >= text.Length)
+        {
+            return text;
+        }
+
+        // A word is heard whole or not at all.
+        var space = text.LastIndexOf(' ', length);
+        return (space > 0 ? text[..space] : text[..length]).TrimEnd();
+    }
+}
