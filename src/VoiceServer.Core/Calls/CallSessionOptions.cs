@@ -20,7 +20,7 @@ public sealed class CallSessionOptions
 
     /// <summary>
     /// When set, a call that lasts this long is ended politely: the agent says goodbye, then the call ends
-    /// (<see cref="CallEndReason.MaxDuration"/>). Keep it below the provider's session cap (OpenAI 60, Azure 30 min).
+    /// (<see cref="CallEndReason.MaxDuration"/>). Model sessions are recycled before the provider's cap, so it may exceed it.
     /// </summary>
     public TimeSpan? MaxCallDuration { get; set; }
 

@@ -78,7 +78,7 @@ internal sealed class VoiceServerOptions
 
     /// <summary>
     /// <c>MAX_CALL_DURATION</c>: seconds after which a call is ended politely (goodbye, then hang up); 0 = no limit.
-    /// Keep it below the provider's session cap (OpenAI 3600 s, Azure 1800 s).
+    /// Model sessions are recycled before the provider's cap, so it may exceed it.
     /// </summary>
     [Range(0, 86_400)]
     public int MaxCallDurationSeconds { get; set; }

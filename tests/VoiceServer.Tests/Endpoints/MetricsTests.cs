@@ -43,6 +43,27 @@ public sealed class MetricsTests
         Assert.DoesNotContain(CallHarness.CallKey, after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_ModelSessionReplacements_CountedByCauseAndOutcome()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, first) = await harness.StartCallAsync();
+        first.Abort();
+        var second = await harness.Realtime.WaitForConnectionAsync(1, harness.Token);
+        await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
+        harness.Realtime.RefuseUpgrades(401);
+
+        await second.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "Your session hit the maximum duration of 60 minutes.", harness.Token);
+        await harness.AssertCallEndedAsync(caller, System.Net.WebSockets.WebSocketCloseStatus.InternalServerError, "model_reconnect_failed");
+        await harness.Server.WaitForNoCallsAsync(harness.Token);
+
+        var scrape = await ScrapeAsync(harness);
+        Assert.Equal(1, Value(scrape, "voice_server_model_reconnects_total", "voice_server_reconnect_cause=\"dropped\",voice_server_reconnect_outcome=\"recovered\""));
+        Assert.Equal(1, Value(scrape, "voice_server_model_reconnects_total", "voice_server_reconnect_cause=\"session_cap\",voice_server_reconnect_outcome=\"failed\""));
+        Assert.Equal(1, Value(scrape, "voice_server_model_reconnect_duration_seconds_count", "voice_server_reconnect_outcome=\"recovered\""));
+        Assert.Equal(1, Value(scrape, "voice_server_call_duration_seconds_count", "model_reconnect_failed"));
+    }
+
     private static async Task<string> ScrapeAsync(CallHarness harness)
     {
         using var http = new HttpClient();
