@@ -1,5 +1,6 @@
 using System.Text;
 using VoiceServer.Audio;
+using VoiceServer.Conversation;
 using VoiceServer.OpenAI;
 using VoiceServer.Playback;
 using VoiceServer.Twilio;
@@ -43,6 +44,7 @@ public sealed class PerFrameAllocationTests
         var ids = new Utf8StringCache();
         var tracker = new PlaybackTracker();
         tracker.StartGeneration();
+        var transcript = new Transcript(TimeProvider.System);
         var markName = new byte[MarkName.MaxLength];
 
         var allocated = Measure(() =>
@@ -50,7 +52,9 @@ public sealed class PerFrameAllocationTests
             RealtimeEventReader.TryRead(json, scratch, out var serverEvent, out _);
             var responseId = ids.Get(serverEvent.ResponseId);
             var itemId = ids.Get(serverEvent.ItemId);
-            tracker.TryTrackAudio(responseId, itemId, serverEvent.ContentIndex, Base64Length.GetDecodedLength(serverEvent.Delta), markName, out var length);
+            var audioBytes = Base64Length.GetDecodedLength(serverEvent.Delta);
+            tracker.TryTrackAudio(responseId, itemId, serverEvent.ContentIndex, audioBytes, markName, out var length);
+            transcript.OnAgentAudio(itemId, audioBytes);
             tracker.OnMarkReturned(markName.AsSpan(0, length));
         });
 

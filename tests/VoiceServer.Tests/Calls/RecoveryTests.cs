@@ -95,8 +95,10 @@ public sealed class RecoveryTests
         Assert.Contains("session_cap", replaced.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ConnectionDropsMidResponse_WhatWasSaidIsReplayed_AudioResumes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ConnectionLostMidResponse_WhatWasSaidIsReplayed_AudioResumes(bool closedWith1011)
     {
         await using var harness = await CallHarness.StartAsync();
         var (caller, first) = await harness.StartCallAsync(options: s_immediateMarks);
@@ -109,7 +111,14 @@ public sealed class RecoveryTests
         await first.SendAudioDeltaAsync("resp_1", "item_a1", AudioFixtures.Tone(200), cancellationToken: harness.Token);
         await caller.WaitForAudioBytesAsync(1600, harness.Token);
 
-        first.Abort();
+        if (closedWith1011)
+        {
+            await first.CloseAsync(WebSocketCloseStatus.InternalServerError, "internal error", harness.Token);
+        }
+        else
+        {
+            first.Abort();
+        }
 
         var second = await harness.Realtime.WaitForConnectionAsync(1, harness.Token);
         await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
