@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VoiceServer.Json;
 using VoiceServer.Legs;
+using VoiceServer.Records;
 
 namespace VoiceServer.OpenAI;
 
@@ -180,15 +181,34 @@ internal static class RealtimeEventReader
     }
 
     /// <summary>
-    /// A response's id and status (<c>response.created</c>, <c>response.done</c>), and for a failed one the type of
-    /// its error (<c>status_details.error.type</c>, e.g. <c>server_error</c>).
+    /// A response (<c>response.created</c>, <c>response.done</c>): its id, status, for a failed one the type of its
+    /// error (<c>status_details.error.type</c>, e.g. <c>server_error</c>), and the tokens it billed (<c>usage</c>).
     /// </summary>
-    public static (string? Id, string? Status, string? ErrorType) ReadResponse(ReadOnlySpan<byte> body)
+    public static (string? Id, string? Status, string? ErrorType, ModelUsage? Usage) ReadResponse(ReadOnlySpan<byte> body)
     {
         using var document = ParseObject(body);
         var root = document?.RootElement ?? default;
-        return (String(Property(root, "id")), String(Property(root, "status")), String(Property(Property(Property(root, "status_details"), "error"), "type")));
+        var usage = Property(root, "usage");
+        ModelUsage? tokens = null;
+        if (usage.ValueKind == JsonValueKind.Object)
+        {
+            var input = Property(usage, "input_token_details");
+            var cached = Property(input, "cached_tokens_details");
+            var output = Property(usage, "output_token_details");
+            tokens = new ModelUsage(
+                Number(Property(input, "text_tokens")),
+                Number(Property(input, "audio_tokens")),
+                Number(Property(cached, "text_tokens")),
+                Number(Property(cached, "audio_tokens")),
+                Number(Property(output, "text_tokens")),
+                Number(Property(output, "audio_tokens")));
+        }
+
+        return (String(Property(root, "id")), String(Property(root, "status")), String(Property(Property(Property(root, "status_details"), "error"), "type")), tokens);
     }
+
+    private static long Number(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value) && value > 0 ? value : 0;
 
     private static JsonDocument? ParseObject(ReadOnlySpan<byte> body)
     {

@@ -76,10 +76,10 @@ public sealed class RealtimeModelLeg : IModelLeg
 
                 break;
             case RealtimeEventType.ResponseDone:
-                var (doneId, status, errorType) = RealtimeEventReader.ReadResponse(serverEvent.Body);
+                var (doneId, status, errorType, usage) = RealtimeEventReader.ReadResponse(serverEvent.Body);
                 if (doneId is not null)
                 {
-                    events.OnResponseDone(doneId, status ?? "unknown", errorType);
+                    events.OnResponseDone(doneId, status ?? "unknown", errorType, usage);
                 }
 
                 break;

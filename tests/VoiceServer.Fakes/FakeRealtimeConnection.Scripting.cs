@@ -133,48 +133,35 @@ public sealed partial class FakeRealtimeConnection
     public Task SendTranscriptDeltaAsync(string responseId, string itemId, string delta, int contentIndex = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        int outputIndex;
-        lock (_gate)
-        {
-            var item = GetOrAddItem(responseId, itemId, "message");
-            item.Transcript.Append(delta);
-            outputIndex = item.OutputIndex;
-        }
-
-        return SendEventAsync(
-            new JsonObject
-            {
-                ["type"] = "response.output_audio_transcript.delta",
-                ["response_id"] = responseId,
-                ["item_id"] = itemId,
-                ["output_index"] = outputIndex,
-                ["content_index"] = contentIndex,
-                ["delta"] = delta,
-            },
-            cancellationToken);
+        return SendTranscriptEventAsync("response.output_audio_transcript.delta", responseId, itemId, contentIndex, "delta", delta, append: true, cancellationToken);
     }
 
     /// <summary><c>response.output_audio_transcript.done</c>: the item's whole transcript.</summary>
     public Task SendTranscriptDoneAsync(string responseId, string itemId, string transcript, int contentIndex = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transcript);
+        return SendTranscriptEventAsync("response.output_audio_transcript.done", responseId, itemId, contentIndex, "transcript", transcript, append: false, cancellationToken);
+    }
+
+    private Task SendTranscriptEventAsync(string type, string responseId, string itemId, int contentIndex, string textField, string text, bool append, CancellationToken cancellationToken)
+    {
         int outputIndex;
         lock (_gate)
         {
             var item = GetOrAddItem(responseId, itemId, "message");
-            item.Transcript.Clear().Append(transcript);
+            (append ? item.Transcript : item.Transcript.Clear()).Append(text);
             outputIndex = item.OutputIndex;
         }
 
         return SendEventAsync(
             new JsonObject
             {
-                ["type"] = "response.output_audio_transcript.done",
+                ["type"] = type,
                 ["response_id"] = responseId,
                 ["item_id"] = itemId,
                 ["output_index"] = outputIndex,
                 ["content_index"] = contentIndex,
-                ["transcript"] = transcript,
+                [textField] = text,
             },
             cancellationToken);
     }

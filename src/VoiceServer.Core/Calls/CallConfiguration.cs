@@ -29,6 +29,9 @@ public sealed class CallConfiguration
 
     public string? Greeting { get; init; }
 
+    /// <summary>Where this call's record is POSTed; null for the server's <c>CALL_EVENTS_URL</c>.</summary>
+    public Uri? CallbackUrl { get; init; }
+
     /// <summary>True when both configurations would open the same model connection (same key and model).</summary>
     public bool SharesConnectionWith(CallConfiguration other) =>
         string.Equals(ApiKey, other.ApiKey, StringComparison.Ordinal) &&
@@ -57,6 +60,7 @@ public static class CallParameters
     public const string Temperature = "temperature";
     public const string Model = "model";
     public const string Greeting = "greeting";
+    public const string CallbackUrl = "callbackUrl";
 
     public const string DefaultVoice = "alloy";
 
@@ -71,6 +75,7 @@ public static class CallParameters
     private const int MaxModelLength = 128;
     private const int MaxGreetingLength = 2_048;
     private const int MaxKeyLength = 512;
+    private const int MaxUrlLength = 2_048;
 
     /// <summary>
     /// Checks every value that is present (used before the upgrade on the query string): presence rules wait
@@ -113,7 +118,7 @@ public static class CallParameters
             return query.TryGetValue(name, out var fromQuery) && !string.IsNullOrEmpty(fromQuery) ? fromQuery : null;
         }
 
-        foreach (var name in (ReadOnlySpan<string>)[AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting])
+        foreach (var name in (ReadOnlySpan<string>)[AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting, CallbackUrl])
         {
             var value = Get(name);
             if (value is not null && ValidateValue(name, value) is { } invalid)
@@ -149,6 +154,7 @@ public static class CallParameters
             Temperature = temperatureText is null ? null : double.Parse(temperatureText, NumberStyles.Float, CultureInfo.InvariantCulture),
             Model = Get(Model),
             Greeting = Get(Greeting),
+            CallbackUrl = Get(CallbackUrl) is { } url ? new Uri(url, UriKind.Absolute) : null,
         };
         error = null;
         return true;
@@ -170,12 +176,20 @@ public static class CallParameters
             new(Model, "model must be a model name (letters, digits, '-', '.', '_')."),
         Greeting when value.Length > MaxGreetingLength =>
             new(Greeting, $"greeting must be at most {MaxGreetingLength} characters."),
+        CallbackUrl when !IsHttpUrl(value) =>
+            new(CallbackUrl, $"callbackUrl must be an absolute http(s) URL of at most {MaxUrlLength} characters, without user info."),
         _ => null,
     };
 
     private static bool IsValidTemperature(string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var temperature) &&
         double.IsFinite(temperature) && temperature is >= 0 and <= 2;
+
+    private static bool IsHttpUrl(string value) =>
+        value.Length <= MaxUrlLength &&
+        Uri.TryCreate(value, UriKind.Absolute, out var url) &&
+        url.Scheme is "https" or "http" &&
+        string.IsNullOrEmpty(url.UserInfo);
 
     private static bool IsModelCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_';
 }

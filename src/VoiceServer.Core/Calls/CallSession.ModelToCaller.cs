@@ -3,6 +3,7 @@ using VoiceServer.Audio;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
+using VoiceServer.Records;
 
 namespace VoiceServer.Calls;
 
@@ -35,7 +36,9 @@ public sealed partial class CallSession
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
         if (_speechStoppedAt != 0)
         {
-            _metrics.ResponseStarted(_time.GetElapsedTime(_speechStoppedAt));
+            var latency = _time.GetElapsedTime(_speechStoppedAt);
+            _metrics.ResponseStarted(latency);
+            _responseLatenciesMs.Add((long)latency.TotalMilliseconds);
             _speechStoppedAt = 0;
         }
     }
@@ -68,6 +71,7 @@ public sealed partial class CallSession
             return;
         }
 
+        _bargeIns++;
         Log.BargeIn(_logger, plan.Truncations.Count, plan.CancelResponse);
         _metrics.BargeIn(plan.Truncations.Count);
         // The clear is what the caller hears, so it goes first.
@@ -391,10 +395,17 @@ public sealed partial class CallSession
             }
         }
 
-        public void OnResponseDone(string responseId, string status, string? errorType)
+        public void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage)
         {
             lock (session._gate)
             {
+                // Every session's usage is billed, a replaced one's included.
+                if (usage is { } tokens)
+                {
+                    session._usage += tokens;
+                    session._metrics.ModelTokensUsed(tokens);
+                }
+
                 if (!IsCurrent)
                 {
                     return;

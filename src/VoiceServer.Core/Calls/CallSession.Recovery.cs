@@ -209,6 +209,7 @@ public sealed partial class CallSession
 
             _recovering = false;
             _audioFlowing = true;
+            _replacements++;
             StartRecycleTimers(replacement);
             _metrics.ModelReconnected(ToName(cause), "recovered", elapsed);
             Log.ModelSessionReplaced(_logger, ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);

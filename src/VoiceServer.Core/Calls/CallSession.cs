@@ -4,6 +4,7 @@ using VoiceServer.Conversation;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
+using VoiceServer.Records;
 
 namespace VoiceServer.Calls;
 
@@ -41,6 +42,12 @@ public sealed partial class CallSession : ICallerEvents
     private long _startedAt;
     private long _speechStoppedAt;
     private CancellationToken _callToken;
+    private readonly ICallRecordSink? _records;
+    private readonly List<long> _responseLatenciesMs = [];
+    private ModelUsage _usage;
+    private int _bargeIns;
+    private int _replacements;
+    private DateTimeOffset _startedAtUtc;
     private readonly CallLogScope _logScope;
 
     public CallSession(
@@ -51,8 +58,10 @@ public sealed partial class CallSession : ICallerEvents
         TimeProvider timeProvider,
         ILogger<CallSession> logger,
         VoiceServerMetrics metrics,
-        CallLogScope? logScope = null)
+        CallLogScope? logScope = null,
+        ICallRecordSink? records = null)
     {
+        _records = records;
         CallId = callId;
         _logScope = logScope ?? new CallLogScope(callId);
         _caller = caller;
@@ -79,6 +88,7 @@ public sealed partial class CallSession : ICallerEvents
     public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, ICallConfigurationResolver resolver, CancellationToken cancellationToken)
     {
         var startedAt = _startedAt = _time.GetTimestamp();
+        _startedAtUtc = _time.GetUtcNow();
         _metrics.CallStarted();
         using var callCancellation = new CancellationTokenSource();
         var callToken = _callToken = callCancellation.Token;
@@ -105,7 +115,35 @@ public sealed partial class CallSession : ICallerEvents
         var duration = _time.GetElapsedTime(startedAt);
         _metrics.CallEnded(end.Reason, duration);
         Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _logScope.CallSid, _logScope.AgentId);
+        _records?.Submit(BuildRecord(end, duration));
         return new CallOutcome(end.Reason, end.Detail, duration);
+    }
+
+    private CallRecord BuildRecord(CallEnd end, TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            var configuration = _model?.Configuration;
+            return new CallRecord
+            {
+                CallId = CallId,
+                CallSid = _logScope.CallSid,
+                StreamSid = _logScope.StreamSid,
+                AgentId = _logScope.AgentId,
+                Model = configuration?.Model,
+                CallbackUrl = configuration?.CallbackUrl,
+                StartedAt = _startedAtUtc,
+                EndedAt = _startedAtUtc + duration,
+                DurationMs = (long)duration.TotalMilliseconds,
+                EndReason = end.Reason.ToName(),
+                EndDetail = end.Detail,
+                Turns = [.. _transcript.Turns.Select(static turn => new CallRecordTurn(turn.Speaker, turn.Text, turn.StartedAt, turn.Interrupted))],
+                Usage = _usage,
+                BargeIns = _bargeIns,
+                ModelReconnects = _replacements,
+                ResponseLatenciesMs = [.. _responseLatenciesMs],
+            };
+        }
     }
 
     private async Task SetUpAsync(

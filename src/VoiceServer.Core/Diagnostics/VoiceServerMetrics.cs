@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using VoiceServer.Calls;
+using VoiceServer.Records;
 
 namespace VoiceServer.Diagnostics;
 
@@ -31,6 +32,13 @@ public sealed class VoiceServerMetrics
         HistogramBucketBoundaries = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
     };
 
+    private static readonly KeyValuePair<string, object?>[] s_inputText = TokenTags("input", "text");
+    private static readonly KeyValuePair<string, object?>[] s_inputAudio = TokenTags("input", "audio");
+    private static readonly KeyValuePair<string, object?>[] s_inputCachedText = TokenTags("input", "cached_text");
+    private static readonly KeyValuePair<string, object?>[] s_inputCachedAudio = TokenTags("input", "cached_audio");
+    private static readonly KeyValuePair<string, object?>[] s_outputText = TokenTags("output", "text");
+    private static readonly KeyValuePair<string, object?>[] s_outputAudio = TokenTags("output", "audio");
+
     private static readonly KeyValuePair<string, object?> s_callerToModel = new(DirectionTag, "caller_to_model");
     private static readonly KeyValuePair<string, object?> s_modelToCaller = new(DirectionTag, "model_to_caller");
 
@@ -46,6 +54,7 @@ public sealed class VoiceServerMetrics
     private readonly Counter<long> _truncations;
     private readonly Counter<long> _modelErrors;
     private readonly Counter<long> _modelReconnects;
+    private readonly Counter<long> _modelTokens;
     private readonly Histogram<double> _modelReconnectDuration;
 
     public VoiceServerMetrics(IMeterFactory meterFactory)
@@ -64,8 +73,12 @@ public sealed class VoiceServerMetrics
         _modelErrors = meter.CreateCounter<long>("voice_server.model.errors", unit: "{error}", description: "Error events from the model, by code.");
         _modelReconnects = meter.CreateCounter<long>("voice_server.model.reconnects", unit: "{reconnect}", description: "Model sessions replaced mid-call, by cause and outcome.");
         _modelReconnectDuration = meter.CreateHistogram("voice_server.model.reconnect.duration", unit: "s", description: "From losing (or starting to recycle) a model session to audio flowing on its replacement.", advice: s_latencyAdvice);
+        _modelTokens = meter.CreateCounter<long>("voice_server.model.tokens", unit: "{token}", description: "Tokens billed by the model, by direction and kind (cached input counted apart).");
         meter.CreateObservableGauge("voice_server.calls.limit", () => CallLimit, unit: "{call}", description: "The most calls this instance accepts (MAX_CONCURRENT_CALLS).");
     }
+
+    private static KeyValuePair<string, object?>[] TokenTags(string direction, string kind) =>
+        [new("voice_server.token.direction", direction), new("voice_server.token.kind", kind)];
 
     /// <summary>The capacity reported beside the active calls, so alerts can compare the two.</summary>
     public int CallLimit { get; set; }
@@ -106,6 +119,24 @@ public sealed class VoiceServerMetrics
         var outcomeTag = new KeyValuePair<string, object?>(OutcomeTag, outcome);
         _modelReconnects.Add(1, causeTag, outcomeTag);
         _modelReconnectDuration.Record(elapsed.TotalSeconds, causeTag, outcomeTag);
+    }
+
+    public void ModelTokensUsed(ModelUsage usage)
+    {
+        AddTokens(usage.InputTextTokens - usage.CachedTextTokens, s_inputText);
+        AddTokens(usage.InputAudioTokens - usage.CachedAudioTokens, s_inputAudio);
+        AddTokens(usage.CachedTextTokens, s_inputCachedText);
+        AddTokens(usage.CachedAudioTokens, s_inputCachedAudio);
+        AddTokens(usage.OutputTextTokens, s_outputText);
+        AddTokens(usage.OutputAudioTokens, s_outputAudio);
+    }
+
+    private void AddTokens(long count, KeyValuePair<string, object?>[] tags)
+    {
+        if (count > 0)
+        {
+            _modelTokens.Add(count, tags);
+        }
     }
 
     public void ModelError(string? code) =>

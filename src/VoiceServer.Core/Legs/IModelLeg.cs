@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using VoiceServer.Conversation;
+using VoiceServer.Records;
 
 namespace VoiceServer.Legs;
 
@@ -50,8 +51,11 @@ public interface IModelEvents
 
     void OnAudioDone(string responseId, string itemId, int contentIndex);
 
-    /// <summary><paramref name="errorType"/>: for a failed response, the type of its error (e.g. <c>server_error</c>).</summary>
-    void OnResponseDone(string responseId, string status, string? errorType);
+    /// <summary>
+    /// <paramref name="errorType"/>: for a failed response, the type of its error (e.g. <c>server_error</c>);
+    /// <paramref name="usage"/>: the tokens it billed, when reported.
+    /// </summary>
+    void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage);
 
     /// <summary>The caller's buffered input became a conversation item (a caller turn).</summary>
     void OnInputCommitted(string itemId);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
 using VoiceServer.Security;
@@ -75,6 +76,36 @@ internal static class ConfigurationExtensions
             })
             .Validate(static options => options.Url.Scheme is "ws" or "wss", "OPENAI_REALTIME_URL must be a ws:// or wss:// URL.")
             .Validate(static options => options.Model.Length > 0 && options.Model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'), "OPENAI_REALTIME_MODEL must be a model name.")
+            .ValidateOnStart();
+
+        services.AddOptions<CallRecordOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                if (NullIfEmpty(configuration["CALL_EVENTS_URL"]) is { } url)
+                {
+                    options.Url = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                        ? uri
+                        : throw new OptionsValidationException("CALL_EVENTS_URL", typeof(CallRecordOptions), [$"CALL_EVENTS_URL must be an absolute http(s) URL."]);
+                }
+
+                options.SigningKey = NullIfEmpty(configuration["CALL_EVENTS_SIGNING_KEY"]);
+                options.MaxAttempts = ReadInt(configuration, "CALL_EVENTS_MAX_ATTEMPTS", options.MaxAttempts);
+                options.RetryDelay = TimeSpan.FromMilliseconds(ReadInt(configuration, "CALL_EVENTS_RETRY_DELAY_MS", (int)options.RetryDelay.TotalMilliseconds));
+                if (NullIfEmpty(configuration["MODEL_PRICES"]) is { } prices)
+                {
+                    try
+                    {
+                        options.Prices = ModelPriceTable.Parse(prices);
+                    }
+                    catch (System.Text.Json.JsonException ex)
+                    {
+                        throw new OptionsValidationException("MODEL_PRICES", typeof(CallRecordOptions), [$"MODEL_PRICES is not a valid price table: {ex.Message}"]);
+                    }
+                }
+            })
+            .Validate(static options => options.MaxAttempts is >= 1 and <= 20, "CALL_EVENTS_MAX_ATTEMPTS must be 1-20.")
+            .Validate(static options => options.RetryDelay >= TimeSpan.Zero && options.RetryDelay <= TimeSpan.FromMinutes(1), "CALL_EVENTS_RETRY_DELAY_MS must be 0-60000.")
+            .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
             .ValidateOnStart();
 
         services.AddSingleton<SignedCallConfiguration>();

@@ -2,12 +2,14 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.MediaStreams;
 using VoiceServer.OpenAI;
+using VoiceServer.Records;
 
 namespace VoiceServer.Hosting;
 
@@ -56,6 +58,8 @@ internal static class HostingExtensions
     {
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.HttpLogging", LogLevel.None);
+        // HttpClient's own lines print request URLs; a callbackUrl may carry the receiver's token in its query.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 
     public static void AddCalls(this WebApplicationBuilder builder)
@@ -79,6 +83,10 @@ internal static class HostingExtensions
         services.AddSingleton<MediaStreamHandler>();
         services.AddSingleton<CallDrain>();
         services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
+        services.AddHttpClient(CallRecordDispatcher.HttpClientName);
+        services.AddSingleton<CallRecordDispatcher>();
+        services.AddSingleton<ICallRecordSink>(static provider => provider.GetRequiredService<CallRecordDispatcher>());
+        services.AddHostedService(static provider => provider.GetRequiredService<CallRecordDispatcher>());
         // The host waits for the drain, plus time for the last calls' close handshakes.
         services.AddOptions<HostOptions>()
             .Configure<IOptions<VoiceServerOptions>>(static (host, voice) => host.ShutdownTimeout = TimeSpan.FromSeconds(voice.Value.DrainTimeoutSeconds + 15));

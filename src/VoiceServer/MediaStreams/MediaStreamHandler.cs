@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
+using VoiceServer.Records;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
@@ -28,12 +29,14 @@ internal sealed partial class MediaStreamHandler(
     CallDrain drain,
     UpgradeSignatureCheck signatureCheck,
     ICallConfigurationResolver configurationResolver,
-    FailedUpgradeLimiter failedUpgrades)
+    FailedUpgradeLimiter failedUpgrades,
+    ICallRecordSink callRecords)
 {
     private static readonly string[] s_parameterNames =
     [
         CallParameters.AgentId, CallParameters.OpenAIKey, CallParameters.Prompt, CallParameters.Voice,
-        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting, SignedCallConfiguration.ParameterName,
+        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting, CallParameters.CallbackUrl,
+        SignedCallConfiguration.ParameterName,
     ];
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
@@ -112,7 +115,7 @@ internal sealed partial class MediaStreamHandler(
 
         var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
-        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope);
+        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, callRecords);
         await session.RunAsync(query, configurationResolver, drain.CallsEnding);
     }
 

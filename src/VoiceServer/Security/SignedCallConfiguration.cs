@@ -26,7 +26,7 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
     private static readonly string[] s_parameterClaims =
     [
         CallParameters.AgentId, CallParameters.Prompt, CallParameters.Voice, CallParameters.Temperature,
-        CallParameters.Model, CallParameters.Greeting,
+        CallParameters.Model, CallParameters.Greeting, CallParameters.CallbackUrl,
     ];
 
     private static readonly IReadOnlyDictionary<string, string> s_noQuery = new Dictionary<string, string>();

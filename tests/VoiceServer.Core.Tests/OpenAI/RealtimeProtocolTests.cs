@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using VoiceServer.Conversation;
 using VoiceServer.Legs;
 using VoiceServer.OpenAI;
+using VoiceServer.Records;
 
 namespace VoiceServer.Core.Tests.OpenAI;
 
@@ -79,7 +80,16 @@ public sealed class RealtimeProtocolTests
     public void FailedResponse_ReportsItsErrorType()
     {
         var body = Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","code":null,"message":"The server had an error."}}}""");
-        Assert.Equal(("resp_1", "failed", "server_error"), RealtimeEventReader.ReadResponse(body));
+        Assert.Equal(("resp_1", "failed", "server_error", null), RealtimeEventReader.ReadResponse(body));
+    }
+
+    [Fact]
+    public void ResponseDone_UsageIsRead()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"completed","usage":{"total_tokens":390,"input_tokens":120,"output_tokens":270,"input_token_details":{"text_tokens":100,"audio_tokens":20,"image_tokens":0,"cached_tokens":64,"cached_tokens_details":{"text_tokens":60,"audio_tokens":4,"image_tokens":0}},"output_token_details":{"text_tokens":30,"audio_tokens":240}}}""");
+        var (id, status, errorType, usage) = RealtimeEventReader.ReadResponse(body);
+        Assert.Equal(("resp_1", "completed", null), (id, status, errorType));
+        Assert.Equal(new ModelUsage(100, 20, 60, 4, 30, 240), usage);
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class MetricsTests
         await caller.WaitForAudioBytesAsync(audio.Length, harness.Token);
         await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
         await caller.WaitForClearAsync(harness.Token);
+        // The barge-in cancelled the response: its response.done reports the tokens it billed.
+        await harness.Server.WaitForLogCountAsync("ResponseDone", 1, harness.Token);
 
         var during = await ScrapeAsync(harness);
 
@@ -34,6 +36,8 @@ public sealed class MetricsTests
         Assert.Equal(1, Value(during, "voice_server_response_latency_seconds_count"));
         Assert.Equal(1, Value(during, "voice_server_barge_ins_total"));
         Assert.Equal(1, Value(during, "voice_server_truncations_total"));
+        var billed = model.Sent.Single(e => (string?)e["type"] == "response.done")["response"]!["usage"]!;
+        Assert.Equal(double.Parse(billed["output_token_details"]!["audio_tokens"]!.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture), Value(during, "voice_server_model_tokens_total", "voice_server_token_direction=\"output\",voice_server_token_kind=\"audio\""));
 
         await caller.SendStopAsync(harness.Token);
         await harness.Server.WaitForNoCallsAsync(harness.Token);

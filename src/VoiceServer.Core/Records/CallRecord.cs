@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+using VoiceServer.Conversation;
+
+namespace VoiceServer.Records;
+
+/// <summary>
+/// What a call leaves behind once it has ended: who, when, why it ended, what was said and what it cost. Built by the
+/// call session; delivered by an <see cref="ICallRecordSink"/> off the audio path. Holds no secret.
+/// </summary>
+public sealed class CallRecord
+{
+    /// <summary>Bumped when a field changes meaning or goes away; new fields may appear without it.</summary>
+    public int SchemaVersion { get; } = 1;
+
+    public required string CallId { get; init; }
+
+    public string? CallSid { get; init; }
+
+    public string? StreamSid { get; init; }
+
+    public string? AgentId { get; init; }
+
+    /// <summary>The model the call asked for; null means the server's default (the sink fills in which).</summary>
+    public string? Model { get; set; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required DateTimeOffset EndedAt { get; init; }
+
+    public required long DurationMs { get; init; }
+
+    public required string EndReason { get; init; }
+
+    public required string EndDetail { get; init; }
+
+    public required IReadOnlyList<CallRecordTurn> Turns { get; init; }
+
+    public required ModelUsage Usage { get; init; }
+
+    /// <summary>Usage priced with the server's table; null when the model is not in it.</summary>
+    public decimal? EstimatedCostUsd { get; set; }
+
+    public required int BargeIns { get; init; }
+
+    /// <summary>Model sessions replaced mid-call (drops, the provider's cap, recycles).</summary>
+    public required int ModelReconnects { get; init; }
+
+    /// <summary>Caller speech stopped → first agent audio relayed, one entry per answered turn, in milliseconds.</summary>
+    public required IReadOnlyList<long> ResponseLatenciesMs { get; init; }
+
+    /// <summary>Where the call asked for its record to go (<c>callbackUrl</c>); null for the server's default.</summary>
+    [JsonIgnore]
+    public Uri? CallbackUrl { get; init; }
+}
+
+/// <summary>One turn as the record shows it: what the caller heard of the agent, interrupted turns marked.</summary>
+public sealed record CallRecordTurn(Speaker Speaker, string? Text, DateTimeOffset StartedAt, bool Interrupted);
+
+/// <summary>Takes ended calls' records. Must not block: the call's teardown hands the record over and moves on.</summary>
+public interface ICallRecordSink
+{
+    void Submit(CallRecord record);
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using VoiceServer.OpenAI;
+using VoiceServer.Records;
+
+namespace VoiceServer.CallRecords;
+
+/// <summary>
+/// Delivers ended calls' records off the audio path: queued by the call's teardown, POSTed as JSON to the call's
+/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="SignatureHeader"/>), retried with exponential
+/// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that cannot be delivered (no
+/// destination refused it for good, the attempts ran out, the server is stopping) is logged whole, so nothing is lost.
+/// </summary>
+internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRecordSink
+{
+    /// <summary><c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.body"&gt;</c>.</summary>
+    public const string SignatureHeader = "X-Voice-Server-Signature";
+
+    public const string HttpClientName = "call-records";
+
+    private const int MaxConcurrentDeliveries = 16;
+
+    private readonly Channel<CallRecord> _queue = Channel.CreateBounded<CallRecord>(new BoundedChannelOptions(4096) { SingleReader = true });
+    private readonly CancellationTokenSource _abort = new();
+    private readonly IHttpClientFactory _httpClients;
+    private readonly CallRecordOptions _options;
+    private readonly string _defaultModel;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+
+    public CallRecordDispatcher(
+        IHttpClientFactory httpClients,
+        IOptions<CallRecordOptions> options,
+        IOptions<RealtimeOptions> realtimeOptions,
+        TimeProvider timeProvider,
+        ILogger<CallRecordDispatcher> logger)
+    {
+        _httpClients = httpClients;
+        _options = options.Value;
+        _defaultModel = realtimeOptions.Value.Model;
+        _time = timeProvider;
+        _logger = logger;
+        _retry = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome)),
+                MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.RetryDelay,
+                MaxDelay = TimeSpan.FromMinutes(1),
+                OnRetry = arguments =>
+                {
+                    var problem = arguments.Outcome.Result is { } response ? $"HTTP {(int)response.StatusCode}" : arguments.Outcome.Exception?.GetType().Name;
+                    Log.DeliveryRetry(_logger, arguments.AttemptNumber + 1, problem, (long)arguments.RetryDelay.TotalMilliseconds);
+                    arguments.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public void Submit(CallRecord record)
+    {
+        record.Model ??= _defaultModel;
+        record.EstimatedCostUsd = _options.Prices.Find(record.Model) is { } price ? decimal.Round(price.Cost(record.Usage), 6) : null;
+        if (!_queue.Writer.TryWrite(record))
+        {
+            LogUndelivered(record, "the delivery queue is full or closed");
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Calls have drained by now: let the deliveries in flight finish within the grace, then log what is left.
+        _queue.Writer.TryComplete();
+        if (ExecuteTask is { } running)
+        {
+            await Task.WhenAny(running, Task.Delay(_options.ShutdownGrace, _time, cancellationToken));
+        }
+
+        await _abort.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(MaxConcurrentDeliveries);
+        var deliveries = new HashSet<Task>();
+        await foreach (var record in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            await slots.WaitAsync(CancellationToken.None);
+            var delivery = DeliverAsync(record, slots);
+            lock (deliveries)
+            {
+                deliveries.Add(delivery);
+            }
+
+            _ = delivery.ContinueWith(
+                finished =>
+                {
+                    lock (deliveries)
+                    {
+                        deliveries.Remove(finished);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        Task[] remaining;
+        lock (deliveries)
+        {
+            remaining = [.. deliveries];
+        }
+
+        await Task.WhenAll(remaining);
+    }
+
+    private async Task DeliverAsync(CallRecord record, SemaphoreSlim slots)
+    {
+        try
+        {
+            if ((record.CallbackUrl ?? _options.Url) is not { } destination)
+            {
+                Log.NoDestination(_logger, record.CallId);
+                return;
+            }
+
+            var body = JsonSerializer.SerializeToUtf8Bytes(record, CallRecordJsonContext.Default.CallRecord);
+            var client = _httpClients.CreateClient(HttpClientName);
+            using var response = await _retry.ExecuteAsync(
+                static async (state, token) =>
+                {
+                    using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    attemptTimeout.CancelAfter(state.Dispatcher._options.AttemptTimeout);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, state.Destination)
+                    {
+                        Content = new ByteArrayContent(state.Body) { Headers = { { "Content-Type", "application/json" } } },
+                    };
+                    // Signed per attempt: the timestamp is when this attempt left, for the receiver's replay window.
+                    if (state.Dispatcher.Sign(state.Body) is { } signature)
+                    {
+                        request.Headers.TryAddWithoutValidation(SignatureHeader, signature);
+                    }
+
+                    return await state.Client.SendAsync(request, attemptTimeout.Token);
+                },
+                (Dispatcher: this, Client: client, Destination: destination, Body: body),
+                _abort.Token);
+
+            if (response.IsSuccessStatusCode)
+            {
+                Log.Delivered(_logger, record.CallId, (int)response.StatusCode);
+            }
+            else
+            {
+                LogUndelivered(record, $"the receiver answered HTTP {(int)response.StatusCode}");
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            LogUndelivered(record, "the server stopped before the record was delivered");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            LogUndelivered(record, $"the receiver could not be reached ({ex.GetType().Name})");
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>Stripe-style: the receiver recomputes HMAC-SHA256(key, "t.body") and rejects an old t.</summary>
+    internal string? Sign(byte[] body)
+    {
+        if (_options.SigningKey is not { } key)
+        {
+            return null;
+        }
+
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var signed = new byte[timestamp.Length + 1 + body.Length];
+        Encoding.ASCII.GetBytes(timestamp, signed);
+        signed[timestamp.Length] = (byte)'.';
+        body.CopyTo(signed, timestamp.Length + 1);
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), signed);
+        return $"t={timestamp},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException } => true,
+        // A per-attempt timeout; the abort on shutdown is not retried.
+        { Exception: OperationCanceledException } => true,
+        { Result: { } response } => response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500,
+        _ => false,
+    };
+
+    private void LogUndelivered(CallRecord record, string reason) =>
+        Log.Undelivered(_logger, record.CallId, reason, JsonSerializer.Serialize(record, CallRecordJsonContext.Default.CallRecord));
+
+    private static partial class Log
+    {
+        [LoggerMessage(600, LogLevel.Information, "Call record {CallId} delivered (HTTP {StatusCode}).")]
+        public static partial void Delivered(ILogger logger, string callId, int statusCode);
+
+        [LoggerMessage(601, LogLevel.Warning, "Call record delivery attempt {Attempt} failed ({Problem}); retrying in {DelayMs} ms.")]
+        public static partial void DeliveryRetry(ILogger logger, int attempt, string? problem, long delayMs);
+
+        /// <summary>The record itself, so a record that could not be delivered is never lost.</summary>
+        [LoggerMessage(602, LogLevel.Error, "Call record {CallId} could not be delivered ({Reason}); the record follows: {Record}")]
+        public static partial void Undelivered(ILogger logger, string callId, string reason, string record);
+
+        [LoggerMessage(603, LogLevel.Debug, "Call record {CallId} has no destination (no callbackUrl, no CALL_EVENTS_URL).")]
+        public static partial void NoDestination(ILogger logger, string callId);
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(CallRecord))]
+internal sealed partial class CallRecordJsonContext : JsonSerializerContext;

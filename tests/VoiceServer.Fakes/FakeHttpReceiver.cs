@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace VoiceServer.Fakes;
+
+/// <summary>One request as the receiver saw it.</summary>
+public sealed record ReceivedHttpRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body, int AnsweredStatus);
+
+/// <summary>
+/// A webhook receiver on 127.0.0.1 (a real Kestrel host): records every request and answers with the scripted
+/// statuses in order, then with <see cref="DefaultStatus"/>. Stands in for the main app's call-events endpoint and
+/// other receivers the server calls out to.
+/// </summary>
+public sealed class FakeHttpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly object _gate = new();
+    private readonly AsyncWaiters _waiters;
+    private readonly List<ReceivedHttpRequest> _requests = [];
+    private readonly Queue<int> _scriptedStatuses = new();
+
+    private FakeHttpReceiver(WebApplication app)
+    {
+        _app = app;
+        _waiters = new AsyncWaiters(_gate);
+    }
+
+    /// <summary><c>http://127.0.0.1:port</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public int DefaultStatus { get; set; } = StatusCodes.Status200OK;
+
+    public IReadOnlyList<ReceivedHttpRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public static async Task<FakeHttpReceiver> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeHttpReceiver).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var receiver = new FakeHttpReceiver(app);
+        app.Run(receiver.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        receiver.BaseAddress = new Uri(app.Urls.First());
+        return receiver;
+    }
+
+    public Uri Url(string path) => new(BaseAddress, path);
+
+    /// <summary>The next requests get these statuses, in order.</summary>
+    public void RespondWith(params int[] statuses)
+    {
+        lock (_gate)
+        {
+            foreach (var status in statuses)
+            {
+                _scriptedStatuses.Enqueue(status);
+            }
+        }
+    }
+
+    public Task<ReceivedHttpRequest> WaitForRequestAsync(int index = 0, CancellationToken cancellationToken = default) =>
+        _waiters.WaitAsync(
+            () => (_requests.Count > index, _requests.Count > index ? _requests[index] : null!),
+            $"HTTP request #{index}",
+            cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _waiters.Close("the fake HTTP receiver is stopping");
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        int status;
+        lock (_gate)
+        {
+            status = _scriptedStatuses.TryDequeue(out var scripted) ? scripted : DefaultStatus;
+            _requests.Add(new ReceivedHttpRequest(
+                context.Request.Method,
+                context.Request.Path.Value ?? string.Empty,
+                context.Request.QueryString.Value ?? string.Empty,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body,
+                status));
+        }
+
+        _waiters.Notify();
+        context.Response.StatusCode = status;
+    }
+}

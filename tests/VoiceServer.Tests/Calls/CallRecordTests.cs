@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
+
+namespace VoiceServer.Tests.Calls;
+
+/// <summary>The record every call leaves: POSTed, signed, retried, and never lost (logged whole when undeliverable).</summary>
+public sealed class CallRecordTests
+{
+    private const string SigningKey = "call-events-signing-key-0123456789abcdef";
+    private const string FullAnswer = "Our opening hours are nine to five on weekdays and ten to four on Saturdays.";
+
+    private static Dictionary<string, string?> Settings(FakeHttpReceiver receiver, params (string Name, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["CALL_EVENTS_URL"] = receiver.Url("/api/calls/events").ToString(),
+            ["CALL_EVENTS_SIGNING_KEY"] = SigningKey,
+            ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+        };
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The receiver's check, written from the documented scheme: HMAC-SHA256(key, "t.body"), hex.</summary>
+    private static void AssertSigned(ReceivedHttpRequest request)
+    {
+        var header = request.Headers["X-Voice-Server-Signature"];
+        var parts = header.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var timestamp = long.Parse(parts["t"], CultureInfo.InvariantCulture);
+        Assert.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - timestamp, -5, 300);
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(SigningKey), Encoding.UTF8.GetBytes($"{parts["t"]}.{request.Body}"));
+        Assert.Equal(Convert.ToHexStringLower(expected), parts["v1"]);
+    }
+
+    private static long Sum(IEnumerable<JsonObject> responsesDone, string detail, string field) =>
+        responsesDone.Sum(done => done["response"]!["usage"]?[detail]?[field] is { } tokens ? long.Parse(tokens.ToJsonString(), CultureInfo.InvariantCulture) : 0);
+
+    [Fact]
+    public async Task CallEnds_RecordPostedSigned_WithTurnsUsageCostAndBargeIns()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, model) = await harness.StartCallAsync(options: new FakeTwilioCallerOptions { MarkMode = MarkMode.Manual });
+
+        // One exchange, fully played.
+        var userItem = await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
+        await model.SendInputTranscriptionCompletedAsync(userItem, "When do you open?", harness.Token);
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendTranscriptDeltaAsync("resp_1", "item_a1", "We open at nine.", cancellationToken: harness.Token);
+        await model.SendAudioDeltaAsync("resp_1", "item_a1", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendAudioDoneAsync("resp_1", "item_a1", cancellationToken: harness.Token);
+        await model.SendTranscriptDoneAsync("resp_1", "item_a1", "We open at nine.", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await caller.WaitForPendingMarksAsync(2, harness.Token);
+        await caller.AckPendingMarksAsync(2, harness.Token);
+
+        // A long answer, cut off after about half of it was heard.
+        await model.SendResponseCreatedAsync("resp_2", harness.Token);
+        await model.SendTranscriptDoneAsync("resp_2", "item_a2", FullAnswer, cancellationToken: harness.Token);
+        var audio = AudioFixtures.Tone(2000);
+        for (var offset = 0; offset < audio.Length; offset += 1600)
+        {
+            await model.SendAudioDeltaAsync("resp_2", "item_a2", audio.AsMemory(offset, 1600), cancellationToken: harness.Token);
+        }
+
+        await caller.WaitForPendingMarksAsync(10, harness.Token);
+        await caller.AckPendingMarksAsync(5, harness.Token);
+        await harness.Server.WaitForLogCountAsync("MarkReturned", 7, harness.Token);
+        await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await model.WaitForEventAsync("conversation.item.truncate", harness.Token);
+        await harness.Server.WaitForLogCountAsync("ResponseDone", 2, harness.Token);
+        await caller.SendStopAsync(harness.Token);
+
+        var request = await receiver.WaitForRequestAsync(0, harness.Token);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/api/calls/events", request.Path);
+        Assert.StartsWith("application/json", request.Headers["Content-Type"], StringComparison.Ordinal);
+        AssertSigned(request);
+
+        var record = JsonNode.Parse(request.Body)!.AsObject();
+        Assert.Equal(1, (int)record["schemaVersion"]!);
+        Assert.Equal(caller.CallSid, (string?)record["callSid"]);
+        Assert.Equal(caller.StreamSid, (string?)record["streamSid"]);
+        Assert.Equal(CallHarness.AgentId, (string?)record["agentId"]);
+        Assert.Equal("gpt-realtime", (string?)record["model"]);
+        Assert.Equal("caller_stopped", (string?)record["endReason"]);
+        Assert.True((long)record["durationMs"]! >= 0);
+        Assert.True(DateTimeOffset.Parse((string)record["endedAt"]!, CultureInfo.InvariantCulture) >= DateTimeOffset.Parse((string)record["startedAt"]!, CultureInfo.InvariantCulture));
+        Assert.Equal(1, (int)record["bargeIns"]!);
+        Assert.Single(record["responseLatenciesMs"]!.AsArray());
+
+        var turns = record["turns"]!.AsArray();
+        Assert.Equal(3, turns.Count);
+        Assert.Equal(("caller", "When do you open?", false), ((string)turns[0]!["speaker"]!, (string?)turns[0]!["text"], (bool)turns[0]!["interrupted"]!));
+        Assert.Equal(("agent", "We open at nine.", false), ((string)turns[1]!["speaker"]!, (string?)turns[1]!["text"], (bool)turns[1]!["interrupted"]!));
+        Assert.Equal("agent", (string?)turns[2]!["speaker"]);
+        Assert.True((bool)turns[2]!["interrupted"]!);
+        var heard = (string)turns[2]!["text"]!;
+        Assert.StartsWith(heard, FullAnswer, StringComparison.Ordinal);
+        Assert.InRange(heard.Length, FullAnswer.Length / 3, FullAnswer.Length * 2 / 3);
+        Assert.Equal(' ', FullAnswer[heard.Length]);
+
+        // Usage is the sum of what the model reported; the cost is the built-in gpt-realtime price table.
+        var responsesDone = model.Sent.Where(e => (string?)e["type"] == "response.done").ToList();
+        var usage = record["usage"]!;
+        var inputText = Sum(responsesDone, "input_token_details", "text_tokens");
+        var inputAudio = Sum(responsesDone, "input_token_details", "audio_tokens");
+        var outputText = Sum(responsesDone, "output_token_details", "text_tokens");
+        var outputAudio = Sum(responsesDone, "output_token_details", "audio_tokens");
+        Assert.Equal(inputText, (long)usage["inputTextTokens"]!);
+        Assert.Equal(inputAudio, (long)usage["inputAudioTokens"]!);
+        Assert.Equal(outputText, (long)usage["outputTextTokens"]!);
+        Assert.Equal(outputAudio, (long)usage["outputAudioTokens"]!);
+        Assert.True(outputAudio > 0);
+        var expectedCost = ((inputText * 4m) + (inputAudio * 32m) + (outputText * 16m) + (outputAudio * 64m)) / 1_000_000m;
+        Assert.Equal(decimal.Round(expectedCost, 6), (decimal)record["estimatedCostUsd"]!);
+        Assert.DoesNotContain(CallHarness.CallKey, request.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReceiverFailsTwice_RecordDeliveredOnTheThirdAttempt()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.RespondWith(500, 503);
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        var third = await receiver.WaitForRequestAsync(2, harness.Token);
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "Delivered", harness.Token);
+        Assert.Equal(200, third.AnsweredStatus);
+        Assert.All(receiver.Requests, r => Assert.Equal(third.Body, r.Body));
+        Assert.All(receiver.Requests, AssertSigned);
+        Assert.Equal(3, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ReceiverKeepsFailing_RecordLoggedWhole_CallUnaffected()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 500;
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver, ("CALL_EVENTS_MAX_ATTEMPTS", "2")));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "caller_stopped");
+        var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
+        Assert.Equal(2, receiver.Requests.Count);
+        Assert.Contains("HTTP 500", undelivered.Message, StringComparison.Ordinal);
+        Assert.Contains($"\"callSid\":\"{caller.CallSid}\"", undelivered.Message, StringComparison.Ordinal);
+        Assert.Contains(receiver.Requests[0].Body, undelivered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(CallHarness.CallKey, undelivered.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReceiverRefusesWith400_NotRetried_RecordLoggedWhole()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 400;
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
+        Assert.Single(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task CallbackUrlOfTheCall_WinsOverTheServerDefault()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var callback = receiver.Url("/agents/support/calls?token=abc").ToString();
+        var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", callback)));
+
+        await caller.SendStopAsync(harness.Token);
+
+        var request = await receiver.WaitForRequestAsync(0, harness.Token);
+        Assert.Equal("/agents/support/calls", request.Path);
+        Assert.Equal("?token=abc", request.Query);
+        // HttpClient's own log lines (which print URLs) stay off.
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains("token=abc", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InvalidCallbackUrl_RefusedBeforeTheUpgradeNamingTheField()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var url = harness.Server.MediaStreamUrl("agentId=a&callbackUrl=" + Uri.EscapeDataString("ftp://example.com/x"));
+
+        var (status, body) = await FakeTwilioCaller.SendUpgradeRequestAsync(url, origin: null, harness.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("callbackUrl", (string?)JsonNode.Parse(body)!["field"]);
+    }
+}
