@@ -21,12 +21,17 @@ internal static class RealtimeEventWriter
                 Session = new RealtimeSessionConfig
                 {
                     Instructions = request.Instructions,
+                    Tools = request.Tools is { Count: > 0 } tools
+                        ? [.. tools.Select(static tool => new RealtimeFunctionTool { Name = tool.Name, Description = tool.Description, Parameters = tool.Parameters })]
+                        : null,
+                    ToolChoice = request.Tools is { Count: > 0 } ? "auto" : null,
                     Audio = new RealtimeAudioConfig
                     {
                         Input = new RealtimeAudioInput
                         {
-                            Transcription = request.TranscriptionModel is { } model ? new RealtimeTranscription { Model = model } : null,
-                            TurnDetection = new RealtimeTurnDetection { InterruptResponse = request.InterruptResponse },
+                            Transcription = request.TranscriptionModel is { } model ? new RealtimeTranscription { Model = model, Language = request.Language } : null,
+                            NoiseReduction = request.NoiseReduction is { } noise ? new RealtimeNoiseReduction { Type = noise } : null,
+                            TurnDetection = RealtimeTurnDetection.From(request.TurnDetection, request.InterruptResponse),
                         },
                         Output = new RealtimeAudioOutput { Voice = request.Voice },
                     },

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VoiceServer.Calls;
 
 namespace VoiceServer.OpenAI;
 
@@ -23,6 +24,26 @@ internal sealed class RealtimeSessionConfig
     public string? Instructions { get; init; }
 
     public required RealtimeAudioConfig Audio { get; init; }
+
+    public IReadOnlyList<RealtimeFunctionTool>? Tools { get; init; }
+
+    public string? ToolChoice { get; init; }
+}
+
+internal sealed class RealtimeFunctionTool
+{
+    public string Type { get; } = "function";
+
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    public required System.Text.Json.JsonElement Parameters { get; init; }
+}
+
+internal sealed class RealtimeNoiseReduction
+{
+    public required string Type { get; init; }
 }
 
 internal sealed class RealtimeAudioConfig
@@ -38,12 +59,16 @@ internal sealed class RealtimeAudioInput
 
     public RealtimeTranscription? Transcription { get; init; }
 
+    public RealtimeNoiseReduction? NoiseReduction { get; init; }
+
     public required RealtimeTurnDetection TurnDetection { get; init; }
 }
 
 internal sealed class RealtimeTranscription
 {
     public required string Model { get; init; }
+
+    public string? Language { get; init; }
 }
 
 internal sealed class RealtimeAudioOutput
@@ -62,20 +87,37 @@ internal sealed class RealtimeAudioFormat
     public required string Type { get; init; }
 }
 
-/// <summary>Server VAD with every value set: the documented defaults disagree (silence 500 vs 200 ms).</summary>
+/// <summary>
+/// Server VAD with every value set (the documented defaults disagree: silence 500 vs 200 ms), or semantic VAD with
+/// its eagerness.
+/// </summary>
 internal sealed class RealtimeTurnDetection
 {
-    public string Type { get; } = "server_vad";
+    public required string Type { get; init; }
 
-    public double Threshold { get; } = 0.5;
+    public double? Threshold { get; init; }
 
-    public int PrefixPaddingMs { get; } = 300;
+    public int? PrefixPaddingMs { get; init; }
 
-    public int SilenceDurationMs { get; } = 500;
+    public int? SilenceDurationMs { get; init; }
+
+    public string? Eagerness { get; init; }
 
     public bool CreateResponse { get; } = true;
 
     public required bool InterruptResponse { get; init; }
+
+    public static RealtimeTurnDetection From(TurnDetectionSettings? settings, bool interruptResponse) =>
+        settings?.Type == TurnDetectionSettings.SemanticVad
+            ? new RealtimeTurnDetection { Type = settings.Type, Eagerness = settings.Eagerness ?? "auto", InterruptResponse = interruptResponse }
+            : new RealtimeTurnDetection
+            {
+                Type = TurnDetectionSettings.ServerVad,
+                Threshold = settings?.Threshold ?? 0.5,
+                PrefixPaddingMs = settings?.PrefixPaddingMs ?? 300,
+                SilenceDurationMs = settings?.SilenceMs ?? 500,
+                InterruptResponse = interruptResponse,
+            };
 }
 
 internal sealed class TruncateEvent

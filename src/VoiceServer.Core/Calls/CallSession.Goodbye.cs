@@ -23,12 +23,19 @@ public sealed partial class CallSession
         Spoken,
     }
 
-    // Called under _gate when audio starts to flow.
-    private void StartMaxDurationTimer()
+    // Called under _gate when audio starts to flow. The call's maxDurationSec applies, the server's limit when shorter.
+    private void StartMaxDurationTimer(CallConfiguration configuration)
     {
-        if (_options.MaxCallDuration is { } limit)
+        var limit = (_options.MaxCallDuration, configuration.MaxDuration) switch
         {
-            _maxDurationTimer = _time.CreateTimer(static state => ((CallSession)state!).OnMaxDurationReached(), this, limit, Timeout.InfiniteTimeSpan);
+            ({ } server, { } call) => server < call ? server : call,
+            (var server, var call) => server ?? call,
+        };
+        if (limit is { } duration)
+        {
+            // The limit counts from the upgrade, set-up included.
+            var remaining = duration - _time.GetElapsedTime(_startedAt);
+            _maxDurationTimer = _time.CreateTimer(static state => ((CallSession)state!).OnMaxDurationReached(), this, AtLeastZero(remaining), Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -178,7 +178,15 @@ public sealed partial class CallSession
             // The deadline starts before the update can be answered.
             using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
-            var request = new ModelSessionRequest(Configuration.Prompt, Configuration.Voice, session._options.InterruptResponse, session._options.InputTranscriptionModel);
+            var request = new ModelSessionRequest(
+                Configuration.Prompt,
+                Configuration.Voice,
+                session._options.InterruptResponse,
+                session._options.InputTranscriptionModel,
+                Configuration.Language,
+                Configuration.TurnDetection,
+                Configuration.NoiseReduction,
+                Configuration.Tools);
             if (!Leg!.TryUpdateSession(request, eventId))
             {
                 Fail(CallEndReason.SlowPeer, "the model is not accepting messages");

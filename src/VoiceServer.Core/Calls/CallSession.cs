@@ -249,7 +249,7 @@ public sealed partial class CallSession : ICallerEvents
 
             _audioFlowing = true;
             _ready.TrySetResult();
-            StartMaxDurationTimer();
+            StartMaxDurationTimer(configuration);
             StartRecycleTimers(model);
             _metrics.CallReady(_time.GetElapsedTime(_startedAt));
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using VoiceServer.Calls;
 using VoiceServer.Conversation;
 using VoiceServer.Records;
 
@@ -91,9 +92,17 @@ public sealed class ModelConnectRequest(string apiKey, string? model)
 
 /// <summary>
 /// The session the call asks the model for (the wire shape belongs to the adapter). <c>TranscriptionModel</c>
-/// transcribes the caller's speech; null for none.
+/// transcribes the caller's speech (in <c>Language</c> when given); null for none.
 /// </summary>
-public sealed record ModelSessionRequest(string? Instructions, string Voice, bool InterruptResponse, string? TranscriptionModel = null);
+public sealed record ModelSessionRequest(
+    string? Instructions,
+    string Voice,
+    bool InterruptResponse,
+    string? TranscriptionModel = null,
+    string? Language = null,
+    TurnDetectionSettings? TurnDetection = null,
+    string? NoiseReduction = null,
+    IReadOnlyList<ToolDefinition>? Tools = null);
 
 /// <summary>
 /// The effective session the model confirmed, reduced by the adapter to what the call checks: both directions

@@ -32,12 +32,7 @@ internal sealed partial class MediaStreamHandler(
     FailedUpgradeLimiter failedUpgrades,
     ICallRecordSink callRecords)
 {
-    private static readonly string[] s_parameterNames =
-    [
-        CallParameters.AgentId, CallParameters.OpenAIKey, CallParameters.Prompt, CallParameters.Voice,
-        CallParameters.Temperature, CallParameters.Model, CallParameters.Greeting, CallParameters.CallbackUrl,
-        SignedCallConfiguration.ParameterName,
-    ];
+    private static readonly string[] s_parameterNames = [.. CallParameters.All, SignedCallConfiguration.ParameterName];
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
 

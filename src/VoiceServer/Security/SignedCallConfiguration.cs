@@ -23,11 +23,7 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
     public const string Audience = "voice-server";
 
     // Claims that map onto call parameters. openAIKey is deliberately absent: the server's key is used.
-    private static readonly string[] s_parameterClaims =
-    [
-        CallParameters.AgentId, CallParameters.Prompt, CallParameters.Voice, CallParameters.Temperature,
-        CallParameters.Model, CallParameters.Greeting, CallParameters.CallbackUrl,
-    ];
+    private static readonly string[] s_parameterClaims = [.. CallParameters.All.Where(static name => name != CallParameters.OpenAIKey)];
 
     private static readonly IReadOnlyDictionary<string, string> s_noQuery = new Dictionary<string, string>();
 
@@ -64,7 +60,8 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
             return CallConfigurationResult.Failure(new CallParameterError(ParameterName, "waiting for start"));
         }
 
-        var token = start.CustomParameters.GetValueOrDefault(ParameterName) ?? query.GetValueOrDefault(ParameterName);
+        // A token with a long prompt or tools may be split over config.0, config.1, … like any parameter.
+        var token = CallParameters.Read(start.CustomParameters, ParameterName) ?? CallParameters.Read(query, ParameterName);
         if (string.IsNullOrEmpty(token))
         {
             return Refuse("a signed config token is required (CONFIG_SIGNING_KEY is set)");
@@ -113,7 +110,7 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
             : CallConfigurationResult.Failure(error);
     }
 
-    /// <summary>A claim as parameter text: strings as they are, numbers (temperature) in invariant form.</summary>
+    /// <summary>A claim as parameter text: strings as they are, numbers and booleans in invariant form, arrays as JSON.</summary>
     private static string? ClaimText(JsonWebToken jwt, string name)
     {
         if (jwt.TryGetPayloadValue<JsonElement>(name, out var element))
@@ -122,6 +119,9 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
             {
                 JsonValueKind.String => element.GetString(),
                 JsonValueKind.Number => element.GetDouble().ToString(CultureInfo.InvariantCulture),
+                JsonValueKind.True or JsonValueKind.False => element.GetBoolean() ? "true" : "false",
+                // tools may be a JSON array in the token rather than a string holding one.
+                JsonValueKind.Array => element.GetRawText(),
                 _ => null,
             };
         }

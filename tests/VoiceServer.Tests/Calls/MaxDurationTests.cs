@@ -68,4 +68,17 @@ public sealed class MaxDurationTests
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "max_duration");
     }
+
+    [Fact]
+    public async Task MaxDurationSecOfTheCall_AppliesWhenShorterThanTheServers()
+    {
+        var time = new FakeTimeProvider();
+        await using var harness = await StartAsync(time);
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("maxDurationSec", "30")));
+
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        var goodbye = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains("goodbye", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
+    }
 }
