@@ -51,7 +51,7 @@ public sealed class TwilioCallerLeg : ICallerLeg
         switch (message.Event)
         {
             case TwilioEvent.Media:
-                events.OnMedia(message.Payload);
+                events.OnMedia(message.Payload, message.MediaTimestampMs);
                 break;
             case TwilioEvent.Mark:
                 events.OnMark(message.MarkName);

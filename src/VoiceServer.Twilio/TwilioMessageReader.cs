@@ -24,6 +24,9 @@ internal ref struct TwilioInboundMessage
 {
     public TwilioEvent Event;
     public ReadOnlySpan<byte> Payload;
+
+    /// <summary><c>media.timestamp</c>: milliseconds since the stream started; -1 when absent.</summary>
+    public long MediaTimestampMs;
     public ReadOnlySpan<byte> MarkName;
     public string? Digit;
     public CallerStart? Start;
@@ -39,6 +42,7 @@ internal static class TwilioMessageReader
     public static bool TryRead(ReadOnlySpan<byte> json, Span<byte> scratch, out TwilioInboundMessage message, out string? problem)
     {
         message = default;
+        message.MediaTimestampMs = -1;
         problem = null;
         var scratchUsed = 0;
         var startStart = -1;
@@ -62,7 +66,7 @@ internal static class TwilioMessageReader
                 else if (reader.ValueTextEquals("media"u8))
                 {
                     reader.Read();
-                    if (!JsonStrings.TryReadObjectString(json, ref reader, "payload"u8, scratch, ref scratchUsed, out message.Payload))
+                    if (!TryReadMedia(json, ref reader, scratch, ref scratchUsed, out message.Payload, out message.MediaTimestampMs))
                     {
                         problem = "media is not an object";
                         return false;
@@ -139,6 +143,49 @@ internal static class TwilioMessageReader
             default:
                 return true;
         }
+    }
+
+    /// <summary><c>media</c>'s payload (in place) and timestamp (a string of digits, read without allocating).</summary>
+    private static bool TryReadMedia(
+        ReadOnlySpan<byte> json,
+        scoped ref Utf8JsonReader reader,
+        Span<byte> scratch,
+        scoped ref int scratchUsed,
+        out ReadOnlySpan<byte> payload,
+        out long timestampMs)
+    {
+        payload = default;
+        timestampMs = -1;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("payload"u8))
+            {
+                reader.Read();
+                payload = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+            }
+            else if (reader.ValueTextEquals("timestamp"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped &&
+                    System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out long timestamp, out var consumed) && consumed == reader.ValueSpan.Length && timestamp >= 0)
+                {
+                    timestampMs = timestamp;
+                }
+            }
+            else
+            {
+                reader.Read();
+            }
+
+            reader.Skip();
+        }
+
+        return true;
     }
 
     private static TwilioEvent ReadEvent(ref Utf8JsonReader reader)

@@ -62,12 +62,13 @@ public sealed partial class CallSession
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
     private void RequestGoodbyeIfQuiet()
     {
-        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null)
+        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responseRequested)
         {
             return;
         }
 
         _goodbye = GoodbyeState.Requested;
+        _responseRequested = true;
         if (_model?.Leg is not { } leg || !leg.TryCreateResponse(GoodbyeInstructions))
         {
             End(CallEndReason.MaxDuration, "maximum call duration reached");

@@ -73,6 +73,12 @@ public sealed partial class CallSession
         [LoggerMessage(133, LogLevel.Trace, "Response {ResponseId} done: {Status}.")]
         public static partial void ResponseDone(ILogger logger, string responseId, string status);
 
+        [LoggerMessage(134, LogLevel.Debug, "{GapMs} ms of caller media missing: padded with {Frames} silence frame(s).")]
+        public static partial void SilencePadded(ILogger logger, long gapMs, int frames);
+
+        [LoggerMessage(135, LogLevel.Debug, "{Count} key press(es) sent to the model.")]
+        public static partial void KeysSent(ILogger logger, int count);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

@@ -375,6 +375,7 @@ public sealed partial class CallSession
                 if (IsCurrent)
                 {
                     session._callerTurnOpen = false;
+                    session.OnResponseCreatedForQueue();
                     session._playback.OnResponseCreated(responseId);
                     session.OnGoodbyeResponseCreated(responseId);
                 }
@@ -422,6 +423,7 @@ public sealed partial class CallSession
                 Log.ResponseDone(session._logger, responseId, status);
                 session._playback.OnResponseDone(responseId);
                 session.OnGoodbyeResponseDone(responseId);
+                session.OnResponseDoneForQueue();
                 if (status == "failed" && errorType == "server_error")
                 {
                     session.RecoverFromServerError(this, "a response failed with a server error");

@@ -209,7 +209,10 @@ public sealed partial class CallSession
 
             _recovering = false;
             _audioFlowing = true;
+            _responseRequested = apologise;
+            _responseQueued = false;
             _replacements++;
+            SendKeys();
             StartRecycleTimers(replacement);
             _metrics.ModelReconnected(ToName(cause), "recovered", elapsed);
             Log.ModelSessionReplaced(_logger, ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);

@@ -41,6 +41,7 @@ public sealed partial class CallSession : ICallerEvents
     private int _sessionUpdateCount;
     private long _startedAt;
     private long _speechStoppedAt;
+    private long _nextMediaTimestampMs = -1;
     private CancellationToken _callToken;
     private readonly ICallRecordSink? _records;
     private readonly List<long> _responseLatenciesMs = [];
@@ -234,10 +235,14 @@ public sealed partial class CallSession : ICallerEvents
             var leg = model.Leg!;
             // The greeting is requested before the buffered audio is flushed, so server VAD cannot start a
             // response of its own first.
-            if (configuration.Greeting is not null && !leg.TryCreateResponse(BuildGreetingInstructions(configuration)))
+            if (configuration.Greeting is not null)
             {
-                End(CallEndReason.SlowPeer, "the model is not accepting messages");
-                return;
+                _responseRequested = true;
+                if (!leg.TryCreateResponse(BuildGreetingInstructions(configuration)))
+                {
+                    End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                    return;
+                }
             }
 
             var buffered = _pendingAudio.FrameCount;
@@ -248,6 +253,7 @@ public sealed partial class CallSession : ICallerEvents
             }
 
             _audioFlowing = true;
+            SendKeys();
             _ready.TrySetResult();
             StartMaxDurationTimer(configuration);
             StartRecycleTimers(model);
@@ -382,6 +388,7 @@ public sealed partial class CallSession : ICallerEvents
             connections = [.. _connections];
             DisposeTimers();
             DisposeRecycleTimers();
+            _keypadPauseTimer?.Dispose();
         }
 
         var (callerStatus, callerDescription) = CallerCloseFor(end);

@@ -58,6 +58,12 @@ public sealed class CallSessionOptions
     /// <summary>The model that transcribes the caller (for the transcript and replays); null for none.</summary>
     public string? InputTranscriptionModel { get; set; } = "gpt-4o-mini-transcribe";
 
+    /// <summary>The most silence one gap in the caller's media timestamps is padded with.</summary>
+    public TimeSpan MaxSilencePadding { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>With <c>dtmf=collect</c>: a pause this long after the last key sends the keys gathered so far.</summary>
+    public TimeSpan DtmfCollectPause { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The model's server VAD cancels a response on speech (GA <c>interrupt_response</c>, default on).</summary>
     public bool InterruptResponse { get; set; } = true;
 }

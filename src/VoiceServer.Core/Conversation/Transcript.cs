@@ -32,6 +32,10 @@ public sealed class Transcript(TimeProvider timeProvider)
 
     public void OnCallerText(string itemId, string text) => GetOrAdd(Speaker.Caller, itemId).SetFinalText(text);
 
+    /// <summary>A caller turn that was not speech (key presses), as the model was told it.</summary>
+    public void AddCallerText(string text) =>
+        GetOrAdd(Speaker.Caller, $"voice_server_note_{_turns.Count}").SetFinalText(text);
+
     /// <summary>Per relayed chunk: the audio an agent item has produced so far (the measure a truncation is cut by).</summary>
     public void OnAgentAudio(string itemId, int audioBytes)
     {

@@ -32,8 +32,11 @@ public interface ICallerEvents
 
     void OnStart(CallerStart start);
 
-    /// <summary>Caller audio as base64 μ-law; the span is only valid during the call.</summary>
-    void OnMedia(ReadOnlySpan<byte> base64Audio);
+    /// <summary>
+    /// Caller audio as base64 μ-law; the span is only valid during the call. <paramref name="timestampMs"/> is the
+    /// frame's position in the stream (Twilio's <c>media.timestamp</c>), or -1 when unknown.
+    /// </summary>
+    void OnMedia(ReadOnlySpan<byte> base64Audio, long timestampMs);
 
     /// <summary>A mark came back: the audio before it played, or a <c>clear</c> flushed it.</summary>
     void OnMark(ReadOnlySpan<byte> name);

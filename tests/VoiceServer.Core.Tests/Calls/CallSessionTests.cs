@@ -64,7 +64,7 @@ public sealed class CallSessionTests : IDisposable
         var (run, model) = await StartAsync();
         model.AcceptSends = false;
 
-        _caller.Push(events => events.OnMedia("//8="u8));
+        _caller.Push(events => events.OnMedia("//8="u8, -1));
 
         var outcome = await run.WaitAsync(_timeout.Token);
         Assert.Equal(CallEndReason.SlowPeer, outcome.Reason);

@@ -1,0 +1,111 @@
+using System.Text;
+using VoiceServer.Conversation;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Caller key presses reach the model as user input ("The caller pressed 5."), each at once or, with
+/// <c>dtmf=collect</c>, gathered until <c>#</c> or a pause; then a response is requested under the one-response
+/// rule (barge-in-and-call-control.md §6–7).
+/// </summary>
+public sealed partial class CallSession
+{
+    private readonly StringBuilder _keys = new();
+    private ITimer? _keypadPauseTimer;
+    private bool _responseRequested;
+    private bool _responseQueued;
+
+    // Called under _gate for each key.
+    private void OnKey(string digit)
+    {
+        if (!_started || _end.Task.IsCompleted)
+        {
+            return;
+        }
+
+        // Before the configuration is known, keys are gathered and sent once audio flows.
+        var mode = _model?.Configuration.Dtmf ?? DtmfMode.Collect;
+        if (mode == DtmfMode.Collect && digit == "#")
+        {
+            SendKeys();
+            return;
+        }
+
+        _keys.Append(digit);
+        if (mode == DtmfMode.Each)
+        {
+            SendKeys();
+            return;
+        }
+
+        _keypadPauseTimer?.Dispose();
+        _keypadPauseTimer = _time.CreateTimer(
+            static state =>
+            {
+                var session = (CallSession)state!;
+                lock (session._gate)
+                {
+                    session.SendKeys();
+                }
+            },
+            this,
+            _options.DtmfCollectPause,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    // Called under _gate: after a key, a pause, '#', or when audio starts to flow again.
+    private void SendKeys()
+    {
+        if (_keys.Length == 0 || !_audioFlowing || _end.Task.IsCompleted)
+        {
+            return;
+        }
+
+        _keypadPauseTimer?.Dispose();
+        _keypadPauseTimer = null;
+        var keys = _keys.ToString();
+        _keys.Clear();
+        var text = keys.Length == 1 ? $"The caller pressed {keys}." : $"The caller entered {keys} on the keypad.";
+        _transcript.AddCallerText(text);
+        if (!_model!.Leg!.TryAddConversationItem(Speaker.Caller, text))
+        {
+            End(CallEndReason.SlowPeer, "the model is not accepting messages");
+            return;
+        }
+
+        Log.KeysSent(_logger, keys.Length);
+        RequestResponse();
+    }
+
+    /// <summary>
+    /// Called under _gate. Only one response may be active: a request while one is (or one was just asked for) waits
+    /// for its <c>response.done</c>; requests meanwhile fold into one.
+    /// </summary>
+    private void RequestResponse()
+    {
+        if (_playback.ActiveResponseId is not null || _responseRequested)
+        {
+            _responseQueued = true;
+            return;
+        }
+
+        _responseRequested = true;
+        if (!_model!.Leg!.TryCreateResponse(instructions: null))
+        {
+            End(CallEndReason.SlowPeer, "the model is not accepting messages");
+        }
+    }
+
+    // Called under _gate at response.created.
+    private void OnResponseCreatedForQueue() => _responseRequested = false;
+
+    // Called under _gate at response.done.
+    private void OnResponseDoneForQueue()
+    {
+        if (_responseQueued && _playback.ActiveResponseId is null && _audioFlowing)
+        {
+            _responseQueued = false;
+            RequestResponse();
+        }
+    }
+}
