@@ -50,6 +50,9 @@ public enum CallEndReason
     /// <summary>The call reached MAX_CALL_DURATION and was ended after a goodbye.</summary>
     MaxDuration,
 
+    /// <summary>The caller stayed silent through the idle re-prompt; the agent said goodbye (<c>idleTimeoutSec</c>).</summary>
+    IdleTimeout,
+
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
 
@@ -76,6 +79,7 @@ public static class CallEndReasonNames
         CallEndReason.RateLimited => "rate_limited",
         CallEndReason.SlowPeer => "slow_peer",
         CallEndReason.MaxDuration => "max_duration",
+        CallEndReason.IdleTimeout => "idle_timeout",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",
         _ => "unknown",

@@ -107,6 +107,7 @@ public sealed partial class CallSession
             {
                 EndAfterGoodbyeIfPlayed();
                 RecycleIfQuiet();
+                ArmIdleTimerIfQuiet();
             }
         }
 

@@ -1,8 +1,8 @@
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// Ending a call politely when it reaches <see cref="CallSessionOptions.MaxCallDuration"/>: ask the model for a brief
-/// goodbye (once no response is active), let it play out, then end with <see cref="CallEndReason.MaxDuration"/>.
+/// Ending a call politely (at <see cref="CallSessionOptions.MaxCallDuration"/>, or when the caller stays silent):
+/// ask the model for a brief goodbye (once no response is active), let it play out, then end with the reason.
 /// A cap bounds the wait in case the model never answers or marks never return.
 /// </summary>
 public sealed partial class CallSession
@@ -10,10 +10,16 @@ public sealed partial class CallSession
     private const string GoodbyeInstructions =
         "The call has reached its time limit. Say a brief, friendly goodbye to the caller now, in one sentence.";
 
+    private const string IdleGoodbyeInstructions =
+        "The caller has not answered. Say a brief, friendly goodbye now, in one sentence; the call will end.";
+
     private ITimer? _maxDurationTimer;
     private ITimer? _goodbyeCapTimer;
     private GoodbyeState _goodbye;
     private string? _goodbyeResponseId;
+    private CallEndReason _goodbyeReason;
+    private string _goodbyeDetail = string.Empty;
+    private string _goodbyeInstructions = GoodbyeInstructions;
 
     private enum GoodbyeState
     {
@@ -49,14 +55,28 @@ public sealed partial class CallSession
             }
 
             Log.MaxDurationReached(_logger);
-            _goodbyeCapTimer = _time.CreateTimer(
-                static state => ((CallSession)state!).End(CallEndReason.MaxDuration, "maximum call duration reached (goodbye not confirmed in time)"),
-                this,
-                _options.GoodbyeTimeout,
-                Timeout.InfiniteTimeSpan);
-            _goodbye = GoodbyeState.WaitingForQuiet;
-            RequestGoodbyeIfQuiet();
+            BeginGoodbye(CallEndReason.MaxDuration, "maximum call duration reached", GoodbyeInstructions);
         }
+    }
+
+    // Called under _gate.
+    private void BeginGoodbye(CallEndReason reason, string detail, string instructions)
+    {
+        _goodbyeReason = reason;
+        _goodbyeDetail = detail;
+        _goodbyeInstructions = instructions;
+        CancelIdleTimer(callerActivity: false);
+        _goodbyeCapTimer = _time.CreateTimer(
+            static state =>
+            {
+                var session = (CallSession)state!;
+                session.End(session._goodbyeReason, session._goodbyeDetail + " (goodbye not confirmed in time)");
+            },
+            this,
+            _options.GoodbyeTimeout,
+            Timeout.InfiniteTimeSpan);
+        _goodbye = GoodbyeState.WaitingForQuiet;
+        RequestGoodbyeIfQuiet();
     }
 
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
@@ -69,9 +89,9 @@ public sealed partial class CallSession
 
         _goodbye = GoodbyeState.Requested;
         _responseRequested = true;
-        if (_model?.Leg is not { } leg || !leg.TryCreateResponse(GoodbyeInstructions))
+        if (_model?.Leg is not { } leg || !leg.TryCreateResponse(_goodbyeInstructions))
         {
-            End(CallEndReason.MaxDuration, "maximum call duration reached");
+            End(_goodbyeReason, _goodbyeDetail);
         }
     }
 
@@ -103,7 +123,7 @@ public sealed partial class CallSession
     {
         if (_goodbye == GoodbyeState.Spoken && !_playback.IsPlaying)
         {
-            End(CallEndReason.MaxDuration, "maximum call duration reached");
+            End(_goodbyeReason, _goodbyeDetail);
         }
     }
 

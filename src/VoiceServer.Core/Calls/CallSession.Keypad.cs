@@ -14,6 +14,7 @@ public sealed partial class CallSession
     private ITimer? _keypadPauseTimer;
     private bool _responseRequested;
     private bool _responseQueued;
+    private string? _queuedInstructions;
 
     // Called under _gate for each key.
     private void OnKey(string digit)
@@ -22,6 +23,8 @@ public sealed partial class CallSession
         {
             return;
         }
+
+        CancelIdleTimer(callerActivity: true);
 
         // Before the configuration is known, keys are gathered and sent once audio flows.
         var mode = _model?.Configuration.Dtmf ?? DtmfMode.Collect;
@@ -81,16 +84,17 @@ public sealed partial class CallSession
     /// Called under _gate. Only one response may be active: a request while one is (or one was just asked for) waits
     /// for its <c>response.done</c>; requests meanwhile fold into one.
     /// </summary>
-    private void RequestResponse()
+    private void RequestResponse(string? instructions = null)
     {
         if (_playback.ActiveResponseId is not null || _responseRequested)
         {
             _responseQueued = true;
+            _queuedInstructions ??= instructions;
             return;
         }
 
         _responseRequested = true;
-        if (!_model!.Leg!.TryCreateResponse(instructions: null))
+        if (!_model!.Leg!.TryCreateResponse(instructions is null ? null : WithPersona(_model.Configuration, instructions)))
         {
             End(CallEndReason.SlowPeer, "the model is not accepting messages");
         }
@@ -104,8 +108,10 @@ public sealed partial class CallSession
     {
         if (_responseQueued && _playback.ActiveResponseId is null && _audioFlowing)
         {
+            var instructions = _queuedInstructions;
             _responseQueued = false;
-            RequestResponse();
+            _queuedInstructions = null;
+            RequestResponse(instructions);
         }
     }
 }

@@ -79,6 +79,9 @@ public sealed partial class CallSession
         [LoggerMessage(135, LogLevel.Debug, "{Count} key press(es) sent to the model.")]
         public static partial void KeysSent(ILogger logger, int count);
 
+        [LoggerMessage(136, LogLevel.Information, "The caller has been silent for idleTimeoutSec: {Action}.")]
+        public static partial void CallerIdle(ILogger logger, string action);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

@@ -351,6 +351,7 @@ public sealed partial class CallSession
                 {
                     Log.CallerSpeechStarted(session._logger);
                     session._callerTurnOpen = true;
+                    session.CancelIdleTimer(callerActivity: true);
                     session.HandleSpeechStarted(this);
                 }
             }
@@ -375,6 +376,7 @@ public sealed partial class CallSession
                 if (IsCurrent)
                 {
                     session._callerTurnOpen = false;
+                    session.CancelIdleTimer(callerActivity: false);
                     session.OnResponseCreatedForQueue();
                     session._playback.OnResponseCreated(responseId);
                     session.OnGoodbyeResponseCreated(responseId);
@@ -431,6 +433,7 @@ public sealed partial class CallSession
                 else
                 {
                     session.RecycleIfQuiet();
+                    session.ArmIdleTimerIfQuiet();
                 }
             }
         }

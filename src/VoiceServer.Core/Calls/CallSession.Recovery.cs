@@ -93,6 +93,7 @@ public sealed partial class CallSession
 
         _recovering = true;
         _audioFlowing = false;
+        CancelIdleTimer(callerActivity: false);
         _recycleDue = _recycleUrgent = false;
         DisposeRecycleTimers();
         Log.ModelSessionReplacing(_logger, ToName(cause), detail);
@@ -213,6 +214,7 @@ public sealed partial class CallSession
             _responseQueued = false;
             _replacements++;
             SendKeys();
+            ArmIdleTimerIfQuiet();
             StartRecycleTimers(replacement);
             _metrics.ModelReconnected(ToName(cause), "recovered", elapsed);
             Log.ModelSessionReplaced(_logger, ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);

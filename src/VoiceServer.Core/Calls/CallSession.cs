@@ -254,6 +254,7 @@ public sealed partial class CallSession : ICallerEvents
 
             _audioFlowing = true;
             SendKeys();
+            ArmIdleTimerIfQuiet();
             _ready.TrySetResult();
             StartMaxDurationTimer(configuration);
             StartRecycleTimers(model);
@@ -389,6 +390,7 @@ public sealed partial class CallSession : ICallerEvents
             DisposeTimers();
             DisposeRecycleTimers();
             _keypadPauseTimer?.Dispose();
+            CancelIdleTimer(callerActivity: false);
         }
 
         var (callerStatus, callerDescription) = CallerCloseFor(end);
@@ -460,7 +462,7 @@ public sealed partial class CallSession : ICallerEvents
 
     private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
     {
-        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration =>
+        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration or CallEndReason.IdleTimeout =>
             (WebSocketCloseStatus.NormalClosure, "call ended"),
         CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),
