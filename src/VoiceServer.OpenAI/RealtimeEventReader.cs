@@ -22,6 +22,7 @@ internal enum RealtimeEventType
     OutputTranscriptDone,
     InputCommitted,
     InputTranscriptCompleted,
+    FunctionCallDone,
 }
 
 /// <summary>One server event read in place: spans point into the message (or scratch, when escapes were undone).</summary>
@@ -33,6 +34,9 @@ internal ref struct RealtimeServerEvent
     public int ContentIndex;
     public ReadOnlySpan<byte> Delta;
     public ReadOnlySpan<byte> Transcript;
+    public ReadOnlySpan<byte> CallId;
+    public ReadOnlySpan<byte> Name;
+    public ReadOnlySpan<byte> Arguments;
     public ReadOnlySpan<byte> Body;
 }
 
@@ -91,6 +95,24 @@ internal static class RealtimeEventReader
                         reader.Skip();
                     }
                 }
+                else if (reader.ValueTextEquals("call_id"u8))
+                {
+                    reader.Read();
+                    serverEvent.CallId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("name"u8))
+                {
+                    reader.Read();
+                    serverEvent.Name = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("arguments"u8))
+                {
+                    reader.Read();
+                    serverEvent.Arguments = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                    reader.Skip();
+                }
                 else if (reader.ValueTextEquals("content_index"u8))
                 {
                     reader.Read();
@@ -145,6 +167,7 @@ internal static class RealtimeEventReader
             : reader.ValueTextEquals("session.updated"u8) ? RealtimeEventType.SessionUpdated
             : reader.ValueTextEquals("input_audio_buffer.committed"u8) ? RealtimeEventType.InputCommitted
             : reader.ValueTextEquals("conversation.item.input_audio_transcription.completed"u8) ? RealtimeEventType.InputTranscriptCompleted
+            : reader.ValueTextEquals("response.function_call_arguments.done"u8) ? RealtimeEventType.FunctionCallDone
             : reader.ValueTextEquals("error"u8) ? RealtimeEventType.Error
             : RealtimeEventType.Other;
     }

@@ -49,6 +49,12 @@ internal static class RealtimeEventWriter
             new ResponseCreateEvent { Response = instructions is null ? null : new ResponseCreateOptions { Instructions = instructions } },
             RealtimeJsonContext.Default.ResponseCreateEvent);
 
+    /// <summary>A tool's result for the model's function call <paramref name="toolCallId"/>.</summary>
+    public static byte[] FunctionOutput(string toolCallId, string output) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new FunctionOutputCreateEvent { Item = new FunctionOutputItem { CallId = toolCallId, Output = output } },
+            RealtimeJsonContext.Default.FunctionOutputCreateEvent);
+
     /// <summary>A replayed turn: the caller's as <c>user</c> <c>input_text</c>, the agent's as <c>assistant</c> <c>output_text</c>.</summary>
     public static byte[] ConversationItem(Speaker speaker, string text) =>
         JsonSerializer.SerializeToUtf8Bytes(

@@ -167,6 +167,22 @@ internal sealed class ConversationContentPart
     public required string Text { get; init; }
 }
 
+internal sealed class FunctionOutputCreateEvent
+{
+    public string Type { get; } = "conversation.item.create";
+
+    public required FunctionOutputItem Item { get; init; }
+}
+
+internal sealed class FunctionOutputItem
+{
+    public string Type { get; } = "function_call_output";
+
+    public required string CallId { get; init; }
+
+    public required string Output { get; init; }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -174,4 +190,5 @@ internal sealed class ConversationContentPart
 [JsonSerializable(typeof(TruncateEvent))]
 [JsonSerializable(typeof(ResponseCreateEvent))]
 [JsonSerializable(typeof(ConversationItemCreateEvent))]
+[JsonSerializable(typeof(FunctionOutputCreateEvent))]
 internal sealed partial class RealtimeJsonContext : JsonSerializerContext;

@@ -41,6 +41,9 @@ public sealed class RealtimeModelLeg : IModelLeg
     public bool TryAddConversationItem(Speaker speaker, string text) =>
         _connection.Outbound.TryEnqueue(RealtimeEventWriter.ConversationItem(speaker, text));
 
+    public bool TryAddFunctionOutput(string toolCallId, string output) =>
+        _connection.Outbound.TryEnqueue(RealtimeEventWriter.FunctionOutput(toolCallId, output));
+
     public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken) =>
         _connection.CloseAsync(status, description, cancellationToken);
 
@@ -88,6 +91,13 @@ public sealed class RealtimeModelLeg : IModelLeg
                 break;
             case RealtimeEventType.OutputTranscriptDone when !serverEvent.ItemId.IsEmpty:
                 events.OnOutputTranscriptDone(_ids.Get(serverEvent.ItemId), System.Text.Encoding.UTF8.GetString(serverEvent.Transcript));
+                break;
+            case RealtimeEventType.FunctionCallDone when !serverEvent.CallId.IsEmpty && !serverEvent.Name.IsEmpty && !serverEvent.ResponseId.IsEmpty:
+                events.OnFunctionCall(
+                    _ids.Get(serverEvent.ResponseId),
+                    System.Text.Encoding.UTF8.GetString(serverEvent.CallId),
+                    System.Text.Encoding.UTF8.GetString(serverEvent.Name),
+                    System.Text.Encoding.UTF8.GetString(serverEvent.Arguments));
                 break;
             case RealtimeEventType.InputCommitted when !serverEvent.ItemId.IsEmpty:
                 events.OnInputCommitted(_ids.Get(serverEvent.ItemId));

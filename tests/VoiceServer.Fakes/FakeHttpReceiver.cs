@@ -20,6 +20,7 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
     private readonly AsyncWaiters _waiters;
     private readonly List<ReceivedHttpRequest> _requests = [];
     private readonly Queue<int> _scriptedStatuses = new();
+    private TaskCompletionSource? _hold;
 
     private FakeHttpReceiver(WebApplication app)
     {
@@ -31,6 +32,9 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
 
     public int DefaultStatus { get; set; } = StatusCodes.Status200OK;
+
+    /// <summary>The body of every answer (JSON), empty by default.</summary>
+    public string ResponseBody { get; set; } = string.Empty;
 
     public IReadOnlyList<ReceivedHttpRequest> Requests
     {
@@ -70,6 +74,15 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         }
     }
 
+    /// <summary>A receiver that does not answer: requests from now on are recorded, then wait until released.</summary>
+    public void HoldRequests()
+    {
+        lock (_gate)
+        {
+            _hold ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
     public Task<ReceivedHttpRequest> WaitForRequestAsync(int index = 0, CancellationToken cancellationToken = default) =>
         _waiters.WaitAsync(
             () => (_requests.Count > index, _requests.Count > index ? _requests[index] : null!),
@@ -79,6 +92,11 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _waiters.Close("the fake HTTP receiver is stopping");
+        lock (_gate)
+        {
+            _hold?.TrySetResult();
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -88,8 +106,10 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         int status;
+        Task? hold;
         lock (_gate)
         {
+            hold = _hold?.Task;
             status = _scriptedStatuses.TryDequeue(out var scripted) ? scripted : DefaultStatus;
             _requests.Add(new ReceivedHttpRequest(
                 context.Request.Method,
@@ -101,6 +121,23 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         }
 
         _waiters.Notify();
+        if (hold is not null)
+        {
+            try
+            {
+                await hold.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         context.Response.StatusCode = status;
+        if (ResponseBody.Length > 0)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(ResponseBody, context.RequestAborted);
+        }
     }
 }

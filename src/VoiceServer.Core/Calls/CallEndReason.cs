@@ -53,6 +53,12 @@ public enum CallEndReason
     /// <summary>The caller stayed silent through the idle re-prompt; the agent said goodbye (<c>idleTimeoutSec</c>).</summary>
     IdleTimeout,
 
+    /// <summary>The agent hung up (<c>end_call</c>) after its goodbye played.</summary>
+    AgentHungUp,
+
+    /// <summary>The agent transferred the caller (<c>transfer_call</c>); the call left the stream.</summary>
+    Transferred,
+
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
 
@@ -80,6 +86,8 @@ public static class CallEndReasonNames
         CallEndReason.SlowPeer => "slow_peer",
         CallEndReason.MaxDuration => "max_duration",
         CallEndReason.IdleTimeout => "idle_timeout",
+        CallEndReason.AgentHungUp => "agent_hung_up",
+        CallEndReason.Transferred => "transferred",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",
         _ => "unknown",

@@ -24,9 +24,15 @@ public sealed partial class CallSession
     private enum GoodbyeState
     {
         None,
+
+        /// <summary>The response that carried <c>end_call</c>/<c>transfer_call</c> is still going; it may hold the goodbye.</summary>
+        AwaitingCarrier,
         WaitingForQuiet,
         Requested,
         Spoken,
+
+        /// <summary>Played out; the telephony provider is being asked to hang up or transfer.</summary>
+        Finishing,
     }
 
     // Called under _gate when audio starts to flow. The call's maxDurationSec applies, the server's limit when shorter.
@@ -66,17 +72,31 @@ public sealed partial class CallSession
         _goodbyeDetail = detail;
         _goodbyeInstructions = instructions;
         CancelIdleTimer(callerActivity: false);
+        StartGoodbyeCap();
+        _goodbye = GoodbyeState.WaitingForQuiet;
+        RequestGoodbyeIfQuiet();
+    }
+
+    // Called under _gate: marks that never return or a model that never answers must not hold the call open.
+    private void StartGoodbyeCap()
+    {
+        _goodbyeCapTimer?.Dispose();
         _goodbyeCapTimer = _time.CreateTimer(
             static state =>
             {
                 var session = (CallSession)state!;
-                session.End(session._goodbyeReason, session._goodbyeDetail + " (goodbye not confirmed in time)");
+                lock (session._gate)
+                {
+                    if (session._goodbye is not (GoodbyeState.None or GoodbyeState.Finishing))
+                    {
+                        session._goodbyeDetail += " (goodbye not confirmed in time)";
+                        session.FinishGoodbye();
+                    }
+                }
             },
             this,
             _options.GoodbyeTimeout,
             Timeout.InfiniteTimeSpan);
-        _goodbye = GoodbyeState.WaitingForQuiet;
-        RequestGoodbyeIfQuiet();
     }
 
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
@@ -105,9 +125,23 @@ public sealed partial class CallSession
     }
 
     // Called under _gate for every response.done.
-    private void OnGoodbyeResponseDone(string responseId)
+    private void OnGoodbyeResponseDone(string responseId, bool hadAudio)
     {
-        if (_goodbye == GoodbyeState.WaitingForQuiet)
+        if (_goodbye == GoodbyeState.AwaitingCarrier && string.Equals(responseId, _goodbyeResponseId, StringComparison.Ordinal))
+        {
+            // The model said its goodbye in the turn that called the tool, or it still has to.
+            _goodbye = hadAudio ? GoodbyeState.Spoken : GoodbyeState.WaitingForQuiet;
+            _goodbyeResponseId = null;
+            if (hadAudio)
+            {
+                EndAfterGoodbyeIfPlayed();
+            }
+            else
+            {
+                RequestGoodbyeIfQuiet();
+            }
+        }
+        else if (_goodbye == GoodbyeState.WaitingForQuiet)
         {
             RequestGoodbyeIfQuiet();
         }
@@ -123,8 +157,21 @@ public sealed partial class CallSession
     {
         if (_goodbye == GoodbyeState.Spoken && !_playback.IsPlaying)
         {
-            End(_goodbyeReason, _goodbyeDetail);
+            FinishGoodbye();
         }
+    }
+
+    // Called under _gate once the goodbye has played (or its cap passed).
+    private void FinishGoodbye()
+    {
+        if (_pendingCallControl is null)
+        {
+            End(_goodbyeReason, _goodbyeDetail);
+            return;
+        }
+
+        _goodbye = GoodbyeState.Finishing;
+        _retirements.Add(RunCallControlAsync(_pendingCallControl));
     }
 
     private void DisposeTimers()

@@ -82,6 +82,24 @@ public sealed partial class CallSession
         [LoggerMessage(136, LogLevel.Information, "The caller has been silent for idleTimeoutSec: {Action}.")]
         public static partial void CallerIdle(ILogger logger, string action);
 
+        [LoggerMessage(160, LogLevel.Information, "Tool {Tool} started.")]
+        public static partial void ToolStarted(ILogger logger, string tool);
+
+        [LoggerMessage(161, LogLevel.Information, "Tool {Tool} finished after {ElapsedMs} ms.")]
+        public static partial void ToolFinished(ILogger logger, string tool, long elapsedMs);
+
+        [LoggerMessage(162, LogLevel.Warning, "Tool {Tool} failed; the model is told so.")]
+        public static partial void ToolFailed(ILogger logger, string tool, Exception exception);
+
+        [LoggerMessage(163, LogLevel.Debug, "A call of tool {Tool} from a discarded response was not run.")]
+        public static partial void ToolCallDiscarded(ILogger logger, string tool);
+
+        [LoggerMessage(164, LogLevel.Information, "The agent asked to end the call ({Outcome}); waiting for its last words to play.")]
+        public static partial void CallControlRequested(ILogger logger, string outcome);
+
+        [LoggerMessage(165, LogLevel.Information, "Telephony API for {Outcome}: {Result} ({Detail}).")]
+        public static partial void CallControlFinished(ILogger logger, string outcome, string result, string detail);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

@@ -33,6 +33,7 @@ public sealed partial class CallSession
 
         _transcript.OnAgentAudio(itemId, Base64Length.GetDecodedLength(base64Audio));
 
+        _lastAudioResponseId = responseId;
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
         if (_speechStoppedAt != 0)
         {
@@ -424,7 +425,9 @@ public sealed partial class CallSession
 
                 Log.ResponseDone(session._logger, responseId, status);
                 session._playback.OnResponseDone(responseId);
-                session.OnGoodbyeResponseDone(responseId);
+                var hadAudio = string.Equals(session._lastAudioResponseId, responseId, StringComparison.Ordinal);
+                session.OnGoodbyeResponseDone(responseId, hadAudio);
+                session.OnToolResponseDone(responseId);
                 session.OnResponseDoneForQueue();
                 if (status == "failed" && errorType == "server_error")
                 {
@@ -434,6 +437,17 @@ public sealed partial class CallSession
                 {
                     session.RecycleIfQuiet();
                     session.ArmIdleTimerIfQuiet();
+                }
+            }
+        }
+
+        public void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson)
+        {
+            lock (session._gate)
+            {
+                if (IsCurrent)
+                {
+                    session.HandleFunctionCall(this, responseId, toolCallId, name, argumentsJson);
                 }
             }
         }

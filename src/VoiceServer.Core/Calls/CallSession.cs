@@ -43,7 +43,7 @@ public sealed partial class CallSession : ICallerEvents
     private long _speechStoppedAt;
     private long _nextMediaTimestampMs = -1;
     private CancellationToken _callToken;
-    private readonly ICallRecordSink? _records;
+    private readonly CallServices _services;
     private readonly List<long> _responseLatenciesMs = [];
     private ModelUsage _usage;
     private int _bargeIns;
@@ -60,9 +60,9 @@ public sealed partial class CallSession : ICallerEvents
         ILogger<CallSession> logger,
         VoiceServerMetrics metrics,
         CallLogScope? logScope = null,
-        ICallRecordSink? records = null)
+        CallServices? services = null)
     {
-        _records = records;
+        _services = services ?? CallServices.None;
         CallId = callId;
         _logScope = logScope ?? new CallLogScope(callId);
         _caller = caller;
@@ -116,7 +116,7 @@ public sealed partial class CallSession : ICallerEvents
         var duration = _time.GetElapsedTime(startedAt);
         _metrics.CallEnded(end.Reason, duration);
         Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _logScope.CallSid, _logScope.AgentId);
-        _records?.Submit(BuildRecord(end, duration));
+        _services.Records?.Submit(BuildRecord(end, duration));
         return new CallOutcome(end.Reason, end.Detail, duration);
     }
 
@@ -462,7 +462,8 @@ public sealed partial class CallSession : ICallerEvents
 
     private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
     {
-        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration or CallEndReason.IdleTimeout =>
+        CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration or
+            CallEndReason.IdleTimeout or CallEndReason.AgentHungUp or CallEndReason.Transferred =>
             (WebSocketCloseStatus.NormalClosure, "call ended"),
         CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),

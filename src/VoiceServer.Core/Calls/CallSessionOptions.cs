@@ -64,6 +64,12 @@ public sealed class CallSessionOptions
     /// <summary>With <c>dtmf=collect</c>: a pause this long after the last key sends the keys gathered so far.</summary>
     public TimeSpan DtmfCollectPause { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a webhook tool may take before the model is told it did not answer.</summary>
+    public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a hang-up or transfer through the telephony API may take.</summary>
+    public TimeSpan CallControlTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The model's server VAD cancels a response on speech (GA <c>interrupt_response</c>, default on).</summary>
     public bool InterruptResponse { get; set; } = true;
 }

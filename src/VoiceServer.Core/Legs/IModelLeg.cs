@@ -29,6 +29,9 @@ public interface IModelLeg : IAsyncDisposable
     /// <summary>Adds a text turn to the conversation (replaying context into a new session); no response follows.</summary>
     bool TryAddConversationItem(Speaker speaker, string text);
 
+    /// <summary>Answers a function call of the model with the tool's output (a JSON string).</summary>
+    bool TryAddFunctionOutput(string toolCallId, string output);
+
     Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken);
 }
 
@@ -57,6 +60,9 @@ public interface IModelEvents
     /// <paramref name="usage"/>: the tokens it billed, when reported.
     /// </summary>
     void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage);
+
+    /// <summary>The model called a tool; its arguments are complete (<c>response.function_call_arguments.done</c>).</summary>
+    void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson);
 
     /// <summary>The caller's buffered input became a conversation item (a caller turn).</summary>
     void OnInputCommitted(string itemId);

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -10,20 +7,18 @@ using Polly;
 using Polly.Retry;
 using VoiceServer.OpenAI;
 using VoiceServer.Records;
+using VoiceServer.Webhooks;
 
 namespace VoiceServer.CallRecords;
 
 /// <summary>
 /// Delivers ended calls' records off the audio path: queued by the call's teardown, POSTed as JSON to the call's
-/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="SignatureHeader"/>), retried with exponential
+/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with exponential
 /// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that cannot be delivered (no
 /// destination refused it for good, the attempts ran out, the server is stopping) is logged whole, so nothing is lost.
 /// </summary>
 internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRecordSink
 {
-    /// <summary><c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.body"&gt;</c>.</summary>
-    public const string SignatureHeader = "X-Voice-Server-Signature";
-
     public const string HttpClientName = "call-records";
 
     private const int MaxConcurrentDeliveries = 16;
@@ -36,15 +31,18 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
+    private readonly WebhookSigner _signer;
 
     public CallRecordDispatcher(
         IHttpClientFactory httpClients,
+        WebhookSigner signer,
         IOptions<CallRecordOptions> options,
         IOptions<RealtimeOptions> realtimeOptions,
         TimeProvider timeProvider,
         ILogger<CallRecordDispatcher> logger)
     {
         _httpClients = httpClients;
+        _signer = signer;
         _options = options.Value;
         _defaultModel = realtimeOptions.Value.Model;
         _time = timeProvider;
@@ -155,10 +153,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
                         Content = new ByteArrayContent(state.Body) { Headers = { { "Content-Type", "application/json" } } },
                     };
                     // Signed per attempt: the timestamp is when this attempt left, for the receiver's replay window.
-                    if (state.Dispatcher.Sign(state.Body) is { } signature)
-                    {
-                        request.Headers.TryAddWithoutValidation(SignatureHeader, signature);
-                    }
+                    state.Dispatcher._signer.Sign(request, state.Body);
 
                     return await state.Client.SendAsync(request, attemptTimeout.Token);
                 },
@@ -186,23 +181,6 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         {
             slots.Release();
         }
-    }
-
-    /// <summary>Stripe-style: the receiver recomputes HMAC-SHA256(key, "t.body") and rejects an old t.</summary>
-    internal string? Sign(byte[] body)
-    {
-        if (_options.SigningKey is not { } key)
-        {
-            return null;
-        }
-
-        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var signed = new byte[timestamp.Length + 1 + body.Length];
-        Encoding.ASCII.GetBytes(timestamp, signed);
-        signed[timestamp.Length] = (byte)'.';
-        body.CopyTo(signed, timestamp.Length + 1);
-        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), signed);
-        return $"t={timestamp},v1={Convert.ToHexStringLower(mac)}";
     }
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch

@@ -33,6 +33,13 @@ internal static class ConfigurationExtensions
                 options.ConfigSigningKey = NullIfEmpty(configuration["CONFIG_SIGNING_KEY"]);
                 options.FailedUpgradesPerMinute = ReadInt(configuration, "FAILED_UPGRADES_PER_MINUTE", options.FailedUpgradesPerMinute);
                 options.ClientIpHeader = NullIfEmpty(configuration["CLIENT_IP_HEADER"]);
+                options.TwilioAccountSid = NullIfEmpty(configuration["TWILIO_ACCOUNT_SID"]);
+                options.TwilioApiBaseUrl = NullIfEmpty(configuration["TWILIO_API_BASE_URL"]) is { } apiBase
+                    ? Uri.TryCreate(apiBase, UriKind.Absolute, out var apiBaseUri) && apiBaseUri.Scheme is "http" or "https"
+                        ? apiBaseUri
+                        : throw new OptionsValidationException("TWILIO_API_BASE_URL", typeof(VoiceServerOptions), ["TWILIO_API_BASE_URL must be an absolute http(s) URL."])
+                    : null;
+                options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
                 options.ModelSessionMaxSeconds = NullIfEmpty(configuration["MODEL_SESSION_MAX_SECONDS"]) is null ? null : ReadInt(configuration, "MODEL_SESSION_MAX_SECONDS", 0);
                 options.InputTranscriptionModel = NullIfEmpty(configuration["INPUT_TRANSCRIPTION_MODEL"]) switch
@@ -145,6 +152,7 @@ internal static class ConfigurationExtensions
                 RecycleLead = sessionCap is { } cap ? Min(TimeSpan.FromMinutes(10), cap / 3) : TimeSpan.Zero,
                 RecycleDeadlineLead = sessionCap is { } capForDeadline ? Min(TimeSpan.FromMinutes(2), capForDeadline / 10) : TimeSpan.Zero,
                 InputTranscriptionModel = options.InputTranscriptionModel,
+                ToolTimeout = TimeSpan.FromSeconds(options.ToolTimeoutSeconds),
             };
         });
     }

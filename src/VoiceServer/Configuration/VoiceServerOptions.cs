@@ -103,6 +103,19 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? InputTranscriptionModel { get; set; } = "gpt-4o-mini-transcribe";
 
+    /// <summary>
+    /// <c>TWILIO_ACCOUNT_SID</c>: with <c>TWILIO_AUTH_TOKEN</c>, lets the agent hang up (<c>end_call</c>) and transfer
+    /// (<c>transfer_call</c>) through Twilio's REST API.
+    /// </summary>
+    public string? TwilioAccountSid { get; set; }
+
+    /// <summary><c>TWILIO_API_BASE_URL</c>: where Twilio REST requests go instead of <c>https://api.twilio.com</c> (tests, proxies).</summary>
+    public Uri? TwilioApiBaseUrl { get; set; }
+
+    /// <summary><c>TOOL_TIMEOUT_SECONDS</c>: how long a webhook tool may take before the model is told it did not answer.</summary>
+    [Range(1, 120)]
+    public int ToolTimeoutSeconds { get; set; } = 10;
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 }

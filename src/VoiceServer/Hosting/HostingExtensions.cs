@@ -10,12 +10,18 @@ using VoiceServer.Legs;
 using VoiceServer.MediaStreams;
 using VoiceServer.OpenAI;
 using VoiceServer.Records;
+using VoiceServer.Telephony;
+using VoiceServer.Tools;
+using VoiceServer.Twilio;
+using VoiceServer.Webhooks;
 
 namespace VoiceServer.Hosting;
 
 internal static class HostingExtensions
 {
     public const int DefaultPort = 8080;
+
+    private const string TwilioApiClientName = "twilio-api";
 
     /// <summary>
     /// Listens on all interfaces on <c>PORT</c> (default 8080), as Fly.io expects; an explicit
@@ -62,6 +68,8 @@ internal static class HostingExtensions
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 
+    private sealed class PassThroughHandler : DelegatingHandler;
+
     public static void AddCalls(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -83,7 +91,22 @@ internal static class HostingExtensions
         services.AddSingleton<MediaStreamHandler>();
         services.AddSingleton<CallDrain>();
         services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
+        services.AddSingleton<WebhookSigner>();
         services.AddHttpClient(CallRecordDispatcher.HttpClientName);
+        services.AddHttpClient(WebhookToolRunner.HttpClientName);
+        services.AddSingleton<IToolRunner, WebhookToolRunner>();
+        services.AddHttpClient(TwilioApiClientName).AddHttpMessageHandler(static provider =>
+            provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.TwilioApiBaseUrl is { } baseUrl
+                ? new ApiBaseUrlHandler(baseUrl)
+                : new PassThroughHandler());
+        services.AddSingleton<ICallControl>(static provider =>
+            provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value is { TwilioAccountSid: { } accountSid, TwilioAuthToken: { } authToken }
+                ? new TwilioCallControl(accountSid, authToken, provider.GetRequiredService<IHttpClientFactory>().CreateClient(TwilioApiClientName))
+                : NoCallControl.Instance);
+        services.AddSingleton(static provider => new CallServices(
+            provider.GetRequiredService<ICallRecordSink>(),
+            provider.GetRequiredService<IToolRunner>(),
+            provider.GetRequiredService<ICallControl>()));
         services.AddSingleton<CallRecordDispatcher>();
         services.AddSingleton<ICallRecordSink>(static provider => provider.GetRequiredService<CallRecordDispatcher>());
         services.AddHostedService(static provider => provider.GetRequiredService<CallRecordDispatcher>());

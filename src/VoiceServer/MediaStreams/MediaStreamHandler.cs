@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
-using VoiceServer.Records;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
@@ -30,7 +29,7 @@ internal sealed partial class MediaStreamHandler(
     UpgradeSignatureCheck signatureCheck,
     ICallConfigurationResolver configurationResolver,
     FailedUpgradeLimiter failedUpgrades,
-    ICallRecordSink callRecords)
+    CallServices callServices)
 {
     private static readonly string[] s_parameterNames = [.. CallParameters.All, SignedCallConfiguration.ParameterName];
 
@@ -110,7 +109,7 @@ internal sealed partial class MediaStreamHandler(
 
         var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
-        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, callRecords);
+        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, callServices);
         await session.RunAsync(query, configurationResolver, drain.CallsEnding);
     }
 

@@ -139,6 +139,8 @@ internal sealed class InMemoryModelLeg : IModelLeg
 
     public bool TryAddConversationItem(Speaker speaker, string text) => _peer.Record($"item:{speaker}:{text}");
 
+    public bool TryAddFunctionOutput(string toolCallId, string output) => _peer.Record($"output:{toolCallId}:{output}");
+
     /// <summary>The model side goes away mid-call (a dropped connection, a 1001 at the cap, …).</summary>
     public void Drop(LegCompletion completion) => _peer.Complete(completion);
 

@@ -1,0 +1,269 @@
+using System.Text.Json;
+using VoiceServer.Conversation;
+using VoiceServer.Tools;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Function calling (barge-in-and-call-control.md §7–9): webhook tools run off the audio path with a timeout, their
+/// output goes back as <c>function_call_output</c>, and one response is requested once the response that called them
+/// is done and every output is in. Built-ins: <c>end_call</c> hangs up after the goodbye has played,
+/// <c>transfer_call</c> redirects the live call to an allowed number. A failing tool never ends the call.
+/// </summary>
+public sealed partial class CallSession
+{
+    private const string TransferAnnouncement = "Tell the caller, in one short sentence, that you are transferring them now.";
+    private const string HangUpGoodbye = "Say a brief, friendly goodbye to the caller now, in one sentence.";
+
+    private readonly Dictionary<string, ToolResponse> _toolResponses = new(StringComparer.Ordinal);
+    private string? _lastAudioResponseId;
+    private CallControlRequest? _pendingCallControl;
+
+    // Called under _gate by the current model connection.
+    private void HandleFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson)
+    {
+        if (_end.Task.IsCompleted || !_audioFlowing)
+        {
+            return;
+        }
+
+        var leg = connection.Leg!;
+        if (_playback.IsDiscarded(responseId))
+        {
+            // A cancelled response can leave truncated arguments: such a call is not run.
+            Log.ToolCallDiscarded(_logger, name);
+            return;
+        }
+
+        _toolResponses.TryGetValue(responseId, out var response);
+        response ??= _toolResponses[responseId] = new ToolResponse();
+        var tool = connection.Configuration.Tools.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+        string? immediateOutput = null;
+        if (tool is null)
+        {
+            immediateOutput = ToolError($"there is no tool named {name}");
+        }
+        else if (_goodbye != GoodbyeState.None)
+        {
+            immediateOutput = ToolError("the call is ending");
+        }
+        else if (tool.Name == ToolDefinition.EndCall)
+        {
+            immediateOutput = """{"status":"ending"}""";
+            BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.AgentHungUp, "the agent ended the call", Number: null), HangUpGoodbye);
+        }
+        else if (tool.Name == ToolDefinition.TransferCall)
+        {
+            var number = ReadTransferNumber(argumentsJson);
+            if (number is null || !CallParameters.IsE164(number) || !connection.Configuration.TransferNumbers.Contains(number, StringComparer.Ordinal))
+            {
+                immediateOutput = ToolError("that number is not one the caller may be transferred to");
+            }
+            else
+            {
+                immediateOutput = """{"status":"transferring"}""";
+                BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.Transferred, $"transferred to {number}", number), TransferAnnouncement);
+            }
+        }
+        else if (_services.Tools is not { } runner)
+        {
+            immediateOutput = ToolError("tools are not available on this server");
+        }
+        else
+        {
+            response.Pending++;
+            response.NeedsResponse = true;
+            var invocation = new ToolInvocation(CallId, _logScope.CallSid, _logScope.AgentId, toolCallId, name, argumentsJson);
+            Log.ToolStarted(_logger, name);
+            _retirements.Add(RunToolAsync(connection, responseId, runner, tool, invocation));
+        }
+
+        if (immediateOutput is not null)
+        {
+            if (_goodbye is GoodbyeState.None)
+            {
+                response.NeedsResponse = true;
+            }
+
+            if (!leg.TryAddFunctionOutput(toolCallId, immediateOutput))
+            {
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+            }
+        }
+    }
+
+    private async Task RunToolAsync(ModelConnection connection, string responseId, IToolRunner runner, ToolDefinition tool, ToolInvocation invocation)
+    {
+        // Off the audio path: the pumps never wait for a tool.
+        await Task.Yield();
+        var started = _time.GetTimestamp();
+        string output;
+        using var timeout = new CancellationTokenSource(_options.ToolTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken);
+        try
+        {
+            output = await runner.RunAsync(tool, invocation, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_callToken.IsCancellationRequested)
+        {
+            output = ToolError($"the tool did not answer within {_options.ToolTimeout.TotalSeconds:0.#} s");
+        }
+        catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            Log.ToolFailed(_logger, tool.Name, ex);
+            output = ToolError("the tool failed");
+        }
+
+        Log.ToolFinished(_logger, tool.Name, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        lock (_gate)
+        {
+            // Outputs belong to the session that made the call; after a replacement there is nobody to give them to.
+            if (_end.Task.IsCompleted || !ReferenceEquals(_model, connection) || !_toolResponses.TryGetValue(responseId, out var response))
+            {
+                return;
+            }
+
+            if (!connection.Leg!.TryAddFunctionOutput(invocation.ToolCallId, output))
+            {
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return;
+            }
+
+            response.Pending--;
+            RequestToolFollowUpIfComplete(responseId, response);
+        }
+    }
+
+    // Called under _gate for every response.done of the current connection.
+    private void OnToolResponseDone(string responseId)
+    {
+        if (_toolResponses.TryGetValue(responseId, out var response))
+        {
+            response.Done = true;
+            RequestToolFollowUpIfComplete(responseId, response);
+        }
+    }
+
+    /// <summary>One response follows a response's tool calls: once it is done and every output is in.</summary>
+    private void RequestToolFollowUpIfComplete(string responseId, ToolResponse response)
+    {
+        if (!response.Done || response.Pending > 0)
+        {
+            return;
+        }
+
+        _toolResponses.Remove(responseId);
+        if (response.NeedsResponse && _goodbye == GoodbyeState.None && _audioFlowing)
+        {
+            RequestResponse();
+        }
+    }
+
+    // Called under _gate: end_call or transfer_call accepted; the goodbye (or announcement) plays first.
+    private void BeginCallControlGoodbye(string carrierResponseId, CallControlRequest request, string instructions)
+    {
+        _pendingCallControl = request;
+        _goodbyeReason = request.Reason;
+        _goodbyeDetail = request.Detail;
+        _goodbyeInstructions = instructions;
+        _goodbyeResponseId = carrierResponseId;
+        _goodbye = GoodbyeState.AwaitingCarrier;
+        CancelIdleTimer(callerActivity: false);
+        StartGoodbyeCap();
+        Log.CallControlRequested(_logger, request.Reason.ToName());
+    }
+
+    private async Task RunCallControlAsync(CallControlRequest request)
+    {
+        await Task.Yield();
+        var control = _services.CallControl ?? NoCallControl.Instance;
+        var callSid = _logScope.CallSid;
+        (CallControlOutcome Outcome, string Detail) result;
+        using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken);
+        try
+        {
+            result = callSid is null
+                ? (CallControlOutcome.NotConfigured, "the call has no CallSid")
+                : request.Number is { } number
+                    ? await control.TransferAsync(callSid, number, linked.Token)
+                    : await control.HangUpAsync(callSid, linked.Token);
+        }
+        catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+        {
+            result = (CallControlOutcome.Failed, "the telephony API did not answer in time");
+        }
+
+        Log.CallControlFinished(_logger, request.Reason.ToName(), result.Outcome.ToString(), result.Detail);
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted)
+            {
+                return;
+            }
+
+            if (request.Number is null || result.Outcome == CallControlOutcome.Done)
+            {
+                // A hang-up without the API still ends the call: closing the socket ends <Connect>.
+                End(request.Reason, result.Outcome == CallControlOutcome.Done ? request.Detail : $"{request.Detail} ({result.Detail}: the socket was closed instead)");
+                return;
+            }
+
+            // The transfer did not happen: the call goes on, and the model is told so it can explain.
+            _pendingCallControl = null;
+            _goodbye = GoodbyeState.None;
+            _goodbyeCapTimer?.Dispose();
+            const string failed = "The transfer failed. Tell the caller you could not transfer them and offer to help further.";
+            _transcript.AddCallerText(failed);
+            if (!_audioFlowing || !_model!.Leg!.TryAddConversationItem(Speaker.Caller, failed))
+            {
+                return;
+            }
+
+            RequestResponse();
+        }
+    }
+
+    private static string? ReadTransferNumber(string argumentsJson)
+    {
+        try
+        {
+            using var arguments = JsonDocument.Parse(argumentsJson);
+            return arguments.RootElement.ValueKind == JsonValueKind.Object &&
+                arguments.RootElement.TryGetProperty("number", out var number) && number.ValueKind == JsonValueKind.String
+                ? number.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A tool's failure as output the model can speak about.</summary>
+    private static string ToolError(string message) =>
+        JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = message }, ToolJsonContext.Default.DictionaryStringString);
+
+    /// <summary>The tool calls of one model response: how many are still running, and whether it is done.</summary>
+    private sealed class ToolResponse
+    {
+        public int Pending { get; set; }
+
+        public bool Done { get; set; }
+
+        public bool NeedsResponse { get; set; }
+    }
+
+    private sealed record CallControlRequest(CallEndReason Reason, string Detail, string? Number);
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class ToolJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

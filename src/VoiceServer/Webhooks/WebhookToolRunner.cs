@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VoiceServer.Calls;
+using VoiceServer.Tools;
+
+namespace VoiceServer.Webhooks;
+
+/// <summary>
+/// Runs a webhook tool: POSTs <c>{callId, callSid, agentId, tool, toolCallId, arguments}</c> to the tool's URL,
+/// signed like call records, and hands the model the JSON answer. A non-2xx answer, an answer that is not JSON or
+/// arguments that are not JSON become an error object the model can talk about. No retries: the caller is waiting.
+/// </summary>
+internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, WebhookSigner signer, ILogger<WebhookToolRunner> logger) : IToolRunner
+{
+    public const string HttpClientName = "tools";
+
+    private const int MaxOutputBytes = 64 * 1024;
+
+    public async Task<string> RunAsync(ToolDefinition tool, ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        JsonElement arguments;
+        try
+        {
+            using var parsed = JsonDocument.Parse(string.IsNullOrWhiteSpace(invocation.ArgumentsJson) ? "{}" : invocation.ArgumentsJson);
+            arguments = parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Error("the arguments were not valid JSON");
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new ToolRequest(invocation.CallId, invocation.CallSid, invocation.AgentId, invocation.Name, invocation.ToolCallId, arguments),
+            WebhookJsonContext.Default.ToolRequest);
+        using var request = new HttpRequestMessage(HttpMethod.Post, tool.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        signer.Sign(request, body);
+
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            Log.ToolRefused(logger, tool.Name, (int)response.StatusCode);
+            return Error($"the tool failed (HTTP {(int)response.StatusCode})");
+        }
+
+        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (answer.Length > MaxOutputBytes)
+        {
+            return Error("the tool's answer was too long");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(answer);
+            return document.RootElement.GetRawText();
+        }
+        catch (JsonException)
+        {
+            // Plain text is still an answer the model can use.
+            return JsonSerializer.Serialize(new Dictionary<string, string> { ["result"] = Encoding.UTF8.GetString(answer) }, WebhookJsonContext.Default.DictionaryStringString);
+        }
+    }
+
+    private static string Error(string message) =>
+        JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = message }, WebhookJsonContext.Default.DictionaryStringString);
+
+    private static partial class Log
+    {
+        // The URL is not logged: it may carry the receiver's token.
+        [LoggerMessage(700, LogLevel.Warning, "Tool {Tool} answered HTTP {StatusCode}; the model is told it failed.")]
+        public static partial void ToolRefused(ILogger logger, string tool, int statusCode);
+    }
+}
+
+/// <summary>What a webhook tool receives.</summary>
+internal sealed record ToolRequest(string CallId, string? CallSid, string? AgentId, string Tool, string ToolCallId, JsonElement Arguments);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ToolRequest))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -1,0 +1,321 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
+
+namespace VoiceServer.Tests.Calls;
+
+/// <summary>
+/// Function calling over real sockets: webhook tools against a fake receiver, and the built-ins against a fake Twilio
+/// REST API (the SDK's requests are sent to it), asserting the exact requests.
+/// </summary>
+public sealed class ToolTests
+{
+    private const string SigningKey = "tool-signing-key-0123456789abcdef0123";
+    private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    private const string AuthToken = "twilio-auth-token-0123456789";
+    private const string PublicBaseUrl = "wss://voice.example.com";
+    private const string TransferNumber = "+15557654321";
+
+    private static string LookupTool(FakeHttpReceiver receiver) =>
+        new JsonArray(new JsonObject
+        {
+            ["name"] = "lookup_order",
+            ["description"] = "Find an order",
+            ["parameters"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["orderId"] = new JsonObject { ["type"] = "string" } } },
+            ["url"] = receiver.Url("/tools/orders?key=tool-secret").ToString(),
+        }).ToJsonString();
+
+    private static Task<CallHarness> StartWithToolsAsync(FakeHttpReceiver receiver, params (string Name, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = SigningKey };
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
+
+        return CallHarness.StartAsync(settings: settings);
+    }
+
+    /// <summary>The server's Twilio REST calls go to <paramref name="twilio"/>; the caller signs its upgrade (the token is set).</summary>
+    private static Task<CallHarness> StartWithTwilioAsync(FakeHttpReceiver twilio) => CallHarness.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["TWILIO_ACCOUNT_SID"] = AccountSid,
+        ["TWILIO_AUTH_TOKEN"] = AuthToken,
+        ["PUBLIC_BASE_URL"] = PublicBaseUrl,
+        ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
+    });
+
+    private static readonly FakeTwilioCallerOptions s_signedImmediateMarks = new()
+    {
+        MarkMode = MarkMode.Immediate,
+        SignatureAuthToken = AuthToken,
+        SignatureUrl = PublicBaseUrl + "/api/twilio/media-stream",
+    };
+
+    private static async Task<JsonObject> FunctionOutputAsync(CallHarness harness, FakeRealtimeConnection model, string toolCallId)
+    {
+        var created = await model.WaitForEventAsync("conversation.item.create", e => (string?)e["item"]?["call_id"] == toolCallId, harness.Token);
+        Assert.Equal("function_call_output", (string?)created["item"]!["type"]);
+        return JsonNode.Parse((string)created["item"]!["output"]!)!.AsObject();
+    }
+
+    private static Dictionary<string, string> Form(string body) =>
+        body.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
+
+    [Fact]
+    public async Task WebhookTool_ArgumentsPostedSigned_AnswerIsTheOutput_ThenOneResponse()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.ResponseBody = """{"status":"shipped","eta":"Friday"}""";
+        await using var harness = await StartWithToolsAsync(receiver);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", """{"orderId":"A-17"}""", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Equal("shipped", (string?)output["status"]);
+        await model.WaitForEventAsync("response.create", harness.Token);
+
+        var request = await receiver.WaitForRequestAsync(0, harness.Token);
+        Assert.Equal(("POST", "/tools/orders", "?key=tool-secret"), (request.Method, request.Path, request.Query));
+        var sent = JsonNode.Parse(request.Body)!;
+        Assert.Equal(("lookup_order", "call_1", caller.CallSid, CallHarness.AgentId), ((string?)sent["tool"], (string?)sent["toolCallId"], (string?)sent["callSid"], (string?)sent["agentId"]));
+        Assert.Equal("A-17", (string?)sent["arguments"]!["orderId"]);
+        var signature = request.Headers["X-Voice-Server-Signature"].Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SigningKey), Encoding.UTF8.GetBytes($"{signature["t"]}.{request.Body}"));
+        Assert.Equal(Convert.ToHexStringLower(mac), signature["v1"]);
+
+        await harness.Server.WaitForLogCountAsync("ToolFinished", 1, harness.Token);
+        Assert.Single(model.Received, e => (string?)e["type"] == "response.create");
+        Assert.Empty(model.ErrorsSent);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains("tool-secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WebhookTool_AnswersBeforeResponseDone_FollowUpWaitsForIt()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.ResponseBody = """{"ok":true}""";
+        await using var harness = await StartWithToolsAsync(receiver);
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", "{}", harness.Token);
+        await FunctionOutputAsync(harness, model, "call_1");
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        await model.WaitForEventAsync("response.create", harness.Token);
+        // A response.create before resp_1 was done would have earned conversation_already_has_active_response.
+        Assert.Empty(model.ErrorsSent);
+    }
+
+    [Fact]
+    public async Task WebhookTool_500_TheModelIsToldItFailed_TheCallGoesOn()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 500;
+        await using var harness = await StartWithToolsAsync(receiver);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", "{}", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Contains("HTTP 500", (string?)output["error"], StringComparison.Ordinal);
+        await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+
+    [Fact]
+    public async Task WebhookTool_NoAnswerInTime_TheModelIsToldItTimedOut()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.HoldRequests();
+        await using var harness = await StartWithToolsAsync(receiver, ("TOOL_TIMEOUT_SECONDS", "1"));
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", "{}", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Contains("did not answer within 1 s", (string?)output["error"], StringComparison.Ordinal);
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+
+    [Fact]
+    public async Task UnknownTool_ErrorOutput_NoRequestMade()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        await using var harness = await StartWithToolsAsync(receiver);
+        var (_, model) = await harness.StartCallAsync();
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "delete_everything", "{}", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Contains("no tool named", (string?)output["error"], StringComparison.Ordinal);
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task EndCall_AfterTheGoodbyePlayed_HangsUpThroughTwilioRest()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
+        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(300), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
+        Assert.Equal("ending", (string?)(await FunctionOutputAsync(harness, model, "call_end"))["status"]);
+        var request = Assert.Single(twilio.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal($"/2010-04-01/Accounts/{AccountSid}/Calls/{caller.CallSid}.json", request.Path);
+        Assert.Equal("completed", Form(request.Body)["Status"]);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}")), request.Headers["Authorization"]);
+        // The whole goodbye reached the caller before the hang-up, and no further response was asked for.
+        Assert.Equal(2400, caller.ReceivedAudio.Length);
+        Assert.DoesNotContain(model.Received, e => (string?)e["type"] == "response.create");
+    }
+
+    [Fact]
+    public async Task EndCall_WithoutAGoodbyeInThatTurn_OneIsRequestedFirst()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        var goodbye = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains("goodbye", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
+        Assert.Empty(twilio.Requests);
+        await model.SendAudioResponseAsync("resp_bye", "item_bye", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
+        Assert.Single(twilio.Requests);
+    }
+
+    [Fact]
+    public async Task EndCall_CallAlreadyGone404_CountsAsHungUp()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.DefaultStatus = 404;
+        twilio.ResponseBody = """{"code":20404,"message":"The requested resource was not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}""";
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
+        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+
+        var description = await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
+        Assert.Equal("call ended", description);
+    }
+
+    [Fact]
+    public async Task EndCall_WithoutRestCredentials_TheSocketIsClosed()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate });
+
+        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
+        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "CallEnded" && e.Message.Contains("socket was closed instead", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EndCall_NotEnabledForTheAgent_RefusedAsToolOutput()
+    {
+        await using var harness = await CallHarness.StartAsync();
+        var (caller, model) = await harness.StartCallAsync();
+
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+
+        Assert.Contains("no tool named", (string?)(await FunctionOutputAsync(harness, model, "call_end"))["error"], StringComparison.Ordinal);
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+
+    [Fact]
+    public async Task Transfer_ToAnAllowedNumber_DialTwimlPostedThroughTwilioRest()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.ResponseBody = """{"sid":"CA0","status":"in-progress"}""";
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_t", harness.Token);
+        await model.SendAudioDeltaAsync("resp_t", "item_t", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", harness.Token);
+        await model.SendAudioDoneAsync("resp_t", "item_t", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "transferred");
+        var request = Assert.Single(twilio.Requests);
+        Assert.Equal($"/2010-04-01/Accounts/{AccountSid}/Calls/{caller.CallSid}.json", request.Path);
+        Assert.Equal($"<?xml version=\"1.0\" encoding=\"utf-8\"?><Response><Dial><Number>{TransferNumber}</Number></Dial></Response>", Form(request.Body)["Twiml"]);
+    }
+
+    [Fact]
+    public async Task Transfer_ToANumberNotOnTheList_RefusedAsToolOutput_NoRequest()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_t", harness.Token);
+        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", """{"number":"+19005550100"}""", harness.Token);
+        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+
+        Assert.Contains("not one the caller may be transferred to", (string?)(await FunctionOutputAsync(harness, model, "call_t"))["error"], StringComparison.Ordinal);
+        await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Empty(twilio.Requests);
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+
+    [Fact]
+    public async Task Transfer_TwilioRefuses_TheModelIsTold_TheCallGoesOn()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.DefaultStatus = 400;
+        twilio.ResponseBody = """{"code":21210,"message":"Caller phone number not verified","more_info":"https://www.twilio.com/docs/errors/21210","status":400}""";
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_t", harness.Token);
+        await model.SendAudioDeltaAsync("resp_t", "item_t", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", harness.Token);
+        await model.SendAudioDoneAsync("resp_t", "item_t", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+
+        var told = await model.WaitForEventAsync("conversation.item.create", e => (string?)e["item"]?["role"] == "user", harness.Token);
+        Assert.Contains("transfer failed", (string?)told["item"]!["content"]![0]!["text"], StringComparison.Ordinal);
+        await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Single(twilio.Requests);
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+}
