@@ -1,192 +1,230 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using VoiceServer.Fakes;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace VoiceServer.LoadTest;
 
+/// <summary>One measured step: a relay under test at a number of concurrent calls.</summary>
+internal sealed record Measurement(
+    string Relay,
+    int Calls,
+    int FailedCalls,
+    long FramesSent,
+    long FramesLost,
+    long FramesLostInFirstSecond,
+    long CrossTalk,
+    double RoundTripP50Ms,
+    double RoundTripP90Ms,
+    double RoundTripP99Ms,
+    double RoundTripMaxMs,
+    double CallerToModelP50Ms,
+    double CallerToModelP99Ms,
+    double ModelToCallerP50Ms,
+    double ModelToCallerP99Ms,
+    double? ServerCpuMsPerCallMinute,
+    double? ServerCpuPercentOfCore,
+    double? ServerRssMiB,
+    double? ServerRssKiBPerCall,
+    double? SetupAfterHandshakeP50Ms,
+    double? SetupAfterHandshakeP99Ms,
+    double GeneratorCpuPercentOfCore,
+    long GeneratorLateSends)
+{
+    public bool Clean => FailedCalls == 0 && FramesLost == 0 && CrossTalk == 0;
+}
+
 /// <summary>
-/// Starts the voice server as its own process against an in-process <see cref="FakeRealtimeServer"/>, runs many
-/// concurrent calls with audio both ways in real time (20 ms caller frames, 100 ms agent deltas), and samples the
-/// server process's CPU time and resident memory from /proc. Bounded in calls and time; loopback only.
+/// The load run: the echo Realtime peer in this process, each relay under test in its own process (the product, then
+/// the floor), the same fleet of callers against each at each call count, and the figures side by side.
 /// </summary>
 internal static class LoadRun
 {
-    private const int CallerFrameBytes = 160;   // 20 ms of μ-law
-    private const int AgentDeltaBytes = 800;    // 100 ms of μ-law
-
-    public static async Task<int> RunAsync(string serverDll, int calls, TimeSpan duration, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunLocalAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var realtime = await FakeRealtimeServer.StartAsync(cancellationToken: cancellationToken);
-        var port = FreePort();
-        using var server = StartServer(serverDll, port, realtime.Url);
-        try
+        await using var echo = await EchoRealtimeServer.StartAsync(cancellationToken);
+        var measurements = new List<Measurement>();
+        var relays = options.Floor ? new[] { "product", "floor" } : ["product"];
+        foreach (var relay in relays)
         {
-            await WaitForHealthAsync(port, cancellationToken);
-            var url = new Uri($"ws://127.0.0.1:{port}/api/twilio/media-stream");
+            await using var server = relay == "product"
+                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.Url, options.CallCounts.Max() + 10, cancellationToken)
+                : await ServerProcess.StartFloorAsync(echo.Url, cancellationToken);
 
             // Warm-up: JIT and first-use costs are not per call; a few short calls pay them before measuring.
-            await Task.WhenAll(Enumerable.Range(0, 5).Select(i => RunCallAsync(url, realtime, calls + i, TimeSpan.FromSeconds(2), cancellationToken)));
-            var idle = Sample(server.Id);
-            output.WriteLine($"server pid {server.Id} on port {port}; RSS after warm-up {idle.RssKiB / 1024.0:0.0} MiB");
+            await new CallerFleet(server.MediaStreamUrl, 10, TimeSpan.FromSeconds(3)).RunAsync(cancellationToken);
+            foreach (var calls in options.CallCounts)
+            {
+                var measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken);
+                measurements.Add(measurement);
+                output.WriteLine(Row(measurement));
+                if (options.Ramp && (!measurement.Clean || measurement.RoundTripP99Ms > options.P99BoundMs))
+                {
+                    output.WriteLine($"{relay}: ramp stops at {calls} calls (p99 {measurement.RoundTripP99Ms:0.0} ms, {measurement.FramesLost} lost, {measurement.FailedCalls} failed)");
+                    break;
+                }
+            }
+        }
 
-            var peakRss = idle.RssKiB;
-            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var sampler = Task.Run(
+        output.WriteLine();
+        WriteReport(measurements, options, output);
+        if (options.JsonPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(measurements, LoadJsonContext.Default.ListMeasurement), cancellationToken);
+            output.WriteLine($"JSON: {path}");
+        }
+
+        return measurements.Where(m => m.Relay == "product").All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
+    }
+
+    /// <summary>Against a voice server someone else started; it must use this tool's echo peer as its Realtime URL.</summary>
+    public static async Task<int> RunRemoteAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var echo = await EchoRealtimeServer.StartAsync(cancellationToken);
+        output.WriteLine($"echo Realtime peer at {echo.Url}: start the voice server with OPENAI_REALTIME_URL={echo.Url}");
+        var measurements = new List<Measurement>();
+        foreach (var calls in options.CallCounts)
+        {
+            var measurement = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url);
+            measurements.Add(measurement);
+            output.WriteLine(Row(measurement));
+        }
+
+        WriteReport(measurements, options, output);
+        return measurements.All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
+    }
+
+    private static async Task<Measurement> MeasureAsync(string relay, ServerProcess? server, EchoRealtimeServer echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null)
+    {
+        var generator = Process.GetCurrentProcess();
+        var generatorBefore = generator.TotalProcessorTime;
+        var idle = server?.Sample();
+        var peakRss = idle?.RssKiB ?? 0;
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampler = server is null
+            ? Task.CompletedTask
+            : Task.Run(
                 async () =>
                 {
                     while (!sampling.IsCancellationRequested)
                     {
-                        peakRss = Math.Max(peakRss, Sample(server.Id).RssKiB);
-                        await Task.Delay(200, CancellationToken.None);
+                        peakRss = Math.Max(peakRss, server.Sample().RssKiB);
+                        await Task.Delay(250, CancellationToken.None);
                     }
                 },
                 CancellationToken.None);
 
-            var before = Sample(server.Id);
-            var wall = Stopwatch.StartNew();
-            var results = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => RunCallAsync(url, realtime, i, duration, cancellationToken)));
-            wall.Stop();
-            var after = Sample(server.Id);
-            await sampling.CancelAsync();
-            await sampler;
+        var setupBefore = echo.FirstFrameAfterAccept.Count;
+        var wall = Stopwatch.StartNew();
+        var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration);
+        var result = await fleet.RunAsync(cancellationToken);
+        wall.Stop();
+        var after = server?.Sample();
+        await sampling.CancelAsync();
+        await sampler;
+        generator.Refresh();
+        var generatorCpu = generator.TotalProcessorTime - generatorBefore;
 
-            var cpu = TimeSpan.FromSeconds((after.CpuTicks - before.CpuTicks) / (double)ClockTicksPerSecond);
-            var callSeconds = calls * duration.TotalSeconds;
-            var clean = results.Count(r => r);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calls: {calls} concurrent, {duration.TotalSeconds:0} s of audio each way, wall {wall.Elapsed.TotalSeconds:0.0} s"));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"audio intact both ways: {clean}/{calls}"));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server CPU: {cpu.TotalSeconds:0.00} s = {cpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100:0.0}% of one core; {cpu.TotalMilliseconds / callSeconds:0.00} ms CPU per call-second"));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server RSS: after warm-up {idle.RssKiB / 1024.0:0.0} MiB, peak {peakRss / 1024.0:0.0} MiB, {(peakRss - idle.RssKiB) / (double)calls:0} KiB per call above it"));
-            return clean == calls ? 0 : 1;
-        }
-        finally
+        double? cpuMs = null;
+        double? cpuPercent = null;
+        if (idle is { } before && after is { } end)
         {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync(CancellationToken.None);
+            var cpu = ServerProcess.CpuTime(end.CpuTicks - before.CpuTicks);
+            cpuMs = cpu.TotalMilliseconds / (calls * duration.TotalMinutes);
+            cpuPercent = cpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100;
         }
+
+        return new Measurement(
+            relay,
+            calls,
+            result.FailedCalls,
+            result.FramesSent,
+            result.FramesLost,
+            result.FramesLostInFirstSecond,
+            result.CrossTalk,
+            result.RoundTrip.Percentile(0.5),
+            result.RoundTrip.Percentile(0.9),
+            result.RoundTrip.Percentile(0.99),
+            result.RoundTrip.MaxMs,
+            echo.CallerToModel.Percentile(0.5),
+            echo.CallerToModel.Percentile(0.99),
+            result.ModelToCaller.Percentile(0.5),
+            result.ModelToCaller.Percentile(0.99),
+            cpuMs,
+            cpuPercent,
+            server is null ? null : peakRss / 1024.0,
+            idle is { } idleSample ? (peakRss - idleSample.RssKiB) / (double)calls : null,
+            echo.FirstFrameAfterAccept.Count > setupBefore ? echo.FirstFrameAfterAccept.Percentile(0.5) : null,
+            echo.FirstFrameAfterAccept.Count > setupBefore ? echo.FirstFrameAfterAccept.Percentile(0.99) : null,
+            generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
+            result.LateSends);
     }
 
-    private static async Task<bool> RunCallAsync(Uri url, FakeRealtimeServer realtime, int index, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        var audioBytes = (int)duration.TotalMilliseconds * 8;
-        var callerAudio = AudioFixtures.Tone((int)duration.TotalMilliseconds, 300 + index);
-        var agentAudio = AudioFixtures.Tone((int)duration.TotalMilliseconds, 500 + index);
-        await using var caller = await FakeTwilioCaller.ConnectAsync(url, new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate }, cancellationToken);
-        await caller.SendConnectedAsync(cancellationToken);
-        await caller.SendStartAsync(new Dictionary<string, string> { ["agentId"] = "load", ["openAIKey"] = $"sk-load-{index}" }, cancellationToken: cancellationToken);
-        var model = await FindModelAsync(realtime, $"Bearer sk-load-{index}", cancellationToken);
+    private static string Row(Measurement m) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{m.Relay,-8} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
+        $"lost {m.FramesLost}/{m.FramesSent} (first second {m.FramesLostInFirstSecond}), cross-talk {m.CrossTalk}, failed {m.FailedCalls}; " +
+        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core");
 
-        var speaking = caller.SendAudioAsync(callerAudio, CallerFrameBytes, pace: true, cancellationToken);
-        // Caller audio reaching the model means the session is confirmed and the call relays both ways.
-        await model.WaitForAudioBytesAsync(CallerFrameBytes, cancellationToken);
-        var answering = AnswerAsync(model, index, agentAudio, cancellationToken);
-        await Task.WhenAll(speaking, answering);
-        await model.WaitForAudioBytesAsync(audioBytes, cancellationToken);
-        await caller.WaitForAudioBytesAsync(audioBytes, cancellationToken);
-        var intact = model.ReceivedAudio.AsSpan().SequenceEqual(callerAudio) && caller.ReceivedAudio.AsSpan().SequenceEqual(agentAudio);
-        await caller.SendStopAsync(cancellationToken);
-        await caller.WaitForCloseAsync(cancellationToken);
-        return intact;
-    }
-
-    /// <summary>Agent audio in 100 ms deltas, paced in real time from a fixed start so it never drifts.</summary>
-    private static async Task AnswerAsync(FakeRealtimeConnection model, int index, byte[] audio, CancellationToken cancellationToken)
+    private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
-        var responseId = $"resp_load_{index}";
-        var itemId = $"item_load_{index}";
-        await model.SendResponseCreatedAsync(responseId, cancellationToken);
-        var started = Stopwatch.StartNew();
-        for (var offset = 0; offset < audio.Length; offset += AgentDeltaBytes)
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames, echo peer in the generator's process"));
+        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU |");
+        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var m in measurements)
         {
-            var due = TimeSpan.FromMilliseconds(offset / 8.0);
-            if (due > started.Elapsed)
+            var floor = measurements.FirstOrDefault(f => f.Relay == "floor" && f.Calls == m.Calls);
+            var ratio = m.Relay != "floor" && floor?.ServerCpuMsPerCallMinute is > 0 && m.ServerCpuMsPerCallMinute is { } cpu
+                ? string.Create(CultureInfo.InvariantCulture, $"{cpu / floor.ServerCpuMsPerCallMinute.Value:0.00}×")
+                : "—";
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {ratio} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% |"));
+        }
+
+        foreach (var relay in measurements.Select(m => m.Relay).Distinct())
+        {
+            var steps = measurements.Where(m => m.Relay == relay && m.ServerRssMiB is not null).OrderBy(m => m.Calls).ToList();
+            if (steps.Count >= 2)
             {
-                await Task.Delay(due - started.Elapsed, cancellationToken);
+                var slope = (steps[^1].ServerRssMiB!.Value - steps[0].ServerRssMiB!.Value) * 1024 / (steps[^1].Calls - steps[0].Calls);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: RSS slope {slope:0} KiB per call ({steps[0].Calls} → {steps[^1].Calls} calls)"));
             }
 
-            await model.SendAudioDeltaAsync(responseId, itemId, audio.AsMemory(offset, Math.Min(AgentDeltaBytes, audio.Length - offset)), cancellationToken: cancellationToken);
-        }
-
-        await model.SendAudioDoneAsync(responseId, itemId, cancellationToken: cancellationToken);
-        await model.SendResponseDoneAsync(responseId, "completed", cancellationToken);
-    }
-
-    private static async Task<FakeRealtimeConnection> FindModelAsync(FakeRealtimeServer realtime, string authorization, CancellationToken cancellationToken)
-    {
-        for (var index = 0; ; index++)
-        {
-            var connection = await realtime.WaitForConnectionAsync(index, cancellationToken);
-            if (connection.Headers.TryGetValue("Authorization", out var value) && value == authorization)
+            var setup = measurements.Where(m => m.Relay == relay && m.SetupAfterHandshakeP99Ms is not null).ToList();
+            if (setup.Count > 0)
             {
-                return connection;
-            }
-        }
-    }
-
-    private static Process StartServer(string serverDll, int port, Uri realtimeUrl)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.GetFullPath(serverDll)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(serverDll))!,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["OPENAI_REALTIME_URL"] = realtimeUrl.ToString();
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
-        // Drain its output so a full pipe never blocks it.
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitForHealthAsync(int port, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"), cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: Realtime handshake → first caller frame appended: p50 {setup.Min(m => m.SetupAfterHandshakeP50Ms):0.00} ms, p99 up to {setup.Max(m => m.SetupAfterHandshakeP99Ms):0.00} ms"));
             }
 
-            await Task.Delay(100, cancellationToken);
+            if (options.Ramp && measurements.Where(m => m.Relay == relay && m.Clean && m.RoundTripP99Ms <= options.P99BoundMs).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)
+            {
+                output.WriteLine($"{relay}: ramp maximum with p99 ≤ {options.P99BoundMs} ms and no loss: {best} calls");
+            }
         }
-
-        throw new InvalidOperationException("the server did not become healthy");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux.
-    private const int ClockTicksPerSecond = 100;
-
-    private static (long CpuTicks, long RssKiB) Sample(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After the command: field 3 is state, so utime (14) and stime (15) are at 11 and 12 here.
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        var kib = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        return (ticks, kib);
     }
 }
+
+/// <summary>The command line.</summary>
+internal sealed class LoadOptions
+{
+    public string? ServerDll { get; set; }
+
+    public Uri? Url { get; set; }
+
+    public IReadOnlyList<int> CallCounts { get; set; } = [100];
+
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
+
+    public bool Floor { get; set; } = true;
+
+    public bool Ramp { get; set; }
+
+    public double P99BoundMs { get; set; } = 20;
+
+    public string? JsonPath { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(List<Measurement>))]
+internal sealed partial class LoadJsonContext : JsonSerializerContext;

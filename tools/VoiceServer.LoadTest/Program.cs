@@ -1,22 +1,48 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--calls 50] [--seconds 15]
-string? serverDll = null;
-var calls = 50;
-var seconds = 15;
-for (var i = 0; i < args.Length - 1; i += 2)
+// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--json out.json]
+// voice-load --url ws://host:port/api/twilio/media-stream [--calls …]   (a server started with the printed OPENAI_REALTIME_URL)
+// voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
+var options = new LoadOptions();
+int? floorPort = null;
+Uri? upstream = null;
+for (var i = 0; i < args.Length; i++)
 {
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
     switch (args[i])
     {
         case "--server-dll":
-            serverDll = args[i + 1];
+            options.ServerDll = Next();
+            break;
+        case "--url":
+            options.Url = new Uri(Next());
             break;
         case "--calls":
-            calls = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            options.CallCounts = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))];
             break;
         case "--seconds":
-            seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            options.Duration = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
+        case "--no-floor":
+            options.Floor = false;
+            break;
+        case "--ramp":
+            options.Ramp = true;
+            break;
+        case "--p99-ms":
+            options.P99BoundMs = double.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--json":
+            options.JsonPath = Next();
+            break;
+        case "--floor":
+            break;
+        case "--port":
+            floorPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--upstream":
+            upstream = new Uri(Next());
             break;
         default:
             Console.Error.WriteLine($"unknown option {args[i]}");
@@ -24,11 +50,22 @@ for (var i = 0; i < args.Length - 1; i += 2)
     }
 }
 
-if (serverDll is null || !File.Exists(serverDll))
+if (args.Contains("--floor") && floorPort is { } port && upstream is not null)
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 50] [--seconds 15]");
+    return await FloorRelay.RunAsync(port, upstream, CancellationToken.None);
+}
+
+using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(60));
+if (options.Url is not null)
+{
+    return await LoadRun.RunRemoteAsync(options, Console.Out, cancellation.Token);
+}
+
+if (options.ServerDll is null || !File.Exists(options.ServerDll))
+{
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--json out.json]");
+    Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream [--calls 100]");
     return 2;
 }
 
-using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 120));
-return await LoadRun.RunAsync(serverDll, calls, TimeSpan.FromSeconds(seconds), Console.Out, cancellation.Token);
+return await LoadRun.RunLocalAsync(options, Console.Out, cancellation.Token);

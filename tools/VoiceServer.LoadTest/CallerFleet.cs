@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace VoiceServer.LoadTest;
+
+/// <summary>What one fleet run measured.</summary>
+internal sealed record FleetResult(
+    int Calls,
+    int FailedCalls,
+    long FramesSent,
+    long FramesLost,
+    long FramesLostInFirstSecond,
+    long CrossTalk,
+    long LateSends,
+    LatencyHistogram RoundTrip,
+    LatencyHistogram ModelToCaller);
+
+/// <summary>
+/// N simulated Twilio callers on one timer wheel: every call sends a tagged 160-byte μ-law frame every 20 ms from its
+/// own start (calls are staggered across the 20 ms slots, never in lockstep), echoes marks like Twilio, and checks
+/// every frame that comes back (its call, its number, its latencies). The per-frame path allocates nothing: messages
+/// are written into each call's own buffers, sends are pooled value tasks.
+/// </summary>
+internal sealed class CallerFleet
+{
+    private const int SlotMs = 20;
+
+    private readonly Uri _url;
+    private readonly int _calls;
+    private readonly TimeSpan _duration;
+    private readonly LatencyHistogram _roundTrip = new();
+    private readonly LatencyHistogram _modelToCaller = new();
+
+    public CallerFleet(Uri url, int calls, TimeSpan duration)
+    {
+        _url = url;
+        _calls = calls;
+        _duration = duration;
+    }
+
+    public async Task<FleetResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var frames = (int)(_duration.TotalMilliseconds / SlotMs);
+        var calls = new LoadCall[_calls];
+        for (var i = 0; i < _calls; i++)
+        {
+            calls[i] = new LoadCall(i, frames, this);
+        }
+
+        // Connect in batches so the server is not hit by a thousand handshakes in one instant.
+        foreach (var batch in calls.Chunk(50))
+        {
+            await Task.WhenAll(batch.Select(call => call.ConnectAsync(_url, cancellationToken)));
+        }
+
+        var receives = calls.Select(call => call.ReceiveLoopAsync(cancellationToken)).ToArray();
+
+        // The wheel: call i is due at start + (i mod 20) ms + n × 20 ms.
+        var started = Stopwatch.GetTimestamp();
+        foreach (var call in calls)
+        {
+            call.StartAt = started + (call.Index % SlotMs * Stopwatch.Frequency / 1000);
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
+        var remaining = calls.Count(call => call.Connected);
+        while (remaining > 0 && await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var now = Stopwatch.GetTimestamp();
+            remaining = 0;
+            foreach (var call in calls)
+            {
+                if (call.Connected && !call.DoneSending)
+                {
+                    call.SendDue(now);
+                    remaining += call.DoneSending ? 0 : 1;
+                }
+            }
+        }
+
+        // Let the last frames come back, then hang up.
+        await Task.WhenAll(calls.Select(call => call.FinishAsync(cancellationToken)));
+        await Task.WhenAll(receives);
+
+        return new FleetResult(
+            _calls,
+            calls.Count(call => !call.Connected || call.Failed),
+            calls.Sum(call => (long)call.FramesSent),
+            calls.Sum(call => (long)(call.FramesSent - call.FramesReceived)),
+            calls.Sum(call => (long)call.LostInFirstSecond),
+            calls.Sum(call => call.CrossTalk),
+            calls.Sum(call => call.LateSends),
+            _roundTrip,
+            _modelToCaller);
+    }
+
+    /// <summary>One simulated caller.</summary>
+    private sealed class LoadCall
+    {
+        private static readonly byte[] s_mediaSequence = "{\"event\":\"media\",\"sequenceNumber\":\""u8.ToArray();
+        private static readonly byte[] s_mediaChunk = "\",\"media\":{\"track\":\"inbound\",\"chunk\":\""u8.ToArray();
+        private static readonly byte[] s_mediaTimestamp = "\",\"timestamp\":\""u8.ToArray();
+        private static readonly byte[] s_mediaPayload = "\",\"payload\":\""u8.ToArray();
+        private static readonly byte[] s_streamSidKey = "\"},\"streamSid\":\""u8.ToArray();
+        private static readonly byte[] s_markPrefix = "{\"event\":\"mark\",\"sequenceNumber\":\""u8.ToArray();
+        private static readonly byte[] s_markName = "\",\"mark\":{\"name\":\""u8.ToArray();
+        private static readonly byte[] s_mediaEvent = "\"event\":\"media\""u8.ToArray();
+        private static readonly byte[] s_markEvent = "\"event\":\"mark\""u8.ToArray();
+        private static readonly byte[] s_payloadKey = "\"payload\":\""u8.ToArray();
+        private static readonly byte[] s_nameKey = "\"name\":\""u8.ToArray();
+
+        private const int MarkRing = 64;
+        private const int MaxMarkName = 48;
+
+        private readonly CallerFleet _fleet;
+        private readonly int _frames;
+        private readonly bool[] _received;
+        private readonly byte[] _streamSid;
+        private readonly byte[] _send = new byte[1024];
+        private readonly byte[] _frame = new byte[FrameTag.FrameBytes];
+        private readonly byte[] _decoded = new byte[8 * 1024];
+        private readonly byte[][] _marks = new byte[MarkRing][];
+        private readonly int[] _markLengths = new int[MarkRing];
+        private readonly Lock _markGate = new();
+        private readonly ClientWebSocket _socket = new();
+        private int _markHead;
+        private int _markCount;
+        private int _sequence;
+        private Task? _sending;
+
+        public LoadCall(int index, int frames, CallerFleet fleet)
+        {
+            Index = index;
+            _frames = frames;
+            _fleet = fleet;
+            _received = new bool[frames];
+            _streamSid = Encoding.ASCII.GetBytes($"MZ{index:x32}");
+            for (var i = 0; i < MarkRing; i++)
+            {
+                _marks[i] = new byte[MaxMarkName];
+            }
+        }
+
+        public int Index { get; }
+
+        public long StartAt { get; set; }
+
+        public bool Connected { get; private set; }
+
+        public bool Failed { get; private set; }
+
+        public bool DoneSending => FramesSent >= _frames;
+
+        public int FramesSent { get; private set; }
+
+        public int FramesReceived { get; private set; }
+
+        public long CrossTalk { get; private set; }
+
+        public long LateSends { get; private set; }
+
+        public int LostInFirstSecond => _received.Take(Math.Min(50, FramesSent)).Count(seen => !seen);
+
+        public async Task ConnectAsync(Uri url, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _socket.ConnectAsync(url, cancellationToken);
+                var sid = Encoding.ASCII.GetString(_streamSid);
+                await SendTextAsync("""{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
+                await SendTextAsync(
+                    $$$"""{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC{{{Index:x32}}}","streamSid":"{{{sid}}}","callSid":"CA{{{Index:x32}}}","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"agentId":"load","openAIKey":"sk-load-{{{Index}}}"}},"streamSid":"{{{sid}}}"}""",
+                    cancellationToken);
+                _sequence = 1;
+                Connected = true;
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                Failed = true;
+            }
+        }
+
+        /// <summary>Called on the wheel's thread: sends every frame due by <paramref name="now"/>, then any marks to echo.</summary>
+        public void SendDue(long now)
+        {
+            if (_sending is { } previous)
+            {
+                if (!previous.IsCompleted)
+                {
+                    // The socket is still busy with the previous send: the frame goes on the next tick.
+                    LateSends++;
+                    return;
+                }
+
+                Observe(previous);
+            }
+
+            var due = StartAt + (FramesSent * SlotMs * Stopwatch.Frequency / 1000);
+            if (now < due || DoneSending)
+            {
+                return;
+            }
+
+            FrameTag.Write(_frame, Index, FramesSent, Stopwatch.GetTimestamp());
+            var length = WriteMedia(FramesSent);
+            FramesSent++;
+            // Loopback sends almost always complete at once: only a send that has to wait becomes a Task.
+            var sending = SendAsync(length);
+            if (sending.IsCompletedSuccessfully)
+            {
+                sending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                _sending = sending.AsTask();
+            }
+        }
+
+        public async Task FinishAsync(CancellationToken cancellationToken)
+        {
+            if (!Connected)
+            {
+                return;
+            }
+
+            if (_sending is { } previous)
+            {
+                try
+                {
+                    await previous;
+                }
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+                {
+                    Failed = true;
+                }
+
+                _sending = null;
+            }
+
+            // Frames still on their way back get a moment.
+            var deadline = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+            while (Volatile.Read(ref _receivedCount) < FramesSent && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+
+            try
+            {
+                await SendTextAsync($$$"""{"event":"stop","sequenceNumber":"{{{++_sequence}}}","streamSid":"{{{Encoding.ASCII.GetString(_streamSid)}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
+                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                Failed = true;
+            }
+        }
+
+        private int _receivedCount;
+
+        public async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+        {
+            if (!Connected)
+            {
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                while (true)
+                {
+                    var length = 0;
+                    ValueWebSocketReceiveResult result;
+                    do
+                    {
+                        result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                        length += result.Count;
+                    }
+                    while (!result.EndOfMessage && length < buffer.Length);
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    OnMessage(buffer.AsSpan(0, length));
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                if (!DoneSending)
+                {
+                    Failed = true;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        private void OnMessage(ReadOnlySpan<byte> message)
+        {
+            if (message.IndexOf(s_mediaEvent) >= 0)
+            {
+                var payload = ValueAfter(message, s_payloadKey);
+                if (Base64.DecodeFromUtf8(payload, _decoded, out _, out var written) != OperationStatus.Done)
+                {
+                    return;
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                for (var offset = 0; offset + FrameTag.FrameBytes <= written; offset += FrameTag.FrameBytes)
+                {
+                    var (call, frame, sentAt, echoedAt) = FrameTag.Read(_decoded.AsSpan(offset, FrameTag.FrameBytes));
+                    if (call != Index)
+                    {
+                        CrossTalk++;
+                        continue;
+                    }
+
+                    if ((uint)frame < (uint)_frames && !_received[frame])
+                    {
+                        _received[frame] = true;
+                        FramesReceived++;
+                        Volatile.Write(ref _receivedCount, FramesReceived);
+                        _fleet._roundTrip.Record(now - sentAt);
+                        _fleet._modelToCaller.Record(now - echoedAt);
+                    }
+                }
+            }
+            else if (message.IndexOf(s_markEvent) >= 0)
+            {
+                var name = ValueAfter(message, s_nameKey);
+                if (name.Length is > 0 and <= MaxMarkName)
+                {
+                    lock (_markGate)
+                    {
+                        if (_markCount < MarkRing)
+                        {
+                            var slot = (_markHead + _markCount) % MarkRing;
+                            name.CopyTo(_marks[slot]);
+                            _markLengths[slot] = name.Length;
+                            _markCount++;
+                        }
+                    }
+                }
+            }
+        }
+
+        private static ReadOnlySpan<byte> ValueAfter(ReadOnlySpan<byte> message, ReadOnlySpan<byte> key)
+        {
+            var start = message.IndexOf(key);
+            if (start < 0)
+            {
+                return default;
+            }
+
+            var value = message[(start + key.Length)..];
+            var end = value.IndexOf((byte)'"');
+            return end < 0 ? default : value[..end];
+        }
+
+        private int WriteMedia(int frameNumber)
+        {
+            var span = _send.AsSpan();
+            var length = 0;
+            Append(span, ref length, s_mediaSequence);
+            Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
+            length += written;
+            Append(span, ref length, s_mediaChunk);
+            Utf8Formatter.TryFormat(frameNumber + 1, span[length..], out written);
+            length += written;
+            Append(span, ref length, s_mediaTimestamp);
+            Utf8Formatter.TryFormat(frameNumber * SlotMs, span[length..], out written);
+            length += written;
+            Append(span, ref length, s_mediaPayload);
+            Base64.EncodeToUtf8(_frame, span[length..], out _, out written);
+            length += written;
+            Append(span, ref length, s_streamSidKey);
+            Append(span, ref length, _streamSid);
+            span[length++] = (byte)'"';
+            span[length++] = (byte)'}';
+            return length;
+        }
+
+        private static void Append(Span<byte> span, ref int length, ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(span[length..]);
+            length += bytes.Length;
+        }
+
+        private void Observe(Task sending)
+        {
+            try
+            {
+                sending.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                Failed = true;
+            }
+
+            _sending = null;
+        }
+
+        /// <summary>The frame, then the marks that came back since the last frame (one writer: the wheel).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask SendAsync(int length)
+        {
+            await _socket.SendAsync(_send.AsMemory(0, length), WebSocketMessageType.Text, true, CancellationToken.None);
+            while (TryTakeMark(out var markLength))
+            {
+                await _socket.SendAsync(_send.AsMemory(0, markLength), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        }
+
+        private bool TryTakeMark(out int length)
+        {
+            lock (_markGate)
+            {
+                if (_markCount == 0)
+                {
+                    length = 0;
+                    return false;
+                }
+
+                var span = _send.AsSpan();
+                length = 0;
+                Append(span, ref length, s_markPrefix);
+                Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
+                length += written;
+                Append(span, ref length, s_markName);
+                Append(span, ref length, _marks[_markHead].AsSpan(0, _markLengths[_markHead]));
+                Append(span, ref length, "\"},\"streamSid\":\""u8);
+                Append(span, ref length, _streamSid);
+                span[length++] = (byte)'"';
+                span[length++] = (byte)'}';
+                _markHead = (_markHead + 1) % MarkRing;
+                _markCount--;
+                return true;
+            }
+        }
+
+        private Task SendTextAsync(string text, CancellationToken cancellationToken) =>
+            _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+
+namespace VoiceServer.LoadTest;
+
+/// <summary>
+/// The Realtime peer of the load run, in echo mode: it confirms any <c>session.update</c> with a μ-law session and
+/// answers each <c>input_audio_buffer.append</c> at once with a <c>response.output_audio.delta</c> carrying the same
+/// audio, stamped with its arrival time. So the whole path caller → server → Realtime → server → caller is timed
+/// per frame. One receive loop per connection is also its only writer. Lean on purpose: it shares the machine with
+/// the server under test.
+/// </summary>
+internal sealed class EchoRealtimeServer : IAsyncDisposable
+{
+    private static readonly byte[] s_sessionUpdated =
+        """{"type":"session.updated","event_id":"event_echo_1","session":{"type":"realtime","object":"realtime.session","output_modalities":["audio"],"audio":{"input":{"format":{"type":"audio/pcmu"},"turn_detection":{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,"silence_duration_ms":500,"create_response":true,"interrupt_response":true}},"output":{"format":{"type":"audio/pcmu"},"voice":"alloy"}}}}"""u8.ToArray();
+
+    private static readonly byte[] s_deltaPrefix =
+        "{\"type\":\"response.output_audio.delta\",\"event_id\":\"event_echo_2\",\"response_id\":\"resp_echo\",\"item_id\":\"item_echo\",\"output_index\":0,\"content_index\":0,\"delta\":\""u8.ToArray();
+
+    private static readonly byte[] s_appendType = "\"input_audio_buffer.append\""u8.ToArray();
+    private static readonly byte[] s_sessionUpdateType = "\"session.update\""u8.ToArray();
+    private static readonly byte[] s_audioKey = "\"audio\":\""u8.ToArray();
+
+    private readonly WebApplication _app;
+    private long _connections;
+
+    private EchoRealtimeServer(WebApplication app)
+    {
+        _app = app;
+    }
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>Realtime accept → the first caller frame appended: what the server adds after the handshake.</summary>
+    public LatencyHistogram FirstFrameAfterAccept { get; } = new();
+
+    /// <summary>Generator send → echo arrival: caller → server → Realtime.</summary>
+    public LatencyHistogram CallerToModel { get; } = new();
+
+    public long Connections => Interlocked.Read(ref _connections);
+
+    public static async Task<EchoRealtimeServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new EchoRealtimeServer(app);
+        app.UseWebSockets();
+        app.Map("/v1/realtime", server.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        server.Url = new Uri($"ws://{new Uri(app.Urls.First()).Authority}/v1/realtime");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var acceptedAt = Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref _connections);
+        var receive = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var send = ArrayPool<byte>.Shared.Rent(1024);
+        var firstFrame = true;
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == receive.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(receive.Length * 2);
+                        receive.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(receive);
+                        receive = larger;
+                    }
+
+                    result = await socket.ReceiveAsync(receive.AsMemory(length), context.RequestAborted);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    return;
+                }
+
+                var message = receive.AsSpan(0, length);
+                if (message.IndexOf(s_appendType) >= 0 && AudioOf(message) is { Length: > 0 } audio)
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    if (firstFrame)
+                    {
+                        firstFrame = false;
+                        FirstFrameAfterAccept.Record(now - acceptedAt);
+                    }
+
+                    if (FrameTag.StampEcho(audio, now, out var sentAt))
+                    {
+                        CallerToModel.Record(now - sentAt);
+                    }
+
+                    var size = s_deltaPrefix.Length + audio.Length + 2;
+                    if (send.Length < size)
+                    {
+                        ArrayPool<byte>.Shared.Return(send);
+                        send = ArrayPool<byte>.Shared.Rent(size);
+                    }
+
+                    s_deltaPrefix.CopyTo(send, 0);
+                    audio.CopyTo(send.AsSpan(s_deltaPrefix.Length));
+                    send[size - 2] = (byte)'"';
+                    send[size - 1] = (byte)'}';
+                    await socket.SendAsync(send.AsMemory(0, size), WebSocketMessageType.Text, true, context.RequestAborted);
+                }
+                else if (message.IndexOf(s_sessionUpdateType) >= 0)
+                {
+                    await socket.SendAsync(s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The server went away (a call ended abruptly): nothing to echo any more.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(receive);
+            ArrayPool<byte>.Shared.Return(send);
+        }
+    }
+
+    /// <summary>The base64 between <c>"audio":"</c> and the closing quote (the server never escapes base64).</summary>
+    private static Span<byte> AudioOf(Span<byte> message)
+    {
+        var start = message.IndexOf(s_audioKey);
+        if (start < 0)
+        {
+            return default;
+        }
+
+        var audio = message[(start + s_audioKey.Length)..];
+        var end = audio.IndexOf((byte)'"');
+        return end < 0 ? default : audio[..end];
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace VoiceServer.LoadTest;
+
+/// <summary>A relay under test in its own process (the product, or the floor), sampled through /proc.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux.
+    private const int ClockTicksPerSecond = 100;
+
+    private readonly Process _process;
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public Uri MediaStreamUrl => new($"ws://127.0.0.1:{Port}/api/twilio/media-stream");
+
+    /// <summary>The voice server (Release build) pointed at <paramref name="realtime"/>.</summary>
+    public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        return StartAsync(
+            serverDll,
+            [],
+            port,
+            new Dictionary<string, string>
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["OPENAI_REALTIME_URL"] = realtime.ToString(),
+                ["MAX_CONCURRENT_CALLS"] = maxCalls.ToString(CultureInfo.InvariantCulture),
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+            cancellationToken);
+    }
+
+    /// <summary>This tool in its floor-relay mode.</summary>
+    public static Task<ServerProcess> StartFloorAsync(Uri realtime, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        return StartAsync(
+            typeof(ServerProcess).Assembly.Location,
+            ["--floor", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", realtime.ToString()],
+            port,
+            new Dictionary<string, string>(),
+            cancellationToken);
+    }
+
+    public (long CpuTicks, long RssKiB) Sample()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command: field 3 is state, so utime (14) and stime (15) are at 11 and 12 here.
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var rss = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return (ticks, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+    }
+
+    public static TimeSpan CpuTime(long ticks) => TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync(CancellationToken.None);
+        _process.Dispose();
+    }
+
+    private static async Task<ServerProcess> StartAsync(string dll, string[] arguments, int port, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.GetFullPath(dll), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
+        // Drain its output so a full pipe never blocks it.
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, port);
+        await WaitForHealthAsync(port, cancellationToken);
+        return server;
+    }
+
+    private static async Task WaitForHealthAsync(int port, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new InvalidOperationException("the relay under test did not become healthy");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
