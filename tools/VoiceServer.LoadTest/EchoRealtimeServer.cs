@@ -33,8 +33,8 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>Realtime accept → the first caller frame appended: what the server adds after the handshake.</summary>
-    public LatencyHistogram FirstFrameAfterAccept { get; } = new();
+    /// <summary>Each call's first frame, generator → Realtime: set-up costs (buffering until the session is ready) show here.</summary>
+    public LatencyHistogram FirstFrameLatency { get; } = new();
 
     /// <summary>Generator send → echo arrival: caller → server → Realtime.</summary>
     public LatencyHistogram CallerToModel { get; } = new();
@@ -70,7 +70,6 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var acceptedAt = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _connections);
         var receive = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var send = ArrayPool<byte>.Shared.Rent(1024);
@@ -102,37 +101,14 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
                     return;
                 }
 
-                var message = receive.AsSpan(0, length);
-                if (message.IndexOf(s_appendType) >= 0 && AudioOf(message) is { Length: > 0 } audio)
+                switch (Answer(receive.AsSpan(0, length), ref send, ref firstFrame))
                 {
-                    var now = Stopwatch.GetTimestamp();
-                    if (firstFrame)
-                    {
-                        firstFrame = false;
-                        FirstFrameAfterAccept.Record(now - acceptedAt);
-                    }
-
-                    if (FrameTag.StampEcho(audio, now, out var sentAt))
-                    {
-                        CallerToModel.Record(now - sentAt);
-                    }
-
-                    var size = s_deltaPrefix.Length + audio.Length + 2;
-                    if (send.Length < size)
-                    {
-                        ArrayPool<byte>.Shared.Return(send);
-                        send = ArrayPool<byte>.Shared.Rent(size);
-                    }
-
-                    s_deltaPrefix.CopyTo(send, 0);
-                    audio.CopyTo(send.AsSpan(s_deltaPrefix.Length));
-                    send[size - 2] = (byte)'"';
-                    send[size - 1] = (byte)'}';
-                    await socket.SendAsync(send.AsMemory(0, size), WebSocketMessageType.Text, true, context.RequestAborted);
-                }
-                else if (message.IndexOf(s_sessionUpdateType) >= 0)
-                {
-                    await socket.SendAsync(s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
+                    case > 0 and var size:
+                        await socket.SendAsync(send.AsMemory(0, size), WebSocketMessageType.Text, true, context.RequestAborted);
+                        break;
+                    case < 0:
+                        await socket.SendAsync(s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
+                        break;
                 }
             }
         }
@@ -145,6 +121,43 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(receive);
             ArrayPool<byte>.Shared.Return(send);
         }
+    }
+
+    /// <summary>
+    /// What to answer <paramref name="message"/> with: the echoed delta written into <paramref name="send"/> (its
+    /// length), -1 for the session confirmation, 0 for nothing.
+    /// </summary>
+    private int Answer(Span<byte> message, ref byte[] send, ref bool firstFrame)
+    {
+        if (message.IndexOf(s_appendType) >= 0 && AudioOf(message) is { Length: > 0 } audio)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (FrameTag.StampEcho(audio, now, out var sentAt))
+            {
+                CallerToModel.Record(now - sentAt);
+                if (firstFrame)
+                {
+                    // The first frame's trip includes any wait for the session: what set-up costs the caller.
+                    firstFrame = false;
+                    FirstFrameLatency.Record(now - sentAt);
+                }
+            }
+
+            var size = s_deltaPrefix.Length + audio.Length + 2;
+            if (send.Length < size)
+            {
+                ArrayPool<byte>.Shared.Return(send);
+                send = ArrayPool<byte>.Shared.Rent(size);
+            }
+
+            s_deltaPrefix.CopyTo(send, 0);
+            audio.CopyTo(send.AsSpan(s_deltaPrefix.Length));
+            send[size - 2] = (byte)'"';
+            send[size - 1] = (byte)'}';
+            return size;
+        }
+
+        return message.IndexOf(s_sessionUpdateType) >= 0 ? -1 : 0;
     }
 
     /// <summary>The base64 between <c>"audio":"</c> and the closing quote (the server never escapes base64).</summary>

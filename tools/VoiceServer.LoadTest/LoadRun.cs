@@ -26,8 +26,8 @@ internal sealed record Measurement(
     double? ServerCpuPercentOfCore,
     double? ServerRssMiB,
     double? ServerRssKiBPerCall,
-    double? SetupAfterHandshakeP50Ms,
-    double? SetupAfterHandshakeP99Ms,
+    double? FirstFrameP50Ms,
+    double? FirstFrameP99Ms,
     double GeneratorCpuPercentOfCore,
     long GeneratorLateSends)
 {
@@ -114,7 +114,7 @@ internal static class LoadRun
                 },
                 CancellationToken.None);
 
-        var setupBefore = echo.FirstFrameAfterAccept.Count;
+        var setupBefore = echo.FirstFrameLatency.Count;
         var wall = Stopwatch.StartNew();
         var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration);
         var result = await fleet.RunAsync(cancellationToken);
@@ -154,8 +154,8 @@ internal static class LoadRun
             cpuPercent,
             server is null ? null : peakRss / 1024.0,
             idle is { } idleSample ? (peakRss - idleSample.RssKiB) / (double)calls : null,
-            echo.FirstFrameAfterAccept.Count > setupBefore ? echo.FirstFrameAfterAccept.Percentile(0.5) : null,
-            echo.FirstFrameAfterAccept.Count > setupBefore ? echo.FirstFrameAfterAccept.Percentile(0.99) : null,
+            echo.FirstFrameLatency.Count > setupBefore ? echo.FirstFrameLatency.Percentile(0.5) : null,
+            echo.FirstFrameLatency.Count > setupBefore ? echo.FirstFrameLatency.Percentile(0.99) : null,
             generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
             result.LateSends);
     }
@@ -191,10 +191,10 @@ internal static class LoadRun
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: RSS slope {slope:0} KiB per call ({steps[0].Calls} → {steps[^1].Calls} calls)"));
             }
 
-            var setup = measurements.Where(m => m.Relay == relay && m.SetupAfterHandshakeP99Ms is not null).ToList();
+            var setup = measurements.Where(m => m.Relay == relay && m.FirstFrameP99Ms is not null).ToList();
             if (setup.Count > 0)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: Realtime handshake → first caller frame appended: p50 {setup.Min(m => m.SetupAfterHandshakeP50Ms):0.00} ms, p99 up to {setup.Max(m => m.SetupAfterHandshakeP99Ms):0.00} ms"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: each call's first frame, caller → Realtime: p50 {setup.Min(m => m.FirstFrameP50Ms):0.00} ms, p99 up to {setup.Max(m => m.FirstFrameP99Ms):0.00} ms"));
             }
 
             if (options.Ramp && measurements.Where(m => m.Relay == relay && m.Clean && m.RoundTripP99Ms <= options.P99BoundMs).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)

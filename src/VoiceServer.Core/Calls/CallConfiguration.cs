@@ -67,7 +67,8 @@ public sealed class CallConfiguration
         string.Equals(Language, other.Language, StringComparison.Ordinal) &&
         string.Equals(NoiseReduction, other.NoiseReduction, StringComparison.Ordinal) &&
         TurnDetection == other.TurnDetection &&
-        Tools.Select(static t => t.Name).SequenceEqual(other.Tools.Select(static t => t.Name), StringComparer.Ordinal);
+        Tools.Select(static t => (t.Name, t.Description, t.Parameters.GetRawText()))
+            .SequenceEqual(other.Tools.Select(static t => (t.Name, t.Description, t.Parameters.GetRawText())));
 
     public override string ToString() =>
         $"CallConfiguration {{ AgentId = {AgentId}, ApiKey = ***, Voice = {Voice}, Model = {Model ?? "(default)"}, " +
@@ -111,7 +112,7 @@ public static class CallParameters
     ];
 
     /// <summary>Parameters longer than one Twilio <c>&lt;Parameter&gt;</c> (under 500 characters with its name) may be split into <c>name.0</c>, <c>name.1</c>, ….</summary>
-    public const int MaxChunks = 64;
+    public const int MaxChunks = 128;
 
     public const string DefaultVoice = "alloy";
 
@@ -165,6 +166,12 @@ public static class CallParameters
 
         foreach (var name in All)
         {
+            if (HasChunkGap(customParameters, name))
+            {
+                error = new CallParameterError(name, $"{name} must be split into {name}.0, {name}.1, … without gaps, in at most {MaxChunks} parts.");
+                return false;
+            }
+
             var value = Get(name);
             if (value is not null && ValidateValue(name, value) is { } invalid)
             {
@@ -325,6 +332,32 @@ public static class CallParameters
         }
 
         return joined.Length == 0 ? null : joined.ToString();
+    }
+
+    /// <summary>True when <paramref name="name"/>'s numbered parts skip an index or go past <see cref="MaxChunks"/>: joining them would cut the value short.</summary>
+    private static bool HasChunkGap(IReadOnlyDictionary<string, string>? parameters, string name)
+    {
+        if (parameters is null)
+        {
+            return false;
+        }
+
+        var prefix = name + ".";
+        var indices = new List<int>();
+        foreach (var key in parameters.Keys)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                if (!int.TryParse(key.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    return true;
+                }
+
+                indices.Add(index);
+            }
+        }
+
+        return indices.Count > 0 && (indices.Count > MaxChunks || indices.Max() != indices.Count - 1);
     }
 
     /// <summary>

@@ -131,7 +131,25 @@ public sealed partial class CallSession
         }
     }
 
-    void ICallerEvents.OnStop() => End(CallEndReason.CallerStopped, "the caller's stream stopped");
+    void ICallerEvents.OnStop() => EndAsCallerLeft(CallEndReason.CallerStopped, "the caller's stream stopped");
+
+    /// <summary>
+    /// The caller's stream ended. While the agent's hang-up or transfer is being carried out, that is its effect
+    /// (Twilio stops the stream when the call is updated), so the call ends for the agent's reason.
+    /// </summary>
+    private void EndAsCallerLeft(CallEndReason reason, string detail)
+    {
+        lock (_gate)
+        {
+            if (_goodbye == GoodbyeState.Finishing && _pendingCallControl is { } request)
+            {
+                End(request.Reason, request.Detail);
+                return;
+            }
+        }
+
+        End(reason, detail);
+    }
 
     void ICallerEvents.OnMalformedMessage(string detail)
     {

@@ -20,6 +20,7 @@ public sealed partial class CallSession
     private CallEndReason _goodbyeReason;
     private string _goodbyeDetail = string.Empty;
     private string _goodbyeInstructions = GoodbyeInstructions;
+    private bool _maxDurationReached;
 
     private enum GoodbyeState
     {
@@ -55,8 +56,15 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            if (_end.Task.IsCompleted || _goodbye != GoodbyeState.None)
+            if (_end.Task.IsCompleted)
             {
+                return;
+            }
+
+            if (_goodbye != GoodbyeState.None)
+            {
+                // Another ending (a hang-up, a transfer) is under way; if it falls through, this one follows.
+                _maxDurationReached = true;
                 return;
             }
 
@@ -87,7 +95,7 @@ public sealed partial class CallSession
                 var session = (CallSession)state!;
                 lock (session._gate)
                 {
-                    if (session._goodbye is not (GoodbyeState.None or GoodbyeState.Finishing))
+                    if (!session._end.Task.IsCompleted && session._goodbye is not (GoodbyeState.None or GoodbyeState.Finishing))
                     {
                         session._goodbyeDetail += " (goodbye not confirmed in time)";
                         session.FinishGoodbye();
@@ -102,7 +110,7 @@ public sealed partial class CallSession
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
     private void RequestGoodbyeIfQuiet()
     {
-        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responseRequested)
+        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responseRequested || !_audioFlowing)
         {
             return;
         }
@@ -164,6 +172,11 @@ public sealed partial class CallSession
     // Called under _gate once the goodbye has played (or its cap passed).
     private void FinishGoodbye()
     {
+        if (_end.Task.IsCompleted)
+        {
+            return;
+        }
+
         if (_pendingCallControl is null)
         {
             End(_goodbyeReason, _goodbyeDetail);

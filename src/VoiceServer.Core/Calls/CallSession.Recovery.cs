@@ -213,6 +213,14 @@ public sealed partial class CallSession
             _responseRequested = apologise;
             _responseQueued = false;
             _replacements++;
+            // A goodbye the old session was asked for (or was carrying) is asked of the new one.
+            if (_goodbye is GoodbyeState.Requested or GoodbyeState.AwaitingCarrier)
+            {
+                _goodbye = GoodbyeState.WaitingForQuiet;
+                _goodbyeResponseId = null;
+            }
+
+            RequestGoodbyeIfQuiet();
             SendKeys();
             ArmIdleTimerIfQuiet();
             StartRecycleTimers(replacement);
@@ -292,7 +300,9 @@ public sealed partial class CallSession
             return;
         }
 
-        var quiet = _playback.ActiveResponseId is null && (_recycleUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
+        // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
+        var idle = _playback.ActiveResponseId is null && !_responseRequested && !_responseQueued && _toolResponses.Count == 0 && _goodbye == GoodbyeState.None;
+        var quiet = idle && (_recycleUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {
             BeginRecovery(current, RecoveryCause.Recycle, _recycleUrgent ? "the session nears the provider's cap" : "a quiet moment before the provider's cap");

@@ -201,6 +201,12 @@ public sealed partial class CallSession
         {
             result = (CallControlOutcome.Failed, "the telephony API did not answer in time");
         }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, the call must not stay stuck between its goodbye and its end.
+            Log.UnexpectedFailure(_logger, ex);
+            result = (CallControlOutcome.Failed, "the telephony API call failed");
+        }
 
         Log.CallControlFinished(_logger, request.Reason.ToName(), result.Outcome.ToString(), result.Detail);
         lock (_gate)
@@ -220,15 +226,21 @@ public sealed partial class CallSession
             // The transfer did not happen: the call goes on, and the model is told so it can explain.
             _pendingCallControl = null;
             _goodbye = GoodbyeState.None;
+            _goodbyeResponseId = null;
             _goodbyeCapTimer?.Dispose();
             const string failed = "The transfer failed. Tell the caller you could not transfer them and offer to help further.";
-            _transcript.AddCallerText(failed);
             if (!_audioFlowing || !_model!.Leg!.TryAddConversationItem(Speaker.Caller, failed))
             {
                 return;
             }
 
             RequestResponse();
+            if (_maxDurationReached)
+            {
+                // The call's time ran out during the attempt: its goodbye follows the explanation.
+                Log.MaxDurationReached(_logger);
+                BeginGoodbye(CallEndReason.MaxDuration, "maximum call duration reached", GoodbyeInstructions);
+            }
         }
     }
 

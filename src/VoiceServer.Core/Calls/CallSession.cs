@@ -138,7 +138,7 @@ public sealed partial class CallSession : ICallerEvents
                 DurationMs = (long)duration.TotalMilliseconds,
                 EndReason = end.Reason.ToName(),
                 EndDetail = end.Detail,
-                Turns = [.. _transcript.Turns.Select(static turn => new CallRecordTurn(turn.Speaker, turn.Text, turn.StartedAt, turn.Interrupted))],
+                Turns = [.. _transcript.Turns.Select(static turn => new CallRecordTurn(turn.Speaker, turn.Text, turn.StartedAt, turn.Interrupted, turn.IsKeypad))],
                 Usage = _usage,
                 BargeIns = _bargeIns,
                 ModelReconnects = _replacements,
@@ -213,11 +213,13 @@ public sealed partial class CallSession : ICallerEvents
             return;
         }
 
-        if (!model.Configuration.SharesSessionWith(configuration))
+        // The final configuration rules the call (callbackUrl, tools' URLs, idle, keys…), whatever the early one said.
+        var sessionChanged = !model.Configuration.SharesSessionWith(configuration);
+        model.Configuration = configuration;
+        if (sessionChanged)
         {
-            // The custom parameters changed the prompt or voice after the early session was set up: update it
-            // before any audio plays (the voice is fixed once the model has spoken).
-            model.Configuration = configuration;
+            // The custom parameters changed the session after the early one was set up: update it before any audio
+            // plays (the voice is fixed once the model has spoken).
             var updated = model.UpdateSessionAsync(callToken);
             if (!await IsCompletedBeforeEndAsync(updated) || !await updated)
             {
@@ -361,10 +363,10 @@ public sealed partial class CallSession : ICallerEvents
         switch (completion.Kind)
         {
             case LegCompletionKind.ClosedByPeer:
-                End(CallEndReason.CallerDisconnected, $"the caller closed the socket ({(int?)completion.CloseStatus})");
+                EndAsCallerLeft(CallEndReason.CallerDisconnected, $"the caller closed the socket ({(int?)completion.CloseStatus})");
                 break;
             case LegCompletionKind.ConnectionLost:
-                End(CallEndReason.CallerDisconnected, "the caller's connection dropped");
+                EndAsCallerLeft(CallEndReason.CallerDisconnected, "the caller's connection dropped");
                 break;
             case LegCompletionKind.MessageTooBig:
                 End(CallEndReason.MessageTooBig, "message too big");

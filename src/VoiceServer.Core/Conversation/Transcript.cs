@@ -32,9 +32,13 @@ public sealed class Transcript(TimeProvider timeProvider)
 
     public void OnCallerText(string itemId, string text) => GetOrAdd(Speaker.Caller, itemId).SetFinalText(text);
 
-    /// <summary>A caller turn that was not speech (key presses), as the model was told it.</summary>
-    public void AddCallerText(string text) =>
-        GetOrAdd(Speaker.Caller, $"voice_server_note_{_turns.Count}").SetFinalText(text);
+    /// <summary>Key presses, as the model was told them (a caller turn marked <see cref="TranscriptTurn.IsKeypad"/>).</summary>
+    public void AddKeypadInput(string text)
+    {
+        var turn = GetOrAdd(Speaker.Caller, $"voice_server_keypad_{_turns.Count}");
+        turn.SetFinalText(text);
+        turn.IsKeypad = true;
+    }
 
     /// <summary>Per relayed chunk: the audio an agent item has produced so far (the measure a truncation is cut by).</summary>
     public void OnAgentAudio(string itemId, int audioBytes)
@@ -128,6 +132,9 @@ public sealed class TranscriptTurn
     public string ItemId { get; }
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Key presses rather than speech: often PINs, so kept out of logs.</summary>
+    public bool IsKeypad { get; internal set; }
 
     /// <summary>True when a barge-in cut the agent off: <see cref="Text"/> then holds only what the caller heard.</summary>
     public bool Interrupted => HeardMs is not null;

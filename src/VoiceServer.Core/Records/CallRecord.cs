@@ -7,7 +7,7 @@ namespace VoiceServer.Records;
 /// What a call leaves behind once it has ended: who, when, why it ended, what was said and what it cost. Built by the
 /// call session; delivered by an <see cref="ICallRecordSink"/> off the audio path. Holds no secret.
 /// </summary>
-public sealed class CallRecord
+public sealed record CallRecord
 {
     /// <summary>Bumped when a field changes meaning or goes away; new fields may appear without it.</summary>
     public int SchemaVersion { get; } = 1;
@@ -53,8 +53,11 @@ public sealed class CallRecord
     public Uri? CallbackUrl { get; init; }
 }
 
-/// <summary>One turn as the record shows it: what the caller heard of the agent, interrupted turns marked.</summary>
-public sealed record CallRecordTurn(Speaker Speaker, string? Text, DateTimeOffset StartedAt, bool Interrupted);
+/// <summary>
+/// One turn as the record shows it: what the caller heard of the agent, interrupted turns marked, key presses
+/// (<see cref="Keypad"/>) told apart from speech.
+/// </summary>
+public sealed record CallRecordTurn(Speaker Speaker, string? Text, DateTimeOffset StartedAt, bool Interrupted, bool Keypad = false);
 
 /// <summary>Takes ended calls' records. Must not block: the call's teardown hands the record over and moves on.</summary>
 public interface ICallRecordSink

@@ -86,7 +86,13 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
             await Task.WhenAny(running, Task.Delay(_options.ShutdownGrace, _time, cancellationToken));
         }
 
+        // Deliveries still in flight are aborted and log their records; wait for that, so none races the exit.
         await _abort.CancelAsync();
+        if (ExecuteTask is { } stopping)
+        {
+            await stopping;
+        }
+
         await base.StopAsync(cancellationToken);
     }
 
@@ -177,6 +183,11 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         {
             LogUndelivered(record, $"the receiver could not be reached ({ex.GetType().Name})");
         }
+        catch (Exception ex)
+        {
+            // Whatever failed, the record is not lost.
+            LogUndelivered(record, $"delivery failed ({ex.GetType().Name})");
+        }
         finally
         {
             slots.Release();
@@ -192,8 +203,15 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         _ => false,
     };
 
-    private void LogUndelivered(CallRecord record, string reason) =>
-        Log.Undelivered(_logger, record.CallId, reason, JsonSerializer.Serialize(record, CallRecordJsonContext.Default.CallRecord));
+    /// <summary>The record goes to the log whole, but for key presses: often PINs, they stay out of logs.</summary>
+    private void LogUndelivered(CallRecord record, string reason)
+    {
+        var loggable = record with
+        {
+            Turns = [.. record.Turns.Select(static turn => turn.Keypad ? turn with { Text = "(key presses withheld from the log)" } : turn)],
+        };
+        Log.Undelivered(_logger, record.CallId, reason, JsonSerializer.Serialize(loggable, CallRecordJsonContext.Default.CallRecord));
+    }
 
     private static partial class Log
     {

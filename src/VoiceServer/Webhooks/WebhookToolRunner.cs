@@ -44,21 +44,37 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
             return Error($"the tool failed (HTTP {(int)response.StatusCode})");
         }
 
-        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        if (answer.Length > MaxOutputBytes)
+        // Read at most one byte past the limit: a runaway answer must not fill the server's memory.
+        if (response.Content.Headers.ContentLength > MaxOutputBytes)
+        {
+            return Error("the tool's answer was too long");
+        }
+
+        var answer = new byte[MaxOutputBytes + 1];
+        var length = 0;
+        await using (var stream = await response.Content.ReadAsStreamAsync(cancellationToken))
+        {
+            int read;
+            while (length < answer.Length && (read = await stream.ReadAsync(answer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+        }
+
+        if (length > MaxOutputBytes)
         {
             return Error("the tool's answer was too long");
         }
 
         try
         {
-            using var document = JsonDocument.Parse(answer);
+            using var document = JsonDocument.Parse(answer.AsMemory(0, length));
             return document.RootElement.GetRawText();
         }
         catch (JsonException)
         {
             // Plain text is still an answer the model can use.
-            return JsonSerializer.Serialize(new Dictionary<string, string> { ["result"] = Encoding.UTF8.GetString(answer) }, WebhookJsonContext.Default.DictionaryStringString);
+            return JsonSerializer.Serialize(new Dictionary<string, string> { ["result"] = Encoding.UTF8.GetString(answer, 0, length) }, WebhookJsonContext.Default.DictionaryStringString);
         }
     }
 

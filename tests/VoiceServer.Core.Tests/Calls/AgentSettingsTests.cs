@@ -96,6 +96,13 @@ public sealed class AgentSettingsTests
     }
 
     [Fact]
+    public void NumberedPartsWithAGap_Refused()
+    {
+        Assert.Equal("prompt", Refuse(("prompt.0", "You are "), ("prompt.2", "a bakery.")).Field);
+        Assert.Equal("tools", Refuse(("tools.0", "["), ("tools.x", "]")).Field);
+    }
+
+    [Fact]
     public void LongValue_SplitOverNumberedParameters_IsJoined()
     {
         var prompt = string.Concat(Enumerable.Repeat("You are a patient support agent. ", 40));

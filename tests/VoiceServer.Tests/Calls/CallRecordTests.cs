@@ -196,6 +196,42 @@ public sealed class CallRecordTests
     }
 
     [Fact]
+    public async Task EarlyConnectionFromTheQuery_CallbackUrlFromTheParametersStillApplies()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var query = $"agentId={CallHarness.AgentId}&openAIKey={CallHarness.CallKey}";
+        var callback = receiver.Url("/from-parameters").ToString();
+        var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", callback)), query: query);
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "EarlyModelConnect");
+
+        await caller.SendStopAsync(harness.Token);
+
+        Assert.Equal("/from-parameters", (await receiver.WaitForRequestAsync(0, harness.Token)).Path);
+    }
+
+    [Fact]
+    public async Task UndeliveredRecord_LoggedWithoutTheKeysPressed()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 400;
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("dtmf", "collect")));
+        foreach (var key in "4321#")
+        {
+            await caller.SendDtmfAsync(key, harness.Token);
+        }
+
+        await model.WaitForEventAsync("conversation.item.create", harness.Token);
+        await caller.SendStopAsync(harness.Token);
+
+        var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
+        Assert.Contains("4321", receiver.Requests[0].Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("4321", undelivered.Message, StringComparison.Ordinal);
+        Assert.Contains("withheld", undelivered.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidCallbackUrl_RefusedBeforeTheUpgradeNamingTheField()
     {
         await using var harness = await CallHarness.StartAsync();

@@ -191,6 +191,26 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public async Task EndCall_TwilioStopsTheStreamBeforeRestAnswers_StillRecordedAsHungUp()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.HoldRequests();
+        await using var harness = await StartWithTwilioAsync(twilio);
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+
+        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
+        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+        // What Twilio does when the call is completed: the stream stops, possibly before the REST answer.
+        await twilio.WaitForRequestAsync(0, harness.Token);
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
+    }
+
+    [Fact]
     public async Task EndCall_WithoutAGoodbyeInThatTurn_OneIsRequestedFirst()
     {
         await using var twilio = await FakeHttpReceiver.StartAsync();
