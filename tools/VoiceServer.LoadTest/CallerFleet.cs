@@ -309,7 +309,7 @@ internal sealed class CallerFleet
         {
             if (message.IndexOf(s_mediaEvent) >= 0)
             {
-                var payload = ValueAfter(message, s_payloadKey);
+                var payload = JsonBytes.ValueAfter(message, s_payloadKey);
                 if (Base64.DecodeFromUtf8(payload, _decoded, out _, out var written) != OperationStatus.Done)
                 {
                     return;
@@ -337,7 +337,7 @@ internal sealed class CallerFleet
             }
             else if (message.IndexOf(s_markEvent) >= 0)
             {
-                var name = ValueAfter(message, s_nameKey);
+                var name = JsonBytes.ValueAfter(message, s_nameKey);
                 if (name.Length is > 0 and <= MaxMarkName)
                 {
                     lock (_markGate)
@@ -354,46 +354,27 @@ internal sealed class CallerFleet
             }
         }
 
-        private static ReadOnlySpan<byte> ValueAfter(ReadOnlySpan<byte> message, ReadOnlySpan<byte> key)
-        {
-            var start = message.IndexOf(key);
-            if (start < 0)
-            {
-                return default;
-            }
-
-            var value = message[(start + key.Length)..];
-            var end = value.IndexOf((byte)'"');
-            return end < 0 ? default : value[..end];
-        }
-
         private int WriteMedia(int frameNumber)
         {
             var span = _send.AsSpan();
             var length = 0;
-            Append(span, ref length, s_mediaSequence);
+            JsonBytes.Append(span, ref length, s_mediaSequence);
             Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
             length += written;
-            Append(span, ref length, s_mediaChunk);
+            JsonBytes.Append(span, ref length, s_mediaChunk);
             Utf8Formatter.TryFormat(frameNumber + 1, span[length..], out written);
             length += written;
-            Append(span, ref length, s_mediaTimestamp);
+            JsonBytes.Append(span, ref length, s_mediaTimestamp);
             Utf8Formatter.TryFormat(frameNumber * SlotMs, span[length..], out written);
             length += written;
-            Append(span, ref length, s_mediaPayload);
+            JsonBytes.Append(span, ref length, s_mediaPayload);
             Base64.EncodeToUtf8(_frame, span[length..], out _, out written);
             length += written;
-            Append(span, ref length, s_streamSidKey);
-            Append(span, ref length, _streamSid);
+            JsonBytes.Append(span, ref length, s_streamSidKey);
+            JsonBytes.Append(span, ref length, _streamSid);
             span[length++] = (byte)'"';
             span[length++] = (byte)'}';
             return length;
-        }
-
-        private static void Append(Span<byte> span, ref int length, ReadOnlySpan<byte> bytes)
-        {
-            bytes.CopyTo(span[length..]);
-            length += bytes.Length;
         }
 
         private void Observe(Task sending)
@@ -433,13 +414,13 @@ internal sealed class CallerFleet
 
                 var span = _send.AsSpan();
                 length = 0;
-                Append(span, ref length, s_markPrefix);
+                JsonBytes.Append(span, ref length, s_markPrefix);
                 Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
                 length += written;
-                Append(span, ref length, s_markName);
-                Append(span, ref length, _marks[_markHead].AsSpan(0, _markLengths[_markHead]));
-                Append(span, ref length, "\"},\"streamSid\":\""u8);
-                Append(span, ref length, _streamSid);
+                JsonBytes.Append(span, ref length, s_markName);
+                JsonBytes.Append(span, ref length, _marks[_markHead].AsSpan(0, _markLengths[_markHead]));
+                JsonBytes.Append(span, ref length, "\"},\"streamSid\":\""u8);
+                JsonBytes.Append(span, ref length, _streamSid);
                 span[length++] = (byte)'"';
                 span[length++] = (byte)'}';
                 _markHead = (_markHead + 1) % MarkRing;

@@ -161,16 +161,6 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     }
 
     /// <summary>The base64 between <c>"audio":"</c> and the closing quote (the server never escapes base64).</summary>
-    private static Span<byte> AudioOf(Span<byte> message)
-    {
-        var start = message.IndexOf(s_audioKey);
-        if (start < 0)
-        {
-            return default;
-        }
-
-        var audio = message[(start + s_audioKey.Length)..];
-        var end = audio.IndexOf((byte)'"');
-        return end < 0 ? default : audio[..end];
-    }
+    private static Span<byte> AudioOf(Span<byte> message) =>
+        JsonBytes.Find(message, s_audioKey) is { Length: > 0 } found ? message.Slice(found.Start, found.Length) : default;
 }

@@ -47,7 +47,7 @@ internal static class FloorRelay
 
         var toModel = PumpAsync(caller, model, stop, (message, output) =>
         {
-            if (streamSidLength == 0 && ValueAfter(message, s_streamSidKey) is { Length: > 0 and <= 64 } sid)
+            if (streamSidLength == 0 && JsonBytes.ValueAfter(message, s_streamSidKey) is { Length: > 0 and <= 64 } sid)
             {
                 sid.CopyTo(streamSid);
                 streamSidLength = sid.Length;
@@ -63,18 +63,18 @@ internal static class FloorRelay
                 return 0;
             }
 
-            var payload = ValueAfter(message, s_payloadKey);
+            var payload = JsonBytes.ValueAfter(message, s_payloadKey);
             var length = 0;
-            Append(output, ref length, s_appendPrefix);
-            Append(output, ref length, payload);
-            Append(output, ref length, "\"}"u8);
+            JsonBytes.Append(output, ref length, s_appendPrefix);
+            JsonBytes.Append(output, ref length, payload);
+            JsonBytes.Append(output, ref length, "\"}"u8);
             return length;
         });
 
         var mark = 0;
         var toCaller = PumpAsync(model, caller, stop, (message, output) =>
         {
-            var delta = ValueAfter(message, s_deltaKey);
+            var delta = JsonBytes.ValueAfter(message, s_deltaKey);
             if (delta.IsEmpty)
             {
                 return 0;
@@ -82,16 +82,16 @@ internal static class FloorRelay
 
             // The media and its mark, as two messages: the pump sends what is written, split at the newline marker.
             var length = 0;
-            Append(output, ref length, "{\"event\":\"media\",\"streamSid\":\""u8);
-            Append(output, ref length, streamSid.AsSpan(0, streamSidLength));
-            Append(output, ref length, "\",\"media\":{\"payload\":\""u8);
-            Append(output, ref length, delta);
-            Append(output, ref length, "\"}}\n{\"event\":\"mark\",\"streamSid\":\""u8);
-            Append(output, ref length, streamSid.AsSpan(0, streamSidLength));
-            Append(output, ref length, "\",\"mark\":{\"name\":\"m"u8);
+            JsonBytes.Append(output, ref length, "{\"event\":\"media\",\"streamSid\":\""u8);
+            JsonBytes.Append(output, ref length, streamSid.AsSpan(0, streamSidLength));
+            JsonBytes.Append(output, ref length, "\",\"media\":{\"payload\":\""u8);
+            JsonBytes.Append(output, ref length, delta);
+            JsonBytes.Append(output, ref length, "\"}}\n{\"event\":\"mark\",\"streamSid\":\""u8);
+            JsonBytes.Append(output, ref length, streamSid.AsSpan(0, streamSidLength));
+            JsonBytes.Append(output, ref length, "\",\"mark\":{\"name\":\"m"u8);
             Utf8Formatter.TryFormat(++mark, output[length..], out var written);
             length += written;
-            Append(output, ref length, "\"}}"u8);
+            JsonBytes.Append(output, ref length, "\"}}"u8);
             return length;
         });
 
@@ -168,24 +168,5 @@ internal static class FloorRelay
         {
             // Already gone.
         }
-    }
-
-    private static ReadOnlySpan<byte> ValueAfter(ReadOnlySpan<byte> message, ReadOnlySpan<byte> key)
-    {
-        var start = message.IndexOf(key);
-        if (start < 0)
-        {
-            return default;
-        }
-
-        var value = message[(start + key.Length)..];
-        var end = value.IndexOf((byte)'"');
-        return end < 0 ? default : value[..end];
-    }
-
-    private static void Append(Span<byte> span, ref int length, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(span[length..]);
-        length += bytes.Length;
     }
 }

@@ -61,6 +61,28 @@ public sealed class ToolTests
         return JsonNode.Parse((string)created["item"]!["output"]!)!.AsObject();
     }
 
+    /// <summary>
+    /// One model turn that speaks (when <paramref name="audioMs"/> &gt; 0) and calls a tool, in the real API's order:
+    /// created, audio, the call's arguments, audio done, response.done.
+    /// </summary>
+    private static async Task SpeakAndCallAsync(CallHarness harness, FakeRealtimeConnection model, string responseId, string toolCallId, string name, string arguments, int audioMs)
+    {
+        var itemId = $"item_{responseId}";
+        await model.SendResponseCreatedAsync(responseId, harness.Token);
+        if (audioMs > 0)
+        {
+            await model.SendAudioDeltaAsync(responseId, itemId, AudioFixtures.Tone(audioMs), cancellationToken: harness.Token);
+        }
+
+        await model.SendFunctionCallAsync(responseId, $"item_fc_{responseId}", toolCallId, name, arguments, harness.Token);
+        if (audioMs > 0)
+        {
+            await model.SendAudioDoneAsync(responseId, itemId, cancellationToken: harness.Token);
+        }
+
+        await model.SendResponseDoneAsync(responseId, "completed", harness.Token);
+    }
+
     private static Dictionary<string, string> Form(string body) =>
         body.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
 
@@ -72,9 +94,7 @@ public sealed class ToolTests
         await using var harness = await StartWithToolsAsync(receiver);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", """{"orderId":"A-17"}""", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", """{"orderId":"A-17"}""", audioMs: 0);
 
         var output = await FunctionOutputAsync(harness, model, "call_1");
         Assert.Equal("shipped", (string?)output["status"]);
@@ -121,9 +141,7 @@ public sealed class ToolTests
         await using var harness = await StartWithToolsAsync(receiver);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", "{}", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
 
         var output = await FunctionOutputAsync(harness, model, "call_1");
         Assert.Contains("HTTP 500", (string?)output["error"], StringComparison.Ordinal);
@@ -139,9 +157,7 @@ public sealed class ToolTests
         await using var harness = await StartWithToolsAsync(receiver, ("TOOL_TIMEOUT_SECONDS", "1"));
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "lookup_order", "{}", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
 
         var output = await FunctionOutputAsync(harness, model, "call_1");
         Assert.Contains("did not answer within 1 s", (string?)output["error"], StringComparison.Ordinal);
@@ -155,9 +171,7 @@ public sealed class ToolTests
         await using var harness = await StartWithToolsAsync(receiver);
         var (_, model) = await harness.StartCallAsync();
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_1", "delete_everything", "{}", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "delete_everything", "{}", audioMs: 0);
 
         var output = await FunctionOutputAsync(harness, model, "call_1");
         Assert.Contains("no tool named", (string?)output["error"], StringComparison.Ordinal);
@@ -172,11 +186,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
-        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(300), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 300);
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
         Assert.Equal("ending", (string?)(await FunctionOutputAsync(harness, model, "call_end"))["status"]);
@@ -198,11 +208,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
-        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 100);
         // What Twilio does when the call is completed: the stream stops, possibly before the REST answer.
         await twilio.WaitForRequestAsync(0, harness.Token);
         await caller.SendStopAsync(harness.Token);
@@ -218,9 +224,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_end", "end_call", "{}", audioMs: 0);
 
         var goodbye = await model.WaitForEventAsync("response.create", harness.Token);
         Assert.Contains("goodbye", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
@@ -240,11 +244,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
-        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 100);
 
         var description = await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
         Assert.Equal("call ended", description);
@@ -256,11 +256,7 @@ public sealed class ToolTests
         await using var harness = await CallHarness.StartAsync();
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate });
 
-        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
-        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 100);
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "agent_hung_up");
         Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "CallEnded" && e.Message.Contains("socket was closed instead", StringComparison.Ordinal));
@@ -272,9 +268,7 @@ public sealed class ToolTests
         await using var harness = await CallHarness.StartAsync();
         var (caller, model) = await harness.StartCallAsync();
 
-        await model.SendResponseCreatedAsync("resp_1", harness.Token);
-        await model.SendFunctionCallAsync("resp_1", "item_fc", "call_end", "end_call", "{}", harness.Token);
-        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_end", "end_call", "{}", audioMs: 0);
 
         Assert.Contains("no tool named", (string?)(await FunctionOutputAsync(harness, model, "call_end"))["error"], StringComparison.Ordinal);
         Assert.Equal(WebSocketState.Open, caller.State);
@@ -288,11 +282,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_t", harness.Token);
-        await model.SendAudioDeltaAsync("resp_t", "item_t", AudioFixtures.Tone(200), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", harness.Token);
-        await model.SendAudioDoneAsync("resp_t", "item_t", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", audioMs: 200);
 
         await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "transferred");
         var request = Assert.Single(twilio.Requests);
@@ -307,9 +297,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_t", harness.Token);
-        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", """{"number":"+19005550100"}""", harness.Token);
-        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", """{"number":"+19005550100"}""", audioMs: 0);
 
         Assert.Contains("not one the caller may be transferred to", (string?)(await FunctionOutputAsync(harness, model, "call_t"))["error"], StringComparison.Ordinal);
         await model.WaitForEventAsync("response.create", harness.Token);
@@ -326,11 +314,7 @@ public sealed class ToolTests
         await using var harness = await StartWithTwilioAsync(twilio);
         var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
-        await model.SendResponseCreatedAsync("resp_t", harness.Token);
-        await model.SendAudioDeltaAsync("resp_t", "item_t", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await model.SendFunctionCallAsync("resp_t", "item_fc", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", harness.Token);
-        await model.SendAudioDoneAsync("resp_t", "item_t", cancellationToken: harness.Token);
-        await model.SendResponseDoneAsync("resp_t", "completed", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", audioMs: 100);
 
         var told = await model.WaitForEventAsync("conversation.item.create", e => (string?)e["item"]?["role"] == "user", harness.Token);
         Assert.Contains("transfer failed", (string?)told["item"]!["content"]![0]!["text"], StringComparison.Ordinal);
