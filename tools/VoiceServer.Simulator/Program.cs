@@ -22,5 +22,35 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-var result = await CallSimulator.RunAsync(parsed.Options, Console.Out, cancellation.Token);
+var options = parsed.Options;
+if (options.Webhook is { } webhook)
+{
+    var callSid = "CA" + Guid.NewGuid().ToString("N");
+    var (streamUrl, parameters, twiml) = await TwimlWebhook.FollowAsync(webhook, options.To, options.From, callSid, options.AuthToken, cancellation.Token);
+    Console.WriteLine($"webhook {webhook} answered for {options.To}:");
+    Console.WriteLine(twiml);
+    if (streamUrl is null)
+    {
+        Console.WriteLine("result: the TwiML does not connect a stream (no agent for this number?)");
+        return SimulatorExitCodes.NoAgentAudio;
+    }
+
+    options = new SimulatorOptions
+    {
+        Url = streamUrl,
+        Parameters = parameters,
+        WavPath = options.WavPath,
+        ToneMilliseconds = options.ToneMilliseconds,
+        SilenceMilliseconds = options.SilenceMilliseconds,
+        LeadSilenceMilliseconds = options.LeadSilenceMilliseconds,
+        TailSilenceMilliseconds = options.TailSilenceMilliseconds,
+        RecordPath = options.RecordPath,
+        Wait = options.Wait,
+        Fast = options.Fast,
+        ExpectNoAudio = options.ExpectNoAudio,
+        AuthToken = options.AuthToken,
+    };
+}
+
+var result = await CallSimulator.RunAsync(options, Console.Out, cancellation.Token);
 return result.ExitCode;

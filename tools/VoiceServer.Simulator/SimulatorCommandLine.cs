@@ -16,6 +16,10 @@ public static class SimulatorCommandLine
 
         Connection
           --url <ws(s)://…>        Media-stream URL (default ws://localhost:8080/api/twilio/media-stream)
+          --webhook <http(s)://…>  Call a main app's voice webhook first, as Twilio does, and follow its TwiML
+                                   (the Stream URL and its Parameters replace --url and the call parameters)
+          --to <number>            With --webhook: the dialled number (default +15550100000)
+          --from <number>          With --webhook: the caller's number (default +15550199999)
           --origin <value>         Send this Origin header on the upgrade
           --auth-token <token>     Sign the upgrade with x-twilio-signature using this Twilio Auth Token
           --signed-url <url>       URL to sign, as written in the TwiML (default: --url without its query)
@@ -60,6 +64,9 @@ public static class SimulatorCommandLine
         var agent = defaults.AgentId;
         string? prompt = null, voice = null, greeting = null, temperature = null, model = null, key = null;
         string? wav = null, record = null, origin = null, authToken = null, signedUrl = null;
+        Uri? webhook = null;
+        var to = defaults.To;
+        var from = defaults.From;
         int? tone = null, silence = null;
         var lead = defaults.LeadSilenceMilliseconds;
         var tail = defaults.TailSilenceMilliseconds;
@@ -88,6 +95,17 @@ public static class SimulatorCommandLine
                 {
                     case "-h" or "--help" or "-?":
                         return new CommandLineResult(null, ShowHelp: true, null);
+                    case "--webhook":
+                        webhook = Uri.TryCreate(Value(), UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"
+                            ? hook
+                            : throw new FormatException("--webhook must be an absolute http(s) URL.");
+                        break;
+                    case "--to":
+                        to = Value();
+                        break;
+                    case "--from":
+                        from = Value();
+                        break;
                     case "--url":
                         url = ParseUrl(Value());
                         break;
@@ -179,6 +197,9 @@ public static class SimulatorCommandLine
             new SimulatorOptions
             {
                 Url = url,
+                Webhook = webhook,
+                To = to,
+                From = from,
                 AgentId = agent,
                 Prompt = prompt,
                 Voice = voice,

@@ -16,6 +16,14 @@ public sealed class SimulatorOptions
 
     public Uri Url { get; init; } = new(DefaultUrl);
 
+    /// <summary>A main app's voice webhook to call first (as Twilio does); its TwiML then gives the URL and parameters.</summary>
+    public Uri? Webhook { get; init; }
+
+    /// <summary>With <see cref="Webhook"/>: the dialled number (<c>To</c>) and the caller's (<c>From</c>).</summary>
+    public string To { get; init; } = "+15550100000";
+
+    public string From { get; init; } = "+15550199999";
+
     public string AgentId { get; init; } = "demo";
 
     public string? Prompt { get; init; }

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using VoiceServer.Calls;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Security;
+
+namespace VoiceServer.MainApp.Agents;
+
+/// <summary>What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it.</summary>
+internal sealed record AgentInput(string? Name, string? Prompt, string? Voice, double? Temperature, string? Greeting, string? Tools, string? OpenAIKey, bool? Enabled);
+
+/// <summary>An agent as the admin API shows it: never its key, only whether it has one.</summary>
+internal sealed record AgentView(string Id, string Name, string? Prompt, string Voice, double? Temperature, string? Greeting, string? Tools, bool HasOwnKey, bool Enabled, IReadOnlyList<string> Numbers, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+internal sealed record NumberInput(string? AgentId);
+
+internal sealed record ErrorBody(string Error, string Message, string? Field = null);
+
+/// <summary>
+/// The admin REST API (<c>X-Api-Key: ADMIN_API_KEY</c>): agents (create or replace, read, delete) and the numbers that
+/// reach them. Values are checked with the voice server's own rules, so a saved agent is one it accepts; an error
+/// names the field.
+/// </summary>
+internal static class AdminApi
+{
+    public static void MapAdminApi(this WebApplication app)
+    {
+        var admin = app.MapGroup("/api").AddEndpointFilter(RequireApiKeyAsync);
+        admin.MapGet("/agents", ListAsync);
+        admin.MapGet("/agents/{id}", GetAsync);
+        admin.MapPut("/agents/{id}", PutAsync);
+        admin.MapDelete("/agents/{id}", DeleteAsync);
+        admin.MapPut("/numbers/{number}", AssignNumberAsync);
+        admin.MapDelete("/numbers/{number}", RemoveNumberAsync);
+        admin.MapGet("/calls", Calls.CallEvents.ListAsync);
+    }
+
+    private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<MainAppOptions>>().Value.AdminApiKey;
+        var given = context.HttpContext.Request.Headers["X-Api-Key"].ToString();
+        if (expected is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        {
+            return Error(StatusCodes.Status401Unauthorized, "unauthorized", "X-Api-Key is missing or wrong (ADMIN_API_KEY).");
+        }
+
+        return await next(context);
+    }
+
+    private static async Task<IResult> ListAsync(AgentStore store, CancellationToken cancellationToken)
+    {
+        var views = new List<AgentView>();
+        foreach (var agent in await store.ListAsync(cancellationToken))
+        {
+            views.Add(await ViewAsync(store, agent, cancellationToken));
+        }
+
+        return Results.Json(views, MainAppJsonContext.Default.ListAgentView);
+    }
+
+    private static async Task<IResult> GetAsync(string id, AgentStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } agent
+            ? Results.Json(await ViewAsync(store, agent, cancellationToken), MainAppJsonContext.Default.AgentView)
+            : Error(StatusCodes.Status404NotFound, "not_found", $"No agent {id}.");
+
+    private static async Task<IResult> PutAsync(string id, AgentInput input, AgentStore store, KeyProtector keys, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetAsync(id, cancellationToken);
+        if (string.IsNullOrWhiteSpace(input.Name) || input.Name.Length > 200)
+        {
+            return Invalid("name", "name is required (1-200 characters).");
+        }
+
+        var voice = input.Voice ?? existing?.Voice ?? CallParameters.DefaultVoice;
+        var values = new Dictionary<string, string> { [CallParameters.AgentId] = id, [CallParameters.Voice] = voice };
+        AddIfSet(values, CallParameters.Prompt, input.Prompt);
+        AddIfSet(values, CallParameters.Greeting, input.Greeting);
+        AddIfSet(values, CallParameters.Tools, input.Tools);
+        AddIfSet(values, CallParameters.Temperature, input.Temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!CallParameters.TryValidatePresent(values, out var error))
+        {
+            return Invalid(error.Field == CallParameters.AgentId ? "id" : error.Field, error.Message);
+        }
+
+        string? encryptedKey;
+        if (input.OpenAIKey is null)
+        {
+            encryptedKey = existing?.OpenAIKeyEncrypted;
+        }
+        else if (input.OpenAIKey.Length == 0)
+        {
+            encryptedKey = null;
+        }
+        else if (!keys.IsConfigured)
+        {
+            return Invalid("openAIKey", "openAIKey needs ENCRYPTION_KEY on the main app: keys are stored encrypted, or not at all.");
+        }
+        else if (!CallParameters.TryValidatePresent(new Dictionary<string, string> { [CallParameters.OpenAIKey] = input.OpenAIKey }, out _))
+        {
+            return Invalid("openAIKey", "openAIKey is malformed.");
+        }
+        else
+        {
+            encryptedKey = keys.Protect(input.OpenAIKey);
+        }
+
+        var saved = await store.UpsertAsync(
+            new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, default, default),
+            cancellationToken);
+        var view = await ViewAsync(store, saved, cancellationToken);
+        return existing is null
+            ? Results.Json(view, MainAppJsonContext.Default.AgentView, statusCode: StatusCodes.Status201Created)
+            : Results.Json(view, MainAppJsonContext.Default.AgentView);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, AgentStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, cancellationToken) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, "not_found", $"No agent {id}.");
+
+    private static async Task<IResult> AssignNumberAsync(string number, NumberInput input, AgentStore store, CancellationToken cancellationToken)
+    {
+        if (!CallParameters.IsE164(number))
+        {
+            return Invalid("number", "number must be E.164, e.g. +15551234567.");
+        }
+
+        if (string.IsNullOrEmpty(input.AgentId) || await store.GetAsync(input.AgentId, cancellationToken) is null)
+        {
+            return Invalid("agentId", "agentId must name an existing agent.");
+        }
+
+        await store.AssignNumberAsync(number, input.AgentId, cancellationToken);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> RemoveNumberAsync(string number, AgentStore store, CancellationToken cancellationToken) =>
+        await store.RemoveNumberAsync(number, cancellationToken) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, "not_found", $"No number {number}.");
+
+    private static async Task<AgentView> ViewAsync(AgentStore store, Agent agent, CancellationToken cancellationToken) =>
+        new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
+            await store.NumbersOfAsync(agent.Id, cancellationToken), agent.CreatedAt, agent.UpdatedAt);
+
+    private static void AddIfSet(Dictionary<string, string> values, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            values[name] = value;
+        }
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        Results.Json(new ErrorBody("invalid_field", message, field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult Error(int status, string error, string message) =>
+        Results.Json(new ErrorBody(error, message), MainAppJsonContext.Default.ErrorBody, statusCode: status);
+}

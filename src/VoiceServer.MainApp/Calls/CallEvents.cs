@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Hosting;
+
+namespace VoiceServer.MainApp.Calls;
+
+/// <summary>A stored call record as <c>GET /api/calls</c> lists it: the voice server's record, whole, and when it arrived.</summary>
+internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// <c>POST /api/calls/events</c> receives the voice server's call records, checking <c>X-Voice-Server-Signature</c>
+/// (HMAC-SHA256 of "t.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores them, one
+/// per call (a redelivery replaces). <c>GET /api/calls?agentId=</c> lists them (admin API).
+/// </summary>
+internal static partial class CallEvents
+{
+    private static readonly TimeSpan s_replayWindow = TimeSpan.FromMinutes(5);
+
+    public static void MapCallEvents(this WebApplication app) =>
+        app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery();
+
+    public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CancellationToken cancellationToken)
+    {
+        var records = await store.ListCallRecordsAsync(agentId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
+        var views = records.Select(r =>
+        {
+            using var document = JsonDocument.Parse(r.RecordJson);
+            return new CallRecordView(r.CallId, r.AgentId, r.CallSid, r.StartedAt, r.DurationMs, r.EndReason, document.RootElement.Clone(), r.ReceivedAt);
+        }).ToList();
+        return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext context, AgentStore store, IOptions<MainAppOptions> options, TimeProvider timeProvider, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("VoiceServer.MainApp.CallEvents");
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
+        var body = buffer.ToArray();
+        if (options.Value.CallEventsSigningKey is { } key && !IsSigned(context.Request.Headers["X-Voice-Server-Signature"].ToString(), body, key, timeProvider.GetUtcNow()))
+        {
+            Log.Refused(logger);
+            return AdminApi.Error(StatusCodes.Status401Unauthorized, "invalid_signature", "X-Voice-Server-Signature is missing, wrong or too old.");
+        }
+
+        StoredCallRecord record;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            record = new StoredCallRecord(
+                root.GetProperty("callId").GetString()!,
+                root.TryGetProperty("agentId", out var agent) && agent.ValueKind == JsonValueKind.String ? agent.GetString() : null,
+                root.TryGetProperty("callSid", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null,
+                root.GetProperty("startedAt").GetDateTimeOffset(),
+                root.GetProperty("endedAt").GetDateTimeOffset(),
+                root.GetProperty("durationMs").GetInt64(),
+                root.GetProperty("endReason").GetString()!,
+                Encoding.UTF8.GetString(body),
+                timeProvider.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return AdminApi.Error(StatusCodes.Status400BadRequest, "invalid_record", "The body is not a call record (schemaVersion 1).");
+        }
+
+        await store.AddCallRecordAsync(record, cancellationToken);
+        Log.Stored(logger, record.CallId, record.AgentId, record.EndReason);
+        return Results.Ok();
+    }
+
+    /// <summary>The receiver's side of the voice server's signature, in constant time, with a replay window.</summary>
+    internal static bool IsSigned(string header, byte[] body, string key, DateTimeOffset now)
+    {
+        string? timestamp = null;
+        string? signature = null;
+        foreach (var part in header.Split(','))
+        {
+            if (part.StartsWith("t=", StringComparison.Ordinal))
+            {
+                timestamp = part[2..];
+            }
+            else if (part.StartsWith("v1=", StringComparison.Ordinal))
+            {
+                signature = part[3..];
+            }
+        }
+
+        if (timestamp is null || signature is null || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ||
+            (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > s_replayWindow)
+        {
+            return false;
+        }
+
+        var signed = new byte[timestamp.Length + 1 + body.Length];
+        Encoding.ASCII.GetBytes(timestamp, signed);
+        signed[timestamp.Length] = (byte)'.';
+        body.CopyTo(signed, timestamp.Length + 1);
+        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), signed)));
+        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(signature));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Warning, "A call record was refused: its signature is missing, wrong or too old.")]
+        public static partial void Refused(ILogger logger);
+
+        [LoggerMessage(21, LogLevel.Information, "Call record {CallId} stored (agent {AgentId}, {EndReason}).")]
+        public static partial void Stored(ILogger logger, string callId, string? agentId, string endReason);
+    }
+}

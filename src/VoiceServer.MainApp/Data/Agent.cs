@@ -1,0 +1,27 @@
+namespace VoiceServer.MainApp.Data;
+
+/// <summary>An agent as stored. <see cref="OpenAIKeyEncrypted"/> is the agent's own key, encrypted at rest; null means the voice server's key.</summary>
+internal sealed record Agent(
+    string Id,
+    string Name,
+    string? Prompt,
+    string Voice,
+    double? Temperature,
+    string? Greeting,
+    string? Tools,
+    string? OpenAIKeyEncrypted,
+    bool Enabled,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A call record the voice server delivered, as stored.</summary>
+internal sealed record StoredCallRecord(
+    string CallId,
+    string? AgentId,
+    string? CallSid,
+    DateTimeOffset StartedAt,
+    DateTimeOffset EndedAt,
+    long DurationMs,
+    string EndReason,
+    string RecordJson,
+    DateTimeOffset ReceivedAt);

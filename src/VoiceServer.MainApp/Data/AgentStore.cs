@@ -1,0 +1,190 @@
+using System.Data.Common;
+
+namespace VoiceServer.MainApp.Data;
+
+/// <summary>Agents, their phone numbers and call records; the same SQL on SQLite and PostgreSQL.</summary>
+internal sealed class AgentStore(Database database, TimeProvider timeProvider)
+{
+    private const string AgentColumns = "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at";
+
+    public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {AgentColumns} FROM agents ORDER BY id";
+        return await ReadAgentsAsync(command, cancellationToken);
+    }
+
+    public async Task<Agent?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {AgentColumns} FROM agents WHERE id = @id";
+        Database.AddParameter(command, "id", id);
+        return (await ReadAgentsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>The agent a dialled number reaches, enabled or not (the caller decides what to do with a disabled one).</summary>
+    public async Task<Agent?> FindByNumberAsync(string number, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {string.Join(", ", AgentColumns.Split(", ").Select(c => "a." + c))} FROM agents a JOIN phone_numbers p ON p.agent_id = a.id WHERE p.number = @number";
+        Database.AddParameter(command, "number", number);
+        return (await ReadAgentsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>Creates or replaces the agent; the creation time of an existing one is kept.</summary>
+    public async Task<Agent> UpsertAsync(Agent agent, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now) " +
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
+            "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at";
+        Database.AddParameter(command, "id", agent.Id);
+        Database.AddParameter(command, "name", agent.Name);
+        Database.AddParameter(command, "prompt", agent.Prompt);
+        Database.AddParameter(command, "voice", agent.Voice);
+        Database.AddParameter(command, "temperature", agent.Temperature);
+        Database.AddParameter(command, "greeting", agent.Greeting);
+        Database.AddParameter(command, "tools", agent.Tools);
+        Database.AddParameter(command, "key", agent.OpenAIKeyEncrypted);
+        Database.AddParameter(command, "enabled", agent.Enabled);
+        Database.AddParameter(command, "now", now);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return (await GetAsync(agent.Id, cancellationToken))!;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM agents WHERE id = @id";
+        Database.AddParameter(command, "id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task AssignNumberAsync(string number, string agentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO phone_numbers (number, agent_id) VALUES (@number, @agent) ON CONFLICT (number) DO UPDATE SET agent_id = excluded.agent_id";
+        Database.AddParameter(command, "number", number);
+        Database.AddParameter(command, "agent", agentId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> RemoveNumberAsync(string number, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM phone_numbers WHERE number = @number";
+        Database.AddParameter(command, "number", number);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<IReadOnlyList<string>> NumbersOfAsync(string agentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT number FROM phone_numbers WHERE agent_id = @agent ORDER BY number";
+        Database.AddParameter(command, "agent", agentId);
+        var numbers = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            numbers.Add(reader.GetString(0));
+        }
+
+        return numbers;
+    }
+
+    /// <summary>Stores a record; a redelivery of the same call (the voice server retries) replaces it.</summary>
+    public async Task AddCallRecordAsync(StoredCallRecord record, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "INSERT INTO call_records (call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at) " +
+            "VALUES (@id, @agent, @sid, @started, @ended, @duration, @reason, @json, @received) " +
+            "ON CONFLICT (call_id) DO UPDATE SET record_json = excluded.record_json, received_at = excluded.received_at";
+        Database.AddParameter(command, "id", record.CallId);
+        Database.AddParameter(command, "agent", record.AgentId);
+        Database.AddParameter(command, "sid", record.CallSid);
+        Database.AddParameter(command, "started", record.StartedAt.ToUniversalTime());
+        Database.AddParameter(command, "ended", record.EndedAt.ToUniversalTime());
+        Database.AddParameter(command, "duration", record.DurationMs);
+        Database.AddParameter(command, "reason", record.EndReason);
+        Database.AddParameter(command, "json", record.RecordJson);
+        Database.AddParameter(command, "received", record.ReceivedAt.ToUniversalTime());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(string? agentId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at FROM call_records " +
+            (agentId is null ? string.Empty : "WHERE agent_id = @agent ") + "ORDER BY started_at DESC LIMIT @limit";
+        if (agentId is not null)
+        {
+            Database.AddParameter(command, "agent", agentId);
+        }
+
+        Database.AddParameter(command, "limit", limit);
+        var records = new List<StoredCallRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new StoredCallRecord(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                ReadTime(reader, 3),
+                ReadTime(reader, 4),
+                reader.GetInt64(5),
+                reader.GetString(6),
+                reader.GetString(7),
+                ReadTime(reader, 8)));
+        }
+
+        return records;
+    }
+
+    private static async Task<IReadOnlyList<Agent>> ReadAgentsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var agents = new List<Agent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            agents.Add(new Agent(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetDouble(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetBoolean(8),
+                ReadTime(reader, 9),
+                ReadTime(reader, 10)));
+        }
+
+        return agents;
+    }
+
+    // SQLite keeps times as ISO 8601 text, PostgreSQL as timestamptz: both read back as UTC.
+    private static DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) switch
+        {
+            DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+            DateTimeOffset time => time.ToUniversalTime(),
+            string text => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime(),
+            var other => throw new InvalidOperationException($"unexpected time value {other.GetType().Name}"),
+        };
+}

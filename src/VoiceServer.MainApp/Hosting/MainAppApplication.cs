@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Calls;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Security;
+using VoiceServer.MainApp.Twilio;
+
+namespace VoiceServer.MainApp.Hosting;
+
+/// <summary>The main app's table of contents: what it adds and maps. Tests build the same app.</summary>
+internal static class MainAppApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://+:{builder.Configuration["PORT"] ?? "8081"}");
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, MainAppJsonContext.Default));
+        builder.Services.AddOptions<MainAppOptions>().Configure<IConfiguration>(static (options, configuration) =>
+        {
+            if (Text(configuration, "VOICE_SERVER_URL") is { } voiceServer)
+            {
+                options.VoiceServerUrl = AbsoluteUrl("VOICE_SERVER_URL", voiceServer, "ws", "wss");
+            }
+
+            options.PublicUrl = Text(configuration, "PUBLIC_URL") is { } publicUrl ? AbsoluteUrl("PUBLIC_URL", publicUrl, "http", "https") : null;
+            options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
+            options.AdminApiKey = Text(configuration, "ADMIN_API_KEY");
+            options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
+            options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
+            if (Text(configuration, "ENCRYPTION_KEY") is { } encryptionKey)
+            {
+                options.EncryptionKey = Convert.TryFromBase64String(encryptionKey, new byte[32], out var written) && written == 32
+                    ? Convert.FromBase64String(encryptionKey)
+                    : throw new OptionsValidationException("ENCRYPTION_KEY", typeof(MainAppOptions), ["ENCRYPTION_KEY must be 32 bytes, base64 (openssl rand -base64 32)."]);
+            }
+        }).ValidateOnStart();
+        builder.Services.AddOptions<DatabaseOptions>().Configure<IConfiguration>(static (options, configuration) =>
+        {
+            options.Kind = (Text(configuration, "DATABASE_PROVIDER")?.ToUpperInvariant()) switch
+            {
+                null or "SQLITE" => DatabaseKind.Sqlite,
+                "POSTGRES" or "POSTGRESQL" => DatabaseKind.Postgres,
+                var other => throw new OptionsValidationException("DATABASE_PROVIDER", typeof(DatabaseOptions), [$"DATABASE_PROVIDER must be sqlite or postgres, not '{other}'."]),
+            };
+            options.ConnectionString = Text(configuration, "DATABASE_URL") ?? options.ConnectionString;
+        });
+        builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<KeyProtector>();
+        builder.Services.AddSingleton<StreamTwiml>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
+        app.MapVoiceWebhook();
+        app.MapCallEvents();
+        app.MapAdminApi();
+        return app;
+    }
+
+    /// <summary>Applies the database migrations, then runs.</summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<Database>().MigrateAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+    }
+
+    private static string? Text(IConfiguration configuration, string name) =>
+        string.IsNullOrWhiteSpace(configuration[name]) ? null : configuration[name]!.Trim();
+
+    private static Uri AbsoluteUrl(string name, string value, params string[] schemes) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && schemes.Contains(url.Scheme)
+            ? url
+            : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be an absolute {string.Join(" or ", schemes)} URL."]);
+}

@@ -1,0 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Calls;
+
+namespace VoiceServer.MainApp.Hosting;
+
+internal sealed record HealthBody(string Status, string Service, DateTimeOffset Timestamp);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(AgentView))]
+[JsonSerializable(typeof(List<AgentView>))]
+[JsonSerializable(typeof(AgentInput))]
+[JsonSerializable(typeof(NumberInput))]
+[JsonSerializable(typeof(List<CallRecordView>))]
+[JsonSerializable(typeof(HealthBody))]
+internal sealed partial class MainAppJsonContext : JsonSerializerContext;

@@ -1,0 +1,26 @@
+namespace VoiceServer.MainApp.Hosting;
+
+/// <summary>The main app's settings, from environment variables (see docs/main-app.md).</summary>
+internal sealed class MainAppOptions
+{
+    /// <summary><c>VOICE_SERVER_URL</c>: the voice server's public base, e.g. <c>wss://voice-server.fly.dev</c>.</summary>
+    public Uri VoiceServerUrl { get; set; } = new("ws://localhost:8080");
+
+    /// <summary><c>PUBLIC_URL</c>: this app's public base as Twilio calls it (signature checks, the records' callback).</summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary><c>TWILIO_AUTH_TOKEN</c>: when set, the voice webhook must carry a valid <c>X-Twilio-Signature</c>. Never logged.</summary>
+    public string? TwilioAuthToken { get; set; }
+
+    /// <summary><c>ADMIN_API_KEY</c>: the admin API's key (<c>X-Api-Key</c>); without it the admin API refuses everything.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary><c>ENCRYPTION_KEY</c>: 32 bytes, base64, that encrypt agents' OpenAI keys at rest (AES-256-GCM).</summary>
+    public byte[]? EncryptionKey { get; set; }
+
+    /// <summary><c>CALL_EVENTS_SIGNING_KEY</c>: the key the voice server signs call records with (the same on both).</summary>
+    public string? CallEventsSigningKey { get; set; }
+
+    /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
+    public string? ConfigSigningKey { get; set; }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
+using VoiceServer.Calls;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Security;
+
+namespace VoiceServer.MainApp.Twilio;
+
+/// <summary>
+/// The TwiML that sends a call to the voice server, built with the Twilio SDK (every value escaped):
+/// <c>&lt;Connect&gt;&lt;Stream url="{VOICE_SERVER_URL}/api/twilio/media-stream"&gt;</c> with the agent's configuration as
+/// <c>&lt;Parameter&gt;</c>s (or one signed <c>config</c> token), plus <c>From</c>, <c>To</c> and <c>CallSid</c>. A value
+/// too long for one parameter (name and value under 500 characters) is split over <c>name.0</c>, <c>name.1</c>, ….
+/// </summary>
+internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector keys, TimeProvider timeProvider)
+{
+    /// <summary>Twilio's limit is name + value under 500 characters; a little is kept in hand.</summary>
+    private const int MaxParameterLength = 490;
+
+    private const string Apology = "Sorry, this number is not in service right now. Goodbye.";
+
+    private readonly MainAppOptions _options = options.Value;
+
+    public string Connect(Agent agent, string? from, string? to, string? callSid)
+    {
+        var values = new List<(string Name, string Value)>();
+        var configuration = new List<(string Name, string Value)> { (CallParameters.AgentId, agent.Id), (CallParameters.Voice, agent.Voice) };
+        AddIfSet(configuration, CallParameters.Prompt, agent.Prompt);
+        AddIfSet(configuration, CallParameters.Temperature, agent.Temperature?.ToString(CultureInfo.InvariantCulture));
+        AddIfSet(configuration, CallParameters.Greeting, agent.Greeting);
+        AddIfSet(configuration, CallParameters.Tools, agent.Tools);
+        if (_options.PublicUrl is { } publicUrl)
+        {
+            configuration.Add((CallParameters.CallbackUrl, new Uri(publicUrl, "/api/calls/events").ToString()));
+        }
+
+        if (_options.ConfigSigningKey is { } signingKey)
+        {
+            // The voice server then uses its own OPENAI_API_KEY: a key never travels in the TwiML.
+            values.Add(("config", SignConfig(signingKey, configuration, callSid)));
+        }
+        else
+        {
+            values.AddRange(configuration);
+            if (agent.OpenAIKeyEncrypted is { } encrypted)
+            {
+                values.Add((CallParameters.OpenAIKey, keys.Unprotect(encrypted)));
+            }
+        }
+
+        AddIfSet(values, "From", from);
+        AddIfSet(values, "To", to);
+        AddIfSet(values, "CallSid", callSid);
+
+        var stream = new global::Twilio.TwiML.Voice.Stream(url: new Uri(_options.VoiceServerUrl, "/api/twilio/media-stream").ToString());
+        foreach (var (name, value) in values)
+        {
+            foreach (var (partName, part) in Split(name, value))
+            {
+                stream.Parameter(name: partName, value: part);
+            }
+        }
+
+        var connect = new Connect();
+        connect.Append(stream);
+        return new VoiceResponse().Append(connect).ToString();
+    }
+
+    /// <summary>The guide's "Agent Not Found": a spoken apology, then the call ends.</summary>
+    public static string NotInService() => new VoiceResponse().Say(Apology).Hangup().ToString();
+
+    private static void AddIfSet(List<(string Name, string Value)> values, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            values.Add((name, value));
+        }
+    }
+
+    private static IEnumerable<(string Name, string Value)> Split(string name, string value)
+    {
+        if (name.Length + value.Length <= MaxParameterLength)
+        {
+            yield return (name, value);
+            yield break;
+        }
+
+        var partLength = MaxParameterLength - name.Length - 5;
+        for (int index = 0, offset = 0; offset < value.Length; index++, offset += partLength)
+        {
+            yield return (string.Create(CultureInfo.InvariantCulture, $"{name}.{index}"), value.Substring(offset, Math.Min(partLength, value.Length - offset)));
+        }
+    }
+
+    private string SignConfig(string signingKey, List<(string Name, string Value)> configuration, string? callSid)
+    {
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (name, value) in configuration)
+        {
+            claims[name] = value;
+        }
+
+        if (callSid is not null)
+        {
+            claims["callSid"] = callSid;
+        }
+
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Audience = "voice-server",
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(5),
+            Claims = claims,
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N"))]),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Npgsql;
+using VoiceServer.Fakes;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Hosting;
+using VoiceServer.Tests.Infrastructure;
+
+namespace VoiceServer.Tests.MainApp;
+
+/// <summary>
+/// The whole system on loopback: the main app (on SQLite in a temp file, or on PostgreSQL in a schema of its own),
+/// the real voice server, and a fake Realtime server; the test plays Twilio. The two services share the call-events
+/// signing key, as a deployment does.
+/// </summary>
+public sealed class SystemHarness : IAsyncDisposable
+{
+    public const string AuthToken = "twilio-auth-token-for-tests-0123";
+    public const string AdminKey = "admin-key-for-tests-0123456789";
+    public const string EventsKey = "call-events-key-for-tests-0123456789abcdef";
+    public const string PostgresVariable = "MAIN_APP_TEST_POSTGRES";
+
+    private readonly WebApplication _mainApp;
+    private readonly string? _sqliteFile;
+    private readonly string? _postgresSchema;
+    private readonly CancellationTokenSource _timeout;
+
+    private SystemHarness(WebApplication mainApp, CallHarness voice, CapturedLogs logs, Uri baseAddress, string? sqliteFile, string? postgresSchema, CancellationTokenSource timeout)
+    {
+        _mainApp = mainApp;
+        Voice = voice;
+        Logs = logs;
+        BaseAddress = baseAddress;
+        _sqliteFile = sqliteFile;
+        _postgresSchema = postgresSchema;
+        _timeout = timeout;
+        Admin = new HttpClient { BaseAddress = baseAddress };
+        Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+    }
+
+    /// <summary>The voice server and the fake Realtime server.</summary>
+    public CallHarness Voice { get; }
+
+    /// <summary>The main app's log lines.</summary>
+    public CapturedLogs Logs { get; }
+
+    public Uri BaseAddress { get; }
+
+    public Uri WebhookUrl => new(BaseAddress, "/api/twilio/voice");
+
+    /// <summary>An HTTP client with the admin API key.</summary>
+    public HttpClient Admin { get; }
+
+    public CancellationToken Token => _timeout.Token;
+
+    internal AgentStore Store => _mainApp.Services.GetRequiredService<AgentStore>();
+
+    /// <summary>The backends a test runs on: SQLite always; PostgreSQL as the test command starts it (scripts/test.sh).</summary>
+    public static TheoryData<string> Backends => ["sqlite", "postgres"];
+
+    public static async Task<SystemHarness> StartAsync(string backend, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = EventsKey, ["CALL_EVENTS_RETRY_DELAY_MS"] = "10" });
+        var timeout = TestTimeout.Create(30);
+        string? sqliteFile = null;
+        string? schema = null;
+        string connectionString;
+        if (backend == "postgres")
+        {
+            var server = Environment.GetEnvironmentVariable(PostgresVariable)
+                ?? throw new InvalidOperationException($"{PostgresVariable} is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
+            // Each test in a schema of its own: tests run in parallel against one database.
+            schema = "t_" + Guid.NewGuid().ToString("N");
+            await using (var connection = new NpgsqlConnection(server))
+            {
+                await connection.OpenAsync(timeout.Token);
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
+                await create.ExecuteNonQueryAsync(timeout.Token);
+            }
+
+            connectionString = $"{server};Search Path={schema}";
+        }
+        else
+        {
+            sqliteFile = Path.Combine(Path.GetTempPath(), $"main-app-{Guid.NewGuid():N}.db");
+            connectionString = $"Data Source={sqliteFile};Pooling=False";
+        }
+
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var logs = new CapturedLogs();
+        var settings = new Dictionary<string, string?>
+        {
+            ["DATABASE_PROVIDER"] = backend,
+            ["DATABASE_URL"] = connectionString,
+            ["VOICE_SERVER_URL"] = $"ws://{voice.Server.BaseAddress.Authority}",
+            ["PUBLIC_URL"] = baseAddress.ToString(),
+            ["TWILIO_AUTH_TOKEN"] = AuthToken,
+            ["ADMIN_API_KEY"] = AdminKey,
+            ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
+            ["ENCRYPTION_KEY"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
+        var app = MainAppApplication.Build(
+            [$"--urls={baseAddress}"],
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Logging.ClearProviders();
+                builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                builder.Logging.AddProvider(logs);
+            });
+        await MainAppApplication.StartAsync(app, timeout.Token);
+        return new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
+    }
+
+    /// <summary>Creates an agent through the admin API and gives it a number.</summary>
+    public async Task CreateAgentAsync(string id, string number, JsonObject agent)
+    {
+        using var created = await Admin.PutAsJsonAsync($"/api/agents/{id}", agent, Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var assigned = await Admin.PutAsJsonAsync($"/api/numbers/{Uri.EscapeDataString(number)}", new JsonObject { ["agentId"] = id }, Token);
+        Assert.Equal(HttpStatusCode.NoContent, assigned.StatusCode);
+    }
+
+    /// <summary>Twilio's voice webhook for an incoming call to <paramref name="to"/>.</summary>
+    public Task<TwimlAnswer> CallAsync(string to, string callSid, string from = "+15550001111", string? authToken = AuthToken) =>
+        FakeTwilioWebhook.PostAsync(
+            WebhookUrl,
+            authToken,
+            new Dictionary<string, string>
+            {
+                ["AccountSid"] = "AC0123456789abcdef0123456789abcdef",
+                ["CallSid"] = callSid,
+                ["From"] = from,
+                ["To"] = to,
+                ["CallStatus"] = "ringing",
+                ["Direction"] = "inbound",
+            },
+            Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        await _mainApp.StopAsync();
+        await _mainApp.DisposeAsync();
+        await Voice.DisposeAsync();
+        if (_sqliteFile is not null)
+        {
+            File.Delete(_sqliteFile);
+        }
+
+        if (_postgresSchema is not null && Environment.GetEnvironmentVariable(PostgresVariable) is { } server)
+        {
+            await using var connection = new NpgsqlConnection(server);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA {_postgresSchema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        _timeout.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
