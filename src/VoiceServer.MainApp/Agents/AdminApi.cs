@@ -27,7 +27,9 @@ internal static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        var admin = app.MapGroup("/api").AddEndpointFilter(RequireApiKeyAsync);
+        // The key is checked before anything else runs (body binding included), in constant time.
+        app.UseWhen(static context => IsAdminPath(context.Request), static branch => branch.Use(RequireApiKeyAsync));
+        var admin = app.MapGroup("/api");
         admin.MapGet("/agents", ListAsync);
         admin.MapGet("/agents/{id}", GetAsync);
         admin.MapPut("/agents/{id}", PutAsync);
@@ -37,16 +39,38 @@ internal static class AdminApi
         admin.MapGet("/calls", Calls.CallEvents.ListAsync);
     }
 
-    private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private const int MaxConfigurationCharacters = 40_000;
+
+    private static bool IsXmlText(string text)
     {
-        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<MainAppOptions>>().Value.AdminApiKey;
-        var given = context.HttpContext.Request.Headers["X-Api-Key"].ToString();
-        if (expected is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        try
         {
-            return Error(StatusCodes.Status401Unauthorized, "unauthorized", "X-Api-Key is missing or wrong (ADMIN_API_KEY).");
+            System.Xml.XmlConvert.VerifyXmlChars(text);
+            return true;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsAdminPath(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api/agents", StringComparison.Ordinal) ||
+        request.Path.StartsWithSegments("/api/numbers", StringComparison.Ordinal) ||
+        (request.Path.Equals("/api/calls", StringComparison.Ordinal) && HttpMethods.IsGet(request.Method));
+
+    private static async Task RequireApiKeyAsync(HttpContext context, RequestDelegate next)
+    {
+        var expected = context.RequestServices.GetRequiredService<IOptions<MainAppOptions>>().Value.AdminApiKey;
+        var given = context.Request.Headers["X-Api-Key"].ToString();
+        // Hashes are compared, so neither the key's bytes nor its length leak through timing.
+        if (expected is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+        {
+            await Error(StatusCodes.Status401Unauthorized, "unauthorized", "X-Api-Key is missing or wrong (ADMIN_API_KEY).").ExecuteAsync(context);
+            return;
         }
 
-        return await next(context);
+        await next(context);
     }
 
     private static async Task<IResult> ListAsync(AgentStore store, CancellationToken cancellationToken)
@@ -82,6 +106,21 @@ internal static class AdminApi
         if (!CallParameters.TryValidatePresent(values, out var error))
         {
             return Invalid(error.Field == CallParameters.AgentId ? "id" : error.Field, error.Message);
+        }
+
+        foreach (var (field, text) in new[] { ("id", id), ("name", input.Name), ("prompt", input.Prompt), ("greeting", input.Greeting), ("tools", input.Tools) })
+        {
+            if (text is not null && !IsXmlText(text))
+            {
+                return Invalid(field, $"{field} holds characters that cannot travel in TwiML (control characters or a broken surrogate pair).");
+            }
+        }
+
+        // Twilio takes at most 64 KB of TwiML, and the voice server joins at most 128 parts of a value.
+        var twimlLength = (input.Prompt?.Length ?? 0) + (input.Tools?.Length ?? 0) + (input.Greeting?.Length ?? 0);
+        if (twimlLength > MaxConfigurationCharacters)
+        {
+            return Invalid(input.Prompt?.Length >= input.Tools?.Length ? "prompt" : "tools", $"prompt, tools and greeting together must stay under {MaxConfigurationCharacters} characters to fit in Twilio's TwiML.");
         }
 
         string? encryptedKey;

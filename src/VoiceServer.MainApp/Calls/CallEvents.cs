@@ -53,13 +53,13 @@ internal static partial class CallEvents
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
             record = new StoredCallRecord(
-                root.GetProperty("callId").GetString()!,
+                root.GetProperty("callId").GetString() ?? throw new FormatException("callId"),
                 root.TryGetProperty("agentId", out var agent) && agent.ValueKind == JsonValueKind.String ? agent.GetString() : null,
                 root.TryGetProperty("callSid", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null,
                 root.GetProperty("startedAt").GetDateTimeOffset(),
                 root.GetProperty("endedAt").GetDateTimeOffset(),
                 root.GetProperty("durationMs").GetInt64(),
-                root.GetProperty("endReason").GetString()!,
+                root.GetProperty("endReason").GetString() ?? throw new FormatException("endReason"),
                 Encoding.UTF8.GetString(body),
                 timeProvider.GetUtcNow());
         }
@@ -91,7 +91,7 @@ internal static partial class CallEvents
         }
 
         if (timestamp is null || signature is null || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ||
-            (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > s_replayWindow)
+            Math.Abs(now.ToUnixTimeSeconds() - seconds) > (long)s_replayWindow.TotalSeconds)
         {
             return false;
         }

@@ -52,40 +52,57 @@ internal sealed partial class Database(IOptions<DatabaseOptions> options, ILogge
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)", cancellationToken);
-        var assembly = typeof(Database).Assembly;
-        var prefix = $"{assembly.GetName().Name}.Migrations.{(_options.Kind == DatabaseKind.Postgres ? "postgres" : "sqlite")}.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        if (_options.Kind == DatabaseKind.Postgres)
         {
-            var name = resource[prefix.Length..];
-            await using var check = connection.CreateCommand();
-            check.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE name = @name";
-            AddParameter(check, "name", name);
-            if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
-            {
-                continue;
-            }
+            // Instances starting together migrate one at a time.
+            await ExecuteAsync(connection, "SELECT pg_advisory_lock(7310457)", cancellationToken);
+        }
 
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            var script = await reader.ReadToEndAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var apply = connection.CreateCommand())
+        try
+        {
+            await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)", cancellationToken);
+            var assembly = typeof(Database).Assembly;
+            var prefix = $"{assembly.GetName().Name}.Migrations.{(_options.Kind == DatabaseKind.Postgres ? "postgres" : "sqlite")}.";
+            foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
-                apply.Transaction = transaction;
-                apply.CommandText = script;
-                await apply.ExecuteNonQueryAsync(cancellationToken);
-            }
+                var name = resource[prefix.Length..];
+                await using var check = connection.CreateCommand();
+                check.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE name = @name";
+                AddParameter(check, "name", name);
+                if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    continue;
+                }
 
-            await using (var record = connection.CreateCommand())
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+                var script = await reader.ReadToEndAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using (var apply = connection.CreateCommand())
+                {
+                    apply.Transaction = transaction;
+                    apply.CommandText = script;
+                    await apply.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using (var record = connection.CreateCommand())
+                {
+                    record.Transaction = transaction;
+                    record.CommandText = "INSERT INTO schema_migrations (name) VALUES (@name)";
+                    AddParameter(record, "name", name);
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                Log.MigrationApplied(logger, name, _options.Kind.ToString());
+            }
+        }
+        finally
+        {
+            if (_options.Kind == DatabaseKind.Postgres)
             {
-                record.Transaction = transaction;
-                record.CommandText = "INSERT INTO schema_migrations (name) VALUES (@name)";
-                AddParameter(record, "name", name);
-                await record.ExecuteNonQueryAsync(cancellationToken);
+                // Session-level: a pooled connection keeps its session, so the lock is given back by hand.
+                await ExecuteAsync(connection, "SELECT pg_advisory_unlock(7310457)", CancellationToken.None);
             }
-
-            await transaction.CommitAsync(cancellationToken);
-            Log.MigrationApplied(logger, name, _options.Kind.ToString());
         }
     }
 

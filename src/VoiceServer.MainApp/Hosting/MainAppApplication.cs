@@ -8,7 +8,7 @@ using VoiceServer.MainApp.Twilio;
 namespace VoiceServer.MainApp.Hosting;
 
 /// <summary>The main app's table of contents: what it adds and maps. Tests build the same app.</summary>
-internal static class MainAppApplication
+internal static partial class MainAppApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -67,6 +67,18 @@ internal static class MainAppApplication
     /// <summary>Applies the database migrations, then runs.</summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
+        var options = app.Services.GetRequiredService<IOptions<MainAppOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.MainApp");
+        if (options.TwilioAuthToken is null)
+        {
+            Log.WebhookUnauthenticated(logger);
+        }
+
+        if (options.CallEventsSigningKey is null)
+        {
+            Log.RecordsUnsigned(logger);
+        }
+
         await app.Services.GetRequiredService<Database>().MigrateAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
@@ -78,4 +90,13 @@ internal static class MainAppApplication
         Uri.TryCreate(value, UriKind.Absolute, out var url) && schemes.Contains(url.Scheme)
             ? url
             : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be an absolute {string.Join(" or ", schemes)} URL."]);
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "TWILIO_AUTH_TOKEN is not set: the voice webhook is not authenticated, and agents' own keys stay out of TwiML (development only).")]
+        public static partial void WebhookUnauthenticated(ILogger logger);
+
+        [LoggerMessage(31, LogLevel.Warning, "CALL_EVENTS_SIGNING_KEY is not set: call records are accepted unsigned (development only).")]
+        public static partial void RecordsUnsigned(ILogger logger);
+    }
 }

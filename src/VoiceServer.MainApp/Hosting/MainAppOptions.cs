@@ -21,6 +21,9 @@ internal sealed class MainAppOptions
     /// <summary><c>CALL_EVENTS_SIGNING_KEY</c>: the key the voice server signs call records with (the same on both).</summary>
     public string? CallEventsSigningKey { get; set; }
 
+    /// <summary>A path under <paramref name="publicUrl"/>, keeping any path prefix it has (a proxy that mounts the app under one).</summary>
+    public static string PublicPath(Uri publicUrl, string pathAndQuery) => publicUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery;
+
     /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
     public string? ConfigSigningKey { get; set; }
 }

@@ -38,7 +38,7 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         AddIfSet(configuration, CallParameters.Tools, agent.Tools);
         if (_options.PublicUrl is { } publicUrl)
         {
-            configuration.Add((CallParameters.CallbackUrl, new Uri(publicUrl, "/api/calls/events").ToString()));
+            configuration.Add((CallParameters.CallbackUrl, MainAppOptions.PublicPath(publicUrl, "/api/calls/events")));
         }
 
         if (_options.ConfigSigningKey is { } signingKey)
@@ -49,9 +49,11 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         else
         {
             values.AddRange(configuration);
-            if (agent.OpenAIKeyEncrypted is { } encrypted)
+            // A key goes into TwiML only when the webhook is authenticated: otherwise anyone who knows the number
+            // could read it. Without TWILIO_AUTH_TOKEN the voice server's own key is used.
+            if (agent.OpenAIKeyEncrypted is { } encrypted && _options.TwilioAuthToken is not null && Unprotect(encrypted) is { } key)
             {
-                values.Add((CallParameters.OpenAIKey, keys.Unprotect(encrypted)));
+                values.Add((CallParameters.OpenAIKey, key));
             }
         }
 
@@ -71,6 +73,19 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         var connect = new Connect();
         connect.Append(stream);
         return new VoiceResponse().Append(connect).ToString();
+    }
+
+    /// <summary>A key that no longer decrypts (ENCRYPTION_KEY changed) leaves the call on the voice server's key.</summary>
+    private string? Unprotect(string encrypted)
+    {
+        try
+        {
+            return keys.Unprotect(encrypted);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The guide's "Agent Not Found": a spoken apology, then the call ends.</summary>
@@ -93,9 +108,17 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         }
 
         var partLength = MaxParameterLength - name.Length - 5;
-        for (int index = 0, offset = 0; offset < value.Length; index++, offset += partLength)
+        for (int index = 0, offset = 0; offset < value.Length; index++)
         {
-            yield return (string.Create(CultureInfo.InvariantCulture, $"{name}.{index}"), value.Substring(offset, Math.Min(partLength, value.Length - offset)));
+            var length = Math.Min(partLength, value.Length - offset);
+            // A surrogate pair stays whole: half of one is not a character XML can carry.
+            if (offset + length < value.Length && char.IsHighSurrogate(value[offset + length - 1]))
+            {
+                length--;
+            }
+
+            yield return (string.Create(CultureInfo.InvariantCulture, $"{name}.{index}"), value.Substring(offset, length));
+            offset += length;
         }
     }
 

@@ -25,11 +25,17 @@ internal static partial class VoiceWebhook
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.VoiceWebhook");
+        if (!context.Request.HasFormContentType)
+        {
+            return Results.Json(new ErrorBody("unsupported_media_type", "Twilio's webhook is form-encoded."), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var parameters = form.ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal);
         if (options.Value.TwilioAuthToken is { } token)
         {
-            var url = new Uri(options.Value.PublicUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}"), context.Request.Path + context.Request.QueryString).ToString();
+            // The URL exactly as Twilio requested it: the public base (with any path prefix) + path + raw query.
+            var url = MainAppOptions.PublicPath(options.Value.PublicUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}"), context.Request.Path + context.Request.QueryString.ToString());
             var signature = context.Request.Headers["X-Twilio-Signature"].ToString();
             if (signature.Length == 0 || !new RequestValidator(token).Validate(url, parameters, signature))
             {

@@ -36,6 +36,8 @@ public sealed class AdminApiTests
     [InlineData("""{"name":"x","temperature":3}""", "temperature")]
     [InlineData("""{"name":"x","tools":"[{\"name\":\"lookup\"}]"}""", "tools")]
     [InlineData("""{"name":"x","openAIKey":"sk with spaces"}""", "openAIKey")]
+    [InlineData("""{"name":"x","prompt":"a\u000Bb"}""", "prompt")]
+    [InlineData("""{"name":"x","greeting":"bell \u0007"}""", "greeting")]
     public async Task InvalidAgent_400NamingTheField(string body, string field)
     {
         await using var system = await SystemHarness.StartAsync("sqlite");
@@ -57,6 +59,43 @@ public sealed class AdminApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("number", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
     }
+
+    [Fact]
+    public async Task TooMuchConfigurationForTwiml_400()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        var tools = new JsonArray(new JsonObject { ["name"] = "t", ["description"] = new string('d', 19_000), ["url"] = "https://tools.example.com/t" }).ToJsonString();
+
+        using var response = await system.Admin.PutAsJsonAsync("/api/agents/x", new JsonObject { ["name"] = "x", ["prompt"] = new string('a', 32_000), ["tools"] = tools }, system.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("prompt", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
+    }
+
+    [Fact]
+    public async Task WithoutTheApiKey_401_BeforeTheBodyIsRead()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        using var anonymous = new HttpClient { BaseAddress = system.BaseAddress };
+
+        using var malformed = await anonymous.PutAsync("/api/agents/x", new StringContent("{not json", Encoding.UTF8, "application/json"), system.Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, malformed.StatusCode);
+    }
+
+    [Fact]
+    public async Task CallEvent_AbsurdTimestampOrNullFields_4xxNot500()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = null });
+        using var http = new HttpClient { BaseAddress = system.BaseAddress };
+
+        using var nullId = await http.PostAsync("/api/calls/events", new StringContent("""{"callId":null,"startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","durationMs":1,"endReason":"x"}""", Encoding.UTF8, "application/json"), system.Token);
+        Assert.Equal(HttpStatusCode.BadRequest, nullId.StatusCode);
+        Assert.False(CallEventsSignature("t=99999999999999,v1=00"));
+    }
+
+    private static bool CallEventsSignature(string header) =>
+        VoiceServer.MainApp.Calls.CallEvents.IsSigned(header, Encoding.UTF8.GetBytes("{}"), SystemHarness.EventsKey, DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task WithoutTheApiKey_401()

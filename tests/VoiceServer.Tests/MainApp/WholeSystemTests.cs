@@ -99,6 +99,32 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
+    public async Task WithoutTwilioAuthToken_AgentKeysStayOutOfTwiml()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["TWILIO_AUTH_TOKEN"] = null });
+        await system.CreateAgentAsync("bakery", Number, Bakery());
+
+        var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid(), authToken: null);
+
+        Assert.NotNull(twiml.StreamUrl);
+        Assert.DoesNotContain("openAIKey", twiml.Parameters.Keys);
+        Assert.DoesNotContain(AgentKey, twiml.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EmojiAcrossAParameterSplit_StaysWhole()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        var prompt = new string('a', 478) + "😀" + new string('b', 600);
+        await system.CreateAgentAsync("bakery", Number, Bakery(prompt: prompt));
+
+        var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid());
+
+        Assert.Equal(HttpStatusCode.OK, twiml.Status);
+        Assert.Equal(prompt, string.Concat(twiml.Parameters.Where(p => p.Key.StartsWith("prompt.", StringComparison.Ordinal)).OrderBy(p => int.Parse(p.Key[7..], System.Globalization.CultureInfo.InvariantCulture)).Select(p => p.Value)));
+    }
+
+    [Fact]
     public async Task BadSignature_Refused403()
     {
         await using var system = await SystemHarness.StartAsync("sqlite");
