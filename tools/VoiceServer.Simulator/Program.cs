@@ -28,28 +28,16 @@ if (options.Webhook is { } webhook)
     var callSid = "CA" + Guid.NewGuid().ToString("N");
     var (streamUrl, parameters, twiml) = await TwimlWebhook.FollowAsync(webhook, options.To, options.From, callSid, options.AuthToken, cancellation.Token);
     Console.WriteLine($"webhook {webhook} answered for {options.To}:");
-    Console.WriteLine(twiml);
+    // A key in the TwiML is never printed.
+    Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(twiml, "(name=\"openAIKey\" value=\")[^\"]*", "$1***"));
     if (streamUrl is null)
     {
         Console.WriteLine("result: the TwiML does not connect a stream (no agent for this number?)");
         return SimulatorExitCodes.NoAgentAudio;
     }
 
-    options = new SimulatorOptions
-    {
-        Url = streamUrl,
-        Parameters = parameters,
-        WavPath = options.WavPath,
-        ToneMilliseconds = options.ToneMilliseconds,
-        SilenceMilliseconds = options.SilenceMilliseconds,
-        LeadSilenceMilliseconds = options.LeadSilenceMilliseconds,
-        TailSilenceMilliseconds = options.TailSilenceMilliseconds,
-        RecordPath = options.RecordPath,
-        Wait = options.Wait,
-        Fast = options.Fast,
-        ExpectNoAudio = options.ExpectNoAudio,
-        AuthToken = options.AuthToken,
-    };
+    // The TwiML's Stream URL and parameters replace --url and the call parameters, as for a call through Twilio.
+    options = options with { Url = streamUrl, Parameters = parameters, Webhook = null };
 }
 
 var result = await CallSimulator.RunAsync(options, Console.Out, cancellation.Token);

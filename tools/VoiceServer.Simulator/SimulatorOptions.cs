@@ -10,7 +10,7 @@ public enum ParameterPlacement
     Query,
 }
 
-public sealed class SimulatorOptions
+public sealed record SimulatorOptions
 {
     public const string DefaultUrl = "ws://localhost:8080/api/twilio/media-stream";
 
