@@ -56,6 +56,7 @@ public static class CallSimulator
         var callerOptions = new FakeTwilioCallerOptions
         {
             Origin = options.Origin,
+            CallSid = options.CallSid ?? TwilioIds.NewCallSid(),
             MarkMode = MarkMode.Playback,
             SignatureAuthToken = options.AuthToken,
             SignatureUrl = options.AuthToken is null ? null : options.SignedUrl ?? StripQuery(options.Url),

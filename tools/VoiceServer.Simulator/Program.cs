@@ -37,7 +37,7 @@ if (options.Webhook is { } webhook)
     }
 
     // The TwiML's Stream URL and parameters replace --url and the call parameters, as for a call through Twilio.
-    options = options with { Url = streamUrl, Parameters = parameters, Webhook = null };
+    options = options with { Url = streamUrl, Parameters = parameters, Webhook = null, CallSid = callSid };
 }
 
 var result = await CallSimulator.RunAsync(options, Console.Out, cancellation.Token);

@@ -24,6 +24,9 @@ public sealed record SimulatorOptions
 
     public string From { get; init; } = "+15550199999";
 
+    /// <summary>The call's <c>CallSid</c> in <c>start</c> (with <see cref="Webhook"/>: the one the webhook was told); null for a new one.</summary>
+    public string? CallSid { get; init; }
+
     public string AgentId { get; init; } = "demo";
 
     public string? Prompt { get; init; }
