@@ -108,9 +108,7 @@ internal sealed class CallerFleet
         private static readonly byte[] s_streamSidKey = "\"},\"streamSid\":\""u8.ToArray();
         private static readonly byte[] s_markPrefix = "{\"event\":\"mark\",\"sequenceNumber\":\""u8.ToArray();
         private static readonly byte[] s_markName = "\",\"mark\":{\"name\":\""u8.ToArray();
-        private static readonly byte[] s_mediaEvent = "\"event\":\"media\""u8.ToArray();
         private static readonly byte[] s_markEvent = "\"event\":\"mark\""u8.ToArray();
-        private static readonly byte[] s_payloadKey = "\"payload\":\""u8.ToArray();
         private static readonly byte[] s_nameKey = "\"name\":\""u8.ToArray();
 
         private const int MarkRing = 64;
@@ -307,9 +305,9 @@ internal sealed class CallerFleet
 
         private void OnMessage(ReadOnlySpan<byte> message)
         {
-            if (message.IndexOf(s_mediaEvent) >= 0)
+            if (message.IndexOf(JsonBytes.MediaEvent) >= 0)
             {
-                var payload = JsonBytes.ValueAfter(message, s_payloadKey);
+                var payload = JsonBytes.ValueAfter(message, JsonBytes.PayloadKey);
                 if (Base64.DecodeFromUtf8(payload, _decoded, out _, out var written) != OperationStatus.Done)
                 {
                     return;

@@ -13,9 +13,7 @@ namespace VoiceServer.LoadTest;
 /// </summary>
 internal static class FloorRelay
 {
-    private static readonly byte[] s_payloadKey = "\"payload\":\""u8.ToArray();
     private static readonly byte[] s_deltaKey = "\"delta\":\""u8.ToArray();
-    private static readonly byte[] s_mediaEvent = "\"event\":\"media\""u8.ToArray();
     private static readonly byte[] s_stopEvent = "\"event\":\"stop\""u8.ToArray();
     private static readonly byte[] s_streamSidKey = "\"streamSid\":\""u8.ToArray();
     private static readonly byte[] s_appendPrefix = "{\"type\":\"input_audio_buffer.append\",\"audio\":\""u8.ToArray();
@@ -58,12 +56,12 @@ internal static class FloorRelay
                 return -1;
             }
 
-            if (message.IndexOf(s_mediaEvent) < 0)
+            if (message.IndexOf(JsonBytes.MediaEvent) < 0)
             {
                 return 0;
             }
 
-            var payload = JsonBytes.ValueAfter(message, s_payloadKey);
+            var payload = JsonBytes.ValueAfter(message, JsonBytes.PayloadKey);
             var length = 0;
             JsonBytes.Append(output, ref length, s_appendPrefix);
             JsonBytes.Append(output, ref length, payload);

@@ -6,6 +6,12 @@ namespace VoiceServer.LoadTest;
 /// </summary>
 internal static class JsonBytes
 {
+    /// <summary>Twilio's media events, as the generator and the floor recognise them.</summary>
+    public static ReadOnlySpan<byte> MediaEvent => "\"event\":\"media\""u8;
+
+    /// <summary>The key before a Twilio media payload.</summary>
+    public static ReadOnlySpan<byte> PayloadKey => "\"payload\":\""u8;
+
     /// <summary>Where the string value after <paramref name="key"/> (which ends with its opening quote) lies; length -1 if absent.</summary>
     public static (int Start, int Length) Find(ReadOnlySpan<byte> message, ReadOnlySpan<byte> key)
     {

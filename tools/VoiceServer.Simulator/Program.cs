@@ -1,3 +1,4 @@
+using VoiceServer.Fakes;
 using VoiceServer.Simulator;
 
 var parsed = SimulatorCommandLine.Parse(args);
@@ -26,18 +27,30 @@ var options = parsed.Options;
 if (options.Webhook is { } webhook)
 {
     var callSid = "CA" + Guid.NewGuid().ToString("N");
-    var (streamUrl, parameters, twiml) = await TwimlWebhook.FollowAsync(webhook, options.To, options.From, callSid, options.AuthToken, cancellation.Token);
-    Console.WriteLine($"webhook {webhook} answered for {options.To}:");
+    var answer = await FakeTwilioWebhook.PostAsync(
+        webhook,
+        options.AuthToken,
+        new Dictionary<string, string>
+        {
+            ["AccountSid"] = "AC" + new string('0', 32),
+            ["CallSid"] = callSid,
+            ["CallStatus"] = "ringing",
+            ["Direction"] = "inbound",
+            ["From"] = options.From,
+            ["To"] = options.To,
+        },
+        cancellation.Token);
+    Console.WriteLine($"webhook {webhook} answered HTTP {(int)answer.Status} for {options.To}:");
     // A key in the TwiML is never printed.
-    Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(twiml, "(name=\"openAIKey\" value=\")[^\"]*", "$1***"));
-    if (streamUrl is null)
+    Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(answer.Body, "(name=\"openAIKey\" value=\")[^\"]*", "$1***"));
+    if (answer.StreamUrl is not { } streamUrl)
     {
         Console.WriteLine("result: the TwiML does not connect a stream (no agent for this number?)");
         return SimulatorExitCodes.NoAgentAudio;
     }
 
     // The TwiML's Stream URL and parameters replace --url and the call parameters, as for a call through Twilio.
-    options = options with { Url = streamUrl, Parameters = parameters, Webhook = null, CallSid = callSid };
+    options = options with { Url = streamUrl, Parameters = [.. answer.Parameters], Webhook = null, CallSid = callSid };
 }
 
 var result = await CallSimulator.RunAsync(options, Console.Out, cancellation.Token);

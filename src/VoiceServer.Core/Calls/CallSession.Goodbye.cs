@@ -116,8 +116,7 @@ public sealed partial class CallSession
         }
 
         _goodbye = GoodbyeState.Requested;
-        _responseRequested = true;
-        if (_model?.Leg is not { } leg || !leg.TryCreateResponse(_goodbyeInstructions))
+        if (_model?.Leg is not { } leg || !TryCreateResponseNow(leg, _goodbyeInstructions))
         {
             End(_goodbyeReason, _goodbyeDetail);
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using VoiceServer.Conversation;
+using VoiceServer.Legs;
 
 namespace VoiceServer.Calls;
 
@@ -93,11 +94,20 @@ public sealed partial class CallSession
             return;
         }
 
-        _responseRequested = true;
-        if (!_model!.Leg!.TryCreateResponse(instructions is null ? null : WithPersona(_model.Configuration, instructions)))
+        if (!TryCreateResponseNow(_model!.Leg!, instructions is null ? null : WithPersona(_model.Configuration, instructions)))
         {
             End(CallEndReason.SlowPeer, "the model is not accepting messages");
         }
+    }
+
+    /// <summary>
+    /// Called under _gate: every <c>response.create</c> of the call goes out here, so the one-response rule knows a
+    /// response is on its way until <c>response.created</c>.
+    /// </summary>
+    private bool TryCreateResponseNow(IModelLeg leg, string? instructions)
+    {
+        _responseRequested = true;
+        return leg.TryCreateResponse(instructions);
     }
 
     // Called under _gate at response.created.

@@ -19,7 +19,8 @@ public sealed partial class CallSession
         }
 
         Span<byte> markName = stackalloc byte[MarkName.MaxLength];
-        if (!_playback.TryTrackAudio(responseId, itemId, contentIndex, Base64Length.GetDecodedLength(base64Audio), markName, out var markLength))
+        var audioBytes = Base64Length.GetDecodedLength(base64Audio);
+        if (!_playback.TryTrackAudio(responseId, itemId, contentIndex, audioBytes, markName, out var markLength))
         {
             // A late delta of a response discarded by a barge-in: the caller must never hear it.
             return;
@@ -31,7 +32,7 @@ public sealed partial class CallSession
             return;
         }
 
-        _transcript.OnAgentAudio(itemId, Base64Length.GetDecodedLength(base64Audio));
+        _transcript.OnAgentAudio(itemId, audioBytes);
 
         _lastAudioResponseId = responseId;
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);

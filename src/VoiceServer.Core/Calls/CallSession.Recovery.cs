@@ -193,9 +193,11 @@ public sealed partial class CallSession
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
+            // The old session's responses are gone with it; the new one has none until asked.
+            _responseRequested = _responseQueued = false;
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
             var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
-            if (apologise && !leg.TryCreateResponse(WithPersona(replacement.Configuration, ReconnectApology)))
+            if (apologise && !TryCreateResponseNow(leg, WithPersona(replacement.Configuration, ReconnectApology)))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
                 return true;
@@ -210,8 +212,6 @@ public sealed partial class CallSession
 
             _recovering = false;
             _audioFlowing = true;
-            _responseRequested = apologise;
-            _responseQueued = false;
             _replacements++;
             // A goodbye the old session was asked for (or was carrying) is asked of the new one.
             if (_goodbye is GoodbyeState.Requested or GoodbyeState.AwaitingCarrier)

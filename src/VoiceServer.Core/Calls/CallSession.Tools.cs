@@ -41,11 +41,11 @@ public sealed partial class CallSession
         string? immediateOutput = null;
         if (tool is null)
         {
-            immediateOutput = ToolError($"there is no tool named {name}");
+            immediateOutput = ToolOutput.Error($"there is no tool named {name}");
         }
         else if (_goodbye != GoodbyeState.None)
         {
-            immediateOutput = ToolError("the call is ending");
+            immediateOutput = ToolOutput.Error("the call is ending");
         }
         else if (tool.Name == ToolDefinition.EndCall)
         {
@@ -57,7 +57,7 @@ public sealed partial class CallSession
             var number = ReadTransferNumber(argumentsJson);
             if (number is null || !CallParameters.IsE164(number) || !connection.Configuration.TransferNumbers.Contains(number, StringComparer.Ordinal))
             {
-                immediateOutput = ToolError("that number is not one the caller may be transferred to");
+                immediateOutput = ToolOutput.Error("that number is not one the caller may be transferred to");
             }
             else
             {
@@ -67,7 +67,7 @@ public sealed partial class CallSession
         }
         else if (_services.Tools is not { } runner)
         {
-            immediateOutput = ToolError("tools are not available on this server");
+            immediateOutput = ToolOutput.Error("tools are not available on this server");
         }
         else
         {
@@ -106,7 +106,7 @@ public sealed partial class CallSession
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_callToken.IsCancellationRequested)
         {
-            output = ToolError($"the tool did not answer within {_options.ToolTimeout.TotalSeconds:0.#} s");
+            output = ToolOutput.Error($"the tool did not answer within {_options.ToolTimeout.TotalSeconds:0.#} s");
         }
         catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
         {
@@ -115,7 +115,7 @@ public sealed partial class CallSession
         catch (Exception ex)
         {
             Log.ToolFailed(_logger, tool.Name, ex);
-            output = ToolError("the tool failed");
+            output = ToolOutput.Error("the tool failed");
         }
 
         Log.ToolFinished(_logger, tool.Name, (long)_time.GetElapsedTime(started).TotalMilliseconds);
@@ -260,10 +260,6 @@ public sealed partial class CallSession
         }
     }
 
-    /// <summary>A tool's failure as output the model can speak about.</summary>
-    private static string ToolError(string message) =>
-        JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = message }, ToolJsonContext.Default.DictionaryStringString);
-
     /// <summary>The tool calls of one model response: how many are still running, and whether it is done.</summary>
     private sealed class ToolResponse
     {
@@ -277,5 +273,3 @@ public sealed partial class CallSession
     private sealed record CallControlRequest(CallEndReason Reason, string Detail, string? Number);
 }
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class ToolJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -237,14 +237,11 @@ public sealed partial class CallSession : ICallerEvents
             var leg = model.Leg!;
             // The greeting is requested before the buffered audio is flushed, so server VAD cannot start a
             // response of its own first.
-            if (configuration.Greeting is not null)
+            if (configuration.Greeting is not null &&
+                !TryCreateResponseNow(leg, WithPersona(configuration, $"The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"")))
             {
-                _responseRequested = true;
-                if (!leg.TryCreateResponse(BuildGreetingInstructions(configuration)))
-                {
-                    End(CallEndReason.SlowPeer, "the model is not accepting messages");
-                    return;
-                }
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return;
             }
 
             var buffered = _pendingAudio.FrameCount;
@@ -324,13 +321,6 @@ public sealed partial class CallSession : ICallerEvents
         problem = $"unsupported media format {start.Encoding ?? "(none)"} {start.SampleRate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} Hz " +
             $"{start.Channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ch: expected audio/x-mulaw 8000 Hz mono";
         return false;
-    }
-
-    private static string BuildGreetingInstructions(CallConfiguration configuration)
-    {
-        // response.instructions replaces the session's for this response only, so the persona comes along.
-        var persona = string.IsNullOrEmpty(configuration.Prompt) ? string.Empty : configuration.Prompt + "\n\n";
-        return $"{persona}The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"";
     }
 
     /// <summary>Records the end of the call; the first caller wins, later ones are ignored.</summary>

@@ -1,11 +1,10 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.Security;
 
 namespace VoiceServer.MainApp.Calls;
 
@@ -41,7 +40,7 @@ internal static partial class CallEvents
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         var body = buffer.ToArray();
-        if (options.Value.CallEventsSigningKey is { } key && !IsSigned(context.Request.Headers["X-Voice-Server-Signature"].ToString(), body, key, timeProvider.GetUtcNow()))
+        if (options.Value.CallEventsSigningKey is { } key && !IsSigned(context.Request.Headers[WebhookSignature.HeaderName].ToString(), body, key, timeProvider.GetUtcNow()))
         {
             Log.Refused(logger);
             return AdminApi.Error(StatusCodes.Status401Unauthorized, "invalid_signature", "X-Voice-Server-Signature is missing, wrong or too old.");
@@ -73,36 +72,9 @@ internal static partial class CallEvents
         return Results.Ok();
     }
 
-    /// <summary>The receiver's side of the voice server's signature, in constant time, with a replay window.</summary>
-    internal static bool IsSigned(string header, byte[] body, string key, DateTimeOffset now)
-    {
-        string? timestamp = null;
-        string? signature = null;
-        foreach (var part in header.Split(','))
-        {
-            if (part.StartsWith("t=", StringComparison.Ordinal))
-            {
-                timestamp = part[2..];
-            }
-            else if (part.StartsWith("v1=", StringComparison.Ordinal))
-            {
-                signature = part[3..];
-            }
-        }
-
-        if (timestamp is null || signature is null || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ||
-            Math.Abs(now.ToUnixTimeSeconds() - seconds) > (long)s_replayWindow.TotalSeconds)
-        {
-            return false;
-        }
-
-        var signed = new byte[timestamp.Length + 1 + body.Length];
-        Encoding.ASCII.GetBytes(timestamp, signed);
-        signed[timestamp.Length] = (byte)'.';
-        body.CopyTo(signed, timestamp.Length + 1);
-        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), signed)));
-        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(signature));
-    }
+    /// <summary>The receiver's side of the voice server's signature (<see cref="WebhookSignature"/>).</summary>
+    internal static bool IsSigned(string header, byte[] body, string key, DateTimeOffset now) =>
+        WebhookSignature.IsValid(header, Encoding.UTF8.GetBytes(key), body, now, s_replayWindow);
 
     private static partial class Log
     {

@@ -38,53 +38,36 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     public async Task<Agent> UpsertAsync(Agent agent, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
+        await ExecuteAsync(
             $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now) " +
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
-            "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at";
-        Database.AddParameter(command, "id", agent.Id);
-        Database.AddParameter(command, "name", agent.Name);
-        Database.AddParameter(command, "prompt", agent.Prompt);
-        Database.AddParameter(command, "voice", agent.Voice);
-        Database.AddParameter(command, "temperature", agent.Temperature);
-        Database.AddParameter(command, "greeting", agent.Greeting);
-        Database.AddParameter(command, "tools", agent.Tools);
-        Database.AddParameter(command, "key", agent.OpenAIKeyEncrypted);
-        Database.AddParameter(command, "enabled", agent.Enabled);
-        Database.AddParameter(command, "now", now);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at",
+            cancellationToken,
+            ("id", agent.Id),
+            ("name", agent.Name),
+            ("prompt", agent.Prompt),
+            ("voice", agent.Voice),
+            ("temperature", agent.Temperature),
+            ("greeting", agent.Greeting),
+            ("tools", agent.Tools),
+            ("key", agent.OpenAIKeyEncrypted),
+            ("enabled", agent.Enabled),
+            ("now", now));
         return (await GetAsync(agent.Id, cancellationToken))!;
     }
 
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM agents WHERE id = @id";
-        Database.AddParameter(command, "id", id);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM agents WHERE id = @id", cancellationToken, ("id", id)) > 0;
 
-    public async Task AssignNumberAsync(string number, string agentId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO phone_numbers (number, agent_id) VALUES (@number, @agent) ON CONFLICT (number) DO UPDATE SET agent_id = excluded.agent_id";
-        Database.AddParameter(command, "number", number);
-        Database.AddParameter(command, "agent", agentId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task AssignNumberAsync(string number, string agentId, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO phone_numbers (number, agent_id) VALUES (@number, @agent) ON CONFLICT (number) DO UPDATE SET agent_id = excluded.agent_id",
+            cancellationToken,
+            ("number", number),
+            ("agent", agentId));
 
-    public async Task<bool> RemoveNumberAsync(string number, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM phone_numbers WHERE number = @number";
-        Database.AddParameter(command, "number", number);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
+    public async Task<bool> RemoveNumberAsync(string number, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM phone_numbers WHERE number = @number", cancellationToken, ("number", number)) > 0;
 
     public async Task<IReadOnlyList<string>> NumbersOfAsync(string agentId, CancellationToken cancellationToken)
     {
@@ -103,25 +86,21 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     }
 
     /// <summary>Stores a record; a redelivery of the same call (the voice server retries) replaces it.</summary>
-    public async Task AddCallRecordAsync(StoredCallRecord record, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
+    public Task AddCallRecordAsync(StoredCallRecord record, CancellationToken cancellationToken) =>
+        ExecuteAsync(
             "INSERT INTO call_records (call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at) " +
             "VALUES (@id, @agent, @sid, @started, @ended, @duration, @reason, @json, @received) " +
-            "ON CONFLICT (call_id) DO UPDATE SET record_json = excluded.record_json, received_at = excluded.received_at";
-        Database.AddParameter(command, "id", record.CallId);
-        Database.AddParameter(command, "agent", record.AgentId);
-        Database.AddParameter(command, "sid", record.CallSid);
-        Database.AddParameter(command, "started", record.StartedAt.ToUniversalTime());
-        Database.AddParameter(command, "ended", record.EndedAt.ToUniversalTime());
-        Database.AddParameter(command, "duration", record.DurationMs);
-        Database.AddParameter(command, "reason", record.EndReason);
-        Database.AddParameter(command, "json", record.RecordJson);
-        Database.AddParameter(command, "received", record.ReceivedAt.ToUniversalTime());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            "ON CONFLICT (call_id) DO UPDATE SET record_json = excluded.record_json, received_at = excluded.received_at",
+            cancellationToken,
+            ("id", record.CallId),
+            ("agent", record.AgentId),
+            ("sid", record.CallSid),
+            ("started", record.StartedAt.ToUniversalTime()),
+            ("ended", record.EndedAt.ToUniversalTime()),
+            ("duration", record.DurationMs),
+            ("reason", record.EndReason),
+            ("json", record.RecordJson),
+            ("received", record.ReceivedAt.ToUniversalTime()));
 
     public async Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(string? agentId, int limit, CancellationToken cancellationToken)
     {
@@ -153,6 +132,20 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         }
 
         return records;
+    }
+
+    /// <summary>One statement with its parameters on a connection of its own; the rows it changed.</summary>
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            Database.AddParameter(command, name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<IReadOnlyList<Agent>> ReadAgentsAsync(DbCommand command, CancellationToken cancellationToken)

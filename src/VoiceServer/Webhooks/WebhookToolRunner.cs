@@ -27,7 +27,7 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
         }
         catch (JsonException)
         {
-            return Error("the arguments were not valid JSON");
+            return ToolOutput.Error("the arguments were not valid JSON");
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(
@@ -41,13 +41,13 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
         if (!response.IsSuccessStatusCode)
         {
             Log.ToolRefused(logger, tool.Name, (int)response.StatusCode);
-            return Error($"the tool failed (HTTP {(int)response.StatusCode})");
+            return ToolOutput.Error($"the tool failed (HTTP {(int)response.StatusCode})");
         }
 
         // Read at most one byte past the limit: a runaway answer must not fill the server's memory.
         if (response.Content.Headers.ContentLength > MaxOutputBytes)
         {
-            return Error("the tool's answer was too long");
+            return ToolOutput.Error("the tool's answer was too long");
         }
 
         var answer = new byte[MaxOutputBytes + 1];
@@ -63,7 +63,7 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
 
         if (length > MaxOutputBytes)
         {
-            return Error("the tool's answer was too long");
+            return ToolOutput.Error("the tool's answer was too long");
         }
 
         try
@@ -77,9 +77,6 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
             return JsonSerializer.Serialize(new Dictionary<string, string> { ["result"] = Encoding.UTF8.GetString(answer, 0, length) }, WebhookJsonContext.Default.DictionaryStringString);
         }
     }
-
-    private static string Error(string message) =>
-        JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = message }, WebhookJsonContext.Default.DictionaryStringString);
 
     private static partial class Log
     {
