@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: PostgreSQL on loopback for the main app's database tests (Debian's package; skipped in favour
-# of MAIN_APP_TEST_POSTGRES when that is set), then every test project of the solution.
+# of MAIN_APP_TEST_POSTGRES when that is set), Chromium for the playground's browser tests (Debian's package;
+# CHROMIUM_PATH points elsewhere), then every test project of the solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,5 +9,7 @@ if [ -z "${MAIN_APP_TEST_POSTGRES:-}" ]; then
   MAIN_APP_TEST_POSTGRES=$(scripts/postgres-for-tests.sh)
   export MAIN_APP_TEST_POSTGRES
 fi
+
+scripts/chromium-for-tests.sh
 
 dotnet test VoiceServer.slnx "$@"

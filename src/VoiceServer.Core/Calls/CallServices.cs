@@ -3,8 +3,11 @@ using VoiceServer.Tools;
 
 namespace VoiceServer.Calls;
 
-/// <summary>What a call may reach beyond its two legs; each is optional (a missing one turns its feature off).</summary>
-public sealed record CallServices(ICallRecordSink? Records = null, IToolRunner? Tools = null, ICallControl? CallControl = null)
+/// <summary>
+/// What a call may reach beyond its two legs; each is optional (a missing one turns its feature off). The
+/// <paramref name="Observer"/> is per call (a live view), the others are shared.
+/// </summary>
+public sealed record CallServices(ICallRecordSink? Records = null, IToolRunner? Tools = null, ICallControl? CallControl = null, ICallObserver? Observer = null)
 {
     public static CallServices None { get; } = new();
 }

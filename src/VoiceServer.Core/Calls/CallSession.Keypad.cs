@@ -70,7 +70,7 @@ public sealed partial class CallSession
         var keys = _keys.ToString();
         _keys.Clear();
         var text = keys.Length == 1 ? $"The caller pressed {keys}." : $"The caller entered {keys} on the keypad.";
-        _transcript.AddKeypadInput(text);
+        PublishTurn(_transcript.AddKeypadInput(text));
         if (!_model!.Leg!.TryAddConversationItem(Speaker.Caller, text))
         {
             End(CallEndReason.SlowPeer, "the model is not accepting messages");

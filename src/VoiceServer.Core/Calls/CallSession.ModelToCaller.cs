@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using VoiceServer.Audio;
+using VoiceServer.Conversation;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
@@ -32,7 +33,12 @@ public sealed partial class CallSession
             return;
         }
 
-        _transcript.OnAgentAudio(itemId, audioBytes);
+        var turn = _transcript.OnAgentAudio(itemId, audioBytes);
+        if (!ReferenceEquals(_lastAudioResponseId, responseId) && !string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal))
+        {
+            // The first audio of a reply (ids are interned, so later deltas pass on the reference check).
+            _services.Observer?.OnSpeech(Speaker.Agent, started: true);
+        }
 
         _lastAudioResponseId = responseId;
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
@@ -42,6 +48,8 @@ public sealed partial class CallSession
             _metrics.ResponseStarted(latency);
             _responseLatenciesMs.Add((long)latency.TotalMilliseconds);
             _speechStoppedAt = 0;
+            turn.ResponseLatencyMs ??= (long)latency.TotalMilliseconds;
+            PublishTurn(turn);
         }
     }
 
@@ -74,6 +82,7 @@ public sealed partial class CallSession
         }
 
         _bargeIns++;
+        _services.Observer?.OnBargeIn(_bargeIns);
         Log.BargeIn(_logger, plan.Truncations.Count, plan.CancelResponse);
         _metrics.BargeIn(plan.Truncations.Count);
         // The clear is what the caller hears, so it goes first.
@@ -82,7 +91,7 @@ public sealed partial class CallSession
         foreach (var truncation in plan.Truncations)
         {
             sent = sent && leg.TryTruncate(truncation.ItemId, truncation.ContentIndex, truncation.AudioEndMs);
-            _transcript.OnAgentTruncated(truncation.ItemId, truncation.AudioEndMs);
+            PublishTurn(_transcript.OnAgentTruncated(truncation.ItemId, truncation.AudioEndMs));
         }
 
         if (!sent)
@@ -352,6 +361,7 @@ public sealed partial class CallSession
                 if (IsCurrent)
                 {
                     Log.CallerSpeechStarted(session._logger);
+                    session._services.Observer?.OnSpeech(Speaker.Caller, started: true);
                     session._callerTurnOpen = true;
                     session.CancelIdleTimer(callerActivity: true);
                     session.HandleSpeechStarted(this);
@@ -367,6 +377,7 @@ public sealed partial class CallSession
                 if (IsCurrent && session._audioFlowing)
                 {
                     session._speechStoppedAt = session._time.GetTimestamp();
+                    session._services.Observer?.OnSpeech(Speaker.Caller, started: false);
                 }
             }
         }
@@ -427,6 +438,11 @@ public sealed partial class CallSession
                 Log.ResponseDone(session._logger, responseId, status);
                 session._playback.OnResponseDone(responseId);
                 var hadAudio = string.Equals(session._lastAudioResponseId, responseId, StringComparison.Ordinal);
+                if (hadAudio)
+                {
+                    session._services.Observer?.OnSpeech(Speaker.Agent, started: false);
+                }
+
                 session.OnGoodbyeResponseDone(responseId, hadAudio);
                 session.OnToolResponseDone(responseId);
                 session.OnResponseDoneForQueue();
@@ -459,7 +475,7 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
-                    session._transcript.OnCallerTurn(itemId);
+                    session.PublishTurn(session._transcript.OnCallerTurn(itemId));
                 }
             }
         }
@@ -470,7 +486,7 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
-                    session._transcript.OnCallerText(itemId, transcript);
+                    session.PublishTurn(session._transcript.OnCallerText(itemId, transcript));
                 }
             }
         }
@@ -481,7 +497,7 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
-                    session._transcript.OnAgentTextDelta(itemId, utf8Text);
+                    session.PublishTurn(session._transcript.OnAgentTextDelta(itemId, utf8Text));
                 }
             }
         }
@@ -492,7 +508,7 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
-                    session._transcript.OnAgentTextDone(itemId, transcript);
+                    session.PublishTurn(session._transcript.OnAgentTextDone(itemId, transcript));
                 }
             }
         }

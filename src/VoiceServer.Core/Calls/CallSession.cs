@@ -115,6 +115,7 @@ public sealed partial class CallSession : ICallerEvents
 
         var duration = _time.GetElapsedTime(startedAt);
         _metrics.CallEnded(end.Reason, duration);
+        _services.Observer?.OnEnded(end.Reason, end.Detail, duration);
         Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _logScope.CallSid, _logScope.AgentId);
         _services.Records?.Submit(BuildRecord(end, duration));
         return new CallOutcome(end.Reason, end.Detail, duration);
@@ -255,6 +256,7 @@ public sealed partial class CallSession : ICallerEvents
             SendKeys();
             ArmIdleTimerIfQuiet();
             _ready.TrySetResult();
+            _services.Observer?.OnReady();
             StartMaxDurationTimer(configuration);
             StartRecycleTimers(model);
             _metrics.CallReady(_time.GetElapsedTime(_startedAt));
@@ -324,6 +326,15 @@ public sealed partial class CallSession : ICallerEvents
     }
 
     /// <summary>Records the end of the call; the first caller wins, later ones are ignored.</summary>
+    /// <summary>Tells the live view (if any) that a turn changed. Under _gate.</summary>
+    private void PublishTurn(TranscriptTurn? turn)
+    {
+        if (turn is not null)
+        {
+            _services.Observer?.OnTurn(turn);
+        }
+    }
+
     private void End(CallEndReason reason, string detail)
     {
         if (_end.TrySetResult(new CallEnd(reason, detail)))

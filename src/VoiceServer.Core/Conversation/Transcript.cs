@@ -28,39 +28,57 @@ public sealed class Transcript(TimeProvider timeProvider)
     public IReadOnlyList<TranscriptTurn> Turns => _turns;
 
     /// <summary>The caller's input was committed as an item; its text follows when transcription completes.</summary>
-    public void OnCallerTurn(string itemId) => GetOrAdd(Speaker.Caller, itemId);
+    public TranscriptTurn OnCallerTurn(string itemId) => GetOrAdd(Speaker.Caller, itemId);
 
-    public void OnCallerText(string itemId, string text) => GetOrAdd(Speaker.Caller, itemId).SetFinalText(text);
+    public TranscriptTurn OnCallerText(string itemId, string text)
+    {
+        var turn = GetOrAdd(Speaker.Caller, itemId);
+        turn.SetFinalText(text);
+        return turn;
+    }
 
     /// <summary>Key presses, as the model was told them (a caller turn marked <see cref="TranscriptTurn.IsKeypad"/>).</summary>
-    public void AddKeypadInput(string text)
+    public TranscriptTurn AddKeypadInput(string text)
     {
         var turn = GetOrAdd(Speaker.Caller, $"voice_server_keypad_{_turns.Count}");
         turn.SetFinalText(text);
         turn.IsKeypad = true;
+        return turn;
     }
 
     /// <summary>Per relayed chunk: the audio an agent item has produced so far (the measure a truncation is cut by).</summary>
-    public void OnAgentAudio(string itemId, int audioBytes)
+    public TranscriptTurn OnAgentAudio(string itemId, int audioBytes)
     {
         // Deltas of one item arrive in a run, and item ids are interned: the common case is one reference check.
         var turn = ReferenceEquals(_lastAgentTurn?.ItemId, itemId) ? _lastAgentTurn! : GetOrAdd(Speaker.Agent, itemId);
         turn.AudioBytes += audioBytes;
+        return turn;
     }
 
-    public void OnAgentTextDelta(string itemId, ReadOnlySpan<byte> utf8Text) =>
-        GetOrAdd(Speaker.Agent, itemId).AppendText(utf8Text);
+    public TranscriptTurn OnAgentTextDelta(string itemId, ReadOnlySpan<byte> utf8Text)
+    {
+        var turn = GetOrAdd(Speaker.Agent, itemId);
+        turn.AppendText(utf8Text);
+        return turn;
+    }
 
-    public void OnAgentTextDone(string itemId, string text) =>
-        GetOrAdd(Speaker.Agent, itemId).SetFinalText(text);
+    public TranscriptTurn OnAgentTextDone(string itemId, string text)
+    {
+        var turn = GetOrAdd(Speaker.Agent, itemId);
+        turn.SetFinalText(text);
+        return turn;
+    }
 
-    /// <summary>A barge-in cut the agent's item at <paramref name="heardMs"/> of its audio.</summary>
-    public void OnAgentTruncated(string itemId, int heardMs)
+    /// <summary>A barge-in cut the agent's item at <paramref name="heardMs"/> of its audio (null: no such agent turn).</summary>
+    public TranscriptTurn? OnAgentTruncated(string itemId, int heardMs)
     {
         if (_byItemId.TryGetValue(itemId, out var turn) && turn.Speaker == Speaker.Agent)
         {
             turn.HeardMs = turn.HeardMs is { } earlier ? Math.Min(earlier, heardMs) : heardMs;
+            return turn;
         }
+
+        return null;
     }
 
     /// <summary>
@@ -135,6 +153,12 @@ public sealed class TranscriptTurn
 
     /// <summary>Key presses rather than speech: often PINs, so kept out of logs.</summary>
     public bool IsKeypad { get; internal set; }
+
+    /// <summary>The text is the model's final transcript (not still streaming, or awaited).</summary>
+    public bool IsFinal => _final is not null;
+
+    /// <summary>Agent turns: from the caller's end of speech to this turn's first audio relayed (null if it answered no speech).</summary>
+    public long? ResponseLatencyMs { get; internal set; }
 
     /// <summary>True when a barge-in cut the agent off: <see cref="Text"/> then holds only what the caller heard.</summary>
     public bool Interrupted => HeardMs is not null;

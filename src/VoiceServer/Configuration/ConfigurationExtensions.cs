@@ -28,6 +28,8 @@ internal static class ConfigurationExtensions
                 options.MaxConcurrentCalls = ReadInt(configuration, "MAX_CONCURRENT_CALLS", options.MaxConcurrentCalls);
                 options.MaxCallDurationSeconds = ReadInt(configuration, "MAX_CALL_DURATION", options.MaxCallDurationSeconds);
                 options.LocalEmulator = ReadBool(configuration, "VOICE_SERVER_LOCAL_EMULATOR");
+                options.PlaygroundEnabled = NullIfEmpty(configuration["PLAYGROUND_ENABLED"]) is null ? null : ReadBool(configuration, "PLAYGROUND_ENABLED");
+                options.PlaygroundAccessKey = NullIfEmpty(configuration["PLAYGROUND_ACCESS_KEY"]);
                 options.TwilioAuthToken = NullIfEmpty(configuration["TWILIO_AUTH_TOKEN"]);
                 options.PublicBaseUrl = NullIfEmpty(configuration["PUBLIC_BASE_URL"]);
                 options.ConfigSigningKey = NullIfEmpty(configuration["CONFIG_SIGNING_KEY"]);
@@ -59,6 +61,12 @@ internal static class ConfigurationExtensions
                 static options => options.TwilioAuthToken is null ||
                     (Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme == "wss" && publicUrl.AbsolutePath == "/" && string.IsNullOrEmpty(publicUrl.Query)),
                 "TWILIO_AUTH_TOKEN needs PUBLIC_BASE_URL: the public wss:// origin of the TwiML's Stream URL, e.g. wss://voice-server.fly.dev (no path, no query).")
+            .Validate(
+                static options => !options.IsPlaygroundEnabled || options.TwilioAuthToken is null || options.PlaygroundAccessKey is not null,
+                "PLAYGROUND_ENABLED with TWILIO_AUTH_TOKEN needs PLAYGROUND_ACCESS_KEY: browsers cannot sign, so playground calls are let in by a live view that only the access key opens.")
+            .Validate(
+                static options => options.PlaygroundAccessKey is null || options.PlaygroundAccessKey.Length >= 16,
+                "PLAYGROUND_ACCESS_KEY must be at least 16 characters.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
 

@@ -118,6 +118,20 @@ internal sealed class VoiceServerOptions
 
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
+
+    /// <summary>
+    /// <c>PLAYGROUND_ENABLED</c>: serve the browser playground at <c>/playground/</c> and its live view. Unset: on
+    /// with the local emulator, off otherwise.
+    /// </summary>
+    public bool? PlaygroundEnabled { get; set; }
+
+    public bool IsPlaygroundEnabled => PlaygroundEnabled ?? LocalEmulator;
+
+    /// <summary>
+    /// <c>PLAYGROUND_ACCESS_KEY</c>: when set, placing a playground call needs it (<c>Authorization: Bearer</c>).
+    /// Required when the playground is on and <c>TWILIO_AUTH_TOKEN</c> guards the media socket. Never logged.
+    /// </summary>
+    public string? PlaygroundAccessKey { get; set; }
 }
 
 [OptionsValidator]

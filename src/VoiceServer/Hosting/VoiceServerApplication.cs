@@ -2,6 +2,7 @@ using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.LocalEmulator;
+using VoiceServer.Playground;
 
 namespace VoiceServer.Hosting;
 
@@ -16,16 +17,19 @@ internal static class VoiceServerApplication
         builder.AddVoiceServerOptions();
         builder.AddCalls();
         builder.AddLocalRealtimeEmulator();
+        builder.AddPlayground();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         // The instruments exist from start-up: a scrape before the first call shows 0 active calls and the limit.
         app.Services.GetRequiredService<VoiceServerMetrics>();
         app.UseWebSockets();
+        app.UseCors();
         app.MapHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMediaStream();
         app.MapLocalRealtimeEmulator();
+        app.MapPlayground();
         return app;
     }
 }

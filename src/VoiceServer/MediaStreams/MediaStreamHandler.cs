@@ -6,6 +6,7 @@ using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.Hosting;
 using VoiceServer.Legs;
+using VoiceServer.Playground;
 using VoiceServer.Security;
 using VoiceServer.Twilio;
 using VoiceServer.WebSockets;
@@ -29,8 +30,12 @@ internal sealed partial class MediaStreamHandler(
     UpgradeSignatureCheck signatureCheck,
     ICallConfigurationResolver configurationResolver,
     FailedUpgradeLimiter failedUpgrades,
-    CallServices callServices)
+    CallServices callServices,
+    LiveViewHub liveViews)
 {
+    /// <summary>The query parameter of a playground call: the live view it reports to (docs/playground.md).</summary>
+    public const string LiveViewParameter = "liveView";
+
     private static readonly string[] s_parameterNames = [.. CallParameters.All, SignedCallConfiguration.ParameterName];
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
@@ -46,17 +51,29 @@ internal sealed partial class MediaStreamHandler(
         }
 
         var settings = options.Value;
-        string? origin = context.Request.Headers.Origin;
-        if (!originPolicy.IsAllowed(origin))
+        if (!originPolicy.IsAllowed(context.Request))
         {
             metrics.UpgradeRejected("origin");
-            Log.OriginRefused(_logger, origin);
+            Log.OriginRefused(_logger, context.Request.Headers.Origin.ToString());
             failedUpgrades.RecordFailure(client);
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("origin_not_allowed", "This Origin is not in ALLOWED_ORIGINS."));
             return;
         }
 
-        if (signatureCheck.Validator is { } validator &&
+        // A playground call brings the live view it was given; the view stands in for Twilio's signature, which a
+        // browser cannot make (only the playground's access key opens one).
+        LiveView? liveView = null;
+        if (context.Request.Query[LiveViewParameter].ToString() is { Length: > 0 } liveViewId &&
+            (!settings.IsPlaygroundEnabled || !liveViews.TryClaim(liveViewId, out liveView)))
+        {
+            metrics.UpgradeRejected("live_view");
+            Log.LiveViewRefused(_logger);
+            failedUpgrades.RecordFailure(client);
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("unknown_live_view", "No playground live view with this id, or a call already joined it.", LiveViewParameter));
+            return;
+        }
+
+        if (liveView is null && signatureCheck.Validator is { } validator &&
             !validator.IsValid(context.Request.PathBase + context.Request.Path + context.Request.QueryString, context.Request.Headers["X-Twilio-Signature"]))
         {
             metrics.UpgradeRejected("signature");
@@ -70,7 +87,7 @@ internal sealed partial class MediaStreamHandler(
         {
             metrics.UpgradeRejected("not_websocket");
             failedUpgrades.RecordFailure(client);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
+            await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
             return;
         }
 
@@ -80,14 +97,14 @@ internal sealed partial class MediaStreamHandler(
             metrics.UpgradeRejected("invalid_parameter");
             Log.ParameterRefused(_logger, error.Field, error.Message);
             failedUpgrades.RecordFailure(client);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
+            await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
             return;
         }
 
         if (drain.IsDraining)
         {
             metrics.UpgradeRejected("draining");
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("draining", "This instance is shutting down; try another."));
+            await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("draining", "This instance is shutting down; try another."));
             return;
         }
 
@@ -95,7 +112,7 @@ internal sealed partial class MediaStreamHandler(
         {
             metrics.UpgradeRejected("at_capacity");
             Log.AtCapacity(_logger, settings.MaxConcurrentCalls);
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("at_capacity", "This instance is at MAX_CONCURRENT_CALLS; try another."));
+            await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("at_capacity", "This instance is at MAX_CONCURRENT_CALLS; try another."));
             return;
         }
 
@@ -104,12 +121,14 @@ internal sealed partial class MediaStreamHandler(
         var logScope = new CallLogScope(callId);
         using var scope = _logger.BeginScope(logScope);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        liveView?.OnConnected(callId);
         // A call lasts minutes: no request timeout applies once the socket is up.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
         var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
         var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
-        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, callServices);
+        var services = liveView is null ? callServices : callServices with { Observer = liveView };
+        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
         await session.RunAsync(query, configurationResolver, drain.CallsEnding);
     }
 
@@ -128,6 +147,13 @@ internal sealed partial class MediaStreamHandler(
         return parameters;
     }
 
+    /// <summary>A refusal after a live view was claimed also ends that view, with the same words.</summary>
+    private static Task WriteErrorAsync(HttpContext context, LiveView? liveView, int statusCode, ErrorResponse error)
+    {
+        liveView?.OnRefused(error.Error, error.Message);
+        return WriteErrorAsync(context, statusCode, error);
+    }
+
     private static Task WriteErrorAsync(HttpContext context, int statusCode, ErrorResponse error)
     {
         context.Response.StatusCode = statusCode;
@@ -144,6 +170,9 @@ internal sealed partial class MediaStreamHandler(
 
         [LoggerMessage(4, LogLevel.Warning, "Media-stream request refused: Twilio signature invalid (header present: {HeaderPresent}).")]
         public static partial void SignatureRefused(ILogger logger, bool headerPresent);
+
+        [LoggerMessage(5, LogLevel.Warning, "Media-stream request refused: unknown or already used playground live view.")]
+        public static partial void LiveViewRefused(ILogger logger);
 
         [LoggerMessage(3, LogLevel.Warning, "Media-stream request refused: {MaxCalls} calls already alive (MAX_CONCURRENT_CALLS).")]
         public static partial void AtCapacity(ILogger logger, int maxCalls);

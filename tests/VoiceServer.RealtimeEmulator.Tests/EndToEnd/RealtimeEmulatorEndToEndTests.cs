@@ -43,7 +43,7 @@ public sealed class RealtimeEmulatorEndToEndTests
         string[] expected =
         [
             "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
-            "conversation.item.added", "conversation.item.done",
+            "conversation.item.added", "conversation.item.done", "conversation.item.input_audio_transcription.completed",
             "response.created", "rate_limits.updated", "response.output_item.added", "conversation.item.added",
             "response.content_part.added", "response.output_audio_transcript.delta",
             .. Enumerable.Repeat("response.output_audio.delta", deltas.Count),
@@ -60,6 +60,10 @@ public sealed class RealtimeEmulatorEndToEndTests
         Assert.Equal(userItemId, (string?)turn[3]["item"]!["id"]);
         Assert.Equal("user", (string?)turn[3]["item"]!["role"]);
         Assert.True((long)turn[1]["audio_end_ms"]! > 5000);
+
+        // The session asked for input transcription: the emulator's stand-in says how long the turn was.
+        Assert.Equal(userItemId, (string?)turn[5]["item_id"]);
+        Assert.Matches(@"^\(\d+\.\d s of speech\)$", (string?)turn[5]["transcript"]);
 
         // The reply is the caller's own audio, from the padded start of the turn.
         var echo = deltas.SelectMany(d => Convert.FromBase64String((string)d["delta"]!)).ToArray();

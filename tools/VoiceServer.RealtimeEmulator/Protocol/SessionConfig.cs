@@ -68,6 +68,9 @@ internal sealed class SessionConfig
 
     public bool OutputsText { get; private set; }
 
+    /// <summary>The session asked for input transcription (<c>audio.input.transcription</c> set).</summary>
+    public bool TranscribesInput { get; private set; }
+
     public TurnDetectionSettings? TurnDetection { get; private set; }
 
     /// <summary>A copy of the session JSON, for an event.</summary>
@@ -165,6 +168,7 @@ internal sealed class SessionConfig
         Instructions = (string?)_session["instructions"] ?? string.Empty;
         OutputsText = (string?)_session["output_modalities"]![0] == "text";
         TurnDetection = ReadTurnDetection(input["turn_detection"]);
+        TranscribesInput = input["transcription"] is JsonObject;
     }
 
     private static TurnDetectionSettings? ReadTurnDetection(JsonNode? node)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VoiceServer.RealtimeEmulator.Audio;
@@ -208,5 +209,20 @@ internal sealed partial class RealtimeSession
             new JsonObject { ["previous_item_id"] = previousItemId, ["item_id"] = itemId },
             cancellationToken);
         await SendItemAddedAndDoneAsync(previousItemId, json, cancellationToken);
+        if (_config.TranscribesInput)
+        {
+            // No speech recognition here: the "transcript" says how much speech there was, so transcripts show both sides.
+            var seconds = audioBytes / (double)MuLaw.BytesPerMs / 1000;
+            await SendAsync(
+                "conversation.item.input_audio_transcription.completed",
+                new JsonObject
+                {
+                    ["item_id"] = itemId,
+                    ["content_index"] = 0,
+                    ["transcript"] = string.Create(CultureInfo.InvariantCulture, $"({seconds:0.0} s of speech)"),
+                    ["usage"] = new JsonObject { ["type"] = "duration", ["seconds"] = Math.Ceiling(seconds) },
+                },
+                cancellationToken);
+        }
     }
 }
