@@ -115,6 +115,30 @@ public sealed class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixtu
     }
 
     [Fact]
+    public async Task OnTheLocalEmulator_TheNewcomersCallIsEchoed()
+    {
+        // What the README promises: the run command, the page, Call, and the emulator repeats the caller back.
+        using var timeout = TestTimeout.Create(90);
+        await using var server = await TestVoiceServer.StartAsync(args: ["--local-emulator"], cancellationToken: timeout.Token);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var consoleErrors = CollectConsoleErrors(page);
+        await page.GotoAsync(server.HttpUrl("/playground/").ToString());
+        await page.ClickAsync("#call");
+
+        await WaitForStateAsync(page, "ready");
+        // The emulator's VAD hears the sentence, commits it, transcribes its length and plays it back.
+        await page.WaitForSelectorAsync(".turn[data-speaker=caller]:has-text(\"s of speech\")", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        await page.WaitForSelectorAsync(".turn[data-speaker=agent]:has-text(\"(echo)\")", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        await WaitForStatAsync(page, "bytesPlayed", 2 * 8000);
+
+        await page.ClickAsync("#hangup");
+        await WaitForStateAsync(page, "ended");
+        Assert.Contains("caller_stopped", await page.InnerTextAsync("#end-reason"), StringComparison.Ordinal);
+        Assert.Empty(consoleErrors);
+    }
+
+    [Fact]
     public async Task EmbeddedOnAnAllowedOrigin_PlacesACall()
     {
         using var timeout = TestTimeout.Create(60);
