@@ -53,11 +53,13 @@ internal sealed class PendingAudio(int maxBytes)
             offset += length;
         }
 
-        Clear();
+        // Audio waits here only while a session is set up or replaced: the buffer goes back to the pool at once
+        // rather than staying with the call for its whole life.
+        Release();
         return true;
     }
 
-    /// <summary>Gives the buffer back to the pool at the end of the call.</summary>
+    /// <summary>Gives the buffer back to the pool (after a flush, and at the end of the call).</summary>
     public void Release()
     {
         Clear();
