@@ -9,7 +9,8 @@ namespace VoiceServer.LoadTest;
 /// answers each <c>input_audio_buffer.append</c> at once with a <c>response.output_audio.delta</c> carrying the same
 /// audio, stamped with its arrival time. So the whole path caller → server → Realtime → server → caller is timed
 /// per frame. One receive loop per connection is also its only writer. Lean on purpose: it shares the machine with
-/// the server under test.
+/// the server under test. It runs in a process of its own (<c>--echo</c>), so its CPU is neither the generator's nor
+/// the server's; <c>GET /stats</c> gives its latency figures and <c>POST /stats/reset</c> starts a new measurement.
 /// </summary>
 internal sealed class EchoRealtimeServer : IAsyncDisposable
 {
@@ -41,19 +42,42 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
 
     public long Connections => Interlocked.Read(ref _connections);
 
-    public static async Task<EchoRealtimeServer> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The <c>--echo</c> mode: serves until the process is stopped.</summary>
+    public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
+    {
+        await using var server = await StartAsync(port, cancellationToken);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return 0;
+    }
+
+    public static async Task<EchoRealtimeServer> StartAsync(int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var server = new EchoRealtimeServer(app);
         app.UseWebSockets();
         app.Map("/v1/realtime", server.HandleAsync);
+        app.MapGet("/health", static () => "ok");
+        app.MapGet("/stats", () => Results.Json(server.Snapshot(), LoadJsonContext.Default.EchoStats));
+        app.MapPost("/stats/reset", () =>
+        {
+            server.FirstFrameLatency.Reset();
+            server.CallerToModel.Reset();
+            return Results.NoContent();
+        });
         await app.StartAsync(cancellationToken);
         server.Url = new Uri($"ws://{new Uri(app.Urls.First()).Authority}/v1/realtime");
         return server;
     }
+
+    private EchoStats Snapshot() => new(
+        CallerToModel.Percentile(0.5),
+        CallerToModel.Percentile(0.99),
+        FirstFrameLatency.Count,
+        FirstFrameLatency.Percentile(0.5),
+        FirstFrameLatency.Percentile(0.99));
 
     public async ValueTask DisposeAsync()
     {
@@ -164,3 +188,6 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     private static Span<byte> AudioOf(Span<byte> message) =>
         JsonBytes.Find(message, s_audioKey) is { Length: > 0 } found ? message.Slice(found.Start, found.Length) : default;
 }
+
+/// <summary>The echo peer's figures since the last reset (NaN: no sample).</summary>
+internal sealed record EchoStats(double CallerToModelP50Ms, double CallerToModelP99Ms, long FirstFrames, double FirstFrameP50Ms, double FirstFrameP99Ms);

@@ -62,4 +62,11 @@ internal sealed class LatencyHistogram
     }
 
     public double MaxMs => Volatile.Read(ref _maxTicks) / (double)TimeSpan.TicksPerMillisecond;
+
+    /// <summary>Forgets every sample (between measurements; not while samples are being recorded).</summary>
+    public void Reset()
+    {
+        Array.Clear(_counts);
+        Volatile.Write(ref _maxTicks, 0);
+    }
 }

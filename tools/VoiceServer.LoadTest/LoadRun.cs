@@ -29,36 +29,49 @@ internal sealed record Measurement(
     double? FirstFrameP50Ms,
     double? FirstFrameP99Ms,
     double GeneratorCpuPercentOfCore,
+    double? EchoCpuPercentOfCore,
     long GeneratorLateSends)
 {
     public bool Clean => FailedCalls == 0 && FramesLost == 0 && CrossTalk == 0;
 }
 
 /// <summary>
-/// The load run: the echo Realtime peer in this process, each relay under test in its own process (the product, then
-/// the floor), the same fleet of callers against each at each call count, and the figures side by side.
+/// The load run: the callers in this process, the echo Realtime peer and each relay under test in processes of their
+/// own (the product, then the floor), the same fleet of callers against each at each call count, and the figures
+/// side by side.
 /// </summary>
 internal static class LoadRun
 {
     public static async Task<int> RunLocalAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var echo = await EchoRealtimeServer.StartAsync(cancellationToken);
+        await using var echo = await ServerProcess.StartEchoAsync(cancellationToken);
         var measurements = new List<Measurement>();
         var relays = options.Floor ? new[] { "product", "floor" } : ["product"];
         foreach (var relay in relays)
         {
             await using var server = relay == "product"
-                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.Url, options.CallCounts.Max() + 10, cancellationToken)
-                : await ServerProcess.StartFloorAsync(echo.Url, cancellationToken);
+                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, cancellationToken)
+                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, cancellationToken);
 
-            // Warm-up: JIT and first-use costs are not per call; a few short calls pay them before measuring.
-            await new CallerFleet(server.MediaStreamUrl, 10, TimeSpan.FromSeconds(3)).RunAsync(cancellationToken);
+            // Warm-up: JIT and first-use costs are not per call. Enough calls for long enough that the hot paths
+            // reach their final (tier-1, profile-guided) code before anything is measured.
+            await new CallerFleet(server.MediaStreamUrl, 50, TimeSpan.FromSeconds(8)).RunAsync(cancellationToken);
+            // Memory per call is counted from the warmed-up process: RSS that one step leaves behind (GC heaps keep
+            // what they grew to) must not hide the next step's growth.
+            var baselineRssKiB = server.Sample().RssKiB;
             foreach (var calls in options.CallCounts)
             {
-                var measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken);
+                var measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB);
+                if (options.Ramp && !WithinBound(measurement, options))
+                {
+                    // The machine is shared: a step that misses is measured once more before the ramp stops on it.
+                    output.WriteLine(Row(measurement) + " (missed the bound; measuring again)");
+                    measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB);
+                }
+
                 measurements.Add(measurement);
                 output.WriteLine(Row(measurement));
-                if (options.Ramp && (!measurement.Clean || measurement.RoundTripP99Ms > options.P99BoundMs))
+                if (options.Ramp && !WithinBound(measurement, options))
                 {
                     output.WriteLine($"{relay}: ramp stops at {calls} calls (p99 {measurement.RoundTripP99Ms:0.0} ms, {measurement.FramesLost} lost, {measurement.FailedCalls} failed)");
                     break;
@@ -80,8 +93,8 @@ internal static class LoadRun
     /// <summary>Against a voice server someone else started; it must use this tool's echo peer as its Realtime URL.</summary>
     public static async Task<int> RunRemoteAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var echo = await EchoRealtimeServer.StartAsync(cancellationToken);
-        output.WriteLine($"echo Realtime peer at {echo.Url}: start the voice server with OPENAI_REALTIME_URL={echo.Url}");
+        await using var echo = await ServerProcess.StartEchoAsync(cancellationToken);
+        output.WriteLine($"echo Realtime peer at {echo.RealtimeUrl}: start the voice server with OPENAI_REALTIME_URL={echo.RealtimeUrl}");
         var measurements = new List<Measurement>();
         foreach (var calls in options.CallCounts)
         {
@@ -94,10 +107,13 @@ internal static class LoadRun
         return measurements.All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
     }
 
-    private static async Task<Measurement> MeasureAsync(string relay, ServerProcess? server, EchoRealtimeServer echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null)
+    private static async Task<Measurement> MeasureAsync(
+        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null)
     {
+        await echo.ResetEchoStatsAsync(cancellationToken);
         var generator = Process.GetCurrentProcess();
         var generatorBefore = generator.TotalProcessorTime;
+        var echoBefore = echo.Sample();
         var idle = server?.Sample();
         var peakRss = idle?.RssKiB ?? 0;
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -114,12 +130,13 @@ internal static class LoadRun
                 },
                 CancellationToken.None);
 
-        var setupBefore = echo.FirstFrameLatency.Count;
         var wall = Stopwatch.StartNew();
         var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration);
         var result = await fleet.RunAsync(cancellationToken);
         wall.Stop();
         var after = server?.Sample();
+        var echoAfter = echo.Sample();
+        var echoStats = await echo.EchoStatsAsync(cancellationToken);
         await sampling.CancelAsync();
         await sampler;
         generator.Refresh();
@@ -146,31 +163,34 @@ internal static class LoadRun
             result.RoundTrip.Percentile(0.9),
             result.RoundTrip.Percentile(0.99),
             result.RoundTrip.MaxMs,
-            echo.CallerToModel.Percentile(0.5),
-            echo.CallerToModel.Percentile(0.99),
+            echoStats.CallerToModelP50Ms,
+            echoStats.CallerToModelP99Ms,
             result.ModelToCaller.Percentile(0.5),
             result.ModelToCaller.Percentile(0.99),
             cpuMs,
             cpuPercent,
             server is null ? null : peakRss / 1024.0,
-            idle is { } idleSample ? (peakRss - idleSample.RssKiB) / (double)calls : null,
-            echo.FirstFrameLatency.Count > setupBefore ? echo.FirstFrameLatency.Percentile(0.5) : null,
-            echo.FirstFrameLatency.Count > setupBefore ? echo.FirstFrameLatency.Percentile(0.99) : null,
+            idle is { } idleSample ? (peakRss - (baselineRssKiB ?? idleSample.RssKiB)) / (double)calls : null,
+            echoStats.FirstFrames > 0 ? echoStats.FirstFrameP50Ms : null,
+            echoStats.FirstFrames > 0 ? echoStats.FirstFrameP99Ms : null,
             generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
+            ServerProcess.CpuTime(echoAfter.CpuTicks - echoBefore.CpuTicks).TotalSeconds / wall.Elapsed.TotalSeconds * 100,
             result.LateSends);
     }
+
+    private static bool WithinBound(Measurement m, LoadOptions options) => m.Clean && m.RoundTripP99Ms <= options.P99BoundMs;
 
     private static string Row(Measurement m) => string.Create(
         CultureInfo.InvariantCulture,
         $"{m.Relay,-8} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
         $"lost {m.FramesLost}/{m.FramesSent} (first second {m.FramesLostInFirstSecond}), cross-talk {m.CrossTalk}, failed {m.FailedCalls}; " +
-        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core");
+        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%");
 
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames, echo peer in the generator's process"));
-        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU |");
-        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes"));
+        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU | Echo peer CPU |");
+        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
         {
             var floor = measurements.FirstOrDefault(f => f.Relay == "floor" && f.Calls == m.Calls);
@@ -179,7 +199,7 @@ internal static class LoadRun
                 : "—";
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {ratio} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% |"));
+                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {ratio} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
         }
 
         foreach (var relay in measurements.Select(m => m.Relay).Distinct())
@@ -197,7 +217,7 @@ internal static class LoadRun
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: each call's first frame, caller → Realtime: p50 {setup.Min(m => m.FirstFrameP50Ms):0.00} ms, p99 up to {setup.Max(m => m.FirstFrameP99Ms):0.00} ms"));
             }
 
-            if (options.Ramp && measurements.Where(m => m.Relay == relay && m.Clean && m.RoundTripP99Ms <= options.P99BoundMs).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)
+            if (options.Ramp && measurements.Where(m => m.Relay == relay && WithinBound(m, options)).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)
             {
                 output.WriteLine($"{relay}: ramp maximum with p99 ≤ {options.P99BoundMs} ms and no loss: {best} calls");
             }
@@ -225,6 +245,7 @@ internal sealed class LoadOptions
     public string? JsonPath { get; set; }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(List<Measurement>))]
+[JsonSerializable(typeof(EchoStats))]
 internal sealed partial class LoadJsonContext : JsonSerializerContext;

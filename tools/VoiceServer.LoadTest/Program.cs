@@ -4,6 +4,7 @@ using VoiceServer.LoadTest;
 // voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--json out.json]
 // voice-load --url ws://host:port/api/twilio/media-stream [--calls …]   (a server started with the printed OPENAI_REALTIME_URL)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
+// voice-load --echo --port <port>                                        (the echo Realtime peer; started by the tool itself)
 var options = new LoadOptions();
 int? floorPort = null;
 Uri? upstream = null;
@@ -37,6 +38,7 @@ for (var i = 0; i < args.Length; i++)
             options.JsonPath = Next();
             break;
         case "--floor":
+        case "--echo":
             break;
         case "--port":
             floorPort = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -53,6 +55,23 @@ for (var i = 0; i < args.Length; i++)
 if (args.Contains("--floor") && floorPort is { } port && upstream is not null)
 {
     return await FloorRelay.RunAsync(port, upstream, CancellationToken.None);
+}
+
+if (args.Contains("--echo") && floorPort is { } echoPort)
+{
+    return await EchoRealtimeServer.RunAsync(echoPort, CancellationToken.None);
+}
+
+// The callers' receive handlers are a few microseconds and never block: run socket completions inline on the event
+// thread rather than hopping to the thread pool. The runtime reads the switch only at start-up, so the generator
+// runs itself again with it set.
+if (Environment.GetEnvironmentVariable(ServerProcess.InlineCompletionsVariable) != "1")
+{
+    var self = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(LoadRun).Assembly.Location, .. args]);
+    self.Environment[ServerProcess.InlineCompletionsVariable] = "1";
+    using var generator = System.Diagnostics.Process.Start(self)!;
+    await generator.WaitForExitAsync();
+    return generator.ExitCode;
 }
 
 using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(60));

@@ -5,7 +5,9 @@ using System.Net.Sockets;
 
 namespace VoiceServer.LoadTest;
 
-/// <summary>A relay under test in its own process (the product, or the floor), sampled through /proc.</summary>
+/// <summary>
+/// A process of the load run (the product or the floor under test, or the echo Realtime peer), sampled through /proc.
+/// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
     // USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux.
@@ -22,6 +24,40 @@ internal sealed class ServerProcess : IAsyncDisposable
     public int Port { get; }
 
     public Uri MediaStreamUrl => new($"ws://127.0.0.1:{Port}/api/twilio/media-stream");
+
+    /// <summary>The echo peer's Realtime endpoint.</summary>
+    public Uri RealtimeUrl => new($"ws://127.0.0.1:{Port}/v1/realtime");
+
+    /// <summary>
+    /// This tool's echo Realtime peer. Socket completions run inline on the event thread: every handler is a few
+    /// microseconds and never blocks, so the thread-pool hop would be pure cost.
+    /// </summary>
+    public static Task<ServerProcess> StartEchoAsync(CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        return StartAsync(
+            typeof(ServerProcess).Assembly.Location,
+            ["--echo", "--port", port.ToString(CultureInfo.InvariantCulture)],
+            port,
+            new Dictionary<string, string> { [InlineCompletionsVariable] = "1" },
+            cancellationToken);
+    }
+
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    public async Task<EchoStats> EchoStatsAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/stats"), cancellationToken);
+        return System.Text.Json.JsonSerializer.Deserialize(json, LoadJsonContext.Default.EchoStats)!;
+    }
+
+    public async Task ResetEchoStatsAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(new Uri($"http://127.0.0.1:{Port}/stats/reset"), null, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
 
     /// <summary>The voice server (Release build) pointed at <paramref name="realtime"/>.</summary>
     public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, CancellationToken cancellationToken)
@@ -81,6 +117,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
         };
+        // The generator's own runtime switches are not the relays' (the product runs as it ships).
+        start.Environment.Remove(InlineCompletionsVariable);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

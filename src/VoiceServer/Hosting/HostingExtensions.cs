@@ -83,6 +83,8 @@ internal static class HostingExtensions
             .ConfigureResource(static resource => resource.AddService("voice-server"))
             .WithMetrics(static metrics => metrics
             .AddMeter(VoiceServerMetrics.MeterName)
+            // The runtime's own meter: GC heap, allocations, thread pool, lock contention, beside the calls' figures.
+            .AddMeter("System.Runtime")
             .AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<CallRegistry>();
         services.AddSingleton<IRealtimeEndpoint, ConfiguredRealtimeEndpoint>();

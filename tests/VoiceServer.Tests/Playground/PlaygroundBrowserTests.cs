@@ -21,6 +21,7 @@ public sealed class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixtu
     private const string AgentFinal = "Three people, noted.";
 
     private static readonly Dictionary<string, string?> s_enabled = new() { ["PLAYGROUND_ENABLED"] = "true" };
+    private static readonly System.Text.Json.JsonSerializerOptions s_web = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     [Fact]
     public async Task Call_FromTheMicrophone_IsHeardAndAnswered_BargeInClears_TranscriptShowsBothSides()
@@ -113,6 +114,58 @@ public sealed class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixtu
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "playground-call.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task TheBrowsersDsp_ResamplesWithoutAliasing_AndEncodesG711()
+    {
+        // The page's own dsp.js, in the real browser: 48 kHz → 8 kHz as the capture worklet does, block by block.
+        await using var harness = await CallHarness.StartAsync(settings: s_enabled, timeoutSeconds: 60);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(harness.Server.HttpUrl("/playground/").ToString());
+        var json = await page.EvaluateAsync<string>(
+            """
+            async () => {
+              const dsp = await import("./dsp.js");
+              const power = (x, hz, rate) => {          // Goertzel: the power of one frequency
+                const k = 2 * Math.cos(2 * Math.PI * hz / rate);
+                let s1 = 0, s2 = 0;
+                for (const v of x) { const s0 = v + k * s1 - s2; s2 = s1; s1 = s0; }
+                return (s1 * s1 + s2 * s2 - k * s1 * s2) / (x.length * x.length);
+              };
+              const input = new Float32Array(48000);
+              for (let i = 0; i < input.length; i++) {
+                input[i] = 0.4 * Math.sin(2 * Math.PI * 1000 * i / 48000) + 0.4 * Math.sin(2 * Math.PI * 6000 * i / 48000);
+              }
+              const resampler = new dsp.Resampler(48000, 8000);
+              const parts = [];
+              for (let offset = 0; offset < input.length; offset += 128) parts.push(resampler.process(input.subarray(offset, offset + 128)));
+              const output = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+              let at = 0;
+              for (const p of parts) { output.set(p, at); at += p.length; }
+              const steady = output.subarray(800, 7200);
+              const reference = new Float32Array(steady.length);
+              for (let i = 0; i < reference.length; i++) reference[i] = 0.4 * Math.sin(2 * Math.PI * 1000 * i / 8000);
+              const db = (p) => 10 * Math.log10(p);
+              return JSON.stringify({
+                outputSamples: output.length,
+                keptDb: db(power(steady, 1000, 8000)) - db(power(reference, 1000, 8000)),
+                aliasDb: db(power(steady, 2000, 8000)) - db(power(reference, 1000, 8000)),
+                mulaw: [dsp.muLawEncode(0), dsp.muLawEncode(32767), dsp.muLawEncode(-32768), dsp.muLawDecode(0x00), dsp.muLawDecode(0x80), dsp.muLawDecode(0xff)],
+              });
+            }
+            """);
+        var result = System.Text.Json.JsonSerializer.Deserialize<DspCheck>(json, s_web)!;
+        Assert.InRange(result.OutputSamples, 7990, 8000);
+        Assert.InRange(result.KeptDb, -1.0, 1.0);
+        // Without a low-pass, the 6 kHz tone would fold to 2 kHz at full strength.
+        Assert.True(result.AliasDb < -40, $"the 6 kHz tone aliased to 2 kHz at {result.AliasDb:0.0} dB");
+        // G.711 μ-law, checked against the fakes' own codec (written from the standard, not from the page).
+        Assert.Equal([MuLaw.Encode(0), MuLaw.Encode(32767), MuLaw.Encode(-32768), MuLaw.Decode(0x00), MuLaw.Decode(0x80), MuLaw.Decode(0xFF)], result.Mulaw);
+    }
+
+    /// <summary>What the DSP check returns from the page.</summary>
+    public sealed record DspCheck(int OutputSamples, double KeptDb, double AliasDb, int[] Mulaw);
 
     [Fact]
     public async Task OnTheLocalEmulator_TheNewcomersCallIsEchoed()
