@@ -49,9 +49,13 @@ public sealed class OutboundChannel
     public async Task RunSendLoopAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
+        // The wait takes no token: a bounded channel then reuses one waiter for the life of the loop, where a
+        // cancellable wait allocates a new one every time the queue runs dry (twice per relayed frame). Cancellation
+        // completes the queue instead, and the send below, which does take the token, ends the loop.
+        using var cancellation = cancellationToken.Register(static writer => ((ChannelWriter<OutboundMessage>)writer!).TryComplete(), _channel.Writer);
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken))
+            while (await reader.WaitToReadAsync(CancellationToken.None))
             {
                 while (reader.TryRead(out var message))
                 {
