@@ -20,8 +20,9 @@ public readonly record struct ReceivedMessage(LegCompletion? Completion, int Len
 /// </remarks>
 public sealed class WebSocketMessageReader : IDisposable
 {
-    // Big enough for a 20 ms Twilio frame or a typical model event without growing; grows to the limit on demand.
-    private const int InitialBufferBytes = 16 * 1024;
+    // Holds a Twilio frame (~400 bytes) or a typical 100 ms model delta (~1.3 KB) without growing; grows to the
+    // limit on demand (and keeps what it grew to). Small, because it lives as long as the call: two per call.
+    private const int InitialBufferBytes = 4 * 1024;
 
     private readonly int _maxMessageBytes;
     private byte[] _buffer;
