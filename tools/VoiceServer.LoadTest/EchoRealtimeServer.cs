@@ -46,7 +46,8 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
     {
         await using var server = await StartAsync(port, cancellationToken);
-        await Task.Delay(Timeout.Infinite, cancellationToken);
+        // Until SIGTERM or Ctrl+C: the host's lifetime handles both.
+        await server._app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 

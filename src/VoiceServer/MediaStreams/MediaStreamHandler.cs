@@ -73,63 +73,72 @@ internal sealed partial class MediaStreamHandler(
             return;
         }
 
-        if (liveView is null && signatureCheck.Validator is { } validator &&
-            !validator.IsValid(context.Request.PathBase + context.Request.Path + context.Request.QueryString, context.Request.Headers["X-Twilio-Signature"]))
+        try
         {
-            metrics.UpgradeRejected("signature");
-            Log.SignatureRefused(_logger, context.Request.Headers.ContainsKey("X-Twilio-Signature"));
-            failedUpgrades.RecordFailure(client);
-            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("invalid_signature", "X-Twilio-Signature is missing or does not match PUBLIC_BASE_URL + the request path."));
-            return;
-        }
+            if (liveView is null && signatureCheck.Validator is { } validator &&
+                !validator.IsValid(context.Request.PathBase + context.Request.Path + context.Request.QueryString, context.Request.Headers["X-Twilio-Signature"]))
+            {
+                metrics.UpgradeRejected("signature");
+                Log.SignatureRefused(_logger, context.Request.Headers.ContainsKey("X-Twilio-Signature"));
+                failedUpgrades.RecordFailure(client);
+                await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("invalid_signature", "X-Twilio-Signature is missing or does not match PUBLIC_BASE_URL + the request path."));
+                return;
+            }
 
-        if (!context.WebSockets.IsWebSocketRequest)
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                metrics.UpgradeRejected("not_websocket");
+                failedUpgrades.RecordFailure(client);
+                await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
+                return;
+            }
+
+            var query = ReadParameters(context.Request.Query);
+            if (!CallParameters.TryValidatePresent(query, out var error))
+            {
+                metrics.UpgradeRejected("invalid_parameter");
+                Log.ParameterRefused(_logger, error.Field, error.Message);
+                failedUpgrades.RecordFailure(client);
+                await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
+                return;
+            }
+
+            if (drain.IsDraining)
+            {
+                metrics.UpgradeRejected("draining");
+                await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("draining", "This instance is shutting down; try another."));
+                return;
+            }
+
+            if (!registry.TryEnter(settings.MaxConcurrentCalls, out var slot))
+            {
+                metrics.UpgradeRejected("at_capacity");
+                Log.AtCapacity(_logger, settings.MaxConcurrentCalls);
+                await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("at_capacity", "This instance is at MAX_CONCURRENT_CALLS; try another."));
+                return;
+            }
+
+            using var callSlot = slot;
+            var callId = Guid.NewGuid().ToString("N")[..12];
+            var logScope = new CallLogScope(callId);
+            using var scope = _logger.BeginScope(logScope);
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            liveView?.OnConnected(callId);
+            // A call lasts minutes: no request timeout applies once the socket is up.
+            context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+
+            var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
+            var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
+            var services = liveView is null ? callServices : callServices with { Observer = liveView };
+            var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
+            await session.RunAsync(query, configurationResolver, drain.CallsEnding);
+        }
+        finally
         {
-            metrics.UpgradeRejected("not_websocket");
-            failedUpgrades.RecordFailure(client);
-            await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("websocket_required", "This endpoint only accepts WebSocket upgrades."));
-            return;
+            // Whatever stopped this request (a refusal above, a failed handshake, the call's end), the view ends
+            // with it; the first report wins, so a call that ended normally keeps its end reason.
+            liveView?.OnRefused("upgrade_failed", "the media socket did not become a call");
         }
-
-        var query = ReadParameters(context.Request.Query);
-        if (!CallParameters.TryValidatePresent(query, out var error))
-        {
-            metrics.UpgradeRejected("invalid_parameter");
-            Log.ParameterRefused(_logger, error.Field, error.Message);
-            failedUpgrades.RecordFailure(client);
-            await WriteErrorAsync(context, liveView, StatusCodes.Status400BadRequest, new ErrorResponse("invalid_parameter", error.Message, error.Field));
-            return;
-        }
-
-        if (drain.IsDraining)
-        {
-            metrics.UpgradeRejected("draining");
-            await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("draining", "This instance is shutting down; try another."));
-            return;
-        }
-
-        if (!registry.TryEnter(settings.MaxConcurrentCalls, out var slot))
-        {
-            metrics.UpgradeRejected("at_capacity");
-            Log.AtCapacity(_logger, settings.MaxConcurrentCalls);
-            await WriteErrorAsync(context, liveView, StatusCodes.Status503ServiceUnavailable, new ErrorResponse("at_capacity", "This instance is at MAX_CONCURRENT_CALLS; try another."));
-            return;
-        }
-
-        using var callSlot = slot;
-        var callId = Guid.NewGuid().ToString("N")[..12];
-        var logScope = new CallLogScope(callId);
-        using var scope = _logger.BeginScope(logScope);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        liveView?.OnConnected(callId);
-        // A call lasts minutes: no request timeout applies once the socket is up.
-        context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
-
-        var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
-        var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
-        var services = liveView is null ? callServices : callServices with { Observer = liveView };
-        var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
-        await session.RunAsync(query, configurationResolver, drain.CallsEnding);
     }
 
     /// <summary>Only the call's own names, first value each; anything else in the query string is ignored.</summary>
