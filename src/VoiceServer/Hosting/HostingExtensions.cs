@@ -85,6 +85,11 @@ internal static class HostingExtensions
             .AddMeter(VoiceServerMetrics.MeterName)
             // The runtime's own meter: GC heap, allocations, thread pool, lock contention, beside the calls' figures.
             .AddMeter("System.Runtime")
+            // Three of its gauges end in ".count", which Prometheus reserves for histograms (promtool flags them);
+            // none says anything about calls.
+            .AddView("dotnet.assembly.count", MetricStreamConfiguration.Drop)
+            .AddView("dotnet.process.cpu.count", MetricStreamConfiguration.Drop)
+            .AddView("dotnet.timer.count", MetricStreamConfiguration.Drop)
             .AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<CallRegistry>();
         services.AddSingleton<IRealtimeEndpoint, ConfiguredRealtimeEndpoint>();

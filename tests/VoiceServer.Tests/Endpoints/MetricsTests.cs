@@ -39,6 +39,14 @@ public sealed class MetricsTests
         var billed = model.Sent.Single(e => (string?)e["type"] == "response.done")["response"]!["usage"]!;
         Assert.Equal(double.Parse(billed["output_token_details"]!["audio_tokens"]!.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture), Value(during, "voice_server_model_tokens_total", "voice_server_token_direction=\"output\",voice_server_token_kind=\"audio\""));
 
+        // The runtime's meter is exported beside ours, and nothing breaks Prometheus' naming rule that promtool
+        // checks in CI: only histograms and summaries may end in _count.
+        Assert.Matches(new Regex("^dotnet_gc_heap_total_allocated_bytes_total", RegexOptions.Multiline), during);
+        var misnamed = Regex.Matches(during, @"^# TYPE (\S+) (gauge|counter)$", RegexOptions.Multiline)
+            .Select(static match => match.Groups[1].Value)
+            .Where(static name => name.EndsWith("_count", StringComparison.Ordinal));
+        Assert.Empty(misnamed);
+
         await caller.SendStopAsync(harness.Token);
         await harness.Server.WaitForNoCallsAsync(harness.Token);
         var after = await ScrapeAsync(harness);
