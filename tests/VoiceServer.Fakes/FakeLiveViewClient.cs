@@ -46,8 +46,8 @@ public sealed class FakeLiveViewClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The POST the page makes; returns the status and the JSON body.</summary>
-    public static async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> RequestCallAsync(
+    /// <summary>The POST the page makes; returns the status, the JSON body and the response headers.</summary>
+    public static async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseHeaders Headers)> RequestCallAsync(
         HttpClient http, Uri server, string? origin = null, string? accessKey = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, "/api/playground/calls"))
@@ -64,15 +64,15 @@ public sealed class FakeLiveViewClient : IAsyncDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessKey);
         }
 
-        var response = await http.SendAsync(request, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return (response.StatusCode, text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject(), response);
+        return (response.StatusCode, text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject(), response.Headers);
     }
 
     /// <summary>Opens the event stream of a live view; events are collected from then on.</summary>
     public static async Task<FakeLiveViewClient> OpenAsync(HttpClient http, Uri server, string liveViewId, string? origin = null, CancellationToken cancellationToken = default)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, $"/api/playground/calls/{Uri.EscapeDataString(liveViewId)}/events"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, $"/api/playground/calls/{Uri.EscapeDataString(liveViewId)}/events"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (origin is not null)
         {
@@ -89,6 +89,7 @@ public sealed class FakeLiveViewClient : IAsyncDisposable
 
         if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
         {
+            response.Dispose();
             throw new InvalidOperationException($"the live view is not an event stream: {response.Content.Headers.ContentType}");
         }
 

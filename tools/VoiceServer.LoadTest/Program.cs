@@ -6,7 +6,7 @@ using VoiceServer.LoadTest;
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
 // voice-load --echo --port <port>                                        (the echo Realtime peer; started by the tool itself)
 var options = new LoadOptions();
-int? floorPort = null;
+int? port = null;
 Uri? upstream = null;
 for (var i = 0; i < args.Length; i++)
 {
@@ -41,7 +41,7 @@ for (var i = 0; i < args.Length; i++)
         case "--echo":
             break;
         case "--port":
-            floorPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+            port = int.Parse(Next(), CultureInfo.InvariantCulture);
             break;
         case "--upstream":
             upstream = new Uri(Next());
@@ -52,12 +52,12 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-if (args.Contains("--floor") && floorPort is { } port && upstream is not null)
+if (args.Contains("--floor") && port is { } floorPort && upstream is not null)
 {
-    return await FloorRelay.RunAsync(port, upstream, CancellationToken.None);
+    return await FloorRelay.RunAsync(floorPort, upstream, CancellationToken.None);
 }
 
-if (args.Contains("--echo") && floorPort is { } echoPort)
+if (args.Contains("--echo") && port is { } echoPort)
 {
     return await EchoRealtimeServer.RunAsync(echoPort, CancellationToken.None);
 }
@@ -70,6 +70,14 @@ if (Environment.GetEnvironmentVariable(ServerProcess.InlineCompletionsVariable) 
     var self = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(LoadRun).Assembly.Location, .. args]);
     self.Environment[ServerProcess.InlineCompletionsVariable] = "1";
     using var generator = System.Diagnostics.Process.Start(self)!;
+    // Stopping this process stops the run: the generator, and the relays and echo peer it started, go with it.
+    using var stop = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+        System.Runtime.InteropServices.PosixSignal.SIGTERM,
+        context =>
+        {
+            context.Cancel = true;
+            generator.Kill(entireProcessTree: true);
+        });
     await generator.WaitForExitAsync();
     return generator.ExitCode;
 }

@@ -373,11 +373,16 @@ public sealed partial class CallSession
         {
             lock (session._gate)
             {
+                if (!IsCurrent)
+                {
+                    return;
+                }
+
+                session._services.Observer?.OnSpeech(Speaker.Caller, started: false);
                 // The response-latency clock starts here and stops at the first agent audio relayed.
-                if (IsCurrent && session._audioFlowing)
+                if (session._audioFlowing)
                 {
                     session._speechStoppedAt = session._time.GetTimestamp();
-                    session._services.Observer?.OnSpeech(Speaker.Caller, started: false);
                 }
             }
         }

@@ -1,3 +1,5 @@
+using VoiceServer.Conversation;
+
 namespace VoiceServer.Calls;
 
 /// <summary>
@@ -181,6 +183,9 @@ public sealed partial class CallSession
             _playback.Reset();
             _callerTurnOpen = false;
             _speechStoppedAt = 0;
+            // The old session's speech events will never finish: on the new one, nobody is speaking yet.
+            _services.Observer?.OnSpeech(Speaker.Caller, started: false);
+            _services.Observer?.OnSpeech(Speaker.Agent, started: false);
 
             var turns = _transcript.RecentTurns(_options.MaxReplayCharacters);
             foreach (var (speaker, text) in turns)

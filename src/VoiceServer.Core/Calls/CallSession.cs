@@ -325,7 +325,6 @@ public sealed partial class CallSession : ICallerEvents
         return false;
     }
 
-    /// <summary>Records the end of the call; the first caller wins, later ones are ignored.</summary>
     /// <summary>Tells the live view (if any) that a turn changed. Under _gate.</summary>
     private void PublishTurn(TranscriptTurn? turn)
     {
@@ -335,6 +334,7 @@ public sealed partial class CallSession : ICallerEvents
         }
     }
 
+    /// <summary>Records the end of the call; the first caller wins, later ones are ignored.</summary>
     private void End(CallEndReason reason, string detail)
     {
         if (_end.TrySetResult(new CallEnd(reason, detail)))

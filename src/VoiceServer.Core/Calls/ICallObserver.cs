@@ -4,8 +4,8 @@ namespace VoiceServer.Calls;
 
 /// <summary>
 /// Watches one call as it happens (the playground's live view). Nothing here is on the per-frame path: the session
-/// reports turns, speech and the call's state, never audio. Called under the call's lock, so an implementation must
-/// return at once and never call back into the session.
+/// reports turns, speech and the call's state, never audio. Called under the call's lock (all but
+/// <see cref="OnEnded"/>), so an implementation must return at once and never call back into the session.
 /// </summary>
 public interface ICallObserver
 {

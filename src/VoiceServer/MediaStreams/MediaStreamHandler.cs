@@ -61,9 +61,11 @@ internal sealed partial class MediaStreamHandler(
         }
 
         // A playground call brings the live view it was given; the view stands in for Twilio's signature, which a
-        // browser cannot make (only the playground's access key opens one).
+        // browser cannot make (only the playground's access key opens one). Only an upgrade may claim it: a plain
+        // GET with the id must not use it up.
         LiveView? liveView = null;
-        if (context.Request.Query[LiveViewParameter].ToString() is { Length: > 0 } liveViewId &&
+        if (context.WebSockets.IsWebSocketRequest &&
+            context.Request.Query[LiveViewParameter].ToString() is { Length: > 0 } liveViewId &&
             (!settings.IsPlaygroundEnabled || !liveViews.TryClaim(liveViewId, out liveView)))
         {
             metrics.UpgradeRejected("live_view");

@@ -34,8 +34,6 @@ internal sealed class LiveView : ICallObserver
     /// <summary>Unguessable: knowing it is the right to join its call and to read its events.</summary>
     public string Id { get; }
 
-    public bool IsClaimed => Volatile.Read(ref _claimed) == 1;
-
     /// <summary>The timer that expires the view if no call claims it.</summary>
     public ITimer? Expiry { get; set; }
 

@@ -15,11 +15,14 @@ internal sealed class LiveViewHub(IOptions<VoiceServerOptions> options, TimeProv
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentDictionary<string, LiveView> _views = new(StringComparer.Ordinal);
+    private int _count;
 
     public bool TryCreate(out LiveView view)
     {
-        if (_views.Count >= options.Value.MaxConcurrentCalls)
+        // The slot is taken before the view exists, so parallel requests cannot overshoot the cap.
+        if (Interlocked.Increment(ref _count) > options.Value.MaxConcurrentCalls)
         {
+            Interlocked.Decrement(ref _count);
             view = null!;
             return false;
         }
@@ -50,7 +53,7 @@ internal sealed class LiveViewHub(IOptions<VoiceServerOptions> options, TimeProv
     /// <summary>The page's event stream: the view exists and no other stream reads it.</summary>
     public bool TryOpen(string id, out LiveView view) => _views.TryGetValue(id, out view!) && view.TryOpen();
 
-    public int Count => _views.Count;
+    public int Count => Volatile.Read(ref _count);
 
     private static void Expire(LiveView view)
     {
@@ -64,7 +67,10 @@ internal sealed class LiveViewHub(IOptions<VoiceServerOptions> options, TimeProv
     private void Remove(LiveView view)
     {
         view.Expiry?.Dispose();
-        _views.TryRemove(new KeyValuePair<string, LiveView>(view.Id, view));
+        if (_views.TryRemove(new KeyValuePair<string, LiveView>(view.Id, view)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
     }
 
     private static string Base64UrlEncode(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);

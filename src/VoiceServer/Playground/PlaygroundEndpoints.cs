@@ -177,10 +177,10 @@ internal static partial class PlaygroundEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(700, LogLevel.Warning, "Playground call refused: Origin {Origin} is not allowed.")]
+        [LoggerMessage(800, LogLevel.Warning, "Playground call refused: Origin {Origin} is not allowed.")]
         public static partial void OriginRefused(ILogger logger, string origin);
 
-        [LoggerMessage(701, LogLevel.Warning, "Playground call refused: missing or wrong access key.")]
+        [LoggerMessage(801, LogLevel.Warning, "Playground call refused: missing or wrong access key.")]
         public static partial void AccessKeyRefused(ILogger logger);
     }
 }

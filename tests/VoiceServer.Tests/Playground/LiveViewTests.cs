@@ -41,6 +41,7 @@ public sealed class LiveViewTests
         // The caller speaks; the transcription arrives; the agent answers after a measured pause.
         await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
         await view.WaitForAsync("speech", e => e["speaker"] == "caller" && e["state"] == "started", harness.Token);
+        var sinceSpeechStopped = System.Diagnostics.Stopwatch.StartNew();
         await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
         await view.WaitForAsync("speech", e => e["speaker"] == "caller" && e["state"] == "stopped", harness.Token);
         var callerItem = (string)(await view.WaitForAsync("turn", e => e["speaker"] == "caller", harness.Token)).Data["id"]!;
@@ -53,7 +54,8 @@ public sealed class LiveViewTests
         await model.SendAudioDeltaAsync("resp_1", "item_agent_1", AudioFixtures.Tone(1000), cancellationToken: harness.Token);
         await view.WaitForAsync("speech", e => e["speaker"] == "agent" && e["state"] == "started", harness.Token);
         var withLatency = await view.WaitForAsync("turn", e => e["id"] == "item_agent_1" && e.Data["latencyMs"] is not null, harness.Token);
-        Assert.InRange(withLatency.Data["latencyMs"]!.GetValue<long>(), 0, 60_000);
+        // From the caller's end of speech to this audio: no longer than since the speech stopped was sent.
+        Assert.InRange(withLatency.Data["latencyMs"]!.GetValue<long>(), 0, sinceSpeechStopped.ElapsedMilliseconds);
         await view.WaitForAsync("turn", e => e["id"] == "item_agent_1" && e["text"] == "Of course, for what time " && !e.Data["final"]!.GetValue<bool>(), harness.Token);
         await model.SendTranscriptDoneAsync("resp_1", "item_agent_1", "Of course, for what time would you like it?", cancellationToken: harness.Token);
         await view.WaitForAsync("turn", e => e["id"] == "item_agent_1" && e.Data["final"]!.GetValue<bool>(), harness.Token);
@@ -63,7 +65,12 @@ public sealed class LiveViewTests
         await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
         await view.WaitForAsync("bargein", e => e["count"] == "1", harness.Token);
         var cut = await view.WaitForAsync("turn", e => e["id"] == "item_agent_1" && e.Data["interrupted"]!.GetValue<bool>(), harness.Token);
-        Assert.NotEqual("Of course, for what time would you like it?", cut["text"]);
+        // Cut to what was heard (nothing acknowledged: 50 ms of 1 s), at a word boundary: a start of the sentence,
+        // never the whole of it.
+        const string Full = "Of course, for what time would you like it?";
+        Assert.False(string.IsNullOrEmpty(cut["text"]));
+        Assert.StartsWith(cut["text"]!, Full, StringComparison.Ordinal);
+        Assert.True(cut["text"]!.Length < Full.Length, cut["text"]);
 
         await caller.SendStopAsync(harness.Token);
         var ended = await view.WaitForAsync("call", e => e["state"] == "ended", harness.Token);
@@ -72,7 +79,11 @@ public sealed class LiveViewTests
         await view.WaitForEndOfStreamAsync(harness.Token);
         Assert.Equal("ended", view.Events[^1]["state"]);
         Assert.Empty(model.ErrorsSent);
+        Assert.Equal(0, Hub(harness).Count);
     }
+
+    private static VoiceServer.Playground.LiveViewHub Hub(CallHarness harness) =>
+        harness.Server.Services.GetRequiredService<VoiceServer.Playground.LiveViewHub>();
 
     [Fact]
     public async Task LiveView_IsSingleUse_ForTheSocketAndForTheReader()
@@ -109,6 +120,7 @@ public sealed class LiveViewTests
         var ended = await view.WaitForAsync("call", e => e["state"] == "ended", harness.Token);
         Assert.Equal("live_view_expired", ended["reason"]);
         await view.WaitForEndOfStreamAsync(harness.Token);
+        Assert.Equal(0, Hub(harness).Count);
         var (status, _) = await FakeTwilioCaller.SendUpgradeRequestAsync(harness.Server.MediaStreamUrl($"liveView={liveViewId}"), origin: null, harness.Token);
         Assert.Equal(HttpStatusCode.Forbidden, status);
     }
@@ -133,6 +145,8 @@ public sealed class LiveViewTests
         var ended = await view.WaitForAsync("call", e => e["state"] == "ended", harness.Token);
         Assert.Equal("at_capacity", ended["reason"]);
         await view.WaitForEndOfStreamAsync(harness.Token);
+        // Only the first view's call is alive: the refused one is gone, its slot free again.
+        Assert.Equal(1, Hub(harness).Count);
     }
 
     [Fact]
@@ -186,13 +200,13 @@ public sealed class LiveViewTests
         Assert.Equal("origin_not_allowed", (string?)evilBody["error"]);
         Assert.Equal(HttpStatusCode.Forbidden, await FakeTwilioCaller.TryConnectForStatusAsync(harness.Server.MediaStreamUrl(), "https://evil.example.com", harness.Token));
 
-        var (listed, _, listedResponse) = await FakeLiveViewClient.RequestCallAsync(http, harness.Server.BaseAddress, origin: Dashboard, cancellationToken: harness.Token);
+        var (listed, _, listedHeaders) = await FakeLiveViewClient.RequestCallAsync(http, harness.Server.BaseAddress, origin: Dashboard, cancellationToken: harness.Token);
         Assert.Equal(HttpStatusCode.OK, listed);
-        Assert.Equal(Dashboard, listedResponse.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal(Dashboard, listedHeaders.GetValues("Access-Control-Allow-Origin").Single());
 
-        var (same, _, sameResponse) = await FakeLiveViewClient.RequestCallAsync(http, harness.Server.BaseAddress, origin: own, cancellationToken: harness.Token);
+        var (same, _, sameHeaders) = await FakeLiveViewClient.RequestCallAsync(http, harness.Server.BaseAddress, origin: own, cancellationToken: harness.Token);
         Assert.Equal(HttpStatusCode.OK, same);
-        Assert.False(sameResponse.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(sameHeaders.Contains("Access-Control-Allow-Origin"));
 
         // The preflight a dashboard's fetch with an access key makes.
         using var preflight = new HttpRequestMessage(HttpMethod.Options, harness.Server.HttpUrl("/api/playground/calls"));
