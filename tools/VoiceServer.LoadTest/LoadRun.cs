@@ -50,8 +50,8 @@ internal static class LoadRun
         foreach (var relay in relays)
         {
             await using var server = relay == "product"
-                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, cancellationToken)
-                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, cancellationToken);
+                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, !options.WorkstationGc, cancellationToken)
+                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, !options.WorkstationGc, cancellationToken);
 
             // Warm-up: JIT and first-use costs are not per call. Enough calls for long enough that the hot paths
             // reach their final (tier-1, profile-guided) code before anything is measured.
@@ -188,7 +188,7 @@ internal static class LoadRun
 
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC"));
         output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU | Echo peer CPU |");
         output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
@@ -243,6 +243,9 @@ internal sealed class LoadOptions
     public double P99BoundMs { get; set; } = 20;
 
     public string? JsonPath { get; set; }
+
+    /// <summary>Both relays with Workstation GC instead of Server GC (memory against CPU).</summary>
+    public bool WorkstationGc { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

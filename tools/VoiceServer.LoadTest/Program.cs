@@ -1,7 +1,7 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--json out.json]
+// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--json out.json]
 // voice-load --url ws://host:port/api/twilio/media-stream [--calls …]   (a server started with the printed OPENAI_REALTIME_URL)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
 // voice-load --echo --port <port>                                        (the echo Realtime peer; started by the tool itself)
@@ -33,6 +33,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--p99-ms":
             options.P99BoundMs = double.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--workstation-gc":
+            options.WorkstationGc = true;
             break;
         case "--json":
             options.JsonPath = Next();
@@ -90,7 +93,7 @@ if (options.Url is not null)
 
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--json out.json]");
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--json out.json]");
     Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream [--calls 100]");
     return 2;
 }

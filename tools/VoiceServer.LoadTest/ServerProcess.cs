@@ -60,7 +60,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The voice server (Release build) pointed at <paramref name="realtime"/>.</summary>
-    public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, CancellationToken cancellationToken)
+    public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, bool serverGc, CancellationToken cancellationToken)
     {
         var port = FreePort();
         return StartAsync(
@@ -73,20 +73,22 @@ internal sealed class ServerProcess : IAsyncDisposable
                 ["OPENAI_REALTIME_URL"] = realtime.ToString(),
                 ["MAX_CONCURRENT_CALLS"] = maxCalls.ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
+                ["DOTNET_gcServer"] = serverGc ? "1" : "0",
             },
             cancellationToken);
     }
 
     /// <summary>This tool in its floor-relay mode.</summary>
-    public static Task<ServerProcess> StartFloorAsync(Uri realtime, CancellationToken cancellationToken)
+    public static Task<ServerProcess> StartFloorAsync(Uri realtime, bool serverGc, CancellationToken cancellationToken)
     {
         var port = FreePort();
         return StartAsync(
             typeof(ServerProcess).Assembly.Location,
             ["--floor", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", realtime.ToString()],
             port,
-            // The product runs ASP.NET Core's default Server GC; the floor must too, or memory is not compared fairly.
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" },
+            // Both relays run the same GC mode (Server GC, ASP.NET Core's default, unless --workstation-gc), or
+            // memory is not compared fairly.
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc ? "1" : "0" },
             cancellationToken);
     }
 
