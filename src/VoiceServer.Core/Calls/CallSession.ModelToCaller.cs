@@ -34,10 +34,11 @@ public sealed partial class CallSession
         }
 
         var turn = _transcript.OnAgentAudio(itemId, audioBytes);
-        if (!ReferenceEquals(_lastAudioResponseId, responseId) && !string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal))
+        if (_services.Observer is { } observer &&
+            !ReferenceEquals(_lastAudioResponseId, responseId) && !string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal))
         {
             // The first audio of a reply (ids are interned, so later deltas pass on the reference check).
-            _services.Observer?.OnSpeech(Speaker.Agent, started: true);
+            observer.OnSpeech(Speaker.Agent, started: true);
         }
 
         _lastAudioResponseId = responseId;

@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
+using VoiceServer.Security;
 
 namespace VoiceServer.MainApp.Agents;
 
@@ -63,8 +62,7 @@ internal static class AdminApi
     {
         var expected = context.RequestServices.GetRequiredService<IOptions<MainAppOptions>>().Value.AdminApiKey;
         var given = context.Request.Headers["X-Api-Key"].ToString();
-        // Hashes are compared, so neither the key's bytes nor its length leak through timing.
-        if (expected is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+        if (expected is null || !SharedSecret.Matches(given, expected))
         {
             await Error(StatusCodes.Status401Unauthorized, "unauthorized", "X-Api-Key is missing or wrong (ADMIN_API_KEY).").ExecuteAsync(context);
             return;

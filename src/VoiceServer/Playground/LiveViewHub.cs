@@ -28,7 +28,7 @@ internal sealed class LiveViewHub(IOptions<VoiceServerOptions> options, TimeProv
         }
 
         // 256 random bits, URL-safe: the id is a bearer credential for its call.
-        var id = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var id = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var created = new LiveView(id, Remove);
         _views[id] = created;
         var expiry = timeProvider.CreateTimer(static state => Expire((LiveView)state!), created, Lifetime, Timeout.InfiniteTimeSpan);
@@ -72,6 +72,4 @@ internal sealed class LiveViewHub(IOptions<VoiceServerOptions> options, TimeProv
             Interlocked.Decrement(ref _count);
         }
     }
-
-    private static string Base64UrlEncode(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }
