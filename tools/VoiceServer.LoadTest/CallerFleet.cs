@@ -34,6 +34,7 @@ internal sealed class CallerFleet
     private readonly TimeSpan _duration;
     private readonly LatencyHistogram _roundTrip = new();
     private readonly LatencyHistogram _modelToCaller = new();
+    private readonly TaskCompletionSource _wheelTurning = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public CallerFleet(Uri url, int calls, TimeSpan duration)
     {
@@ -41,6 +42,9 @@ internal sealed class CallerFleet
         _calls = calls;
         _duration = duration;
     }
+
+    /// <summary>Completes once every call is connected and the wheel turns: the fleet is at full load.</summary>
+    public Task Sending => _wheelTurning.Task;
 
     public async Task<FleetResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -68,6 +72,7 @@ internal sealed class CallerFleet
 
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
         var remaining = calls.Count(call => call.Connected);
+        _wheelTurning.TrySetResult();
         while (remaining > 0 && await timer.WaitForNextTickAsync(cancellationToken))
         {
             var now = Stopwatch.GetTimestamp();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 
@@ -42,6 +43,9 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
 
     public long Connections => Interlocked.Read(ref _connections);
 
+    /// <summary>What this peer saw of each set-up probe's call (<see cref="SetupProbe"/>), by call.</summary>
+    public ConcurrentDictionary<int, SetupTrace> SetupTraces { get; } = new();
+
     /// <summary>The <c>--echo</c> mode: serves until the process is stopped.</summary>
     public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
     {
@@ -62,10 +66,12 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
         app.Map("/v1/realtime", server.HandleAsync);
         app.MapGet("/health", static () => "ok");
         app.MapGet("/stats", () => Results.Json(server.Snapshot(), LoadJsonContext.Default.EchoStats));
+        app.MapGet("/stats/setup", () => Results.Json(server.SetupTraces.Values.ToList(), LoadJsonContext.Default.ListSetupTrace));
         app.MapPost("/stats/reset", () =>
         {
             server.FirstFrameLatency.Reset();
             server.CallerToModel.Reset();
+            server.SetupTraces.Clear();
             return Results.NoContent();
         });
         await app.StartAsync(cancellationToken);
@@ -94,7 +100,9 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
             return;
         }
 
+        var setup = new SetupClock { UpgradeRequested = Stopwatch.GetTimestamp() };
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        setup.Accepted = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _connections);
         var receive = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var send = ArrayPool<byte>.Shared.Rent(1024);
@@ -126,13 +134,15 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
                     return;
                 }
 
-                switch (Answer(receive.AsSpan(0, length), ref send, ref firstFrame))
+                switch (Answer(receive.AsSpan(0, length), ref send, ref firstFrame, setup))
                 {
                     case > 0 and var size:
                         await socket.SendAsync(send.AsMemory(0, size), WebSocketMessageType.Text, true, context.RequestAborted);
                         break;
                     case < 0:
+                        setup.SessionUpdateReceived = Stopwatch.GetTimestamp();
                         await socket.SendAsync(s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
+                        setup.SessionUpdatedSent = Stopwatch.GetTimestamp();
                         break;
                 }
             }
@@ -152,12 +162,12 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     /// What to answer <paramref name="message"/> with: the echoed delta written into <paramref name="send"/> (its
     /// length), -1 for the session confirmation, 0 for nothing.
     /// </summary>
-    private int Answer(Span<byte> message, ref byte[] send, ref bool firstFrame)
+    private int Answer(Span<byte> message, ref byte[] send, ref bool firstFrame, SetupClock setup)
     {
         if (message.IndexOf(s_appendType) >= 0 && AudioOf(message) is { Length: > 0 } audio)
         {
             var now = Stopwatch.GetTimestamp();
-            if (FrameTag.StampEcho(audio, now, out var sentAt))
+            if (FrameTag.StampEcho(audio, now, out var sentAt, out var call))
             {
                 CallerToModel.Record(now - sentAt);
                 if (firstFrame)
@@ -165,6 +175,10 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
                     // The first frame's trip includes any wait for the session: what set-up costs the caller.
                     firstFrame = false;
                     FirstFrameLatency.Record(now - sentAt);
+                    if (call >= SetupProbe.FirstCall)
+                    {
+                        SetupTraces[call] = new SetupTrace(call, setup.UpgradeRequested, setup.Accepted, setup.SessionUpdateReceived, setup.SessionUpdatedSent, now);
+                    }
                 }
             }
 
@@ -188,6 +202,27 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     /// <summary>The base64 between <c>"audio":"</c> and the closing quote (the server never escapes base64).</summary>
     private static Span<byte> AudioOf(Span<byte> message) =>
         JsonBytes.Find(message, s_audioKey) is { Length: > 0 } found ? message.Slice(found.Start, found.Length) : default;
+}
+
+/// <summary>When this connection's set-up steps happened at the peer (Stopwatch ticks; the machine's monotonic clock, shared by the load run's processes).</summary>
+internal sealed class SetupClock
+{
+    public long UpgradeRequested { get; set; }
+
+    public long Accepted { get; set; }
+
+    public long SessionUpdateReceived { get; set; }
+
+    public long SessionUpdatedSent { get; set; }
+}
+
+/// <summary>
+/// One probe call's set-up as the peer saw it. The peer's own share, what a real provider would spend, is the
+/// handshake (request to accept) and the session exchange (<c>session.update</c> in to <c>session.updated</c> out).
+/// </summary>
+internal sealed record SetupTrace(int Call, long UpgradeRequested, long Accepted, long SessionUpdateReceived, long SessionUpdatedSent, long FirstFrameArrived)
+{
+    public long PeerTicks => (Accepted - UpgradeRequested) + (SessionUpdatedSent - SessionUpdateReceived);
 }
 
 /// <summary>The echo peer's figures since the last reset (NaN: no sample).</summary>

@@ -29,9 +29,10 @@ internal static class FrameTag
         BinaryPrimitives.ReadInt64LittleEndian(frame[16..]));
 
     /// <summary>The echo peer stamps its arrival time into a base64 frame in place (decode, stamp, encode).</summary>
-    public static bool StampEcho(Span<byte> base64Frame, long echoedAt, out long sentAt)
+    public static bool StampEcho(Span<byte> base64Frame, long echoedAt, out long sentAt, out int call)
     {
         sentAt = 0;
+        call = -1;
         Span<byte> frame = stackalloc byte[FrameBytes];
         if (base64Frame.Length != Base64Bytes ||
             Base64.DecodeFromUtf8(base64Frame, frame, out _, out var written) != System.Buffers.OperationStatus.Done || written != FrameBytes)
@@ -39,6 +40,7 @@ internal static class FrameTag
             return false;
         }
 
+        call = BinaryPrimitives.ReadInt32LittleEndian(frame);
         sentAt = BinaryPrimitives.ReadInt64LittleEndian(frame[8..]);
         BinaryPrimitives.WriteInt64LittleEndian(frame[16..], echoedAt);
         return Base64.EncodeToUtf8(frame, base64Frame, out _, out _) == System.Buffers.OperationStatus.Done;

@@ -36,6 +36,25 @@ internal sealed record Measurement(
 }
 
 /// <summary>
+/// Call set-up, from probe calls made alone (<see cref="LiveCalls"/> 0) or during a step: upgrade → first caller frame
+/// at the Realtime socket, and what the server adds to it beyond the peer's handshake and session exchange.
+/// </summary>
+internal sealed record SetupMeasurement(
+    string Relay,
+    int LiveCalls,
+    int Probes,
+    int FailedProbes,
+    double UpgradeP50Ms,
+    double UpgradeToFirstFrameP50Ms,
+    double ServerAddedP50Ms,
+    double ServerAddedP99Ms,
+    double ServerAddedMaxMs,
+    double PeerP50Ms,
+    long FramesSent,
+    long FramesLost,
+    long FramesOutOfOrder);
+
+/// <summary>
 /// The load run: the callers in this process, the echo Realtime peer and each relay under test in processes of their
 /// own (the product, then the floor), the same fleet of callers against each at each call count, and the figures
 /// side by side.
@@ -46,12 +65,13 @@ internal static class LoadRun
     {
         await using var echo = await ServerProcess.StartEchoAsync(cancellationToken);
         var measurements = new List<Measurement>();
+        var setups = new List<SetupMeasurement>();
         var relays = options.Floor ? new[] { "product", "floor" } : ["product"];
         foreach (var relay in relays)
         {
             await using var server = relay == "product"
-                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, !options.WorkstationGc, cancellationToken)
-                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, !options.WorkstationGc, cancellationToken);
+                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, options.RelayRuntime, cancellationToken)
+                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, options.RelayRuntime, cancellationToken);
 
             // Warm-up: JIT and first-use costs are not per call. Enough calls for long enough that the hot paths
             // reach their final (tier-1, profile-guided) code before anything is measured.
@@ -59,17 +79,30 @@ internal static class LoadRun
             // Memory per call is counted from the warmed-up process: RSS that one step leaves behind (GC heaps keep
             // what they grew to) must not hide the next step's growth.
             var baselineRssKiB = server.Sample().RssKiB;
+            var probe = new SetupProbe(server.MediaStreamUrl);
+            // Set-up alone first: nothing else on the relay, so the figure is the server's own path.
+            await echo.ResetEchoStatsAsync(cancellationToken);
+            var alone = await SetupAsync(relay, 0, probe, options.SetupProbes, echo, Task.CompletedTask, cancellationToken);
+            setups.Add(alone);
+            output.WriteLine(SetupRow(alone));
+            baselineRssKiB = Math.Max(baselineRssKiB, server.Sample().RssKiB);
             foreach (var calls in options.CallCounts)
             {
-                var measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB);
+                var (measurement, setup) = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probe);
                 if (options.Ramp && !WithinBound(measurement, options))
                 {
                     // The machine is shared: a step that misses is measured once more before the ramp stops on it.
                     output.WriteLine(Row(measurement) + " (missed the bound; measuring again)");
-                    measurement = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB);
+                    (measurement, setup) = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probe);
                 }
 
                 measurements.Add(measurement);
+                if (setup is not null)
+                {
+                    setups.Add(setup);
+                    output.WriteLine(SetupRow(setup));
+                }
+
                 output.WriteLine(Row(measurement));
                 if (options.Ramp && !WithinBound(measurement, options))
                 {
@@ -81,9 +114,10 @@ internal static class LoadRun
 
         output.WriteLine();
         WriteReport(measurements, options, output);
+        WriteSetupReport(setups, output);
         if (options.JsonPath is { } path)
         {
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(measurements, LoadJsonContext.Default.ListMeasurement), cancellationToken);
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new LoadReport(measurements, setups), LoadJsonContext.Default.LoadReport), cancellationToken);
             output.WriteLine($"JSON: {path}");
         }
 
@@ -98,7 +132,7 @@ internal static class LoadRun
         var measurements = new List<Measurement>();
         foreach (var calls in options.CallCounts)
         {
-            var measurement = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url);
+            var (measurement, _) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url);
             measurements.Add(measurement);
             output.WriteLine(Row(measurement));
         }
@@ -107,8 +141,8 @@ internal static class LoadRun
         return measurements.All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
     }
 
-    private static async Task<Measurement> MeasureAsync(
-        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null)
+    private static async Task<(Measurement Measurement, SetupMeasurement? Setup)> MeasureAsync(
+        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null, SetupProbe? probe = null)
     {
         await echo.ResetEchoStatsAsync(cancellationToken);
         var generator = Process.GetCurrentProcess();
@@ -132,11 +166,18 @@ internal static class LoadRun
 
         var wall = Stopwatch.StartNew();
         var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration);
-        var result = await fleet.RunAsync(cancellationToken);
+        var running = fleet.RunAsync(cancellationToken);
+        // Set-up under load: probe calls one after another while the step's callers are all live (about one probe
+        // per two seconds of the step, so the probes add little to the load they measure).
+        var setup = probe is null
+            ? null
+            : SetupAsync(relay, calls, probe, Math.Max(1, (int)(duration.TotalSeconds / 2)), echo, fleet.Sending, cancellationToken);
+        var result = await running;
         wall.Stop();
         var after = server?.Sample();
         var echoAfter = echo.Sample();
         var echoStats = await echo.EchoStatsAsync(cancellationToken);
+        var setupMeasurement = setup is null ? null : await setup;
         await sampling.CancelAsync();
         await sampler;
         generator.Refresh();
@@ -151,7 +192,7 @@ internal static class LoadRun
             cpuPercent = cpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100;
         }
 
-        return new Measurement(
+        return (new Measurement(
             relay,
             calls,
             result.FailedCalls,
@@ -175,7 +216,85 @@ internal static class LoadRun
             echoStats.FirstFrames > 0 ? echoStats.FirstFrameP99Ms : null,
             generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
             ServerProcess.CpuTime(echoAfter.CpuTicks - echoBefore.CpuTicks).TotalSeconds / wall.Elapsed.TotalSeconds * 100,
-            result.LateSends);
+            result.LateSends), setupMeasurement);
+    }
+
+    /// <summary>Probe calls once <paramref name="loaded"/> completes, joined with what the echo peer saw of each.</summary>
+    private static async Task<SetupMeasurement> SetupAsync(
+        string relay, int liveCalls, SetupProbe probe, int probes, ServerProcess echo, Task loaded, CancellationToken cancellationToken)
+    {
+        await loaded;
+        var calls = await probe.RunAsync(probes, cancellationToken);
+        var traces = (await echo.EchoSetupTracesAsync(cancellationToken)).ToDictionary(trace => trace.Call);
+        var added = new List<double>();
+        var upgrade = new List<double>();
+        var total = new List<double>();
+        var peer = new List<double>();
+        foreach (var call in calls.Where(call => !call.Failed))
+        {
+            if (traces.TryGetValue(call.Call, out var trace))
+            {
+                // From the caller's socket being up (the 101 received) to its first frame at the Realtime socket.
+                var upgradeToFirstFrame = Stopwatch.GetElapsedTime(call.Upgraded, trace.FirstFrameArrived).TotalMilliseconds;
+                upgrade.Add(Stopwatch.GetElapsedTime(call.UpgradeStarted, call.Upgraded).TotalMilliseconds);
+                var peerMs = trace.PeerTicks * 1000.0 / Stopwatch.Frequency;
+                total.Add(upgradeToFirstFrame);
+                peer.Add(peerMs);
+                added.Add(upgradeToFirstFrame - peerMs);
+            }
+        }
+
+        return new SetupMeasurement(
+            relay,
+            liveCalls,
+            calls.Count,
+            calls.Count(call => call.Failed) + (calls.Count(call => !call.Failed) - added.Count),
+            Rank(upgrade, 0.5),
+            Rank(total, 0.5),
+            Rank(added, 0.5),
+            Rank(added, 0.99),
+            added.DefaultIfEmpty(double.NaN).Max(),
+            Rank(peer, 0.5),
+            calls.Sum(call => (long)call.FramesSent),
+            calls.Sum(call => (long)(call.FramesSent - call.FramesReceived)),
+            calls.Sum(call => (long)call.OutOfOrder));
+    }
+
+    /// <summary>Nearest-rank percentile of a few samples (NaN when there are none).</summary>
+    private static double Rank(List<double> samples, double fraction)
+    {
+        if (samples.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = samples.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    private static string SetupRow(SetupMeasurement s) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{s.Relay,-8} set-up with {s.LiveCalls} live calls: {s.Probes} probes, caller's upgrade {s.UpgradeP50Ms:0.00} ms, then → first frame at Realtime p50 {s.UpgradeToFirstFrameP50Ms:0.00} ms, " +
+        $"added by the server p50 {s.ServerAddedP50Ms:0.00} p99 {s.ServerAddedP99Ms:0.00} max {s.ServerAddedMaxMs:0.00} ms (peer {s.PeerP50Ms:0.00} ms); " +
+        $"lost {s.FramesLost}/{s.FramesSent}, out of order {s.FramesOutOfOrder}, failed {s.FailedProbes}");
+
+    private static void WriteSetupReport(List<SetupMeasurement> setups, TextWriter output)
+    {
+        if (setups.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("Call set-up: probe calls send their first frame the instant their socket is up; from the upgrade (101 received) to that frame at the Realtime socket, less the peer's handshake and session exchange");
+        output.WriteLine("| Relay | Live calls | Probes | Caller's upgrade p50 (ms) | Upgrade → first frame p50 (ms) | Added by the server p50 / p99 / max (ms) | Peer's share p50 (ms) | Lost | Out of order | Failed |");
+        output.WriteLine("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        foreach (var s in setups)
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {s.Relay} | {s.LiveCalls} | {s.Probes} | {s.UpgradeP50Ms:0.00} | {s.UpgradeToFirstFrameP50Ms:0.00} | {s.ServerAddedP50Ms:0.00} / {s.ServerAddedP99Ms:0.00} / {s.ServerAddedMaxMs:0.00} | {s.PeerP50Ms:0.00} | {s.FramesLost} of {s.FramesSent} | {s.FramesOutOfOrder} | {s.FailedProbes} |"));
+        }
     }
 
     private static bool WithinBound(Measurement m, LoadOptions options) => m.Clean && m.RoundTripP99Ms <= options.P99BoundMs;
@@ -188,7 +307,7 @@ internal static class LoadRun
 
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC{string.Concat(options.RelayEnvironment.Select(e => $", {e.Key}={e.Value}"))}"));
         output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU | Echo peer CPU |");
         output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
@@ -225,6 +344,9 @@ internal static class LoadRun
     }
 }
 
+/// <summary>What <c>--json</c> writes: every step, and every set-up measurement.</summary>
+internal sealed record LoadReport(List<Measurement> Steps, List<SetupMeasurement> Setups);
+
 /// <summary>The command line.</summary>
 internal sealed class LoadOptions
 {
@@ -246,9 +368,20 @@ internal sealed class LoadOptions
 
     /// <summary>Both relays with Workstation GC instead of Server GC (memory against CPU).</summary>
     public bool WorkstationGc { get; set; }
+
+    /// <summary>Probe calls made one after another on the idle relay, before the steps (<c>--setup-probes</c>).</summary>
+    public int SetupProbes { get; set; } = 40;
+
+    /// <summary>More environment for both relays alike (<c>--relay-env NAME=VALUE</c>): runtime settings to compare.</summary>
+    public Dictionary<string, string> RelayEnvironment { get; } = [];
+
+    /// <summary>What both relays run with: the GC mode, then <see cref="RelayEnvironment"/>.</summary>
+    public IReadOnlyDictionary<string, string> RelayRuntime =>
+        new Dictionary<string, string>(RelayEnvironment) { ["DOTNET_gcServer"] = WorkstationGc ? "0" : "1" };
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(List<Measurement>))]
+[JsonSerializable(typeof(LoadReport))]
 [JsonSerializable(typeof(EchoStats))]
+[JsonSerializable(typeof(List<SetupTrace>))]
 internal sealed partial class LoadJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--json out.json]
+// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
 // voice-load --url ws://host:port/api/twilio/media-stream [--calls …]   (a server started with the printed OPENAI_REALTIME_URL)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
 // voice-load --echo --port <port>                                        (the echo Realtime peer; started by the tool itself)
@@ -36,6 +36,19 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--workstation-gc":
             options.WorkstationGc = true;
+            break;
+        case "--setup-probes":
+            options.SetupProbes = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture));
+            break;
+        case "--relay-env":
+            var setting = Next().Split('=', 2);
+            if (setting.Length != 2 || setting[0].Length == 0)
+            {
+                Console.Error.WriteLine("--relay-env takes NAME=VALUE");
+                return 2;
+            }
+
+            options.RelayEnvironment[setting[0]] = setting[1];
             break;
         case "--json":
             options.JsonPath = Next();
@@ -93,7 +106,7 @@ if (options.Url is not null)
 
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--json out.json]");
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
     Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream [--calls 100]");
     return 2;
 }

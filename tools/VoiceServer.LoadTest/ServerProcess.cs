@@ -52,6 +52,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         return System.Text.Json.JsonSerializer.Deserialize(json, LoadJsonContext.Default.EchoStats)!;
     }
 
+    public async Task<List<SetupTrace>> EchoSetupTracesAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/stats/setup"), cancellationToken);
+        return System.Text.Json.JsonSerializer.Deserialize(json, LoadJsonContext.Default.ListSetupTrace)!;
+    }
+
     public async Task ResetEchoStatsAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
@@ -60,35 +67,36 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The voice server (Release build) pointed at <paramref name="realtime"/>.</summary>
-    public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, bool serverGc, CancellationToken cancellationToken)
+    /// <summary>
+    /// The voice server (Release build) pointed at <paramref name="realtime"/>. <paramref name="runtime"/> is what both
+    /// relays get alike (GC mode, <c>--relay-env</c>): memory and CPU are only compared under the same runtime settings.
+    /// </summary>
+    public static Task<ServerProcess> StartProductAsync(string serverDll, Uri realtime, int maxCalls, IReadOnlyDictionary<string, string> runtime, CancellationToken cancellationToken)
     {
         var port = FreePort();
         return StartAsync(
             serverDll,
             [],
             port,
-            new Dictionary<string, string>
+            new Dictionary<string, string>(runtime)
             {
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["OPENAI_REALTIME_URL"] = realtime.ToString(),
                 ["MAX_CONCURRENT_CALLS"] = maxCalls.ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
-                ["DOTNET_gcServer"] = serverGc ? "1" : "0",
             },
             cancellationToken);
     }
 
-    /// <summary>This tool in its floor-relay mode.</summary>
-    public static Task<ServerProcess> StartFloorAsync(Uri realtime, bool serverGc, CancellationToken cancellationToken)
+    /// <summary>This tool in its floor-relay mode, with the same runtime settings as the product.</summary>
+    public static Task<ServerProcess> StartFloorAsync(Uri realtime, IReadOnlyDictionary<string, string> runtime, CancellationToken cancellationToken)
     {
         var port = FreePort();
         return StartAsync(
             typeof(ServerProcess).Assembly.Location,
             ["--floor", "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", realtime.ToString()],
             port,
-            // Both relays run the same GC mode (Server GC, ASP.NET Core's default, unless --workstation-gc), or
-            // memory is not compared fairly.
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc ? "1" : "0" },
+            new Dictionary<string, string>(runtime),
             cancellationToken);
     }
 

@@ -1,0 +1,147 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace VoiceServer.LoadTest;
+
+/// <summary>What one probe call saw: when its upgrade began, and what came back of the audio it sent from the first instant.</summary>
+internal sealed record ProbeCall(int Call, long UpgradeStarted, long Upgraded, int FramesSent, int FramesReceived, int OutOfOrder, bool Failed);
+
+/// <summary>
+/// Call set-up, measured: probe calls one after another (alone, or while a step's callers are live), each sending
+/// <c>connected</c>, <c>start</c> and its first tagged frame at once after the upgrade, then a frame every 20 ms.
+/// With the echo peer's timestamps (<see cref="SetupTrace"/>) this gives, per call, upgrade → first frame at the
+/// Realtime socket, less the peer's own handshake and session exchange: what the server adds. Frames sent before the
+/// session is ready must all come back, in order.
+/// </summary>
+internal sealed class SetupProbe(Uri url)
+{
+    /// <summary>Probe calls are numbered from here, apart from the fleet's.</summary>
+    public const int FirstCall = 1_000_000;
+
+    private const int FramesPerCall = 25;
+
+    private int _next = FirstCall;
+
+    public async Task<List<ProbeCall>> RunAsync(int calls, CancellationToken cancellationToken)
+    {
+        var results = new List<ProbeCall>(calls);
+        for (var i = 0; i < calls && !cancellationToken.IsCancellationRequested; i++)
+        {
+            results.Add(await ProbeAsync(Interlocked.Increment(ref _next), cancellationToken));
+        }
+
+        return results;
+    }
+
+    private async Task<ProbeCall> ProbeAsync(int call, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        var streamSid = $"MZ{call:x32}";
+        var upgradeStarted = Stopwatch.GetTimestamp();
+        var upgraded = upgradeStarted;
+        var sent = 0;
+        try
+        {
+            await socket.ConnectAsync(url, cancellationToken);
+            upgraded = Stopwatch.GetTimestamp();
+            await SendAsync(socket, """{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
+            await SendAsync(
+                socket,
+                $$$"""{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC{{{call:x32}}}","streamSid":"{{{streamSid}}}","callSid":"CA{{{call:x32}}}","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"agentId":"load","openAIKey":"sk-load-probe"}},"streamSid":"{{{streamSid}}}"}""",
+                cancellationToken);
+            var receiving = ReceiveAsync(socket, call, cancellationToken);
+            var firstFrame = Stopwatch.GetTimestamp();
+            var frame = new byte[FrameTag.FrameBytes];
+            for (; sent < FramesPerCall; sent++)
+            {
+                var due = firstFrame + (sent * 20 * Stopwatch.Frequency / 1000);
+                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due) is { TotalMilliseconds: > 0 } wait)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+
+                FrameTag.Write(frame, call, sent, Stopwatch.GetTimestamp());
+                await SendAsync(
+                    socket,
+                    $$$"""{"event":"media","sequenceNumber":"{{{sent + 2}}}","media":{"track":"inbound","chunk":"{{{sent + 1}}}","timestamp":"{{{sent * 20}}}","payload":"{{{Convert.ToBase64String(frame)}}}"},"streamSid":"{{{streamSid}}}"}""",
+                    cancellationToken);
+            }
+
+            var (received, outOfOrder) = await receiving;
+            await SendAsync(socket, $$$"""{"event":"stop","sequenceNumber":"{{{sent + 2}}}","streamSid":"{{{streamSid}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
+            using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token);
+            return new ProbeCall(call, upgradeStarted, upgraded, sent, received, outOfOrder, Failed: false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            return new ProbeCall(call, upgradeStarted, upgraded, sent, 0, 0, Failed: true);
+        }
+    }
+
+    /// <summary>Until every frame is back (or 2 s after the last was due): how many came back, and how many out of order.</summary>
+    private static async Task<(int Received, int OutOfOrder)> ReceiveAsync(WebSocket socket, int call, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds((FramesPerCall * 20) + 2000));
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var decoded = new byte[8 * 1024];
+        var received = 0;
+        var outOfOrder = 0;
+        var expected = 0;
+        try
+        {
+            while (received < FramesPerCall)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), deadline.Token);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && length < buffer.Length);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                var message = buffer.AsSpan(0, length);
+                var written = message.IndexOf(JsonBytes.MediaEvent) < 0 ? 0 : Base64Decode(JsonBytes.ValueAfter(message, JsonBytes.PayloadKey), decoded);
+
+                for (var offset = 0; offset + FrameTag.FrameBytes <= written; offset += FrameTag.FrameBytes)
+                {
+                    var (frameCall, frame, _, _) = FrameTag.Read(decoded.AsSpan(offset, FrameTag.FrameBytes));
+                    if (frameCall != call)
+                    {
+                        continue;
+                    }
+
+                    outOfOrder += frame == expected ? 0 : 1;
+                    expected = frame + 1;
+                    received++;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Whatever did not come back by the deadline is lost.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return (received, outOfOrder);
+    }
+
+    private static int Base64Decode(ReadOnlySpan<byte> base64, Span<byte> output) =>
+        System.Buffers.Text.Base64.DecodeFromUtf8(base64, output, out _, out var written) == OperationStatus.Done ? written : 0;
+
+    private static Task SendAsync(WebSocket socket, string text, CancellationToken cancellationToken) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
+}
