@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -23,7 +24,7 @@ internal sealed record FleetResult(
 /// N simulated Twilio callers on one timer wheel: every call sends a tagged 160-byte μ-law frame every 20 ms from its
 /// own start (calls are staggered across the 20 ms slots, never in lockstep), echoes marks like Twilio, and checks
 /// every frame that comes back (its call, its number, its latencies). The per-frame path allocates nothing: messages
-/// are written into each call's own buffers, sends are pooled value tasks.
+/// are written into each call's own buffers and sent on its <see cref="CallerSocket"/>, one system call each.
 /// </summary>
 internal sealed class CallerFleet
 {
@@ -90,6 +91,10 @@ internal sealed class CallerFleet
         // Let the last frames come back, then hang up.
         await Task.WhenAll(calls.Select(call => call.FinishAsync(cancellationToken)));
         await Task.WhenAll(receives);
+        foreach (var call in calls)
+        {
+            call.Dispose();
+        }
 
         return new FleetResult(
             _calls,
@@ -104,7 +109,7 @@ internal sealed class CallerFleet
     }
 
     /// <summary>One simulated caller.</summary>
-    private sealed class LoadCall
+    private sealed class LoadCall : IDisposable
     {
         private static readonly byte[] s_mediaSequence = "{\"event\":\"media\",\"sequenceNumber\":\""u8.ToArray();
         private static readonly byte[] s_mediaChunk = "\",\"media\":{\"track\":\"inbound\",\"chunk\":\""u8.ToArray();
@@ -123,13 +128,15 @@ internal sealed class CallerFleet
         private readonly int _frames;
         private readonly bool[] _received;
         private readonly byte[] _streamSid;
+        // The message is written after room for its frame header (CallerSocket.MaxHeaderBytes).
         private readonly byte[] _send = new byte[1024];
         private readonly byte[] _frame = new byte[FrameTag.FrameBytes];
         private readonly byte[] _decoded = new byte[8 * 1024];
         private readonly byte[][] _marks = new byte[MarkRing][];
         private readonly int[] _markLengths = new int[MarkRing];
         private readonly Lock _markGate = new();
-        private readonly ClientWebSocket _socket = new();
+        private readonly CallerSocket _socket = new();
+        private readonly CallerSocket.MessageHandler _onMessage;
         private int _markHead;
         private int _markCount;
         private int _sequence;
@@ -146,6 +153,8 @@ internal sealed class CallerFleet
             {
                 _marks[i] = new byte[MaxMarkName];
             }
+
+            _onMessage = OnMessage;
         }
 
         public int Index { get; }
@@ -174,14 +183,14 @@ internal sealed class CallerFleet
             {
                 await _socket.ConnectAsync(url, cancellationToken);
                 var sid = Encoding.ASCII.GetString(_streamSid);
-                await SendTextAsync("""{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
-                await SendTextAsync(
+                await _socket.SendTextAsync("""{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
+                await _socket.SendTextAsync(
                     $$$"""{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC{{{Index:x32}}}","streamSid":"{{{sid}}}","callSid":"CA{{{Index:x32}}}","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"agentId":"load","openAIKey":"sk-load-{{{Index}}}"}},"streamSid":"{{{sid}}}"}""",
                     cancellationToken);
                 _sequence = 1;
                 Connected = true;
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
                 Failed = true;
             }
@@ -223,6 +232,8 @@ internal sealed class CallerFleet
             }
         }
 
+        public void Dispose() => _socket.Dispose();
+
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
             if (!Connected)
@@ -236,7 +247,7 @@ internal sealed class CallerFleet
                 {
                     await previous;
                 }
-                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
                 {
                     Failed = true;
                 }
@@ -253,12 +264,12 @@ internal sealed class CallerFleet
 
             try
             {
-                await SendTextAsync($$$"""{"event":"stop","sequenceNumber":"{{{++_sequence}}}","streamSid":"{{{Encoding.ASCII.GetString(_streamSid)}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
+                await _socket.SendTextAsync($$$"""{"event":"stop","sequenceNumber":"{{{++_sequence}}}","streamSid":"{{{Encoding.ASCII.GetString(_streamSid)}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
                 using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token);
+                await _socket.CloseOutputAsync(closeTimeout.Token);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
                 Failed = true;
             }
@@ -273,39 +284,19 @@ internal sealed class CallerFleet
                 return;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             try
             {
-                while (true)
-                {
-                    var length = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-                        length += result.Count;
-                    }
-                    while (!result.EndOfMessage && length < buffer.Length);
-
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    OnMessage(buffer.AsSpan(0, length));
-                }
+                // Until the server's close frame, which answers ours.
+                await _socket.ReceiveAsync(_onMessage, cancellationToken);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
                 if (!DoneSending)
                 {
                     Failed = true;
                 }
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+
         }
 
         private void OnMessage(ReadOnlySpan<byte> message)
@@ -359,7 +350,7 @@ internal sealed class CallerFleet
 
         private int WriteMedia(int frameNumber)
         {
-            var span = _send.AsSpan();
+            var span = _send.AsSpan(CallerSocket.MaxHeaderBytes);
             var length = 0;
             JsonBytes.Append(span, ref length, s_mediaSequence);
             Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
@@ -386,7 +377,7 @@ internal sealed class CallerFleet
             {
                 sending.GetAwaiter().GetResult();
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
                 Failed = true;
             }
@@ -398,10 +389,10 @@ internal sealed class CallerFleet
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask SendAsync(int length)
         {
-            await _socket.SendAsync(_send.AsMemory(0, length), WebSocketMessageType.Text, true, CancellationToken.None);
+            await _socket.SendTextAsync(_send, length);
             while (TryTakeMark(out var markLength))
             {
-                await _socket.SendAsync(_send.AsMemory(0, markLength), WebSocketMessageType.Text, true, CancellationToken.None);
+                await _socket.SendTextAsync(_send, markLength);
             }
         }
 
@@ -415,7 +406,7 @@ internal sealed class CallerFleet
                     return false;
                 }
 
-                var span = _send.AsSpan();
+                var span = _send.AsSpan(CallerSocket.MaxHeaderBytes);
                 length = 0;
                 JsonBytes.Append(span, ref length, s_markPrefix);
                 Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
@@ -431,8 +422,5 @@ internal sealed class CallerFleet
                 return true;
             }
         }
-
-        private Task SendTextAsync(string text, CancellationToken cancellationToken) =>
-            _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
     }
 }
