@@ -111,16 +111,8 @@ internal static class FloorRelay
         {
             while (!stop.IsCancellationRequested)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await from.ReceiveAsync(input.AsMemory(length), stop.Token);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && length < input.Length);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var length = await WholeMessage.ReceiveAsync(from, input, stop.Token);
+                if (length < 0)
                 {
                     return;
                 }

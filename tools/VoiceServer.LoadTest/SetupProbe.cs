@@ -96,16 +96,8 @@ internal sealed class SetupProbe(Uri url)
         {
             while (received < FramesPerCall)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), deadline.Token);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && length < buffer.Length);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var length = await WholeMessage.ReceiveAsync(socket, buffer, deadline.Token);
+                if (length < 0)
                 {
                     break;
                 }
