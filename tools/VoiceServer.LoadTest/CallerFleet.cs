@@ -296,7 +296,6 @@ internal sealed class CallerFleet
                     Failed = true;
                 }
             }
-
         }
 
         private void OnMessage(ReadOnlySpan<byte> message)

@@ -47,19 +47,19 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     public ConcurrentDictionary<int, SetupTrace> SetupTraces { get; } = new();
 
     /// <summary>The <c>--echo</c> mode: serves until the process is stopped.</summary>
-    public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(int port, string host, CancellationToken cancellationToken)
     {
-        await using var server = await StartAsync(port, cancellationToken);
+        await using var server = await StartAsync(port, cancellationToken, host);
         // Until SIGTERM or Ctrl+C: the host's lifetime handles both.
         await server._app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 
-    public static async Task<EchoRealtimeServer> StartAsync(int port, CancellationToken cancellationToken)
+    public static async Task<EchoRealtimeServer> StartAsync(int port, CancellationToken cancellationToken, string host = "127.0.0.1")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls($"http://{host}:{port}");
         var app = builder.Build();
         var server = new EchoRealtimeServer(app);
         app.UseWebSockets();

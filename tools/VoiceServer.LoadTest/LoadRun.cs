@@ -63,7 +63,7 @@ internal static class LoadRun
 {
     public static async Task<int> RunLocalAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var echo = await ServerProcess.StartEchoAsync(cancellationToken);
+        await using var echo = await ServerProcess.StartEchoAsync(options.EchoPort, "127.0.0.1", cancellationToken);
         var measurements = new List<Measurement>();
         var setups = new List<SetupMeasurement>();
         var relays = options.Floor ? new[] { "product", "floor" } : ["product"];
@@ -127,17 +127,23 @@ internal static class LoadRun
     /// <summary>Against a voice server someone else started; it must use this tool's echo peer as its Realtime URL.</summary>
     public static async Task<int> RunRemoteAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var echo = await ServerProcess.StartEchoAsync(cancellationToken);
-        output.WriteLine($"echo Realtime peer at {echo.RealtimeUrl}: start the voice server with OPENAI_REALTIME_URL={echo.RealtimeUrl}");
+        // The server under test must already use this peer: a fixed --echo-port lets it be started with the URL first.
+        await using var echo = await ServerProcess.StartEchoAsync(options.EchoPort, options.EchoHost, cancellationToken);
+        output.WriteLine($"echo Realtime peer listening on {options.EchoHost}:{echo.Port}; the voice server under test needs OPENAI_REALTIME_URL=ws://<this machine>:{echo.Port}/v1/realtime");
         var measurements = new List<Measurement>();
+        var setups = new List<SetupMeasurement>();
+        var probe = new SetupProbe(options.Url!);
         foreach (var calls in options.CallCounts)
         {
-            var (measurement, _) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url);
+            var (measurement, setup) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url, probe: probe);
             measurements.Add(measurement);
+            setups.Add(setup!);
+            output.WriteLine(SetupRow(setup!));
             output.WriteLine(Row(measurement));
         }
 
         WriteReport(measurements, options, output);
+        WriteSetupReport(setups, output);
         return measurements.All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
     }
 
@@ -171,7 +177,7 @@ internal static class LoadRun
         // per two seconds of the step, so the probes add little to the load they measure).
         var setup = probe is null
             ? null
-            : SetupAsync(relay, calls, probe, Math.Max(1, (int)(duration.TotalSeconds / 2)), echo, fleet.Sending, cancellationToken);
+            : SetupAsync(relay, calls, probe, Math.Max(1, (int)(duration.TotalSeconds / 2)), echo, Task.WhenAny(fleet.Sending, running), cancellationToken);
         var result = await running;
         wall.Stop();
         var after = server?.Sample();
@@ -368,6 +374,12 @@ internal sealed class LoadOptions
 
     /// <summary>Both relays with Workstation GC instead of Server GC (memory against CPU).</summary>
     public bool WorkstationGc { get; set; }
+
+    /// <summary>The echo peer's port (<c>--echo-port</c>); a free one when null.</summary>
+    public int? EchoPort { get; set; }
+
+    /// <summary>The echo peer's listening address (<c>--echo-host</c>): 0.0.0.0 when a server elsewhere must reach it.</summary>
+    public string EchoHost { get; set; } = "127.0.0.1";
 
     /// <summary>Probe calls made one after another on the idle relay, before the steps (<c>--setup-probes</c>).</summary>
     public int SetupProbes { get; set; } = 40;

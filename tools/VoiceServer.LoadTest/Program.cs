@@ -2,11 +2,13 @@ using System.Globalization;
 using VoiceServer.LoadTest;
 
 // voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
-// voice-load --url ws://host:port/api/twilio/media-stream [--calls …]   (a server started with the printed OPENAI_REALTIME_URL)
+// voice-load --url ws://host:port/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--calls …]
+//     (a server started with OPENAI_REALTIME_URL=ws://<this machine>:9100/v1/realtime)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
-// voice-load --echo --port <port>                                        (the echo Realtime peer; started by the tool itself)
+// voice-load --echo --port <port> [--host <address>]                     (the echo Realtime peer; started by the tool itself)
 var options = new LoadOptions();
 int? port = null;
+var host = "127.0.0.1";
 Uri? upstream = null;
 for (var i = 0; i < args.Length; i++)
 {
@@ -36,6 +38,15 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--workstation-gc":
             options.WorkstationGc = true;
+            break;
+        case "--echo-port":
+            options.EchoPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--echo-host":
+            options.EchoHost = Next();
+            break;
+        case "--host":
+            host = Next();
             break;
         case "--setup-probes":
             options.SetupProbes = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture));
@@ -75,7 +86,7 @@ if (args.Contains("--floor") && port is { } floorPort && upstream is not null)
 
 if (args.Contains("--echo") && port is { } echoPort)
 {
-    return await EchoRealtimeServer.RunAsync(echoPort, CancellationToken.None);
+    return await EchoRealtimeServer.RunAsync(echoPort, host, CancellationToken.None);
 }
 
 // The callers' receive handlers are a few microseconds and never block: run socket completions inline on the event
@@ -107,7 +118,7 @@ if (options.Url is not null)
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
     Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
-    Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream [--calls 100]");
+    Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--calls 100]");
     return 2;
 }
 

@@ -32,13 +32,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// This tool's echo Realtime peer. Socket completions run inline on the event thread: every handler is a few
     /// microseconds and never blocks, so the thread-pool hop would be pure cost.
     /// </summary>
-    public static Task<ServerProcess> StartEchoAsync(CancellationToken cancellationToken)
+    /// <param name="port">Its port; a free one when null.</param>
+    /// <param name="host">The address it listens on: loopback unless a server on another machine must reach it.</param>
+    /// <param name="cancellationToken">Stops waiting for it to come up.</param>
+    public static Task<ServerProcess> StartEchoAsync(int? port, string host, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var echoPort = port ?? FreePort();
         return StartAsync(
             typeof(ServerProcess).Assembly.Location,
-            ["--echo", "--port", port.ToString(CultureInfo.InvariantCulture)],
-            port,
+            ["--echo", "--port", echoPort.ToString(CultureInfo.InvariantCulture), "--host", host],
+            echoPort,
             new Dictionary<string, string> { [InlineCompletionsVariable] = "1" },
             cancellationToken);
     }
