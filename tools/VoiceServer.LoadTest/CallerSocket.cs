@@ -11,9 +11,10 @@ namespace VoiceServer.LoadTest;
 /// <summary>
 /// The generator's side of one caller's WebSocket (RFC 6455, client role, text messages, no extensions), on a plain
 /// <see cref="Socket"/>. The generator must cost far less than the server it loads, and <c>ClientWebSocket</c> spends
-/// per message what a thousand callers cannot afford: a cryptographic random mask for every frame sent, an async
-/// state machine per receive, and one socket read per message. Here a frame is written into the caller's own buffer
-/// and sent with one call; a read takes whatever frames have arrived and hands each whole text message on.
+/// per message what a thousand callers cannot afford: a cryptographic random mask for every frame sent (an OpenSSL
+/// call and a <c>getpid</c>), and a receive through the HTTP connection's stream for every message. Here a frame is
+/// written into the caller's own buffer and sent with one call; a read takes whatever frames have arrived and hands
+/// each whole text message on.
 /// </summary>
 /// <remarks>
 /// Masks come from a per-socket xorshift generator seeded from the system's random source: RFC 6455 asks clients for
