@@ -111,11 +111,6 @@ internal sealed class CallerFleet
     /// <summary>One simulated caller.</summary>
     private sealed class LoadCall : IDisposable
     {
-        private static readonly byte[] s_mediaSequence = "{\"event\":\"media\",\"sequenceNumber\":\""u8.ToArray();
-        private static readonly byte[] s_mediaChunk = "\",\"media\":{\"track\":\"inbound\",\"chunk\":\""u8.ToArray();
-        private static readonly byte[] s_mediaTimestamp = "\",\"timestamp\":\""u8.ToArray();
-        private static readonly byte[] s_mediaPayload = "\",\"payload\":\""u8.ToArray();
-        private static readonly byte[] s_streamSidKey = "\"},\"streamSid\":\""u8.ToArray();
         private static readonly byte[] s_markPrefix = "{\"event\":\"mark\",\"sequenceNumber\":\""u8.ToArray();
         private static readonly byte[] s_markName = "\",\"mark\":{\"name\":\""u8.ToArray();
         private static readonly byte[] s_markEvent = "\"event\":\"mark\""u8.ToArray();
@@ -148,7 +143,7 @@ internal sealed class CallerFleet
             _frames = frames;
             _fleet = fleet;
             _received = new bool[frames];
-            _streamSid = Encoding.ASCII.GetBytes($"MZ{index:x32}");
+            _streamSid = Encoding.ASCII.GetBytes(CallerMessages.StreamSid(index));
             for (var i = 0; i < MarkRing; i++)
             {
                 _marks[i] = new byte[MaxMarkName];
@@ -182,11 +177,8 @@ internal sealed class CallerFleet
             try
             {
                 await _socket.ConnectAsync(url, cancellationToken);
-                var sid = Encoding.ASCII.GetString(_streamSid);
-                await _socket.SendTextAsync("""{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
-                await _socket.SendTextAsync(
-                    $$$"""{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC{{{Index:x32}}}","streamSid":"{{{sid}}}","callSid":"CA{{{Index:x32}}}","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"agentId":"load","openAIKey":"sk-load-{{{Index}}}"}},"streamSid":"{{{sid}}}"}""",
-                    cancellationToken);
+                await _socket.SendTextAsync(CallerMessages.Connected, cancellationToken);
+                await _socket.SendTextAsync(CallerMessages.Start(Index, $"sk-load-{Index}"), cancellationToken);
                 _sequence = 1;
                 Connected = true;
             }
@@ -264,7 +256,7 @@ internal sealed class CallerFleet
 
             try
             {
-                await _socket.SendTextAsync($$$"""{"event":"stop","sequenceNumber":"{{{++_sequence}}}","streamSid":"{{{Encoding.ASCII.GetString(_streamSid)}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
+                await _socket.SendTextAsync(CallerMessages.Stop(Index, ++_sequence), cancellationToken);
                 using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
                 await _socket.CloseOutputAsync(closeTimeout.Token);
@@ -347,28 +339,8 @@ internal sealed class CallerFleet
             }
         }
 
-        private int WriteMedia(int frameNumber)
-        {
-            var span = _send.AsSpan(CallerSocket.MaxHeaderBytes);
-            var length = 0;
-            JsonBytes.Append(span, ref length, s_mediaSequence);
-            Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
-            length += written;
-            JsonBytes.Append(span, ref length, s_mediaChunk);
-            Utf8Formatter.TryFormat(frameNumber + 1, span[length..], out written);
-            length += written;
-            JsonBytes.Append(span, ref length, s_mediaTimestamp);
-            Utf8Formatter.TryFormat(frameNumber * SlotMs, span[length..], out written);
-            length += written;
-            JsonBytes.Append(span, ref length, s_mediaPayload);
-            Base64.EncodeToUtf8(_frame, span[length..], out _, out written);
-            length += written;
-            JsonBytes.Append(span, ref length, s_streamSidKey);
-            JsonBytes.Append(span, ref length, _streamSid);
-            span[length++] = (byte)'"';
-            span[length++] = (byte)'}';
-            return length;
-        }
+        private int WriteMedia(int frameNumber) =>
+            CallerMessages.WriteMedia(_send.AsSpan(CallerSocket.MaxHeaderBytes), ++_sequence, frameNumber, _frame, _streamSid);
 
         private void Observe(Task sending)
         {

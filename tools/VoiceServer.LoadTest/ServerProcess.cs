@@ -48,19 +48,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    public async Task<EchoStats> EchoStatsAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        var json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/stats"), cancellationToken);
-        return System.Text.Json.JsonSerializer.Deserialize(json, LoadJsonContext.Default.EchoStats)!;
-    }
+    public Task<EchoStats> EchoStatsAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync("/stats", LoadJsonContext.Default.EchoStats, cancellationToken);
 
-    public async Task<List<SetupTrace>> EchoSetupTracesAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        var json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/stats/setup"), cancellationToken);
-        return System.Text.Json.JsonSerializer.Deserialize(json, LoadJsonContext.Default.ListSetupTrace)!;
-    }
+    public Task<List<SetupTrace>> EchoSetupTracesAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync("/stats/setup", LoadJsonContext.Default.ListSetupTrace, cancellationToken);
 
     public async Task ResetEchoStatsAsync(CancellationToken cancellationToken)
     {
@@ -101,6 +93,13 @@ internal sealed class ServerProcess : IAsyncDisposable
             port,
             new Dictionary<string, string>(runtime),
             cancellationToken);
+    }
+
+    private async Task<T> GetJsonAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}{path}"), cancellationToken);
+        return System.Text.Json.JsonSerializer.Deserialize(json, type)!;
     }
 
     public (long CpuTicks, long RssKiB) Sample()

@@ -38,7 +38,7 @@ internal sealed class SetupProbe(Uri url)
     private async Task<ProbeCall> ProbeAsync(int call, CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
-        var streamSid = $"MZ{call:x32}";
+        var streamSid = Encoding.ASCII.GetBytes(CallerMessages.StreamSid(call));
         var upgradeStarted = Stopwatch.GetTimestamp();
         var upgraded = upgradeStarted;
         var sent = 0;
@@ -46,14 +46,12 @@ internal sealed class SetupProbe(Uri url)
         {
             await socket.ConnectAsync(url, cancellationToken);
             upgraded = Stopwatch.GetTimestamp();
-            await SendAsync(socket, """{"event":"connected","protocol":"Call","version":"1.0.0"}""", cancellationToken);
-            await SendAsync(
-                socket,
-                $$$"""{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC{{{call:x32}}}","streamSid":"{{{streamSid}}}","callSid":"CA{{{call:x32}}}","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"agentId":"load","openAIKey":"sk-load-probe"}},"streamSid":"{{{streamSid}}}"}""",
-                cancellationToken);
+            await SendAsync(socket, CallerMessages.Connected, cancellationToken);
+            await SendAsync(socket, CallerMessages.Start(call, "sk-load-probe"), cancellationToken);
             var receiving = ReceiveAsync(socket, call, cancellationToken);
             var firstFrame = Stopwatch.GetTimestamp();
             var frame = new byte[FrameTag.FrameBytes];
+            var media = new byte[1024];
             for (; sent < FramesPerCall; sent++)
             {
                 var due = firstFrame + (sent * 20 * Stopwatch.Frequency / 1000);
@@ -63,14 +61,12 @@ internal sealed class SetupProbe(Uri url)
                 }
 
                 FrameTag.Write(frame, call, sent, Stopwatch.GetTimestamp());
-                await SendAsync(
-                    socket,
-                    $$$"""{"event":"media","sequenceNumber":"{{{sent + 2}}}","media":{"track":"inbound","chunk":"{{{sent + 1}}}","timestamp":"{{{sent * 20}}}","payload":"{{{Convert.ToBase64String(frame)}}}"},"streamSid":"{{{streamSid}}}"}""",
-                    cancellationToken);
+                var length = CallerMessages.WriteMedia(media, sent + 2, sent, frame, streamSid);
+                await socket.SendAsync(media.AsMemory(0, length), WebSocketMessageType.Text, true, cancellationToken);
             }
 
             var (received, outOfOrder) = await receiving;
-            await SendAsync(socket, $$$"""{"event":"stop","sequenceNumber":"{{{sent + 2}}}","streamSid":"{{{streamSid}}}","stop":{"accountSid":"AC","callSid":"CA"}}""", cancellationToken);
+            await SendAsync(socket, CallerMessages.Stop(call, sent + 2), cancellationToken);
             using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token);
