@@ -16,7 +16,6 @@ public sealed class WebSocketConnection : IAsyncDisposable
     private readonly WebSocket _socket;
     private readonly WebSocketMessageReader _reader;
     private readonly TaskCompletionSource _sendLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _scratch = [];
     private int _receiving;
 
     private readonly MessageRateLimit? _rateLimit;
@@ -51,7 +50,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
                     return new LegCompletion(LegCompletionKind.RateLimited);
                 }
 
-                handle(state, _reader.Message(received.Length), Scratch(received.Length));
+                handle(state, _reader.Message(received.Length), _reader.Scratch(received.Length));
             }
         }
         finally
@@ -90,11 +89,6 @@ public sealed class WebSocketConnection : IAsyncDisposable
         _socket.Abort();
         _socket.Dispose();
         _reader.Dispose();
-        if (_scratch.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_scratch);
-            _scratch = [];
-        }
 
         return ValueTask.CompletedTask;
     }
@@ -125,21 +119,5 @@ public sealed class WebSocketConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(discard);
         }
-    }
-
-    // JSON escapes are undone into this buffer, rarely; it grows to the largest message seen and is kept.
-    private Span<byte> Scratch(int length)
-    {
-        if (_scratch.Length < length)
-        {
-            if (_scratch.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_scratch);
-            }
-
-            _scratch = ArrayPool<byte>.Shared.Rent(length);
-        }
-
-        return _scratch;
     }
 }
