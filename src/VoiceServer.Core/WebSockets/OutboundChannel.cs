@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 
@@ -26,7 +25,7 @@ public sealed class OutboundChannel
     public bool TryEnqueue(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default, ReadOnlySpan<byte> third = default)
     {
         var length = first.Length + second.Length + third.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = MessageBufferPool.Instance.Rent(length);
         first.CopyTo(buffer);
         second.CopyTo(buffer.AsSpan(first.Length));
         third.CopyTo(buffer.AsSpan(first.Length + second.Length));
@@ -35,7 +34,7 @@ public sealed class OutboundChannel
             return true;
         }
 
-        ArrayPool<byte>.Shared.Return(buffer);
+        MessageBufferPool.Instance.Return(buffer);
         return false;
     }
 
@@ -65,7 +64,7 @@ public sealed class OutboundChannel
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(message.Buffer);
+                        MessageBufferPool.Instance.Return(message.Buffer);
                     }
                 }
             }
@@ -79,7 +78,7 @@ public sealed class OutboundChannel
             _channel.Writer.TryComplete();
             while (reader.TryRead(out var leftover))
             {
-                ArrayPool<byte>.Shared.Return(leftover.Buffer);
+                MessageBufferPool.Instance.Return(leftover.Buffer);
             }
         }
     }
