@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
@@ -6,6 +5,7 @@ using VoiceServer.Audio;
 using VoiceServer.OpenAI;
 using VoiceServer.Playback;
 using VoiceServer.Twilio;
+using VoiceServer.WebSockets;
 
 namespace VoiceServer.Benchmarks;
 
@@ -86,11 +86,11 @@ public class RelayFrameBenchmarks
     private static int Enqueue(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, ReadOnlySpan<byte> third)
     {
         var length = first.Length + second.Length + third.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = MessageBufferPool.Instance.Rent(length);
         first.CopyTo(buffer);
         second.CopyTo(buffer.AsSpan(first.Length));
         third.CopyTo(buffer.AsSpan(first.Length + second.Length));
-        ArrayPool<byte>.Shared.Return(buffer);
+        MessageBufferPool.Instance.Return(buffer);
         return length;
     }
 }
