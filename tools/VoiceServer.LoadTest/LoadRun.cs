@@ -50,6 +50,9 @@ internal sealed record SetupMeasurement(
     double ServerAddedP99Ms,
     double ServerAddedMaxMs,
     double PeerP50Ms,
+    double ToConnectP50Ms,
+    double ToSessionUpdateP50Ms,
+    double ToFirstFrameP50Ms,
     long FramesSent,
     long FramesLost,
     long FramesOutOfOrder);
@@ -236,6 +239,12 @@ internal static class LoadRun
         var upgrade = new List<double>();
         var total = new List<double>();
         var peer = new List<double>();
+        // The server's share in its three stages: 101 → its Realtime upgrade request (reading `start`, the
+        // configuration, opening the connection); 101 from Realtime → `session.update` out; `session.updated` in →
+        // the first frame out.
+        var toConnect = new List<double>();
+        var toSessionUpdate = new List<double>();
+        var toFirstFrame = new List<double>();
         foreach (var call in calls.Where(call => !call.Failed))
         {
             if (traces.TryGetValue(call.Call, out var trace))
@@ -247,6 +256,9 @@ internal static class LoadRun
                 total.Add(upgradeToFirstFrame);
                 peer.Add(peerMs);
                 added.Add(upgradeToFirstFrame - peerMs);
+                toConnect.Add(Stopwatch.GetElapsedTime(call.Upgraded, trace.UpgradeRequested).TotalMilliseconds);
+                toSessionUpdate.Add(Stopwatch.GetElapsedTime(trace.Accepted, trace.SessionUpdateReceived).TotalMilliseconds);
+                toFirstFrame.Add(Stopwatch.GetElapsedTime(trace.SessionUpdatedSent, trace.FirstFrameArrived).TotalMilliseconds);
             }
         }
 
@@ -261,6 +273,9 @@ internal static class LoadRun
             Rank(added, 0.99),
             added.DefaultIfEmpty(double.NaN).Max(),
             Rank(peer, 0.5),
+            Rank(toConnect, 0.5),
+            Rank(toSessionUpdate, 0.5),
+            Rank(toFirstFrame, 0.5),
             calls.Sum(call => (long)call.FramesSent),
             calls.Sum(call => (long)(call.FramesSent - call.FramesReceived)),
             calls.Sum(call => (long)call.OutOfOrder));
@@ -281,7 +296,8 @@ internal static class LoadRun
     private static string SetupRow(SetupMeasurement s) => string.Create(
         CultureInfo.InvariantCulture,
         $"{s.Relay,-8} set-up with {s.LiveCalls} live calls: {s.Probes} probes, caller's upgrade {s.UpgradeP50Ms:0.00} ms, then → first frame at Realtime p50 {s.UpgradeToFirstFrameP50Ms:0.00} ms, " +
-        $"added by the server p50 {s.ServerAddedP50Ms:0.00} p99 {s.ServerAddedP99Ms:0.00} max {s.ServerAddedMaxMs:0.00} ms (peer {s.PeerP50Ms:0.00} ms); " +
+        $"added by the server p50 {s.ServerAddedP50Ms:0.00} p99 {s.ServerAddedP99Ms:0.00} max {s.ServerAddedMaxMs:0.00} ms (peer {s.PeerP50Ms:0.00} ms; " +
+        $"server's stages p50: to connect {s.ToConnectP50Ms:0.00}, to session.update {s.ToSessionUpdateP50Ms:0.00}, to first frame {s.ToFirstFrameP50Ms:0.00} ms); " +
         $"lost {s.FramesLost}/{s.FramesSent}, out of order {s.FramesOutOfOrder}, failed {s.FailedProbes}");
 
     private static void WriteSetupReport(List<SetupMeasurement> setups, TextWriter output)
@@ -293,13 +309,13 @@ internal static class LoadRun
 
         output.WriteLine();
         output.WriteLine("Call set-up: probe calls send their first frame the instant their socket is up; from the upgrade (101 received) to that frame at the Realtime socket, less the peer's handshake and session exchange");
-        output.WriteLine("| Relay | Live calls | Probes | Caller's upgrade p50 (ms) | Upgrade → first frame p50 (ms) | Added by the server p50 / p99 / max (ms) | Peer's share p50 (ms) | Lost | Out of order | Failed |");
-        output.WriteLine("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        output.WriteLine("| Relay | Live calls | Probes | Caller's upgrade p50 (ms) | Upgrade → first frame p50 (ms) | Added by the server p50 / p99 / max (ms) | Server's stages p50: to connect / to session.update / to first frame (ms) | Peer's share p50 (ms) | Lost | Out of order | Failed |");
+        output.WriteLine("|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|");
         foreach (var s in setups)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {s.Relay} | {s.LiveCalls} | {s.Probes} | {s.UpgradeP50Ms:0.00} | {s.UpgradeToFirstFrameP50Ms:0.00} | {s.ServerAddedP50Ms:0.00} / {s.ServerAddedP99Ms:0.00} / {s.ServerAddedMaxMs:0.00} | {s.PeerP50Ms:0.00} | {s.FramesLost} of {s.FramesSent} | {s.FramesOutOfOrder} | {s.FailedProbes} |"));
+                $"| {s.Relay} | {s.LiveCalls} | {s.Probes} | {s.UpgradeP50Ms:0.00} | {s.UpgradeToFirstFrameP50Ms:0.00} | {s.ServerAddedP50Ms:0.00} / {s.ServerAddedP99Ms:0.00} / {s.ServerAddedMaxMs:0.00} | {s.ToConnectP50Ms:0.00} / {s.ToSessionUpdateP50Ms:0.00} / {s.ToFirstFrameP50Ms:0.00} | {s.PeerP50Ms:0.00} | {s.FramesLost} of {s.FramesSent} | {s.FramesOutOfOrder} | {s.FailedProbes} |"));
         }
     }
 

@@ -9,7 +9,7 @@ namespace VoiceServer.LoadTest;
 internal sealed record ProbeCall(int Call, long UpgradeStarted, long Upgraded, int FramesSent, int FramesReceived, int OutOfOrder, bool Failed);
 
 /// <summary>
-/// Call set-up, measured: probe calls one after another (alone, or while a step's callers are live), each sending
+/// Call set-up, measured: probe calls one after another, 100 ms apart (alone, or while a step's callers are live), each sending
 /// <c>connected</c>, <c>start</c> and its first tagged frame at once after the upgrade, then a frame every 20 ms.
 /// With the echo peer's timestamps (<see cref="SetupTrace"/>) this gives, per call, upgrade → first frame at the
 /// Realtime socket, less the peer's own handshake and session exchange: what the server adds. Frames sent before the
@@ -22,6 +22,10 @@ internal sealed class SetupProbe(Uri url)
 
     private const int FramesPerCall = 25;
 
+    // Between probes: the server has ended the previous probe's call (closed both sockets, written its record)
+    // before the next one starts, so one probe's teardown is not counted in the next one's set-up.
+    private static readonly TimeSpan s_pause = TimeSpan.FromMilliseconds(100);
+
     private int _next = FirstCall;
 
     public async Task<List<ProbeCall>> RunAsync(int calls, CancellationToken cancellationToken)
@@ -29,6 +33,11 @@ internal sealed class SetupProbe(Uri url)
         var results = new List<ProbeCall>(calls);
         for (var i = 0; i < calls && !cancellationToken.IsCancellationRequested; i++)
         {
+            if (i > 0)
+            {
+                await Task.Delay(s_pause, cancellationToken);
+            }
+
             results.Add(await ProbeAsync(Interlocked.Increment(ref _next), cancellationToken));
         }
 
