@@ -1,38 +1,18 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 using System.Net.WebSockets;
+using System.Text;
 using VoiceServer.WebSockets;
 
 namespace VoiceServer.Core.Tests.WebSockets;
 
 /// <summary>The send queue against a real WebSocket pair on loopback.</summary>
-public sealed class OutboundChannelTests : IAsyncLifetime
+public sealed class OutboundChannelTests : LoopbackWebSocketTest
 {
     private const int MessagesInFlight = 1_000;
 
-    private readonly CancellationTokenSource _safetyNet = new(TimeSpan.FromSeconds(30));
-    private WebSocket _sender = null!;
-    private WebSocket _receiver = null!;
+    private WebSocket Sender => Server;
 
-    public async Task InitializeAsync()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient();
-        var accept = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var server = await accept;
-        _sender = WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true });
-        _receiver = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
-    }
-
-    public Task DisposeAsync()
-    {
-        _sender.Dispose();
-        _receiver.Dispose();
-        _safetyNet.Dispose();
-        return Task.CompletedTask;
-    }
+    private WebSocket Receiver => Client;
 
     [Fact]
     public async Task ManyMessagesInFlight_ReturnedByTheSendLoop_AreRentedAgainWithoutAllocating()
@@ -42,7 +22,7 @@ public sealed class OutboundChannelTests : IAsyncLifetime
 
         // First round: the buffers are created, queued all at once, sent, and returned by the send loop's threads.
         EnqueueAll(channel, media);
-        var sendLoop = Task.Run(() => channel.RunSendLoopAsync(_sender, _safetyNet.Token));
+        var sendLoop = Task.Run(() => channel.RunSendLoopAsync(Sender, SafetyNet));
         await ReceiveAsync(MessagesInFlight, media.Length);
 
         // Second round, as many in flight again: every buffer comes back from the pool, none is allocated.
@@ -53,25 +33,29 @@ public sealed class OutboundChannelTests : IAsyncLifetime
 
         Assert.Equal(0, allocated);
         channel.Complete();
-        await sendLoop.WaitAsync(_safetyNet.Token);
+        await sendLoop.WaitAsync(SafetyNet);
     }
 
     [Fact]
     public async Task MessagesGoOutWholeAndInOrder_ThenTheLoopEndsWhenCompleted()
     {
-        var channel = new OutboundChannel(capacity: 16);
-        var sendLoop = Task.Run(() => channel.RunSendLoopAsync(_sender, _safetyNet.Token));
+        var channel = new OutboundChannel(capacity: 128);
+        var sendLoop = Task.Run(() => channel.RunSendLoopAsync(Sender, SafetyNet));
         for (var i = 0; i < 100; i++)
         {
-            Assert.True(channel.TryEnqueue("{\"n\":"u8, System.Text.Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), "}"u8));
-            var buffer = new byte[64];
-            var result = await _receiver.ReceiveAsync(buffer, _safetyNet.Token);
+            Assert.True(channel.TryEnqueue("{\"n\":"u8, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)), "}"u8));
+        }
+
+        var buffer = new byte[64];
+        for (var i = 0; i < 100; i++)
+        {
+            var result = await Receiver.ReceiveAsync(buffer, SafetyNet);
             Assert.True(result.EndOfMessage);
-            Assert.Equal($"{{\"n\":{i}}}", System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+            Assert.Equal($"{{\"n\":{i}}}", Encoding.UTF8.GetString(buffer, 0, result.Count));
         }
 
         channel.Complete();
-        await sendLoop.WaitAsync(_safetyNet.Token);
+        await sendLoop.WaitAsync(SafetyNet);
         Assert.False(channel.TryEnqueue("late"u8));
     }
 
@@ -88,7 +72,7 @@ public sealed class OutboundChannelTests : IAsyncLifetime
         var buffer = new byte[length];
         for (var i = 0; i < messages; i++)
         {
-            var result = await _receiver.ReceiveAsync(buffer, _safetyNet.Token);
+            var result = await Receiver.ReceiveAsync(buffer, SafetyNet);
             Assert.Equal(length, result.Count);
         }
     }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using VoiceServer.Legs;
@@ -8,34 +6,11 @@ using VoiceServer.WebSockets;
 namespace VoiceServer.Core.Tests.WebSockets;
 
 /// <summary>The reader against a real WebSocket pair on loopback: what it assembles, and what it holds while waiting.</summary>
-public sealed class WebSocketMessageReaderTests : IAsyncLifetime
+public sealed class WebSocketMessageReaderTests : LoopbackWebSocketTest
 {
-    private static readonly TimeSpan SafetyNet = TimeSpan.FromSeconds(30);
+    private WebSocket Sender => Client;
 
-    private readonly CancellationTokenSource _safetyNet = new(SafetyNet);
-
-    private WebSocket _sender = null!;
-    private WebSocket _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient();
-        var accept = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var server = await accept;
-        _sender = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
-        _receiver = WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true });
-    }
-
-    public Task DisposeAsync()
-    {
-        _sender.Dispose();
-        _receiver.Dispose();
-        _safetyNet.Dispose();
-        return Task.CompletedTask;
-    }
+    private WebSocket Receiver => Server;
 
     [Fact]
     public async Task HoldsNoBufferWhileWaiting_AndTheMessageUntilTheNextReceive()
@@ -43,22 +18,22 @@ public sealed class WebSocketMessageReaderTests : IAsyncLifetime
         using var reader = new WebSocketMessageReader(maxMessageBytes: 64 * 1024);
         Assert.Equal(0, reader.HeldBytes);
 
-        var first = reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask();
+        var first = reader.ReceiveAsync(Receiver, SafetyNet).AsTask();
         Assert.False(first.IsCompleted);
         Assert.Equal(0, reader.HeldBytes);
 
         await SendTextAsync("""{"event":"media"}""");
-        var received = await first.WaitAsync(SafetyNet, _safetyNet.Token);
+        var received = await first.WaitAsync(SafetyNet);
         Assert.True(received.IsMessage);
         Assert.Equal("""{"event":"media"}""", Encoding.UTF8.GetString(reader.Message(received.Length)));
         Assert.True(reader.HeldBytes > 0);
 
-        var second = reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask();
+        var second = reader.ReceiveAsync(Receiver, SafetyNet).AsTask();
         Assert.False(second.IsCompleted);
         Assert.Equal(0, reader.HeldBytes);
 
         await SendTextAsync("next");
-        received = await second.WaitAsync(SafetyNet, _safetyNet.Token);
+        received = await second.WaitAsync(SafetyNet);
         Assert.Equal("next", Encoding.UTF8.GetString(reader.Message(received.Length)));
 
         reader.Dispose();
@@ -71,8 +46,8 @@ public sealed class WebSocketMessageReaderTests : IAsyncLifetime
         using var reader = new WebSocketMessageReader(maxMessageBytes: 64 * 1024);
         var large = new string('x', 20_000);
 
-        await _sender.SendAsync(Encoding.UTF8.GetBytes("part one, "), WebSocketMessageType.Text, endOfMessage: false, _safetyNet.Token);
-        await _sender.SendAsync(Encoding.UTF8.GetBytes("part two"), WebSocketMessageType.Text, endOfMessage: true, _safetyNet.Token);
+        await Sender.SendAsync(Encoding.UTF8.GetBytes("part one, "), WebSocketMessageType.Text, endOfMessage: false, SafetyNet);
+        await Sender.SendAsync(Encoding.UTF8.GetBytes("part two"), WebSocketMessageType.Text, endOfMessage: true, SafetyNet);
         await SendTextAsync("");
         await SendTextAsync(large);
         await SendTextAsync("small again");
@@ -91,7 +66,7 @@ public sealed class WebSocketMessageReaderTests : IAsyncLifetime
         {
             var text = new string('a', length);
             await SendTextAsync(text);
-            var received = await reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask().WaitAsync(SafetyNet, _safetyNet.Token);
+            var received = await reader.ReceiveAsync(Receiver, SafetyNet).AsTask().WaitAsync(SafetyNet);
 
             var scratch = reader.Scratch(received.Length);
             Assert.True(scratch.Length >= received.Length);
@@ -108,7 +83,7 @@ public sealed class WebSocketMessageReaderTests : IAsyncLifetime
         await SendTextAsync(new string('a', 101));
 
         Assert.Equal(100, (await ReceiveTextAsync(reader)).Length);
-        var tooBig = await reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask().WaitAsync(SafetyNet, _safetyNet.Token);
+        var tooBig = await reader.ReceiveAsync(Receiver, SafetyNet).AsTask().WaitAsync(SafetyNet);
         Assert.Equal(LegCompletionKind.MessageTooBig, tooBig.Completion?.Kind);
     }
 
@@ -116,27 +91,27 @@ public sealed class WebSocketMessageReaderTests : IAsyncLifetime
     public async Task BinaryMessage_AndClose_AreCompletions()
     {
         using var reader = new WebSocketMessageReader(maxMessageBytes: 64 * 1024);
-        await _sender.SendAsync(new byte[10], WebSocketMessageType.Binary, endOfMessage: true, _safetyNet.Token);
-        var binary = await reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask().WaitAsync(SafetyNet, _safetyNet.Token);
+        await Sender.SendAsync(new byte[10], WebSocketMessageType.Binary, endOfMessage: true, SafetyNet);
+        var binary = await reader.ReceiveAsync(Receiver, SafetyNet).AsTask().WaitAsync(SafetyNet);
         Assert.Equal(LegCompletionKind.BinaryMessage, binary.Completion?.Kind);
 
         // The reader stops at the binary frame's header; the connection discards the rest while it closes.
-        Assert.Equal(10, (await _receiver.ReceiveAsync(new byte[10], _safetyNet.Token)).Count);
+        Assert.Equal(10, (await Receiver.ReceiveAsync(new byte[10], SafetyNet)).Count);
 
         using var other = new WebSocketMessageReader(maxMessageBytes: 64 * 1024);
-        await _sender.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "bye", _safetyNet.Token);
-        var closed = await other.ReceiveAsync(_receiver, _safetyNet.Token).AsTask().WaitAsync(SafetyNet, _safetyNet.Token);
+        await Sender.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "bye", SafetyNet);
+        var closed = await other.ReceiveAsync(Receiver, SafetyNet).AsTask().WaitAsync(SafetyNet);
         Assert.Equal(LegCompletionKind.ClosedByPeer, closed.Completion?.Kind);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, closed.Completion?.CloseStatus);
         Assert.Equal(0, other.HeldBytes);
     }
 
     private Task SendTextAsync(string text) =>
-        _sender.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, _safetyNet.Token);
+        Sender.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, SafetyNet);
 
     private async Task<string> ReceiveTextAsync(WebSocketMessageReader reader)
     {
-        var received = await reader.ReceiveAsync(_receiver, _safetyNet.Token).AsTask().WaitAsync(SafetyNet, _safetyNet.Token);
+        var received = await reader.ReceiveAsync(Receiver, SafetyNet).AsTask().WaitAsync(SafetyNet);
         Assert.True(received.IsMessage, $"expected a message, got {received.Completion}");
         return Encoding.UTF8.GetString(reader.Message(received.Length));
     }
