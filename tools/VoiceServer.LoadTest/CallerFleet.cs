@@ -292,14 +292,9 @@ internal sealed class CallerFleet
 
         private void OnMessage(ReadOnlySpan<byte> message)
         {
-            if (message.IndexOf(JsonBytes.MediaEvent) >= 0)
+            var written = CallerMessages.ReadMediaAudio(message, _decoded);
+            if (written >= 0)
             {
-                var payload = JsonBytes.ValueAfter(message, JsonBytes.PayloadKey);
-                if (Base64.DecodeFromUtf8(payload, _decoded, out _, out var written) != OperationStatus.Done)
-                {
-                    return;
-                }
-
                 var now = Stopwatch.GetTimestamp();
                 for (var offset = 0; offset + FrameTag.FrameBytes <= written; offset += FrameTag.FrameBytes)
                 {

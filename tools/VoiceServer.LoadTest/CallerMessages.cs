@@ -1,10 +1,11 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// What a simulated Twilio caller sends, for the fleet and the set-up probes alike: the per-call messages as strings,
-/// and the per-frame <c>media</c> message written in place (no allocation).
+/// What a simulated Twilio caller sends and reads back, for the fleet and the set-up probes alike: the per-call
+/// messages as strings, the per-frame <c>media</c> message written in place and its audio read back (no allocation).
 /// </summary>
 internal static class CallerMessages
 {
@@ -50,5 +51,20 @@ internal static class CallerMessages
         destination[length++] = (byte)'"';
         destination[length++] = (byte)'}';
         return length;
+    }
+
+    /// <summary>
+    /// The audio of a <c>media</c> message, decoded into <paramref name="audio"/>: its length (0 when the payload is
+    /// not base64), or -1 when the message is not <c>media</c>.
+    /// </summary>
+    public static int ReadMediaAudio(ReadOnlySpan<byte> message, Span<byte> audio)
+    {
+        if (message.IndexOf(JsonBytes.MediaEvent) < 0)
+        {
+            return -1;
+        }
+
+        var payload = JsonBytes.ValueAfter(message, JsonBytes.PayloadKey);
+        return Base64.DecodeFromUtf8(payload, audio, out _, out var written) == OperationStatus.Done ? written : 0;
     }
 }

@@ -108,7 +108,7 @@ internal sealed class SetupProbe(Uri url)
                 }
 
                 var message = buffer.AsSpan(0, length);
-                var written = message.IndexOf(JsonBytes.MediaEvent) < 0 ? 0 : Base64Decode(JsonBytes.ValueAfter(message, JsonBytes.PayloadKey), decoded);
+                var written = CallerMessages.ReadMediaAudio(message, decoded);
 
                 for (var offset = 0; offset + FrameTag.FrameBytes <= written; offset += FrameTag.FrameBytes)
                 {
@@ -135,9 +135,6 @@ internal sealed class SetupProbe(Uri url)
 
         return (received, outOfOrder);
     }
-
-    private static int Base64Decode(ReadOnlySpan<byte> base64, Span<byte> output) =>
-        System.Buffers.Text.Base64.DecodeFromUtf8(base64, output, out _, out var written) == OperationStatus.Done ? written : 0;
 
     private static Task SendAsync(WebSocket socket, string text, CancellationToken cancellationToken) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
