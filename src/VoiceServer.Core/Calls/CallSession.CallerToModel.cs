@@ -123,12 +123,14 @@ public sealed partial class CallSession
 
     void ICallerEvents.OnDtmf(string digit)
     {
-        // Digits are often PINs: the digit itself stays out of the log.
-        Log.DtmfReceived(_logger);
         lock (_gate)
         {
             OnKey(digit);
         }
+
+        // Logged once the key is handled, so the line means its pause timer is armed. Digits are often PINs: the
+        // digit itself stays out of the log.
+        Log.DtmfReceived(_logger);
     }
 
     void ICallerEvents.OnStop() => EndAsCallerLeft(CallEndReason.CallerStopped, "the caller's stream stopped");

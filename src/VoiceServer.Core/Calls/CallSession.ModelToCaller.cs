@@ -441,7 +441,6 @@ public sealed partial class CallSession
                     return;
                 }
 
-                Log.ResponseDone(session._logger, responseId, status);
                 session._playback.OnResponseDone(responseId);
                 var hadAudio = string.Equals(session._lastAudioResponseId, responseId, StringComparison.Ordinal);
                 if (hadAudio)
@@ -461,6 +460,9 @@ public sealed partial class CallSession
                     session.RecycleIfQuiet();
                     session.ArmIdleTimerIfQuiet();
                 }
+
+                // Logged once handled, so the line means the timers it arms are in place.
+                Log.ResponseDone(session._logger, responseId, status);
             }
         }
 

@@ -31,8 +31,9 @@ internal sealed partial class CallDrain(
     {
         _draining = true;
         var timeout = TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds);
-        Log.Draining(logger, registry.ActiveCount, (int)timeout.TotalSeconds);
+        // The deadline is set before the line is logged, so the line means the clock is running.
         using var drainTimeout = new CancellationTokenSource(timeout, timeProvider);
+        Log.Draining(logger, registry.ActiveCount, (int)timeout.TotalSeconds);
         using var drainOrHost = CancellationTokenSource.CreateLinkedTokenSource(drainTimeout.Token, cancellationToken);
         try
         {

@@ -16,11 +16,15 @@ public sealed class IdleTests
         return (string?)model.Received.Where(e => (string?)e["type"] == "response.create").ElementAt(count - 1)["response"]?["instructions"];
     }
 
-    /// <summary>The agent speaks 300 ms; returns once its playback has been confirmed (4 marks).</summary>
-    private static async Task SpeakAndPlayAsync(CallHarness harness, FakeRealtimeConnection model, string id, int marksBefore)
+    /// <summary>
+    /// The agent speaks 300 ms; returns once its playback has been confirmed (4 marks) and its <c>response.done</c>
+    /// handled. The idle timer is armed by whichever of the two the server handles last, before it logs it.
+    /// </summary>
+    private static async Task SpeakAndPlayAsync(CallHarness harness, FakeRealtimeConnection model, string id, int marksBefore, int responsesBefore)
     {
         await model.SendAudioResponseAsync($"resp_{id}", $"item_{id}", AudioFixtures.Tone(300), cancellationToken: harness.Token);
         await harness.Server.WaitForLogCountAsync("MarkReturned", marksBefore + 4, harness.Token);
+        await harness.Server.WaitForLogCountAsync("ResponseDone", responsesBefore + 1, harness.Token);
     }
 
     [Fact]
@@ -34,7 +38,7 @@ public sealed class IdleTests
         Assert.DoesNotContain(model.Received, e => (string?)e["type"] == "response.create");
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.Contains("still there", await NextInstructionsAsync(harness, model, 1), StringComparison.Ordinal);
-        await SpeakAndPlayAsync(harness, model, "prompt", 0);
+        await SpeakAndPlayAsync(harness, model, "prompt", 0, 0);
 
         time.Advance(TimeSpan.FromSeconds(10));
         Assert.Contains("goodbye", await NextInstructionsAsync(harness, model, 2), StringComparison.Ordinal);
@@ -52,12 +56,12 @@ public sealed class IdleTests
         var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("idleTimeoutSec", "10")), s_immediateMarks);
         time.Advance(TimeSpan.FromSeconds(10));
         await NextInstructionsAsync(harness, model, 1);
-        await SpeakAndPlayAsync(harness, model, "prompt", 0);
+        await SpeakAndPlayAsync(harness, model, "prompt", 0, 0);
 
         // The caller answers; the agent replies.
         await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
         await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
-        await SpeakAndPlayAsync(harness, model, "reply", 4);
+        await SpeakAndPlayAsync(harness, model, "reply", 4, 1);
 
         time.Advance(TimeSpan.FromSeconds(10));
         Assert.Contains("still there", await NextInstructionsAsync(harness, model, 2), StringComparison.Ordinal);
