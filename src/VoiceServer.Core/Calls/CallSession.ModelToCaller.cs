@@ -361,10 +361,11 @@ public sealed partial class CallSession
             {
                 if (IsCurrent)
                 {
-                    Log.CallerSpeechStarted(session._logger);
                     session._services.Observer?.OnSpeech(Speaker.Caller, started: true);
                     session._callerTurnOpen = true;
                     session.CancelIdleTimer(callerActivity: true);
+                    // Logged once the turn is open and the idle timer off, before the barge-in it may start.
+                    Log.CallerSpeechStarted(session._logger);
                     session.HandleSpeechStarted(this);
                 }
             }

@@ -250,9 +250,9 @@ public sealed partial class CallSession
                 _pendingAudio.Flush(previous.Leg!, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
             {
                 // The old session still works until the provider's cap: keep it; the cap's close is recovered then.
-                Log.ModelSessionRecycleFailed(_logger, attempts, problem);
                 _recovering = false;
                 _audioFlowing = true;
+                Log.ModelSessionRecycleFailed(_logger, attempts, problem);
                 return;
             }
 
