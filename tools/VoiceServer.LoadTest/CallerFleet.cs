@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -18,7 +19,8 @@ internal sealed record FleetResult(
     long CrossTalk,
     long LateSends,
     LatencyHistogram RoundTrip,
-    LatencyHistogram ModelToCaller);
+    LatencyHistogram ModelToCaller,
+    string? FirstFailure);
 
 /// <summary>
 /// N simulated Twilio callers on one timer wheel: every call sends a tagged 160-byte μ-law frame every 20 ms from its
@@ -31,15 +33,19 @@ internal sealed class CallerFleet
     private const int SlotMs = 20;
 
     private readonly Uri _url;
+    private readonly RemoteCertificateValidationCallback? _certificateValidation;
     private readonly int _calls;
     private readonly TimeSpan _duration;
     private readonly LatencyHistogram _roundTrip = new();
     private readonly LatencyHistogram _modelToCaller = new();
     private readonly TaskCompletionSource _wheelTurning = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _firstFailure;
 
-    public CallerFleet(Uri url, int calls, TimeSpan duration)
+    /// <summary>For <c>wss://</c>, <paramref name="certificateValidation"/> replaces the system's check of the server's certificate (null keeps it).</summary>
+    public CallerFleet(Uri url, int calls, TimeSpan duration, RemoteCertificateValidationCallback? certificateValidation = null)
     {
         _url = url;
+        _certificateValidation = certificateValidation;
         _calls = calls;
         _duration = duration;
     }
@@ -59,7 +65,7 @@ internal sealed class CallerFleet
         // Connect in batches so the server is not hit by a thousand handshakes in one instant.
         foreach (var batch in calls.Chunk(50))
         {
-            await Task.WhenAll(batch.Select(call => call.ConnectAsync(_url, cancellationToken)));
+            await Task.WhenAll(batch.Select(call => call.ConnectAsync(_url, _certificateValidation, cancellationToken)));
         }
 
         var receives = calls.Select(call => call.ReceiveLoopAsync(cancellationToken)).ToArray();
@@ -105,7 +111,8 @@ internal sealed class CallerFleet
             calls.Sum(call => call.CrossTalk),
             calls.Sum(call => call.LateSends),
             _roundTrip,
-            _modelToCaller);
+            _modelToCaller,
+            _firstFailure);
     }
 
     /// <summary>One simulated caller.</summary>
@@ -172,18 +179,20 @@ internal sealed class CallerFleet
 
         public int LostInFirstSecond => _received.Take(Math.Min(50, FramesSent)).Count(seen => !seen);
 
-        public async Task ConnectAsync(Uri url, CancellationToken cancellationToken)
+        public async Task ConnectAsync(Uri url, RemoteCertificateValidationCallback? certificateValidation, CancellationToken cancellationToken)
         {
             try
             {
-                await _socket.ConnectAsync(url, cancellationToken);
+                await _socket.ConnectAsync(url, cancellationToken, certificateValidation);
                 await _socket.SendTextAsync(CallerMessages.Connected, cancellationToken);
                 await _socket.SendTextAsync(CallerMessages.Start(Index, $"sk-load-{Index}"), cancellationToken);
                 _sequence = 1;
                 Connected = true;
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
             {
+                // The first reason is reported: a refused upgrade or an untrusted certificate fails every call alike.
+                Interlocked.CompareExchange(ref _fleet._firstFailure, $"{ex.GetType().Name}: {ex.Message}", null);
                 Failed = true;
             }
         }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -21,6 +22,8 @@ namespace VoiceServer.LoadTest;
 /// unpredictable masks so that hostile pages cannot steer what intermediaries see. This client only ever talks to a
 /// server the operator points it at and sends what the tool writes, so a fast generator is enough. Not a general
 /// client: no fragmentation on send, no compression, no subprotocols; it answers pings and closes cleanly.
+/// <c>wss://</c> runs the same frames through an <see cref="SslStream"/> (one record per message), as a deployed
+/// server behind TLS is reached; <c>ws://</c> stays on the bare socket.
 /// </remarks>
 internal sealed class CallerSocket : IDisposable
 {
@@ -36,26 +39,49 @@ internal sealed class CallerSocket : IDisposable
     private byte[] _receive = new byte[8 * 1024];
     private int _received;
     private ulong _maskState = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8)) | 1;
+    private SslStream? _tls;
 
     /// <summary>Handles one whole text message; the span is valid only during the call.</summary>
     public delegate void MessageHandler(ReadOnlySpan<byte> message);
 
-    /// <summary>The TCP connection and the upgrade handshake; throws <see cref="WebSocketException"/> if the server refuses.</summary>
-    public async Task ConnectAsync(Uri url, CancellationToken cancellationToken)
+    /// <summary>
+    /// The TCP connection (with TLS for <c>wss://</c>) and the upgrade handshake; throws
+    /// <see cref="WebSocketException"/> if the server refuses. <paramref name="certificateValidation"/> replaces the
+    /// system's check of the server's certificate (the tool's <c>--insecure</c>); null keeps it.
+    /// </summary>
+    public async Task ConnectAsync(Uri url, CancellationToken cancellationToken, RemoteCertificateValidationCallback? certificateValidation = null)
     {
-        var port = url.Port > 0 ? url.Port : 80;
+        var secure = IsSecure(url);
+        if (!secure && url.Scheme is not ("ws" or "http"))
+        {
+            throw new ArgumentException($"a ws:// or wss:// address, not {url.Scheme}://", nameof(url));
+        }
+
+        var port = url.IsDefaultPort ? (secure ? 443 : 80) : url.Port;
         var address = IPAddress.TryParse(url.Host, out var parsed) ? parsed : (await Dns.GetHostAddressesAsync(url.Host, AddressFamily.InterNetwork, cancellationToken))[0];
         await _socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+        if (secure)
+        {
+            _tls = new SslStream(new NetworkStream(_socket, ownsSocket: false));
+            await _tls.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions
+                {
+                    TargetHost = url.IdnHost,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    RemoteCertificateValidationCallback = certificateValidation,
+                },
+                cancellationToken);
+        }
 
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        await _socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, cancellationToken);
+        await WriteAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
 
         // The response head; whatever follows it is already frames.
         var headEnd = -1;
         while (headEnd < 0)
         {
-            var read = await _socket.ReceiveAsync(_receive.AsMemory(_received), SocketFlags.None, cancellationToken);
+            var read = await ReadAsync(_receive.AsMemory(_received), cancellationToken);
             if (read == 0 || _received + read == _receive.Length)
             {
                 throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the upgrade response ended early or was too long");
@@ -83,10 +109,10 @@ internal sealed class CallerSocket : IDisposable
     /// Sends one text message whose payload was written at <see cref="MaxHeaderBytes"/> in <paramref name="buffer"/>
     /// (the header goes in front of it, the payload is masked in place). Completes at once unless the socket is full.
     /// </summary>
-    public ValueTask<int> SendTextAsync(byte[] buffer, int payloadLength)
+    public ValueTask SendTextAsync(byte[] buffer, int payloadLength)
     {
         SendPendingPong();
-        return _socket.SendAsync(Frame(buffer, 0x1, payloadLength), SocketFlags.None);
+        return WriteAsync(Frame(buffer, 0x1, payloadLength), CancellationToken.None);
     }
 
     /// <summary>Sends a text message given as a string (set-up and goodbye, not the per-frame path).</summary>
@@ -95,7 +121,7 @@ internal sealed class CallerSocket : IDisposable
         SendPendingPong();
         var buffer = new byte[MaxHeaderBytes + Encoding.UTF8.GetByteCount(text)];
         var length = Encoding.UTF8.GetBytes(text, buffer.AsSpan(MaxHeaderBytes));
-        await _socket.SendAsync(Frame(buffer, 0x1, length), SocketFlags.None, cancellationToken);
+        await WriteAsync(Frame(buffer, 0x1, length), cancellationToken);
     }
 
     /// <summary>Sends a close frame (1000) and stops sending.</summary>
@@ -103,7 +129,7 @@ internal sealed class CallerSocket : IDisposable
     {
         var buffer = new byte[MaxHeaderBytes + 2];
         BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(MaxHeaderBytes), 1000);
-        await _socket.SendAsync(Frame(buffer, 0x8, 2), SocketFlags.None, cancellationToken);
+        await WriteAsync(Frame(buffer, 0x8, 2), cancellationToken);
     }
 
     /// <summary>
@@ -134,7 +160,7 @@ internal sealed class CallerSocket : IDisposable
                 Array.Resize(ref _receive, _receive.Length * 2);
             }
 
-            var read = await _socket.ReceiveAsync(_receive.AsMemory(_received), SocketFlags.None, cancellationToken);
+            var read = await ReadAsync(_receive.AsMemory(_received), cancellationToken);
             if (read == 0)
             {
                 throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the server closed the connection without a close frame");
@@ -144,7 +170,36 @@ internal sealed class CallerSocket : IDisposable
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
+
+    private static bool IsSecure(Uri url) => url.Scheme is "wss" or "https";
+
+    /// <summary>One send on the bare socket; on TLS, one record (the stream is not buffered). Only the one writer calls it.</summary>
+    private ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (_tls is not null)
+        {
+            return _tls.WriteAsync(bytes, cancellationToken);
+        }
+
+        // A loopback send almost always completes at once; only one that has to wait becomes a Task.
+        var sending = _socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
+        if (sending.IsCompletedSuccessfully)
+        {
+            // Consumed, so a pooled operation goes back to the socket.
+            _ = sending.Result;
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(sending.AsTask());
+    }
+
+    private ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _tls is not null ? _tls.ReadAsync(buffer, cancellationToken) : _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
     /// <summary>Handles every whole frame in the receive buffer; returns the bytes they took.</summary>
     private int ParseFrames(MessageHandler handle, out bool closed)
@@ -232,7 +287,16 @@ internal sealed class CallerSocket : IDisposable
 
         lock (_controlGate)
         {
-            _socket.Send(Frame(_control, 0xA, _pongLength).Span);
+            var pong = Frame(_control, 0xA, _pongLength).Span;
+            if (_tls is not null)
+            {
+                _tls.Write(pong);
+            }
+            else
+            {
+                _socket.Send(pong);
+            }
+
             _pongLength = -1;
         }
     }

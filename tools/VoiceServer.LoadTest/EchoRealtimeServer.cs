@@ -81,7 +81,9 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
 
     private EchoStats Snapshot() => new(
         CallerToModel.Percentile(0.5),
+        CallerToModel.Percentile(0.9),
         CallerToModel.Percentile(0.99),
+        CallerToModel.MaxMs,
         FirstFrameLatency.Count,
         FirstFrameLatency.Percentile(0.5),
         FirstFrameLatency.Percentile(0.99));
@@ -226,4 +228,4 @@ internal sealed record SetupTrace(int Call, long UpgradeRequested, long Accepted
 }
 
 /// <summary>The echo peer's figures since the last reset (NaN: no sample).</summary>
-internal sealed record EchoStats(double CallerToModelP50Ms, double CallerToModelP99Ms, long FirstFrames, double FirstFrameP50Ms, double FirstFrameP99Ms);
+internal sealed record EchoStats(double CallerToModelP50Ms, double CallerToModelP90Ms, double CallerToModelP99Ms, double CallerToModelMaxMs, long FirstFrames, double FirstFrameP50Ms, double FirstFrameP99Ms);

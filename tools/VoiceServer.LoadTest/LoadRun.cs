@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Security;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -19,9 +20,13 @@ internal sealed record Measurement(
     double RoundTripP99Ms,
     double RoundTripMaxMs,
     double CallerToModelP50Ms,
+    double CallerToModelP90Ms,
     double CallerToModelP99Ms,
+    double CallerToModelMaxMs,
     double ModelToCallerP50Ms,
+    double ModelToCallerP90Ms,
     double ModelToCallerP99Ms,
+    double ModelToCallerMaxMs,
     double? ServerCpuMsPerCallMinute,
     double? ServerCpuPercentOfCore,
     double? ServerRssMiB,
@@ -30,7 +35,8 @@ internal sealed record Measurement(
     double? FirstFrameP99Ms,
     double GeneratorCpuPercentOfCore,
     double? EchoCpuPercentOfCore,
-    long GeneratorLateSends)
+    long GeneratorLateSends,
+    string? FirstFailure)
 {
     public bool Clean => FailedCalls == 0 && FramesLost == 0 && CrossTalk == 0;
 }
@@ -135,10 +141,10 @@ internal static class LoadRun
         output.WriteLine($"echo Realtime peer listening on {options.EchoHost}:{echo.Port}; the voice server under test needs OPENAI_REALTIME_URL=ws://<this machine>:{echo.Port}/v1/realtime");
         var measurements = new List<Measurement>();
         var setups = new List<SetupMeasurement>();
-        var probe = new SetupProbe(options.Url!);
+        var probe = new SetupProbe(options.Url!, options.CertificateValidation);
         foreach (var calls in options.CallCounts)
         {
-            var (measurement, setup) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url, probe: probe);
+            var (measurement, setup) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url, probe: probe, certificateValidation: options.CertificateValidation);
             measurements.Add(measurement);
             setups.Add(setup!);
             output.WriteLine(SetupRow(setup!));
@@ -151,7 +157,7 @@ internal static class LoadRun
     }
 
     private static async Task<(Measurement Measurement, SetupMeasurement? Setup)> MeasureAsync(
-        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null, SetupProbe? probe = null)
+        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null, SetupProbe? probe = null, RemoteCertificateValidationCallback? certificateValidation = null)
     {
         await echo.ResetEchoStatsAsync(cancellationToken);
         var generator = Process.GetCurrentProcess();
@@ -174,7 +180,7 @@ internal static class LoadRun
                 CancellationToken.None);
 
         var wall = Stopwatch.StartNew();
-        var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration);
+        var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration, certificateValidation);
         var running = fleet.RunAsync(cancellationToken);
         // Set-up under load: probe calls one after another while the step's callers are all live (about one probe
         // per two seconds of the step, so the probes add little to the load they measure).
@@ -214,9 +220,13 @@ internal static class LoadRun
             result.RoundTrip.Percentile(0.99),
             result.RoundTrip.MaxMs,
             echoStats.CallerToModelP50Ms,
+            echoStats.CallerToModelP90Ms,
             echoStats.CallerToModelP99Ms,
+            echoStats.CallerToModelMaxMs,
             result.ModelToCaller.Percentile(0.5),
+            result.ModelToCaller.Percentile(0.9),
             result.ModelToCaller.Percentile(0.99),
+            result.ModelToCaller.MaxMs,
             cpuMs,
             cpuPercent,
             server is null ? null : peakRss / 1024.0,
@@ -225,7 +235,8 @@ internal static class LoadRun
             echoStats.FirstFrames > 0 ? echoStats.FirstFrameP99Ms : null,
             generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
             ServerProcess.CpuTime(echoAfter.CpuTicks - echoBefore.CpuTicks).TotalSeconds / wall.Elapsed.TotalSeconds * 100,
-            result.LateSends), setupMeasurement);
+            result.LateSends,
+            result.FirstFailure), setupMeasurement);
     }
 
     /// <summary>Probe calls once <paramref name="loaded"/> completes, joined with what the echo peer saw of each.</summary>
@@ -325,7 +336,8 @@ internal static class LoadRun
         CultureInfo.InvariantCulture,
         $"{m.Relay,-8} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
         $"lost {m.FramesLost}/{m.FramesSent} (first second {m.FramesLostInFirstSecond}), cross-talk {m.CrossTalk}, failed {m.FailedCalls}; " +
-        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%");
+        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%") +
+        (m.FirstFailure is null ? "" : $"; first failure: {m.FirstFailure}");
 
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
@@ -342,6 +354,20 @@ internal static class LoadRun
                 CultureInfo.InvariantCulture,
                 $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {ratio} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
         }
+
+        // The two halves of the round trip: the generator and the echo peer read one monotonic clock (same machine).
+        output.WriteLine();
+        output.WriteLine("One way: caller → Realtime (frame sent to its append at the echo peer) and Realtime → caller (delta sent to its media at the caller)");
+        output.WriteLine("| Calls | Relay | Caller → Realtime p50 / p90 / p99 / max (ms) | Realtime → caller p50 / p90 / p99 / max (ms) |");
+        output.WriteLine("|---:|---|---|---|");
+        foreach (var m in measurements)
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {m.Calls} | {m.Relay} | {m.CallerToModelP50Ms:0.00} / {m.CallerToModelP90Ms:0.00} / {m.CallerToModelP99Ms:0.00} / {m.CallerToModelMaxMs:0.0} | {m.ModelToCallerP50Ms:0.00} / {m.ModelToCallerP90Ms:0.00} / {m.ModelToCallerP99Ms:0.00} / {m.ModelToCallerMaxMs:0.0} |"));
+        }
+
+        output.WriteLine();
 
         foreach (var relay in measurements.Select(m => m.Relay).Distinct())
         {
@@ -396,6 +422,16 @@ internal sealed class LoadOptions
 
     /// <summary>The echo peer's listening address (<c>--echo-host</c>): 0.0.0.0 when a server elsewhere must reach it.</summary>
     public string EchoHost { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// <c>--insecure</c>: a <c>wss://</c> server's certificate is taken unchecked (a staging server with a self-signed
+    /// one), as <c>curl -k</c> does.
+    /// </summary>
+    public bool AcceptAnyCertificate { get; set; }
+
+#pragma warning disable CA5359 // Only with --insecure, which the operator asks for by name (a test server's own certificate).
+    public RemoteCertificateValidationCallback? CertificateValidation => AcceptAnyCertificate ? static (_, _, _, _) => true : null;
+#pragma warning restore CA5359
 
     /// <summary>Probe calls made one after another on the idle relay, before the steps (<c>--setup-probes</c>).</summary>
     public int SetupProbes { get; set; } = 40;

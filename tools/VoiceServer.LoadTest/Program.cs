@@ -2,7 +2,7 @@ using System.Globalization;
 using VoiceServer.LoadTest;
 
 // voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
-// voice-load --url ws://host:port/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--calls …]
+// voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls …]
 //     (a server started with OPENAI_REALTIME_URL=ws://<this machine>:9100/v1/realtime)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
 // voice-load --echo --port <port> [--host <address>]                     (the echo Realtime peer; started by the tool itself)
@@ -41,6 +41,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--echo-port":
             options.EchoPort = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
+        case "--insecure":
+            options.AcceptAnyCertificate = true;
             break;
         case "--echo-host":
             options.EchoHost = Next();
@@ -118,7 +121,7 @@ if (options.Url is not null)
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
     Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
-    Console.Error.WriteLine("       voice-load --url ws://host:port/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--calls 100]");
+    Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls 100]");
     return 2;
 }
 

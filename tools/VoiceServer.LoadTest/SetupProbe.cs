@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.WebSockets;
 using System.Text;
 
@@ -15,7 +16,7 @@ internal sealed record ProbeCall(int Call, long UpgradeStarted, long Upgraded, i
 /// Realtime socket, less the peer's own handshake and session exchange: what the server adds. Frames sent before the
 /// session is ready must all come back, in order.
 /// </summary>
-internal sealed class SetupProbe(Uri url)
+internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? certificateValidation = null)
 {
     /// <summary>Probe calls are numbered from here, apart from the fleet's.</summary>
     public const int FirstCall = 1_000_000;
@@ -47,6 +48,11 @@ internal sealed class SetupProbe(Uri url)
     private async Task<ProbeCall> ProbeAsync(int call, CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
+        if (certificateValidation is not null)
+        {
+            socket.Options.RemoteCertificateValidationCallback = certificateValidation;
+        }
+
         var streamSid = Encoding.ASCII.GetBytes(CallerMessages.StreamSid(call));
         var upgradeStarted = Stopwatch.GetTimestamp();
         var upgraded = upgradeStarted;

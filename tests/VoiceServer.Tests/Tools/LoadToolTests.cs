@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting;
@@ -37,6 +39,9 @@ public sealed class LoadToolTests
         Assert.Equal(0, result.FramesLost);
         Assert.Equal(0, result.CrossTalk);
         Assert.Equal(result.FramesSent, result.RoundTrip.Count);
+        // Both halves timed for every frame: at the echo peer (the fleet's and the probes') and back at the caller.
+        Assert.Equal(result.FramesSent, result.ModelToCaller.Count);
+        Assert.Equal(result.FramesSent + probes.Sum(probe => probe.FramesSent), echo.CallerToModel.Count);
         Assert.All(probes, probe =>
         {
             Assert.False(probe.Failed);
@@ -51,6 +56,68 @@ public sealed class LoadToolTests
             Assert.True(trace.SessionUpdateReceived <= trace.SessionUpdatedSent && trace.SessionUpdatedSent <= trace.FirstFrameArrived);
             Assert.True(probe.Upgraded <= trace.FirstFrameArrived);
         });
+    }
+
+    [Fact]
+    public async Task Fleet_AndSetupProbes_OverWss_TheServerBehindTls_EveryFrameComesBack_AndAnUntrustedCertificateFailsTheCalls()
+    {
+        using var timeout = TestTimeout.Create(60);
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        var pfx = Path.Combine(Path.GetTempPath(), $"voice-load-test-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "test"), timeout.Token);
+        try
+        {
+            await using var echo = await EchoRealtimeServer.StartAsync(0, timeout.Token);
+            await using var server = await TestVoiceServer.StartAsync(
+                new Dictionary<string, string?>
+                {
+                    ["OPENAI_REALTIME_URL"] = echo.Url.ToString(),
+                    ["Kestrel:Certificates:Default:Path"] = pfx,
+                    ["Kestrel:Certificates:Default:Password"] = "test",
+                },
+                args: ["--urls=https://127.0.0.1:0"],
+                cancellationToken: timeout.Token);
+            Assert.Equal("https", server.BaseAddress.Scheme);
+            var url = new UriBuilder(server.BaseAddress) { Scheme = "wss", Path = "/api/twilio/media-stream" }.Uri;
+
+            // Trusted only as the certificate this server holds (what --insecure would accept without looking).
+            var seen = 0;
+            RemoteCertificateValidationCallback trustThisOne = (_, presented, _, _) =>
+            {
+                Interlocked.Increment(ref seen);
+                return presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+            };
+            var fleet = new CallerFleet(url, calls: 3, TimeSpan.FromSeconds(1), trustThisOne);
+            var running = fleet.RunAsync(timeout.Token);
+            await fleet.Sending.WaitAsync(timeout.Token);
+            var probes = await new SetupProbe(url, trustThisOne).RunAsync(1, timeout.Token);
+            var result = await running;
+
+            Assert.Equal(0, result.FailedCalls);
+            Assert.Equal(3 * 50, result.FramesSent);
+            Assert.Equal(0, result.FramesLost);
+            Assert.Equal(0, result.CrossTalk);
+            var probe = Assert.Single(probes);
+            Assert.False(probe.Failed);
+            Assert.Equal(probe.FramesSent, probe.FramesReceived);
+            Assert.Equal(4, seen);
+
+            // Without it, the system's check refuses the self-signed certificate: every call fails, none is placed.
+            var untrusted = await new CallerFleet(url, calls: 2, TimeSpan.FromMilliseconds(100)).RunAsync(timeout.Token);
+            Assert.Equal(2, untrusted.FailedCalls);
+            Assert.Equal(0, untrusted.FramesSent);
+            Assert.StartsWith("AuthenticationException", untrusted.FirstFailure, StringComparison.Ordinal);
+            Assert.Null(result.FirstFailure);
+        }
+        finally
+        {
+            File.Delete(pfx);
+        }
     }
 
     [Fact]
