@@ -105,7 +105,8 @@ public sealed class LoadToolTests
             var probe = Assert.Single(probes);
             Assert.False(probe.Failed);
             Assert.Equal(probe.FramesSent, probe.FramesReceived);
-            Assert.Equal(4, seen);
+            // Consulted (a resumed TLS session may skip it; without it, the self-signed certificate fails, below).
+            Assert.True(seen > 0);
 
             // Without it, the system's check refuses the self-signed certificate: every call fails, none is placed.
             var untrusted = await new CallerFleet(url, calls: 2, TimeSpan.FromMilliseconds(100)).RunAsync(timeout.Token);
