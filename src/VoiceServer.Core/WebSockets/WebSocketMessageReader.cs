@@ -22,8 +22,13 @@ public readonly record struct ReceivedMessage(LegCompletion? Completion, int Len
 public sealed class WebSocketMessageReader : IDisposable
 {
     // Holds a Twilio frame (~400 bytes) with room for its scratch, or a typical 100 ms model delta (~1.3 KB).
-    // A larger message grows the rental to the limit, and the next rental starts at the size it grew to.
+    // A larger message grows the rental to the limit, and the next rental starts at the size it grew to (at most
+    // MaxLearnedRentBytes).
     private const int InitialBufferBytes = 4 * 1024;
+
+    // What a larger message teaches the next rentals, at most: one rare huge message (a long prompt echoed back)
+    // must not make every later 20 ms frame rent megabytes.
+    private const int MaxLearnedRentBytes = 64 * 1024;
 
     private readonly int _maxMessageBytes;
     private int _rentBytes;
@@ -150,7 +155,7 @@ public sealed class WebSocketMessageReader : IDisposable
         _buffer.AsSpan().CopyTo(next);
         ReturnToPool(ref _buffer);
         _buffer = next;
-        _rentBytes = Math.Max(_rentBytes, Math.Min(next.Length, _maxMessageBytes + 1));
+        _rentBytes = Math.Max(_rentBytes, Math.Min(next.Length, Math.Min(_maxMessageBytes + 1, MaxLearnedRentBytes)));
     }
 
     // Only the receive loop touches the buffers, and Dispose runs after it has ended.

@@ -59,6 +59,22 @@ public sealed class WebSocketMessageReaderTests : LoopbackWebSocketTest
     }
 
     [Fact]
+    public async Task AHugeMessage_GrowsItsRental_ButLaterMessagesRentAtMost64KiB()
+    {
+        using var reader = new WebSocketMessageReader(maxMessageBytes: 4 * 1024 * 1024);
+        var huge = new string('h', 256 * 1024);
+        // Received while it is sent: a message this size need not fit in the loopback socket's buffers.
+        var receiving = ReceiveTextAsync(reader);
+        await SendTextAsync(huge);
+        Assert.Equal(huge, await receiving);
+        Assert.True(reader.HeldBytes >= huge.Length);
+
+        await SendTextAsync("a frame");
+        Assert.Equal("a frame", await ReceiveTextAsync(reader));
+        Assert.InRange(reader.HeldBytes, 1, 64 * 1024);
+    }
+
+    [Fact]
     public async Task Scratch_IsAsLongAsTheMessage_AndNeverOverlapsIt()
     {
         using var reader = new WebSocketMessageReader(maxMessageBytes: 64 * 1024);
