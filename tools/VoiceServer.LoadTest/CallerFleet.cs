@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using System.Text;
 
 namespace VoiceServer.LoadTest;
@@ -189,7 +190,7 @@ internal sealed class CallerFleet
                 _sequence = 1;
                 Connected = true;
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException)
             {
                 // The first reason is reported: a refused upgrade or an untrusted certificate fails every call alike.
                 Interlocked.CompareExchange(ref _fleet._firstFailure, $"{ex.GetType().Name}: {ex.Message}", null);
