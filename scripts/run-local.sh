@@ -30,7 +30,7 @@ curl -fsS -X PUT http://localhost:8081/api/numbers/+15550100000 -H "X-Api-Key: $
   -d '{"agentId":"demo"}' > /dev/null
 
 dotnet run --no-build --project tools/VoiceServer.Simulator -- \
-  --webhook http://localhost:8081/api/twilio/voice --to +15550100000 --wav ../shared/audio/caller-booking-8k-pcm16.wav --wait 10
+  --webhook http://localhost:8081/api/twilio/voice --to +15550100000 --wav samples/audio/caller-booking-8k-pcm16.wav --wait 10
 
 # The call's record, as the voice server delivered it to the main app.
 sleep 1

@@ -5,7 +5,7 @@ using VoiceServer.Records;
 
 namespace VoiceServer.OpenAI;
 
-/// <summary>The server events the bridge acts on (openai-realtime.md §4); everything else is <see cref="Other"/>.</summary>
+/// <summary>The server events the bridge acts on (docs/reference/openai-realtime.md §4); everything else is <see cref="Other"/>.</summary>
 internal enum RealtimeEventType
 {
     Other,

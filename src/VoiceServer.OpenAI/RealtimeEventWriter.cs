@@ -4,7 +4,7 @@ using VoiceServer.Legs;
 
 namespace VoiceServer.OpenAI;
 
-/// <summary>The client events we send (openai-realtime.md §3). Audio is framed around the caller's base64, untouched.</summary>
+/// <summary>The client events we send (docs/reference/openai-realtime.md §3). Audio is framed around the caller's base64, untouched.</summary>
 internal static class RealtimeEventWriter
 {
     public static ReadOnlySpan<byte> AppendPrefix => "{\"type\":\"input_audio_buffer.append\",\"audio\":\""u8;

@@ -1,11 +1,12 @@
 namespace VoiceServer.Fakes;
 
 /// <summary>
-/// The shared audio fixtures (repo-relative <c>../shared/audio</c>) and generated test audio, all as 8 kHz μ-law.
+/// The repository's sample calls (<c>samples/audio</c>, copied beside this assembly by its project) and generated
+/// test audio, all as 8 kHz μ-law.
 /// </summary>
 public static class AudioFixtures
 {
-    /// <summary>Overrides the fixture folder, e.g. in CI where <c>shared/</c> is not beside the checkout.</summary>
+    /// <summary>Overrides the fixture folder, for audio of one's own.</summary>
     public const string DirectoryVariable = "VOICE_SERVER_AUDIO_DIR";
 
     public const string CallerBooking = "caller-booking-8k-mulaw.wav";
@@ -64,20 +65,10 @@ public static class AudioFixtures
                 : throw new DirectoryNotFoundException($"{DirectoryVariable} points to a missing folder: {fromEnvironment}");
         }
 
-        // The repository is checked out with shared/ beside it, so some ancestor of the build output holds shared/audio.
-        foreach (var start in new[] { AppContext.BaseDirectory, System.IO.Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "audio");
-                if (System.IO.Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"Audio fixtures not found: expected ../shared/audio beside the repository, or set {DirectoryVariable}.");
+        var besideAssembly = Path.Combine(AppContext.BaseDirectory, "audio");
+        return System.IO.Directory.Exists(besideAssembly)
+            ? besideAssembly
+            : throw new DirectoryNotFoundException(
+                $"Audio fixtures not found in {besideAssembly}: the build copies samples/audio there; or set {DirectoryVariable}.");
     }
 }

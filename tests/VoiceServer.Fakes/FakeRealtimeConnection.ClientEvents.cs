@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace VoiceServer.Fakes;
 
-/// <summary>How the fake reacts to client events: as strictly as the real API (openai-realtime.md §2–3, §6).</summary>
+/// <summary>How the fake reacts to client events: as strictly as the real API (docs/reference/openai-realtime.md §2–3, §6).</summary>
 public sealed partial class FakeRealtimeConnection
 {
     // Manual commits need at least 100 ms of audio.
@@ -444,7 +444,7 @@ public sealed partial class FakeRealtimeConnection
 
     /// <summary>
     /// <c>audio_end_ms</c> must be an integer, at least 0, and no more than the audio generated for the item
-    /// (bytes sent in its deltas ÷ 8); otherwise <c>invalid_value</c> (openai-realtime.md §3, barge-in §3.2).
+    /// (bytes sent in its deltas ÷ 8); otherwise <c>invalid_value</c> (docs/reference/openai-realtime.md §3, barge-in §3.2).
     /// </summary>
     private async Task<RealtimeError?> TruncateAsync(JsonObject clientEvent, CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace VoiceServer.Fakes;
 
 /// <summary>
-/// Server events the test scripts, built as openai-realtime.md §4 shows them. The fake tracks the responses and
+/// Server events the test scripts, built as docs/reference/openai-realtime.md §4 shows them. The fake tracks the responses and
 /// items it announced so it can enforce the rules that depend on them (one active response, truncate bounds).
 /// </summary>
 public sealed partial class FakeRealtimeConnection

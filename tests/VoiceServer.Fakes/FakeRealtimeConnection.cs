@@ -207,7 +207,7 @@ public sealed partial class FakeRealtimeConnection
         {
             if (_options.RejectBetaHeader && Headers.ContainsKey("OpenAI-Beta"))
             {
-                // What a beta client sees since the shut-down (openai-realtime.md §0).
+                // What a beta client sees since the shut-down (docs/reference/openai-realtime.md §0).
                 await SendErrorCoreAsync(
                     new RealtimeError("beta_api_shape_disabled", "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.", null),
                     clientEventId: null,

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace VoiceServer.Fakes;
 
 /// <summary>
-/// Acts as the OpenAI Realtime GA server (openai-realtime.md): a real Kestrel host on 127.0.0.1 that serves
+/// Acts as the OpenAI Realtime GA server (docs/reference/openai-realtime.md): a real Kestrel host on 127.0.0.1 that serves
 /// <c>/v1/realtime</c> and the Azure form <c>/openai/v1/realtime</c>, validates what clients send as strictly as the
 /// real API, records it, and lets the test script the server events. Failures inside the fake are rethrown by
 /// <see cref="DisposeAsync"/>.

@@ -5,7 +5,7 @@ namespace VoiceServer.Fakes;
 
 /// <summary>
 /// Acts as Twilio on a <c>&lt;Connect&gt;&lt;Stream&gt;</c> call: a WebSocket client that sends the messages of
-/// twilio-media-streams.md §3 with their exact shapes, validates every server message strictly against §4, and
+/// docs/reference/twilio-media-streams.md §3 with their exact shapes, validates every server message strictly against §4, and
 /// returns marks the way Twilio does (§4.4). Violations and background failures are rethrown by
 /// <see cref="DisposeAsync"/>.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace VoiceServer.Fakes;
 
-/// <summary>When <see cref="FakeTwilioCaller"/> returns the marks the server sends (twilio-media-streams.md §4.4).</summary>
+/// <summary>When <see cref="FakeTwilioCaller"/> returns the marks the server sends (docs/reference/twilio-media-streams.md §4.4).</summary>
 public enum MarkMode
 {
     /// <summary>Nothing comes back on its own; the test acknowledges marks. A <c>clear</c> still returns them all.</summary>

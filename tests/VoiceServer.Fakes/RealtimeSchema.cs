@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace VoiceServer.Fakes;
 
 /// <summary>
-/// The GA session schema as openai-realtime.md §2 describes it, enforced like the real API: one unknown or
+/// The GA session schema as docs/reference/openai-realtime.md §2 describes it, enforced like the real API: one unknown or
 /// misplaced key, or one wrong type, rejects the whole update (§2.3).
 /// </summary>
 internal static class RealtimeSchema

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace VoiceServer.Fakes;
 
-/// <summary>Realistic Twilio identifiers and the <c>X-Twilio-Signature</c> algorithm (twilio-media-streams.md §5.1).</summary>
+/// <summary>Realistic Twilio identifiers and the <c>X-Twilio-Signature</c> algorithm (docs/reference/twilio-media-streams.md §5.1).</summary>
 public static class TwilioIds
 {
     public static string NewStreamSid() => "MZ" + RandomNumberGenerator.GetHexString(32, lowercase: true);

@@ -342,7 +342,7 @@ public static class CallSimulator
         return options.SilenceMilliseconds is { } silence ? AudioFixtures.Silence(silence) : AudioFixtures.Tone(DefaultToneMilliseconds);
     }
 
-    /// <summary>The per-call parameters under the names the server reads (twilio-media-streams.md, first table).</summary>
+    /// <summary>The per-call parameters under the names the server reads (docs/reference/twilio-media-streams.md, first table).</summary>
     private static List<KeyValuePair<string, string>> BuildParameters(SimulatorOptions options)
     {
         var result = new List<KeyValuePair<string, string>>();

@@ -1,7 +1,7 @@
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// The call's <c>idleTimeoutSec</c> (barge-in-and-call-control.md §11): once the agent has finished speaking and the
+/// The call's <c>idleTimeoutSec</c> (docs/reference/barge-in-and-call-control.md §11): once the agent has finished speaking and the
 /// caller says nothing for that long, the agent asks whether they are still there; after a second silence as long it
 /// says goodbye and the call ends (<see cref="CallEndReason.IdleTimeout"/>). Caller speech or a key press starts over.
 /// </summary>

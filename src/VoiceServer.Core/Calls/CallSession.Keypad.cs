@@ -7,7 +7,7 @@ namespace VoiceServer.Calls;
 /// <summary>
 /// Caller key presses reach the model as user input ("The caller pressed 5."), each at once or, with
 /// <c>dtmf=collect</c>, gathered until <c>#</c> or a pause; then a response is requested under the one-response
-/// rule (barge-in-and-call-control.md §6–7).
+/// rule (docs/reference/barge-in-and-call-control.md §6–7).
 /// </summary>
 public sealed partial class CallSession
 {

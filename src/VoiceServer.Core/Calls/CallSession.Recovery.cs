@@ -7,7 +7,7 @@ namespace VoiceServer.Calls;
 /// the provider's cap, 1011-style closes, server errors) and, proactively, before the cap at a quiet moment.
 /// </summary>
 /// <remarks>
-/// One procedure serves both (barge-in-and-call-control.md §10): caller audio goes to the pending buffer, a new
+/// One procedure serves both (docs/reference/barge-in-and-call-control.md §10): caller audio goes to the pending buffer, a new
 /// connection gets the same session, the conversation so far is replayed as text, the buffered audio is flushed to
 /// it, and from then on it is the call's model. Attempts are retried with backoff until
 /// <see cref="CallSessionOptions.ReconnectTimeout"/>; then the call ends with

@@ -5,7 +5,7 @@ using VoiceServer.Tools;
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// Function calling (barge-in-and-call-control.md §7–9): webhook tools run off the audio path with a timeout, their
+/// Function calling (docs/reference/barge-in-and-call-control.md §7–9): webhook tools run off the audio path with a timeout, their
 /// output goes back as <c>function_call_output</c>, and one response is requested once the response that called them
 /// is done and every output is in. Built-ins: <c>end_call</c> hangs up after the goodbye has played,
 /// <c>transfer_call</c> redirects the live call to an allowed number. A failing tool never ends the call.

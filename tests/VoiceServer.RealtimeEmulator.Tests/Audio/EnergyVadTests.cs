@@ -16,7 +16,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_BookingThenSilence_OneTurnCoveringTheSentence()
     {
-        var booking = AudioFixtures.ReadMuLaw(AudioFixtures.Booking);
+        var booking = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking);
 
         var events = Run(VadSettings.Default, booking, s_oneSecondSilence);
 
@@ -40,7 +40,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_InterruptFixture_DetectsSpeech()
     {
-        var events = Run(VadSettings.Default, AudioFixtures.ReadMuLaw(AudioFixtures.Interrupt), s_oneSecondSilence);
+        var events = Run(VadSettings.Default, AudioFixtures.LoadMulaw(AudioFixtures.CallerInterrupt), s_oneSecondSilence);
 
         Assert.Equal(VadTransition.SpeechStarted, events[0].Transition);
         Assert.Equal(VadTransition.SpeechStopped, events[^1].Transition);
@@ -55,7 +55,7 @@ public sealed class EnergyVadTests
         var vad = new EnergyVad(VadSettings.Default with { Threshold = threshold });
         var events = new List<VadEvent>();
 
-        vad.Process(AudioFixtures.ReadMuLaw(AudioFixtures.Silence), events);
+        vad.Process(AudioFixtures.LoadMulaw(AudioFixtures.Silence2Seconds), events);
 
         Assert.Empty(events);
         Assert.False(vad.InSpeech);
@@ -65,7 +65,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_PrefixPadding_MovesAudioStartBack()
     {
-        var booking = AudioFixtures.ReadMuLaw(AudioFixtures.Booking);
+        var booking = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking);
 
         var started = Run(VadSettings.Default with { PrefixPaddingMs = 300 }, s_oneSecondSilence, booking)[0];
 
@@ -76,7 +76,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_PrefixPaddingBeforeTheStart_ClampsToZero()
     {
-        var started = Run(VadSettings.Default with { PrefixPaddingMs = 5000 }, AudioFixtures.ReadMuLaw(AudioFixtures.Booking))[0];
+        var started = Run(VadSettings.Default with { PrefixPaddingMs = 5000 }, AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking))[0];
 
         Assert.Equal(0, started.AudioMs);
     }
@@ -84,7 +84,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_ShortSilenceDuration_SplitsTheSentenceAtPauses()
     {
-        var booking = AudioFixtures.ReadMuLaw(AudioFixtures.Booking);
+        var booking = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking);
 
         var events = Run(VadSettings.Default with { SilenceDurationMs = 100 }, booking, s_oneSecondSilence);
 
@@ -96,7 +96,7 @@ public sealed class EnergyVadTests
     public void Process_QuietSpeech_NeedsALowerThreshold()
     {
         // The booking sentence 40 dB down: below the default level, above the most sensitive one.
-        var quiet = Attenuate(AudioFixtures.ReadMuLaw(AudioFixtures.Booking), 0.01);
+        var quiet = Attenuate(AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking), 0.01);
 
         Assert.Empty(Run(VadSettings.Default, quiet, s_oneSecondSilence));
         Assert.NotEmpty(Run(VadSettings.Default with { Threshold = 0.0 }, quiet, s_oneSecondSilence));
@@ -105,7 +105,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Process_ByteAtATime_SameEventsAsWholeFrames()
     {
-        var booking = AudioFixtures.ReadMuLaw(AudioFixtures.Booking);
+        var booking = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking);
         var vad = new EnergyVad(VadSettings.Default);
         var events = new List<VadEvent>();
 
@@ -120,7 +120,7 @@ public sealed class EnergyVadTests
     [Fact]
     public void Reset_MidTurn_ForgetsTheTurnButKeepsTheClock()
     {
-        var booking = AudioFixtures.ReadMuLaw(AudioFixtures.Booking);
+        var booking = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking);
         var vad = new EnergyVad(VadSettings.Default);
         var events = new List<VadEvent>();
         vad.Process(booking.AsSpan(0, 8000), events);

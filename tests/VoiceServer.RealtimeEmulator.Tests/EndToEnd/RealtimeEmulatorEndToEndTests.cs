@@ -33,7 +33,7 @@ public sealed class RealtimeEmulatorEndToEndTests
         Assert.Equal("audio/pcmu", (string?)updated["session"]!["audio"]!["output"]!["format"]!["type"]);
         Assert.Equal("marin", (string?)updated["session"]!["audio"]!["output"]!["voice"]);
 
-        var input = AudioFixtures.ReadMuLaw(AudioFixtures.Booking).Concat(s_oneSecondSilence).ToArray();
+        var input = AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking).Concat(s_oneSecondSilence).ToArray();
         var sending = client.SendAudioAsync(input, ct);
         var done = await client.ReceiveUntilAsync("response.done", ct);
         await sending;
@@ -204,7 +204,7 @@ public sealed class RealtimeEmulatorEndToEndTests
         await client.ReceiveUntilAsync("response.output_audio.delta", ct);
 
         // The caller talks over the first 100 ms chunk: the first second of the booking sentence.
-        var sending = client.SendAudioAsync(AudioFixtures.ReadMuLaw(AudioFixtures.Booking).AsMemory(0, 8000), ct);
+        var sending = client.SendAudioAsync(AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking).AsMemory(0, 8000), ct);
         Assert.Equal("input_audio_buffer.speech_started", Type(await client.ReceiveAsync(ct)));
         await AssertCancelledAsync(client, "turn_detected", ct);
         await sending;
@@ -240,7 +240,7 @@ public sealed class RealtimeEmulatorEndToEndTests
         await client.SendAsync("""{"type":"input_audio_buffer.clear"}""", ct);
         Assert.Equal("input_audio_buffer.cleared", Type(await client.ReceiveAsync(ct)));
 
-        var interrupt = AudioFixtures.ReadMuLaw(AudioFixtures.Interrupt);
+        var interrupt = AudioFixtures.LoadMulaw(AudioFixtures.CallerInterrupt);
         await client.SendAudioAsync(interrupt, ct);
         await client.SendAsync("""{"type":"input_audio_buffer.commit"}""", ct);
         var committed = await client.ReceiveAsync(ct);

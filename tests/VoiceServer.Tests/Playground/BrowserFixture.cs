@@ -13,6 +13,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>The fake microphone's rate: what a phone-format WAV is, so the browser resamples it, and then the page.</summary>
     public const int MicrophoneRate = 8000;
 
+    private static readonly TimeSpan BrowserStartTimeout = TimeSpan.FromMinutes(2);
+
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -42,6 +44,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
+            // A browser installed moments ago builds its caches on its first start: a safety net, not a wait.
+            Timeout = (float)BrowserStartTimeout.TotalMilliseconds,
             Args =
             [
                 "--use-fake-ui-for-media-stream",
@@ -51,6 +55,24 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "--autoplay-policy=no-user-gesture-required",
             ],
         });
+        await WarmUpAsync();
+    }
+
+    /// <summary>
+    /// Opens and renders one page before any test runs, so a cold browser's first page (profile, fonts, renderer
+    /// process) is paid here, outside the tests' own time limits.
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        var page = await Browser.NewPageAsync();
+        try
+        {
+            await page.SetContentAsync("<p>warm</p>", new PageSetContentOptions { Timeout = (float)BrowserStartTimeout.TotalMilliseconds });
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
     }
 
     public async Task DisposeAsync()

@@ -85,7 +85,7 @@ function closeDescription(code, reason) {
   return reason ? `socket closed ${code}: ${reason}` : `socket closed ${code}`;
 }
 
-// The exact outbound shapes Twilio accepts from a server (twilio-media-streams.md §4); anything else is counted.
+// The exact outbound shapes Twilio accepts from a server (docs/reference/twilio-media-streams.md §4); anything else is counted.
 const SERVER_MESSAGE_SHAPES = {
   media: { keys: ["event", "streamSid", "media"], inner: "media", innerKeys: ["payload"] },
   mark: { keys: ["event", "streamSid", "mark"], inner: "mark", innerKeys: ["name"] },
