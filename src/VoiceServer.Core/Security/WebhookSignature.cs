@@ -6,23 +6,30 @@ namespace VoiceServer.Security;
 
 /// <summary>
 /// The signature on what the voice server POSTs (call records, webhook tools), for both ends:
-/// <c>X-Voice-Server-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(key, "t.body")&gt;</c>.
+/// <c>X-Voice-Server-Signature: t=&lt;unix seconds&gt;,v2=&lt;hex HMAC-SHA256(key, "t.url.body")&gt;</c>, where
+/// <c>url</c> is the absolute URL the request was sent to. Binding the destination means a signed request cannot be
+/// replayed to another receiver (a record sent to one URL does not verify at another), and each purpose has its own key.
 /// </summary>
 public static class WebhookSignature
 {
     public const string HeaderName = "X-Voice-Server-Signature";
 
-    /// <summary>The header value for <paramref name="body"/> sent at <paramref name="now"/>.</summary>
-    public static string Create(byte[] key, byte[] body, DateTimeOffset now)
+    /// <summary>The header value for <paramref name="body"/> sent to <paramref name="destination"/> at <paramref name="now"/>.</summary>
+    public static string Create(byte[] key, Uri destination, byte[] body, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(destination);
         var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        return $"t={timestamp},v1={Convert.ToHexStringLower(Mac(key, timestamp, body))}";
+        return $"t={timestamp},v2={Convert.ToHexStringLower(Mac(key, timestamp, destination, body))}";
     }
 
-    /// <summary>The receiver's check: the right MAC, in constant time, and a <c>t</c> within <paramref name="window"/> of now.</summary>
-    public static bool IsValid(string header, byte[] key, byte[] body, DateTimeOffset now, TimeSpan window)
+    /// <summary>
+    /// The receiver's check: the right MAC for the URL the receiver is reached at (its public URL plus path and query),
+    /// in constant time, and a <c>t</c> within <paramref name="window"/> of now.
+    /// </summary>
+    public static bool IsValid(string header, byte[] key, Uri destination, byte[] body, DateTimeOffset now, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(destination);
         string? timestamp = null;
         string? signature = null;
         foreach (var part in header.Split(','))
@@ -31,7 +38,7 @@ public static class WebhookSignature
             {
                 timestamp = part[2..];
             }
-            else if (part.StartsWith("v1=", StringComparison.Ordinal))
+            else if (part.StartsWith("v2=", StringComparison.Ordinal))
             {
                 signature = part[3..];
             }
@@ -43,16 +50,17 @@ public static class WebhookSignature
             return false;
         }
 
-        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(Mac(key, timestamp, body)));
+        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(Mac(key, timestamp, destination, body)));
         return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(signature));
     }
 
-    private static byte[] Mac(byte[] key, string timestamp, byte[] body)
+    private static byte[] Mac(byte[] key, string timestamp, Uri destination, byte[] body)
     {
-        var signed = new byte[timestamp.Length + 1 + body.Length];
-        Encoding.ASCII.GetBytes(timestamp, signed);
-        signed[timestamp.Length] = (byte)'.';
-        body.CopyTo(signed, timestamp.Length + 1);
+        // AbsoluteUri is the normalised form both ends compute (lower-case scheme and host, default port dropped).
+        var prefix = Encoding.UTF8.GetBytes($"{timestamp}.{destination.AbsoluteUri}.");
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed, prefix.Length);
         return HMACSHA256.HashData(key, signed);
     }
 }

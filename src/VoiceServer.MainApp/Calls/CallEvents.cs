@@ -13,7 +13,7 @@ internal sealed record CallRecordView(string CallId, string? AgentId, string? Ca
 
 /// <summary>
 /// <c>POST /api/calls/events</c> receives the voice server's call records, checking <c>X-Voice-Server-Signature</c>
-/// (HMAC-SHA256 of "t.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores them, one
+/// (HMAC-SHA256 of "t.url.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores them, one
 /// per call (a redelivery replaces). <c>GET /api/calls?agentId=</c> lists them (admin API).
 /// </summary>
 internal static partial class CallEvents
@@ -40,7 +40,8 @@ internal static partial class CallEvents
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         var body = buffer.ToArray();
-        if (options.Value.CallEventsSigningKey is { } key && !IsSigned(context.Request.Headers[WebhookSignature.HeaderName].ToString(), body, key, timeProvider.GetUtcNow()))
+        if (options.Value.CallEventsSigningKey is { } key &&
+            !IsSigned(context.Request.Headers[WebhookSignature.HeaderName].ToString(), ReceivedAt(context.Request, options.Value), body, key, timeProvider.GetUtcNow()))
         {
             Log.Refused(logger);
             return AdminApi.Error(StatusCodes.Status401Unauthorized, "invalid_signature", "X-Voice-Server-Signature is missing, wrong or too old.");
@@ -73,8 +74,12 @@ internal static partial class CallEvents
     }
 
     /// <summary>The receiver's side of the voice server's signature (<see cref="WebhookSignature"/>).</summary>
-    internal static bool IsSigned(string header, byte[] body, string key, DateTimeOffset now) =>
-        WebhookSignature.IsValid(header, Encoding.UTF8.GetBytes(key), body, now, s_replayWindow);
+    internal static bool IsSigned(string header, Uri destination, byte[] body, string key, DateTimeOffset now) =>
+        WebhookSignature.IsValid(header, Encoding.UTF8.GetBytes(key), destination, body, now, s_replayWindow);
+
+    /// <summary>The URL the voice server sent this request to: <c>PUBLIC_URL</c> (as the TwiML's callbackUrl names it) + path and query.</summary>
+    private static Uri ReceivedAt(HttpRequest request, MainAppOptions options) =>
+        new(MainAppOptions.PublicPath(options.PublicUrl ?? new Uri($"{request.Scheme}://{request.Host}"), request.Path + request.QueryString.ToString()));
 
     private static partial class Log
     {

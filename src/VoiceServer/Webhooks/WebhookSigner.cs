@@ -13,9 +13,9 @@ internal sealed class WebhookSigner(IOptions<CallRecordOptions> options, TimePro
     /// <summary>Adds the signature header, when a key is configured.</summary>
     public void Sign(HttpRequestMessage request, byte[] body)
     {
-        if (_key is not null)
+        if (_key is not null && request.RequestUri is { } destination)
         {
-            request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(_key, body, timeProvider.GetUtcNow()));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(_key, destination, body, timeProvider.GetUtcNow()));
         }
     }
 }

@@ -105,9 +105,7 @@ public sealed class ToolTests
         var sent = JsonNode.Parse(request.Body)!;
         Assert.Equal(("lookup_order", "call_1", caller.CallSid, CallHarness.AgentId), ((string?)sent["tool"], (string?)sent["toolCallId"], (string?)sent["callSid"], (string?)sent["agentId"]));
         Assert.Equal("A-17", (string?)sent["arguments"]!["orderId"]);
-        var signature = request.Headers["X-Voice-Server-Signature"].Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        var mac = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SigningKey), Encoding.UTF8.GetBytes($"{signature["t"]}.{request.Body}"));
-        Assert.Equal(Convert.ToHexStringLower(mac), signature["v1"]);
+        ReceivedSignature.AssertSigned(receiver, request, SigningKey);
 
         await harness.Server.WaitForLogCountAsync("ToolFinished", 1, harness.Token);
         Assert.Single(model.Received, e => (string?)e["type"] == "response.create");

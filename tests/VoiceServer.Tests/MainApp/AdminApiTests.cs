@@ -91,11 +91,11 @@ public sealed class AdminApiTests
 
         using var nullId = await http.PostAsync("/api/calls/events", new StringContent("""{"callId":null,"startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","durationMs":1,"endReason":"x"}""", Encoding.UTF8, "application/json"), system.Token);
         Assert.Equal(HttpStatusCode.BadRequest, nullId.StatusCode);
-        Assert.False(CallEventsSignature("t=99999999999999,v1=00"));
+        Assert.False(CallEventsSignature("t=99999999999999,v2=00"));
     }
 
     private static bool CallEventsSignature(string header) =>
-        VoiceServer.MainApp.Calls.CallEvents.IsSigned(header, Encoding.UTF8.GetBytes("{}"), SystemHarness.EventsKey, DateTimeOffset.UtcNow);
+        VoiceServer.MainApp.Calls.CallEvents.IsSigned(header, new Uri("http://localhost/api/calls/events"), Encoding.UTF8.GetBytes("{}"), SystemHarness.EventsKey, DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task WithoutTheApiKey_401()
@@ -115,7 +115,7 @@ public sealed class AdminApiTests
         using var http = new HttpClient { BaseAddress = system.BaseAddress };
         var body = """{"schemaVersion":1,"callId":"c1","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","durationMs":60000,"endReason":"caller_stopped"}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/calls/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Voice-Server-Signature", "t=1700000000,v1=00");
+        request.Headers.Add("X-Voice-Server-Signature", "t=1700000000,v2=00");
 
         using var response = await http.SendAsync(request, system.Token);
 
