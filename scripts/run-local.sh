@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Development-only keys, the same on both services; never use these anywhere real.
+# Development-only keys, the same on both services; never use these anywhere real. The configuration goes signed
+# and encrypted, as in production: only then does the call's record go back to the main app.
 export CALL_EVENTS_SIGNING_KEY="local-development-call-events-key-0000"
+export CONFIG_SIGNING_KEY="local-development-config-signing-key-0000"
 admin_key="local-admin-key"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done; }

@@ -55,20 +55,14 @@ public sealed class CallConfiguration
 
     public DtmfMode Dtmf { get; init; } = DtmfMode.Each;
 
-    /// <summary>True when both configurations would open the same model connection (same key and model).</summary>
-    public bool SharesConnectionWith(CallConfiguration other) =>
-        string.Equals(ApiKey, other.ApiKey, StringComparison.Ordinal) &&
-        string.Equals(Model, other.Model, StringComparison.Ordinal);
+    /// <summary>
+    /// True when the configuration was signed for this very call (its CallSid): only then may hang-up and transfer act
+    /// on a call through the telephony API. Otherwise <c>end_call</c> closes this call's own media socket.
+    /// </summary>
+    public bool CallControlAllowed { get; init; }
 
-    /// <summary>True when both configurations produce the same <c>session.update</c>.</summary>
-    public bool SharesSessionWith(CallConfiguration other) =>
-        string.Equals(Prompt, other.Prompt, StringComparison.Ordinal) &&
-        string.Equals(Voice, other.Voice, StringComparison.Ordinal) &&
-        string.Equals(Language, other.Language, StringComparison.Ordinal) &&
-        string.Equals(NoiseReduction, other.NoiseReduction, StringComparison.Ordinal) &&
-        TurnDetection == other.TurnDetection &&
-        Tools.Select(static t => (t.Name, t.Description, t.Parameters.GetRawText()))
-            .SequenceEqual(other.Tools.Select(static t => (t.Name, t.Description, t.Parameters.GetRawText())));
+    /// <summary>Parameters the call gave that its configuration's source may not set (see <see cref="CallTrust"/>).</summary>
+    public IReadOnlyList<string> IgnoredParameters { get; init; } = [];
 
     public override string ToString() =>
         $"CallConfiguration {{ AgentId = {AgentId}, ApiKey = ***, Voice = {Voice}, Model = {Model ?? "(default)"}, " +
@@ -152,15 +146,18 @@ public static class CallParameters
 
     /// <summary>
     /// Merges the query string and the custom parameters (custom wins), applies the server key as a fallback,
-    /// and validates the result.
+    /// and validates the result. What <paramref name="rules"/>' trust does not cover is dropped and named in
+    /// <see cref="CallConfiguration.IgnoredParameters"/>: an unproven call's record goes to the server's own
+    /// destination, and it cannot reach the telephony API.
     /// </summary>
     public static bool TryResolve(
         IReadOnlyDictionary<string, string> query,
         IReadOnlyDictionary<string, string>? customParameters,
-        string? serverApiKey,
+        CallResolutionRules rules,
         [NotNullWhen(true)] out CallConfiguration? configuration,
         [NotNullWhen(false)] out CallParameterError? error)
     {
+        ArgumentNullException.ThrowIfNull(rules);
         configuration = null;
         string? Get(string name) => Read(customParameters, name) ?? Read(query, name);
 
@@ -188,15 +185,36 @@ public static class CallParameters
         }
 
         var callKey = Get(OpenAIKey);
-        var apiKey = callKey ?? (string.IsNullOrWhiteSpace(serverApiKey) ? null : serverApiKey);
+        var apiKey = callKey ?? (string.IsNullOrWhiteSpace(rules.ServerApiKey) ? null : rules.ServerApiKey);
         if (apiKey is null)
         {
             error = new CallParameterError(OpenAIKey, "openAIKey is required: the call gave none and the server has no OPENAI_API_KEY.");
             return false;
         }
 
+        var model = Get(Model);
+        if (callKey is null && model is not null && rules.ServerKeyModels is { } allowedModels && !allowedModels.Contains(model))
+        {
+            error = new CallParameterError(Model, $"model {model} is not one the server's key may be used with (OPENAI_REALTIME_MODELS).");
+            return false;
+        }
+
+        var ignored = new List<string>();
+        var callbackUrl = Get(CallbackUrl);
+        if (callbackUrl is not null && !rules.Trust.SignedByOperator)
+        {
+            ignored.Add(CallbackUrl);
+            callbackUrl = null;
+        }
+
         var temperatureText = Get(Temperature);
         var transferNumbers = Get(TransferNumbers) is { } numbers ? SplitList(numbers) : [];
+        if (transferNumbers.Length > 0 && !rules.Trust.BoundToCall)
+        {
+            ignored.Add(TransferNumbers);
+            transferNumbers = [];
+        }
+
         var tools = Get(Tools) is { } toolsJson ? ParseTools(toolsJson, out _)! : [];
         if (string.Equals(Get(EndCall), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -216,9 +234,9 @@ public static class CallParameters
             Prompt = Get(Prompt),
             Voice = Get(Voice) ?? DefaultVoice,
             Temperature = temperatureText is null ? null : double.Parse(temperatureText, NumberStyles.Float, CultureInfo.InvariantCulture),
-            Model = Get(Model),
+            Model = model,
             Greeting = Get(Greeting),
-            CallbackUrl = Get(CallbackUrl) is { } url ? new Uri(url, UriKind.Absolute) : null,
+            CallbackUrl = callbackUrl is null ? null : new Uri(callbackUrl, UriKind.Absolute),
             Language = Get(Language),
             TurnDetection = new TurnDetectionSettings(
                 Get(Vad) ?? TurnDetectionSettings.ServerVad,
@@ -232,6 +250,8 @@ public static class CallParameters
             Tools = tools,
             TransferNumbers = transferNumbers,
             Dtmf = Get(Dtmf) == "collect" ? DtmfMode.Collect : DtmfMode.Each,
+            CallControlAllowed = rules.Trust.BoundToCall,
+            IgnoredParameters = ignored,
         };
         var vad = configuration.TurnDetection;
         var semantic = vad.Type == TurnDetectionSettings.SemanticVad;

@@ -22,12 +22,6 @@ public sealed partial class CallSession
         [LoggerMessage(104, LogLevel.Warning, "Invalid call configuration ({Field}): {Problem}")]
         public static partial void InvalidConfiguration(ILogger logger, string field, string problem);
 
-        [LoggerMessage(105, LogLevel.Debug, "The query string holds a valid configuration: connecting to the model before start.")]
-        public static partial void EarlyModelConnect(ILogger logger);
-
-        [LoggerMessage(106, LogLevel.Information, "The custom parameters changed the key or model: the early model connection is replaced.")]
-        public static partial void EarlyModelConnectionReplaced(ILogger logger);
-
         [LoggerMessage(107, LogLevel.Information, "Call ready after {SetupMs} ms: {BufferedFrames} buffered caller frames flushed, {DroppedFrames} dropped.")]
         public static partial void CallReady(ILogger logger, long setupMs, int bufferedFrames, int droppedFrames);
 

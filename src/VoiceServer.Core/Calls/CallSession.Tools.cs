@@ -180,7 +180,14 @@ public sealed partial class CallSession
     private async Task RunCallControlAsync(CallControlRequest request)
     {
         await Task.Yield();
-        var control = _services.CallControl ?? NoCallControl.Instance;
+        // Only a configuration signed for this CallSid may act on a call through the API; any other ends its own socket.
+        bool allowed;
+        lock (_gate)
+        {
+            allowed = _model?.Configuration.CallControlAllowed == true;
+        }
+
+        var control = allowed ? _services.CallControl ?? NoCallControl.Instance : NoCallControl.Instance;
         var callSid = _logScope.CallSid;
         (CallControlOutcome Outcome, string Detail) result;
         using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);

@@ -155,15 +155,8 @@ public sealed partial class CallSession : ICallerEvents
         CancellationTokenSource startTimeoutCancellation,
         CancellationToken callToken)
     {
-        // Set-up time is audible: when the query string already holds a valid configuration, connect now and
-        // let the model session come up while Twilio's start is on its way.
-        ModelConnection? early = null;
-        if ((await resolver.ResolveAsync(query, start: null, callToken)).Configuration is { } queryConfiguration)
-        {
-            Log.EarlyModelConnect(_logger);
-            early = StartModel(queryConfiguration, callToken);
-        }
-
+        // Nothing is opened upstream before start has arrived and the configuration it completes is proven: an
+        // upgrade that never sends start, or sends a forged one, costs the model provider nothing.
         var start = await WaitForStartAsync(startTimeout, startTimeoutCancellation);
         if (start is null)
         {
@@ -194,38 +187,10 @@ public sealed partial class CallSession : ICallerEvents
             configuration.Temperature,
             configuration.ApiKeyFromCall ? "call" : "server");
 
-        var model = early;
-        if (model is null || !model.Configuration.SharesConnectionWith(configuration))
-        {
-            var replaced = model;
-            model = StartModel(configuration, callToken);
-            if (replaced is not null)
-            {
-                Log.EarlyModelConnectionReplaced(_logger);
-                lock (_gate)
-                {
-                    _retirements.Add(RetireAsync(replaced));
-                }
-            }
-        }
-
+        var model = StartModel(configuration, callToken);
         if (!await IsCompletedBeforeEndAsync(model.Ready) || !await model.Ready)
         {
             return;
-        }
-
-        // The final configuration rules the call (callbackUrl, tools' URLs, idle, keys…), whatever the early one said.
-        var sessionChanged = !model.Configuration.SharesSessionWith(configuration);
-        model.Configuration = configuration;
-        if (sessionChanged)
-        {
-            // The custom parameters changed the session after the early one was set up: update it before any audio
-            // plays (the voice is fixed once the model has spoken).
-            var updated = model.UpdateSessionAsync(callToken);
-            if (!await IsCompletedBeforeEndAsync(updated) || !await updated)
-            {
-                return;
-            }
         }
 
         lock (_gate)

@@ -14,17 +14,7 @@ public readonly record struct CallConfigurationResult(CallConfiguration? Configu
 public interface ICallConfigurationResolver
 {
     /// <summary>
-    /// Resolves the configuration. <paramref name="start"/> is null before Twilio's <c>start</c> arrives (the early,
-    /// query-only attempt); a resolver may then answer with an error to wait for it.
+    /// Resolves the configuration once <c>start</c> has arrived: nothing a call brings is acted on before it.
     /// </summary>
-    ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart? start, CancellationToken cancellationToken);
-}
-
-/// <summary>Plain parameters: query string and custom parameters (custom wins), the server's key as the fallback.</summary>
-public sealed class PlainCallConfigurationResolver(string? serverApiKey) : ICallConfigurationResolver
-{
-    public ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart? start, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(CallParameters.TryResolve(query, start?.CustomParameters, serverApiKey, out var configuration, out var error)
-            ? CallConfigurationResult.Success(configuration)
-            : CallConfigurationResult.Failure(error));
+    ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart start, CancellationToken cancellationToken);
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -10,14 +9,17 @@ using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
+using VoiceServer.Security;
 
 namespace VoiceServer.MainApp.Twilio;
 
 /// <summary>
 /// The TwiML that sends a call to the voice server, built with the Twilio SDK (every value escaped):
-/// <c>&lt;Connect&gt;&lt;Stream url="{VOICE_SERVER_URL}/api/twilio/media-stream"&gt;</c> with the agent's configuration as
-/// <c>&lt;Parameter&gt;</c>s (or one signed <c>config</c> token), plus <c>From</c>, <c>To</c> and <c>CallSid</c>. A value
-/// too long for one parameter (name and value under 500 characters) is split over <c>name.0</c>, <c>name.1</c>, ….
+/// <c>&lt;Connect&gt;&lt;Stream url="{VOICE_SERVER_URL}/api/twilio/media-stream"&gt;</c> with one <c>config</c> token
+/// (with <c>CONFIG_SIGNING_KEY</c>: signed, bound to the CallSid, and encrypted, so Twilio's logs show neither the
+/// agent's key nor its prompt) or, without it, the agent's configuration as plain <c>&lt;Parameter&gt;</c>s (never its
+/// key), plus <c>From</c>, <c>To</c> and <c>CallSid</c>. A value too long for one parameter (name and value under 500
+/// characters) is split over <c>name.0</c>, <c>name.1</c>, ….
 /// </summary>
 internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector keys, TimeProvider timeProvider)
 {
@@ -43,18 +45,18 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
 
         if (_options.ConfigSigningKey is { } signingKey)
         {
-            // The voice server then uses its own OPENAI_API_KEY: a key never travels in the TwiML.
+            // The agent's own key travels only inside the encrypted token; without one the voice server's key is used.
+            if (agent.OpenAIKeyEncrypted is { } encrypted && Unprotect(encrypted) is { } key)
+            {
+                configuration.Add((CallParameters.OpenAIKey, key));
+            }
+
             values.Add(("config", SignConfig(signingKey, configuration, callSid)));
         }
         else
         {
+            // Plain parameters are readable wherever the TwiML is (Twilio's request logs and console): never a key.
             values.AddRange(configuration);
-            // A key goes into TwiML only when the webhook is authenticated: otherwise anyone who knows the number
-            // could read it. Without TWILIO_AUTH_TOKEN the voice server's own key is used.
-            if (agent.OpenAIKeyEncrypted is { } encrypted && _options.TwilioAuthToken is not null && Unprotect(encrypted) is { } key)
-            {
-                values.Add((CallParameters.OpenAIKey, key));
-            }
         }
 
         AddIfSet(values, "From", from);
@@ -138,13 +140,18 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         var now = timeProvider.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Audience = "voice-server",
+            Audience = SignedConfigurationKeys.Audience,
             IssuedAt = now,
             NotBefore = now,
+            // Spent within seconds, when Twilio's start arrives; short enough to vouch for call control.
             Expires = now.AddMinutes(5),
             Claims = claims,
             Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N"))]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(SignedConfigurationKeys.SigningKey(signingKey)), SecurityAlgorithms.HmacSha256),
+            EncryptingCredentials = new EncryptingCredentials(
+                new SymmetricSecurityKey(SignedConfigurationKeys.EncryptionKey(signingKey)) { KeyId = SignedConfigurationKeys.EncryptionKeyId },
+                SignedConfigurationKeys.KeyManagementAlgorithm,
+                SignedConfigurationKeys.ContentEncryptionAlgorithm),
         });
     }
 }

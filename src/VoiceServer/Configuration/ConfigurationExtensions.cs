@@ -20,6 +20,9 @@ internal static class ConfigurationExtensions
                 options.AllowedOrigins = (configuration["ALLOWED_ORIGINS"] ?? string.Empty)
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 options.OpenAIApiKey = NullIfEmpty(configuration["OPENAI_API_KEY"]);
+                options.ServerKeyModels = (configuration["OPENAI_REALTIME_MODELS"] ?? string.Empty)
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                options.AllowUnauthenticated = ReadBool(configuration, "ALLOW_UNAUTHENTICATED");
                 options.MaxMessageBytes = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGE_BYTES", options.MaxMessageBytes);
                 options.MaxMessagesPerSecond = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGES_PER_SECOND", options.MaxMessagesPerSecond);
                 options.StartTimeoutSeconds = ReadInt(configuration, "CALL_START_TIMEOUT_SECONDS", options.StartTimeoutSeconds);
@@ -55,8 +58,12 @@ internal static class ConfigurationExtensions
                 static options => options.ConfigSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ConfigSigningKey) >= 32,
                 "CONFIG_SIGNING_KEY must be at least 32 bytes (HS256).")
             .Validate(
-                static options => options.ConfigSigningKey is null || options.OpenAIApiKey is not null || options.LocalEmulator,
-                "CONFIG_SIGNING_KEY needs OPENAI_API_KEY: signed configurations use the server's key.")
+                static options => !options.LeavesServerKeyOpen,
+                "OPENAI_API_KEY is set, but nothing proves who a call comes from: anyone who reaches /api/twilio/media-stream could talk to an agent on this key. " +
+                "Set TWILIO_AUTH_TOKEN (with PUBLIC_BASE_URL) or CONFIG_SIGNING_KEY, or, for a local experiment only, ALLOW_UNAUTHENTICATED=true.")
+            .Validate(
+                static options => options.ServerKeyModels.All(static model => model.Length is > 0 and <= 128 && model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')),
+                "OPENAI_REALTIME_MODELS must be a comma-separated list of model names.")
             .Validate(
                 static options => options.TwilioAuthToken is null ||
                     (Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme == "wss" && publicUrl.AbsolutePath == "/" && string.IsNullOrEmpty(publicUrl.Query)),
@@ -123,13 +130,25 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
             .ValidateOnStart();
 
+        services.AddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
+            return new CallResolutionRules
+            {
+                ServerApiKey = options.OpenAIApiKey,
+                // The emulator costs nothing, so any model name may be tried against it.
+                ServerKeyModels = options.LocalEmulator ? null : [provider.GetRequiredService<IOptions<RealtimeOptions>>().Value.Model, .. options.ServerKeyModels],
+            };
+        });
         services.AddSingleton<SignedCallConfiguration>();
         services.AddSingleton<FailedUpgradeLimiter>();
         services.AddSingleton<ICallConfigurationResolver>(static provider =>
             provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value switch
             {
                 { ConfigSigningKey: not null } => provider.GetRequiredService<SignedCallConfiguration>(),
-                var options => new PlainCallConfigurationResolver(options.OpenAIApiKey),
+                _ => new PlainCallConfigurationResolver(
+                    provider.GetRequiredService<CallResolutionRules>(),
+                    provider.GetRequiredService<ILoggerFactory>().CreateLogger<PlainCallConfigurationResolver>()),
             });
 
         services.AddSingleton(static provider =>

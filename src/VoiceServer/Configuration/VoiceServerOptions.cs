@@ -13,6 +13,27 @@ internal sealed class VoiceServerOptions
     public string? OpenAIApiKey { get; set; }
 
     /// <summary>
+    /// <c>OPENAI_REALTIME_MODELS</c>: models, besides <c>OPENAI_REALTIME_MODEL</c>, that a call on the server's key may
+    /// name. A call that names another is refused; a call on its own key may name any.
+    /// </summary>
+    public IReadOnlyList<string> ServerKeyModels { get; set; } = [];
+
+    /// <summary>
+    /// <c>ALLOW_UNAUTHENTICATED</c>: lets a server that holds <c>OPENAI_API_KEY</c> start without anything that proves
+    /// who a call comes from (no <c>TWILIO_AUTH_TOKEN</c>, no <c>CONFIG_SIGNING_KEY</c>). For local experiments only;
+    /// announced with a warning at start-up.
+    /// </summary>
+    public bool AllowUnauthenticated { get; set; }
+
+    /// <summary>True when strangers could spend the server's key: a key, no proof of the caller, no emulator.</summary>
+    public bool LeavesServerKeyOpen =>
+        OpenAIApiKey is not null && !LocalEmulator && TwilioAuthToken is null && ConfigSigningKey is null && !AllowUnauthenticated;
+
+    /// <summary>True when the operator chose to run open: the start-up warning names what that exposes.</summary>
+    public bool RunsUnauthenticated =>
+        OpenAIApiKey is not null && !LocalEmulator && TwilioAuthToken is null && ConfigSigningKey is null && AllowUnauthenticated;
+
+    /// <summary>
     /// <c>MEDIA_STREAM_MAX_MESSAGE_BYTES</c>: a larger text message from the caller ends the call with 1009.
     /// 64 KiB holds about 6 s of audio in one media message; Twilio sends 20 ms (≈ 400 bytes).
     /// </summary>

@@ -23,6 +23,7 @@ internal static class VoiceServerApplication
         var app = builder.Build();
         // The instruments exist from start-up: a scrape before the first call shows 0 active calls and the limit.
         app.Services.GetRequiredService<VoiceServerMetrics>();
+        app.AnnounceOpenSettings();
         app.UseWebSockets();
         app.UseCors();
         app.MapHealth();

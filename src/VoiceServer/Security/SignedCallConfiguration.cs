@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -12,38 +11,45 @@ using VoiceServer.Legs;
 namespace VoiceServer.Security;
 
 /// <summary>
-/// The safe alternative to keys in URLs: with <c>CONFIG_SIGNING_KEY</c> set, a call's configuration arrives as one
-/// signed, expiring JWT (HS256, audience <c>voice-server</c>) in the <c>config</c> parameter, and the model is called
-/// with the server's <c>OPENAI_API_KEY</c>. Plain parameters are then ignored. Expired, tampered and replayed tokens
-/// (a <c>jti</c> seen before on this instance) are refused; a <c>callSid</c> claim binds the token to one call.
+/// The safe way to configure a call: with <c>CONFIG_SIGNING_KEY</c> set, a call's configuration arrives as one signed,
+/// expiring JWT (HS256, audience <c>voice-server</c>) in the <c>config</c> parameter, usually encrypted as well (JWE,
+/// see <see cref="SignedConfigurationKeys"/>). Plain parameters are then ignored. Expired, tampered and replayed
+/// tokens (a <c>jti</c> seen before) are refused. An agent's own <c>openAIKey</c> is taken only from an encrypted
+/// token; otherwise the server's <c>OPENAI_API_KEY</c> is used. A <c>callSid</c> claim binds the token to one call,
+/// and only such a short-lived token lets the agent act on the call through the telephony API.
 /// </summary>
 internal sealed partial class SignedCallConfiguration : ICallConfigurationResolver
 {
     public const string ParameterName = "config";
-    public const string Audience = "voice-server";
+    public const string Audience = SignedConfigurationKeys.Audience;
 
-    // Claims that map onto call parameters. openAIKey is deliberately absent: the server's key is used.
-    private static readonly string[] s_parameterClaims = [.. CallParameters.All.Where(static name => name != CallParameters.OpenAIKey)];
+    /// <summary>The longest lifetime of a token that may vouch for call control: it is spent within seconds of the webhook.</summary>
+    public static readonly TimeSpan MaxCallControlTokenLifetime = TimeSpan.FromMinutes(10);
+
+    private static readonly string[] s_parameterClaims = [.. CallParameters.All];
 
     private static readonly IReadOnlyDictionary<string, string> s_noQuery = new Dictionary<string, string>();
 
     private readonly JsonWebTokenHandler _handler = new();
     private readonly TokenValidationParameters _validation;
     private readonly ConcurrentDictionary<string, DateTime> _usedTokenIds = new(StringComparer.Ordinal);
-    private readonly string? _serverApiKey;
+    private readonly CallResolutionRules _rules;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private int _callControlOffReported;
 
-    public SignedCallConfiguration(IOptions<VoiceServerOptions> options, TimeProvider timeProvider, ILogger<SignedCallConfiguration> logger)
+    public SignedCallConfiguration(IOptions<VoiceServerOptions> options, CallResolutionRules rules, TimeProvider timeProvider, ILogger<SignedCallConfiguration> logger)
     {
         var settings = options.Value;
-        _serverApiKey = settings.OpenAIApiKey;
+        _rules = rules;
         _time = timeProvider;
         _logger = logger;
         _validation = new TokenValidationParameters
         {
-            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.ConfigSigningKey!)),
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            IssuerSigningKey = new SymmetricSecurityKey(SignedConfigurationKeys.SigningKey(settings.ConfigSigningKey!)),
+            TokenDecryptionKey = new SymmetricSecurityKey(SignedConfigurationKeys.EncryptionKey(settings.ConfigSigningKey!)) { KeyId = SignedConfigurationKeys.EncryptionKeyId },
+            // The list covers the JWE's algorithms too: nothing else is accepted (no "none", no RSA key confusion).
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SignedConfigurationKeys.KeyManagementAlgorithm, SignedConfigurationKeys.ContentEncryptionAlgorithm],
             ValidateIssuer = false,
             ValidAudience = Audience,
             RequireExpirationTime = true,
@@ -52,14 +58,9 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
         };
     }
 
-    public async ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart? start, CancellationToken cancellationToken)
+    public async ValueTask<CallConfigurationResult> ResolveAsync(IReadOnlyDictionary<string, string> query, CallerStart start, CancellationToken cancellationToken)
     {
-        if (start is null)
-        {
-            // A token is used once: it is checked when start arrives, not spent on an early connection.
-            return CallConfigurationResult.Failure(new CallParameterError(ParameterName, "waiting for start"));
-        }
-
+        ArgumentNullException.ThrowIfNull(start);
         // A token with a long prompt or tools may be split over config.0, config.1, … like any parameter.
         var token = CallParameters.Read(start.CustomParameters, ParameterName) ?? CallParameters.Read(query, ParameterName);
         if (string.IsNullOrEmpty(token))
@@ -75,19 +76,30 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
                 SecurityTokenExpiredException => "the config token has expired",
                 SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the config token's signature is invalid",
                 SecurityTokenInvalidAudienceException => $"the config token's audience must be {Audience}",
+                SecurityTokenDecryptionFailedException => "the config token could not be decrypted (another CONFIG_SIGNING_KEY?)",
                 _ => "the config token is invalid",
             });
         }
 
-        var jwt = (JsonWebToken)result.SecurityToken;
+        var outer = (JsonWebToken)result.SecurityToken;
+        // An encrypted token's claims are in the signed token inside it.
+        var encrypted = outer.InnerToken is not null;
+        var jwt = outer.InnerToken ?? outer;
         if (string.IsNullOrEmpty(jwt.Id))
         {
             return Refuse("the config token needs a jti (token id) so it cannot be replayed");
         }
 
-        if (jwt.TryGetPayloadValue<string>("callSid", out var boundCallSid) && !string.Equals(boundCallSid, start.CallSid, StringComparison.Ordinal))
+        var boundToCall = jwt.TryGetPayloadValue<string>("callSid", out var boundCallSid);
+        if (boundToCall && !string.Equals(boundCallSid, start.CallSid, StringComparison.Ordinal))
         {
             return Refuse("the config token belongs to another call");
+        }
+
+        if (!encrypted && ClaimText(jwt, CallParameters.OpenAIKey) is not null)
+        {
+            // A key in a token that is only signed is readable wherever the TwiML is (Twilio's logs included).
+            return Refuse("the config token carries openAIKey without being encrypted");
         }
 
         ForgetExpiredTokenIds();
@@ -105,9 +117,24 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
             }
         }
 
-        return CallParameters.TryResolve(s_noQuery, parameters, _serverApiKey, out var configuration, out var error)
-            ? CallConfigurationResult.Success(configuration)
-            : CallConfigurationResult.Failure(error);
+        var trust = new CallTrust(SignedByOperator: true, BoundToCall: boundToCall && IsShortLived(jwt));
+        if (!CallParameters.TryResolve(s_noQuery, parameters, _rules with { Trust = trust }, out var configuration, out var error))
+        {
+            return CallConfigurationResult.Failure(error);
+        }
+
+        if (configuration.IgnoredParameters.Count > 0 && Interlocked.Exchange(ref _callControlOffReported, 1) == 0)
+        {
+            Log.CallControlOff(_logger, string.Join(", ", configuration.IgnoredParameters), (int)MaxCallControlTokenLifetime.TotalMinutes);
+        }
+
+        return CallConfigurationResult.Success(configuration);
+    }
+
+    private static bool IsShortLived(JsonWebToken jwt)
+    {
+        var issued = jwt.IssuedAt != DateTime.MinValue ? jwt.IssuedAt : jwt.ValidFrom;
+        return issued != DateTime.MinValue && jwt.ValidTo - issued <= MaxCallControlTokenLifetime;
     }
 
     /// <summary>A claim as parameter text: strings as they are, numbers and booleans in invariant form, arrays as JSON.</summary>
@@ -152,5 +179,8 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
     {
         [LoggerMessage(500, LogLevel.Warning, "Signed call configuration refused: {Problem}")]
         public static partial void ConfigTokenRefused(ILogger logger, string problem);
+
+        [LoggerMessage(501, LogLevel.Warning, "A signed configuration without a callSid claim, or valid for more than {MaxMinutes} minutes, cannot set {Parameters}: call control (transfer, hang-up through the telephony API) is off for such calls. Logged once.")]
+        public static partial void CallControlOff(ILogger logger, string parameters, int maxMinutes);
     }
 }

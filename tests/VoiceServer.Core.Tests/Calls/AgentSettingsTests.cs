@@ -7,11 +7,14 @@ public sealed class AgentSettingsTests
     private const string WeatherTool =
         """[{"name":"get_weather","description":"Weather for a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]},"url":"https://tools.example.com/weather"}]""";
 
+    // Signed for this very call: every setting may be used (what an unproven call may not set is tested in CallParametersTests).
+    private static readonly CallResolutionRules s_trusted = new() { ServerApiKey = "sk-server", Trust = new CallTrust(SignedByOperator: true, BoundToCall: true) };
+
     private static CallConfiguration Resolve(params (string Name, string Value)[] parameters)
     {
         var custom = parameters.ToDictionary(p => p.Name, p => p.Value);
         custom.TryAdd("agentId", "a");
-        Assert.True(CallParameters.TryResolve(new Dictionary<string, string>(), custom, "sk-server", out var configuration, out var error), error?.Message);
+        Assert.True(CallParameters.TryResolve(new Dictionary<string, string>(), custom, s_trusted, out var configuration, out var error), error?.Message);
         return configuration;
     }
 
@@ -19,7 +22,7 @@ public sealed class AgentSettingsTests
     {
         var custom = parameters.ToDictionary(p => p.Name, p => p.Value);
         custom.TryAdd("agentId", "a");
-        Assert.False(CallParameters.TryResolve(new Dictionary<string, string>(), custom, "sk-server", out _, out var error));
+        Assert.False(CallParameters.TryResolve(new Dictionary<string, string>(), custom, s_trusted, out _, out var error));
         return error;
     }
 

@@ -33,7 +33,7 @@ public sealed class CallSessionTests : IDisposable
 
     private async Task<(Task<CallOutcome> Run, InMemoryModelLeg Model)> StartAsync()
     {
-        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(serverApiKey: null), CancellationToken.None);
+        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
         _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
         var model = await _connector.NextLegAsync(_timeout.Token);
         await model.SessionUpdate.WaitAsync(_timeout.Token);

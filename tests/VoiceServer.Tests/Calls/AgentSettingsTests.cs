@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
 
 namespace VoiceServer.Tests.Calls;
@@ -11,15 +13,24 @@ public sealed class AgentSettingsTests
     [Fact]
     public async Task EverySetting_InTheSessionUpdate_AcceptedByTheModel()
     {
-        await using var harness = await CallHarness.StartAsync();
-        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(
-            ("language", "de"),
-            ("vad", "semantic_vad"),
-            ("vadEagerness", "high"),
-            ("noiseReduction", "near_field"),
-            ("tools", LookupTool),
-            ("endCall", "true"),
-            ("transferNumbers", "+15557654321")));
+        // Signed for this call: only then may transferNumbers be used.
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey });
+        var options = new FakeTwilioCallerOptions();
+        var token = ConfigTokens.SignedAndEncrypted(
+            new JsonObject
+            {
+                ["agentId"] = CallHarness.AgentId,
+                ["openAIKey"] = CallHarness.CallKey,
+                ["language"] = "de",
+                ["vad"] = "semantic_vad",
+                ["vadEagerness"] = "high",
+                ["noiseReduction"] = "near_field",
+                ["tools"] = LookupTool,
+                ["endCall"] = "true",
+                ["transferNumbers"] = "+15557654321",
+            },
+            callSid: options.CallSid);
+        var (_, model) = await harness.StartCallAsync(new Dictionary<string, string> { ["config"] = token }, options);
 
         var session = model.SessionUpdates[0]["session"]!;
         var input = session["audio"]!["input"]!;

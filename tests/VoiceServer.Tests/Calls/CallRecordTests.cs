@@ -166,35 +166,42 @@ public sealed class CallRecordTests
     }
 
     [Fact]
-    public async Task CallbackUrlOfTheCall_WinsOverTheServerDefault()
+    public async Task CallbackUrlOfASignedConfiguration_WinsOverTheServerDefault()
     {
         await using var receiver = await FakeHttpReceiver.StartAsync();
-        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver, ("CONFIG_SIGNING_KEY", ConfigTokens.SigningKey)));
         var callback = receiver.Url("/agents/support/calls?token=abc").ToString();
-        var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", callback)));
+        var token = ConfigTokens.SignedAndEncrypted(new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey, ["callbackUrl"] = callback });
+        var (caller, _) = await harness.StartCallAsync(new Dictionary<string, string> { ["config"] = token });
 
         await caller.SendStopAsync(harness.Token);
 
         var request = await receiver.WaitForRequestAsync(0, harness.Token);
         Assert.Equal("/agents/support/calls", request.Path);
         Assert.Equal("?token=abc", request.Query);
+        ReceivedSignature.AssertSigned(receiver, request, SigningKey);
         // HttpClient's own log lines (which print URLs) stay off.
         Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains("token=abc", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task EarlyConnectionFromTheQuery_CallbackUrlFromTheParametersStillApplies()
+    public async Task CallbackUrlInPlainParameters_Ignored_TheRecordGoesWhereTheServerSends_AndTheServerSaysSoOnce()
     {
+        // A caller who could choose the destination would have the server sign a record for any receiver, the main
+        // app's own record endpoint with someone else's agentId included.
         await using var receiver = await FakeHttpReceiver.StartAsync();
         await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
-        var query = $"agentId={CallHarness.AgentId}&openAIKey={CallHarness.CallKey}";
-        var callback = receiver.Url("/from-parameters").ToString();
-        var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", callback)), query: query);
-        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "EarlyModelConnect");
+        var chosenByTheCaller = receiver.Url("/chosen-by-the-caller").ToString();
 
-        await caller.SendStopAsync(harness.Token);
+        for (var call = 0; call < 2; call++)
+        {
+            var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", chosenByTheCaller)));
+            await caller.SendStopAsync(harness.Token);
+            Assert.Equal("/api/calls/events", (await receiver.WaitForRequestAsync(call, harness.Token)).Path);
+        }
 
-        Assert.Equal("/from-parameters", (await receiver.WaitForRequestAsync(0, harness.Token)).Path);
+        Assert.DoesNotContain(receiver.Requests, r => r.Path == "/chosen-by-the-caller");
+        Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "UnprovenParametersIgnored");
     }
 
     [Fact]

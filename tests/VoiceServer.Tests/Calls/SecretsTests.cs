@@ -14,13 +14,12 @@ public sealed class SecretsTests
     {
         await using var harness = await CallHarness.StartAsync(
             new FakeRealtimeServerOptions { RejectUpgradeStatus = null },
-            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = ServerKey });
+            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = ServerKey, ["ALLOW_UNAUTHENTICATED"] = "true" });
 
         // A full call with a key in the query string (which ASP.NET would log with the URL) and another in start.
         var (caller, _) = await harness.StartCallAsync(
             new Dictionary<string, string> { ["openAIKey"] = CustomKey, ["greeting"] = "Hello" },
             query: $"agentId=a&openAIKey={QueryKey}&voice=marin");
-        // The early connection (query key) and the final one (custom key) may be accepted in either order.
         var model = harness.Realtime.Connections.Single(c => c.Headers["Authorization"] == "Bearer " + CustomKey);
         await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
         await model.SendAudioResponseAsync("resp_1", "item_1", AudioFixtures.Tone(200), cancellationToken: harness.Token);
@@ -33,7 +32,7 @@ public sealed class SecretsTests
         await using (refusing)
         {
             await using var server = await TestVoiceServer.StartAsync(
-                new Dictionary<string, string?> { ["OPENAI_API_KEY"] = ServerKey, ["OPENAI_REALTIME_URL"] = refusing.Url.ToString() },
+                new Dictionary<string, string?> { ["OPENAI_API_KEY"] = ServerKey, ["ALLOW_UNAUTHENTICATED"] = "true", ["OPENAI_REALTIME_URL"] = refusing.Url.ToString() },
                 cancellationToken: harness.Token);
             await using var refused = await FakeTwilioCaller.ConnectAsync(server.MediaStreamUrl($"agentId=b&openAIKey={QueryKey}"), null, harness.Token);
             await refused.SendStartAsync(new Dictionary<string, string>(), cancellationToken: harness.Token);

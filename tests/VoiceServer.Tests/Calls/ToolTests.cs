@@ -38,9 +38,13 @@ public sealed class ToolTests
         return CallHarness.StartAsync(settings: settings);
     }
 
-    /// <summary>The server's Twilio REST calls go to <paramref name="twilio"/>; the caller signs its upgrade (the token is set).</summary>
+    /// <summary>
+    /// The server's Twilio REST calls go to <paramref name="twilio"/>; the caller signs its upgrade (the token is set),
+    /// and call control needs a configuration signed for the call (<see cref="BoundToTheCall"/>).
+    /// </summary>
     private static Task<CallHarness> StartWithTwilioAsync(FakeHttpReceiver twilio) => CallHarness.StartAsync(settings: new Dictionary<string, string?>
     {
+        ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
         ["TWILIO_ACCOUNT_SID"] = AccountSid,
         ["TWILIO_AUTH_TOKEN"] = AuthToken,
         ["PUBLIC_BASE_URL"] = PublicBaseUrl,
@@ -53,6 +57,18 @@ public sealed class ToolTests
         SignatureAuthToken = AuthToken,
         SignatureUrl = PublicBaseUrl + "/api/twilio/media-stream",
     };
+
+    /// <summary>The call's configuration as the main app sends it: signed for this CallSid, its key encrypted.</summary>
+    private static Dictionary<string, string> BoundToTheCall(params (string Name, string Value)[] settings)
+    {
+        var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey };
+        foreach (var (name, value) in settings)
+        {
+            claims[name] = value;
+        }
+
+        return new Dictionary<string, string> { ["config"] = ConfigTokens.SignedAndEncrypted(claims, callSid: s_signedImmediateMarks.CallSid) };
+    }
 
     private static async Task<JsonObject> FunctionOutputAsync(CallHarness harness, FakeRealtimeConnection model, string toolCallId)
     {
@@ -182,7 +198,7 @@ public sealed class ToolTests
         await using var twilio = await FakeHttpReceiver.StartAsync();
         twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("endCall", "true")), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 300);
 
@@ -204,7 +220,7 @@ public sealed class ToolTests
         await using var twilio = await FakeHttpReceiver.StartAsync();
         twilio.HoldRequests();
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("endCall", "true")), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 100);
         // What Twilio does when the call is completed: the stream stops, possibly before the REST answer.
@@ -220,7 +236,7 @@ public sealed class ToolTests
         await using var twilio = await FakeHttpReceiver.StartAsync();
         twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("endCall", "true")), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_1", "call_end", "end_call", "{}", audioMs: 0);
 
@@ -240,7 +256,7 @@ public sealed class ToolTests
         twilio.DefaultStatus = 404;
         twilio.ResponseBody = """{"code":20404,"message":"The requested resource was not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}""";
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("endCall", "true")), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("endCall", "true")), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_bye", "call_end", "end_call", "{}", audioMs: 100);
 
@@ -278,7 +294,7 @@ public sealed class ToolTests
         await using var twilio = await FakeHttpReceiver.StartAsync();
         twilio.ResponseBody = """{"sid":"CA0","status":"in-progress"}""";
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", audioMs: 200);
 
@@ -293,7 +309,7 @@ public sealed class ToolTests
     {
         await using var twilio = await FakeHttpReceiver.StartAsync();
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", """{"number":"+19005550100"}""", audioMs: 0);
 
@@ -310,7 +326,7 @@ public sealed class ToolTests
         twilio.DefaultStatus = 400;
         twilio.ResponseBody = """{"code":21210,"message":"Caller phone number not verified","more_info":"https://www.twilio.com/docs/errors/21210","status":400}""";
         await using var harness = await StartWithTwilioAsync(twilio);
-        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
+        var (caller, model) = await harness.StartCallAsync(BoundToTheCall(("transferNumbers", TransferNumber)), s_signedImmediateMarks);
 
         await SpeakAndCallAsync(harness, model, "resp_t", "call_t", "transfer_call", $$"""{"number":"{{TransferNumber}}"}""", audioMs: 100);
 

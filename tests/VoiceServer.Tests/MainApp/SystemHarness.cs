@@ -20,6 +20,7 @@ public sealed class SystemHarness : IAsyncDisposable
     public const string AuthToken = "twilio-auth-token-for-tests-0123";
     public const string AdminKey = "admin-key-for-tests-0123456789";
     public const string EventsKey = "call-events-key-for-tests-0123456789abcdef";
+    public const string ConfigKey = "config-signing-key-for-tests-0123456789";
     public const string PostgresVariable = "MAIN_APP_TEST_POSTGRES";
 
     private readonly WebApplication _mainApp;
@@ -62,7 +63,14 @@ public sealed class SystemHarness : IAsyncDisposable
 
     public static async Task<SystemHarness> StartAsync(string backend, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = EventsKey, ["CALL_EVENTS_RETRY_DELAY_MS"] = "10" });
+        // Deployed as docs/security.md's checklist says: signed configuration with the agents' keys encrypted in it,
+        // so the voice server needs no key of its own.
+        var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["CONFIG_SIGNING_KEY"] = ConfigKey,
+            ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
+            ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+        });
         var timeout = TestTimeout.Create(30);
         string? sqliteFile = null;
         string? schema = null;
@@ -100,6 +108,7 @@ public sealed class SystemHarness : IAsyncDisposable
             ["TWILIO_AUTH_TOKEN"] = AuthToken,
             ["ADMIN_API_KEY"] = AdminKey,
             ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
+            ["CONFIG_SIGNING_KEY"] = ConfigKey,
             ["ENCRYPTION_KEY"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>())

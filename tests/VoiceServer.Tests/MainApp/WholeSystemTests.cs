@@ -38,11 +38,12 @@ public sealed class WholeSystemTests
 
         Assert.Equal(HttpStatusCode.OK, twiml.Status);
         Assert.Equal(new Uri(system.Voice.Server.MediaStreamUrl().ToString()), twiml.StreamUrl);
-        Assert.Equal("bakery", twiml.Parameters["agentId"]);
-        Assert.Equal("marin", twiml.Parameters["voice"]);
-        Assert.Equal(AgentKey, twiml.Parameters["openAIKey"]);
+        // One encrypted config token: what Twilio keeps of the TwiML shows neither the key nor the prompt.
+        Assert.Equal(["CallSid", "From", "To"], twiml.Parameters.Keys.Where(k => !k.StartsWith("config", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.NotEmpty(ConfigToken(twiml));
         Assert.Equal((Number, callSid), (twiml.Parameters["To"], twiml.Parameters["CallSid"]));
-        Assert.Equal(new Uri(system.BaseAddress, "/api/calls/events").ToString(), twiml.Parameters["callbackUrl"]);
+        Assert.DoesNotContain(AgentKey, twiml.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rosa", twiml.Body, StringComparison.Ordinal);
 
         // Twilio opens the Stream URL as written (no query string) and hands the parameters over in start.
         await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid, MarkMode = MarkMode.Immediate }, system.Token);
@@ -99,14 +100,15 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
-    public async Task WithoutTwilioAuthToken_AgentKeysStayOutOfTwiml()
+    public async Task PlainParameters_NeverCarryTheAgentsKey_EvenWithTheWebhookAuthenticated()
     {
-        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["TWILIO_AUTH_TOKEN"] = null });
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = null });
         await system.CreateAgentAsync("bakery", Number, Bakery());
 
-        var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid(), authToken: null);
+        var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid());
 
         Assert.NotNull(twiml.StreamUrl);
+        Assert.Equal("bakery", twiml.Parameters["agentId"]);
         Assert.DoesNotContain("openAIKey", twiml.Parameters.Keys);
         Assert.DoesNotContain(AgentKey, twiml.Body, StringComparison.Ordinal);
     }
@@ -114,7 +116,7 @@ public sealed class WholeSystemTests
     [Fact]
     public async Task EmojiAcrossAParameterSplit_StaysWhole()
     {
-        await using var system = await SystemHarness.StartAsync("sqlite");
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = null });
         var prompt = new string('a', 478) + "😀" + new string('b', 600);
         await system.CreateAgentAsync("bakery", Number, Bakery(prompt: prompt));
 
@@ -144,11 +146,12 @@ public sealed class WholeSystemTests
         var prompt = string.Concat(Enumerable.Repeat("You are the front desk of Rosa's Bakery; answer briefly and kindly. ", 25));
         await system.CreateAgentAsync("bakery", Number, Bakery(prompt: prompt));
 
-        var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid());
+        var callSid = TwilioIds.NewCallSid();
+        var twiml = await system.CallAsync(Number, callSid);
         Assert.All(twiml.Parameters, p => Assert.True(p.Key.Length + p.Value.Length < 500, p.Key));
-        Assert.Contains("prompt.0", twiml.Parameters.Keys);
+        Assert.Contains("config.1", twiml.Parameters.Keys);
 
-        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, cancellationToken: system.Token);
+        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
         await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
         var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
         await model.WaitForEventAsync("session.update", system.Token);
@@ -156,20 +159,44 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
-    public async Task SignedConfigMode_OneTokenNoKey_CallWorks()
+    public async Task ConfigToken_IsEncrypted_ForTheVoiceServerAlone()
     {
-        const string signingKey = "config-signing-key-for-tests-0123456789";
-        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = signingKey });
-        await using var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = signingKey, ["OPENAI_API_KEY"] = "sk-server-key-0123456789" });
+        await using var system = await SystemHarness.StartAsync("sqlite");
         await system.CreateAgentAsync("bakery", Number, Bakery());
 
         var twiml = await system.CallAsync(Number, TwilioIds.NewCallSid());
 
-        Assert.Contains(twiml.Parameters.Keys, k => k.StartsWith("config", StringComparison.Ordinal));
-        Assert.DoesNotContain("openAIKey", twiml.Parameters.Keys);
+        // A JWE in compact form (five parts), "dir" with AES-256-CBC/HMAC-SHA-512: nothing of the agent readable.
+        var token = ConfigToken(twiml);
+        var parts = token.Split('.');
+        Assert.Equal(5, parts.Length);
+        var header = JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[0]))!;
+        Assert.Equal(("dir", "A256CBC-HS512"), ((string?)header["alg"], (string?)header["enc"]));
+        Assert.Empty(parts[1]);
         Assert.DoesNotContain(AgentKey, twiml.Body, StringComparison.Ordinal);
-        // The token is accepted by a voice server with the same key.
-        await using var caller = await FakeTwilioCaller.ConnectAsync(voice.Server.MediaStreamUrl(), new FakeTwilioCallerOptions { CallSid = twiml.Parameters["CallSid"] }, system.Token);
+        Assert.DoesNotContain("front desk", twiml.Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>The config token, joined again when it was split over <c>config.0</c>, <c>config.1</c>, ….</summary>
+    private static string ConfigToken(TwimlAnswer twiml) =>
+        twiml.Parameters.TryGetValue("config", out var whole)
+            ? whole
+            : string.Concat(twiml.Parameters.Where(p => p.Key.StartsWith("config.", StringComparison.Ordinal))
+                .OrderBy(p => int.Parse(p.Key[7..], System.Globalization.CultureInfo.InvariantCulture)).Select(p => p.Value));
+
+    [Fact]
+    public async Task AgentWithoutAKeyOfItsOwn_UsesTheVoiceServersKey()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await using var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = SystemHarness.ConfigKey, ["OPENAI_API_KEY"] = "sk-server-key-0123456789" });
+        var agent = Bakery();
+        agent.Remove("openAIKey");
+        await system.CreateAgentAsync("bakery", Number, agent);
+        var callSid = TwilioIds.NewCallSid();
+
+        var twiml = await system.CallAsync(Number, callSid);
+
+        await using var caller = await FakeTwilioCaller.ConnectAsync(voice.Server.MediaStreamUrl(), new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
         await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
         var model = await voice.Realtime.WaitForConnectionAsync(0, system.Token);
         await model.WaitForEventAsync("session.update", system.Token);
