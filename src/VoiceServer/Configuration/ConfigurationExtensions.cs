@@ -123,6 +123,8 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
             .ValidateOnStart();
 
+        // Used token ids of signed configurations, kept in this process.
+        services.AddSingleton<ITokenReplayGuard>(static provider => new InMemoryTokenReplayGuard(provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SignedCallConfiguration>();
         services.AddSingleton<FailedUpgradeLimiter>();
         services.AddSingleton<ICallConfigurationResolver>(static provider =>
