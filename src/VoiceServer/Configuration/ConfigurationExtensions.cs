@@ -123,8 +123,23 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
             .ValidateOnStart();
 
-        // Used token ids of signed configurations, kept in this process.
-        services.AddSingleton<ITokenReplayGuard>(static provider => new InMemoryTokenReplayGuard(provider.GetRequiredService<TimeProvider>()));
+        services.AddOptions<TokenReplayOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                if (NullIfEmpty(configuration["REDIS_URL"]) is { } redisUrl)
+                {
+                    options.Redis = RedisUrl.TryParse(redisUrl, out var redis, out var problem)
+                        ? redis
+                        : throw new OptionsValidationException("REDIS_URL", typeof(TokenReplayOptions), [problem]);
+                }
+            })
+            .ValidateOnStart();
+        // Used token ids in Redis when REDIS_URL is set (shared by every instance), in this process otherwise.
+        services.AddSingleton<ITokenReplayGuard>(static provider =>
+            provider.GetRequiredService<IOptions<TokenReplayOptions>>().Value.Redis is { } redis
+                ? new RedisTokenReplayGuard(redis, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<RedisTokenReplayGuard>>())
+                : new InMemoryTokenReplayGuard(provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<TokenReplayGuardWarmUp>();
         services.AddSingleton<SignedCallConfiguration>();
         services.AddSingleton<FailedUpgradeLimiter>();
         services.AddSingleton<ICallConfigurationResolver>(static provider =>

@@ -15,7 +15,8 @@ internal enum TokenUse
 
 /// <summary>
 /// Remembers the ids (<c>jti</c>) of used signed configuration tokens until the tokens expire, so that each token
-/// configures one call only (<see cref="InMemoryTokenReplayGuard"/>: in this process).
+/// configures one call only: in this process (<see cref="InMemoryTokenReplayGuard"/>), or in Redis for every
+/// instance at once when <c>REDIS_URL</c> is set (<see cref="RedisTokenReplayGuard"/>).
 /// </summary>
 internal interface ITokenReplayGuard
 {

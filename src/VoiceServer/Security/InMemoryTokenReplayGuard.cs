@@ -4,7 +4,7 @@ namespace VoiceServer.Security;
 
 /// <summary>
 /// Used token ids kept in this process: enough for one instance. With more than one, a token used on one instance
-/// would still be accepted on another.
+/// would still be accepted on another; <c>REDIS_URL</c> selects <see cref="RedisTokenReplayGuard"/> for that.
 /// </summary>
 internal sealed class InMemoryTokenReplayGuard(TimeProvider timeProvider) : ITokenReplayGuard
 {
