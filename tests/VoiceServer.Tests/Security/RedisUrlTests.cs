@@ -33,6 +33,17 @@ public sealed class RedisUrlTests
     }
 
     [Fact]
+    public void FlyPrivateUrl_LonePasswordNoPort_DefaultPort()
+    {
+        var options = Parse($"redis://{Password}@fly-voice-redis.upstash.io");
+
+        var endpoint = Assert.IsType<DnsEndPoint>(Assert.Single(options.EndPoints));
+        Assert.Equal(("fly-voice-redis.upstash.io", 6379), (endpoint.Host, endpoint.Port));
+        Assert.Equal(Password, options.Password);
+        Assert.Null(options.User);
+    }
+
+    [Fact]
     public void TlsUrl_SslOnWithTheHostName()
     {
         var options = Parse($"rediss://:{Password}@redis.example.com:6380/3");
