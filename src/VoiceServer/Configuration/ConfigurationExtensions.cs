@@ -140,6 +140,23 @@ internal static class ConfigurationExtensions
                 ServerKeyModels = options.LocalEmulator ? null : [provider.GetRequiredService<IOptions<RealtimeOptions>>().Value.Model, .. options.ServerKeyModels],
             };
         });
+        services.AddOptions<TokenReplayOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                if (NullIfEmpty(configuration["REDIS_URL"]) is { } redisUrl)
+                {
+                    options.Redis = RedisUrl.TryParse(redisUrl, out var redis, out var problem)
+                        ? redis
+                        : throw new OptionsValidationException("REDIS_URL", typeof(TokenReplayOptions), [problem]);
+                }
+            })
+            .ValidateOnStart();
+        // Used token ids in Redis when REDIS_URL is set (shared by every instance), in this process otherwise.
+        services.AddSingleton<ITokenReplayGuard>(static provider =>
+            provider.GetRequiredService<IOptions<TokenReplayOptions>>().Value.Redis is { } redis
+                ? new RedisTokenReplayGuard(redis, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<RedisTokenReplayGuard>>())
+                : new InMemoryTokenReplayGuard(provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<TokenReplayGuardWarmUp>();
         services.AddSingleton<SignedCallConfiguration>();
         services.AddSingleton<FailedUpgradeLimiter>();
         services.AddSingleton<ICallConfigurationResolver>(static provider =>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,7 @@ namespace VoiceServer.Security;
 /// The safe way to configure a call: with <c>CONFIG_SIGNING_KEY</c> set, a call's configuration arrives as one signed,
 /// expiring JWT (HS256, audience <c>voice-server</c>) in the <c>config</c> parameter, usually encrypted as well (JWE,
 /// see <see cref="SignedConfigurationKeys"/>). Plain parameters are then ignored. Expired, tampered and replayed
-/// tokens (a <c>jti</c> seen before) are refused. An agent's own <c>openAIKey</c> is taken only from an encrypted
+/// tokens (a <c>jti</c> seen before: <see cref="ITokenReplayGuard"/>) are refused. An agent's own <c>openAIKey</c> is taken only from an encrypted
 /// token; otherwise the server's <c>OPENAI_API_KEY</c> is used. A <c>callSid</c> claim binds the token to one call,
 /// and only such a short-lived token lets the agent act on the call through the telephony API.
 /// </summary>
@@ -32,17 +31,16 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
 
     private readonly JsonWebTokenHandler _handler = new();
     private readonly TokenValidationParameters _validation;
-    private readonly ConcurrentDictionary<string, DateTime> _usedTokenIds = new(StringComparer.Ordinal);
+    private readonly ITokenReplayGuard _replayGuard;
     private readonly CallResolutionRules _rules;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _callControlOffReported;
 
-    public SignedCallConfiguration(IOptions<VoiceServerOptions> options, CallResolutionRules rules, TimeProvider timeProvider, ILogger<SignedCallConfiguration> logger)
+    public SignedCallConfiguration(IOptions<VoiceServerOptions> options, CallResolutionRules rules, ITokenReplayGuard replayGuard, ILogger<SignedCallConfiguration> logger)
     {
         var settings = options.Value;
         _rules = rules;
-        _time = timeProvider;
+        _replayGuard = replayGuard;
         _logger = logger;
         _validation = new TokenValidationParameters
         {
@@ -102,10 +100,15 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
             return Refuse("the config token carries openAIKey without being encrypted");
         }
 
-        ForgetExpiredTokenIds();
-        if (!_usedTokenIds.TryAdd(jwt.Id, jwt.ValidTo))
+        // The id is remembered for as long as the token itself would be accepted: its exp plus the clock skew.
+        var acceptedUntil = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + _validation.ClockSkew;
+        switch (await _replayGuard.UseAsync(jwt.Id, acceptedUntil, cancellationToken))
         {
-            return Refuse("the config token was already used");
+            case TokenUse.Replay:
+                return Refuse("the config token was already used");
+            case TokenUse.CheckUnavailable:
+                // Fail closed: without the check a token could be replayed.
+                return Refuse("the replay check is unavailable");
         }
 
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -160,19 +163,6 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
     {
         Log.ConfigTokenRefused(_logger, problem);
         return CallConfigurationResult.Failure(new CallParameterError(ParameterName, problem));
-    }
-
-    // Token ids are kept until their token expires; past that the token would be refused as expired anyway.
-    private void ForgetExpiredTokenIds()
-    {
-        var now = _time.GetUtcNow().UtcDateTime - _validation.ClockSkew;
-        foreach (var (id, validTo) in _usedTokenIds)
-        {
-            if (validTo < now)
-            {
-                _usedTokenIds.TryRemove(id, out _);
-            }
-        }
     }
 
     private static partial class Log

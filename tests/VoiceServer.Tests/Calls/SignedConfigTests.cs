@@ -8,8 +8,8 @@ namespace VoiceServer.Tests.Calls;
 
 public sealed class SignedConfigTests
 {
-    private const string SigningKey = "test-signing-key-0123456789abcdef0123456789";
-    private const string ServerKey = "sk-server-key-for-signed-calls";
+    internal const string SigningKey = "test-signing-key-0123456789abcdef0123456789";
+    internal const string ServerKey = "sk-server-key-for-signed-calls";
 
     private static Task<CallHarness> StartAsync() => CallHarness.StartAsync(settings: new Dictionary<string, string?>
     {
@@ -18,7 +18,7 @@ public sealed class SignedConfigTests
     });
 
     /// <summary>An HS256 JWT written by hand (independently of the server's library), as a main app would sign it.</summary>
-    private static string Token(string key = SigningKey, TimeSpan? expiresIn = null, string? jti = null, string? callSid = null, string audience = "voice-server")
+    internal static string Token(string key = SigningKey, TimeSpan? expiresIn = null, string? jti = null, string? callSid = null, string audience = "voice-server")
     {
         var now = DateTimeOffset.UtcNow;
         var payload = new JsonObject

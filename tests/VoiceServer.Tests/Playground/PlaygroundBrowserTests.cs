@@ -108,6 +108,8 @@ public sealed class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixtu
         var end = await harness.Server.WaitForCallEndAsync(harness.Token);
         Assert.Contains("caller_stopped", end.Message, StringComparison.Ordinal);
         await WaitForStateAsync(page, "ended");
+        // The page shows the socket's close until the live view says why (its reason element), which may come after.
+        await page.Locator("#end-reason .reason").WaitForAsync();
         Assert.Contains("caller_stopped", await page.InnerTextAsync("#end-reason"), StringComparison.Ordinal);
         Assert.Empty(model.ErrorsSent);
         AssertNoConsoleErrors(consoleErrors);
@@ -187,6 +189,7 @@ public sealed class PlaygroundBrowserTests(BrowserFixture browser) : IClassFixtu
 
         await page.ClickAsync("#hangup");
         await WaitForStateAsync(page, "ended");
+        await page.Locator("#end-reason .reason").WaitForAsync();
         Assert.Contains("caller_stopped", await page.InnerTextAsync("#end-reason"), StringComparison.Ordinal);
         AssertNoConsoleErrors(consoleErrors);
     }
