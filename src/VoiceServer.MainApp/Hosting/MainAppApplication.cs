@@ -54,9 +54,12 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<StreamTwiml>();
+        builder.Services.AddAdminApiKeyAuthentication();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
         app.MapVoiceWebhook();
         app.MapCallEvents();
