@@ -26,7 +26,9 @@ internal static class AdminApi
     {
         // The key is a requirement of every endpoint in the group, checked by the authorization middleware after
         // routing has chosen the endpoint and before anything else runs (body binding included).
-        var admin = app.MapGroup("/api").RequireAuthorization(AdminApiKeyAuthentication.PolicyName);
+        var admin = app.MapGroup("/api")
+            .RequireAuthorization(AdminApiKeyAuthentication.PolicyName)
+            .WithRequestBodyLimit(RequestLimits.AdminBodyBytes);
         admin.MapGet("/agents", ListAsync);
         admin.MapGet("/agents/{id}", GetAsync);
         admin.MapPut("/agents/{id}", PutAsync);

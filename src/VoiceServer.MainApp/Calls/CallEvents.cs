@@ -21,7 +21,7 @@ internal static partial class CallEvents
     private static readonly TimeSpan s_replayWindow = TimeSpan.FromMinutes(5);
 
     public static void MapCallEvents(this WebApplication app) =>
-        app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery();
+        app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery().WithRequestBodyLimit(RequestLimits.CallRecordBodyBytes);
 
     public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CancellationToken cancellationToken)
     {

@@ -18,6 +18,8 @@ internal static partial class MainAppApplication
             builder.WebHost.UseUrls($"http://+:{builder.Configuration["PORT"] ?? "8081"}");
         }
 
+        // Endpoints that take bodies raise this for themselves (RequestLimits); everything else stays small.
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.DefaultBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, MainAppJsonContext.Default));
@@ -58,6 +60,7 @@ internal static partial class MainAppApplication
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseJsonErrors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
