@@ -18,7 +18,9 @@ trap cleanup EXIT
 dotnet build VoiceServer.slnx -v:q -nologo > /dev/null
 PORT=8080 dotnet run --no-build --project src/VoiceServer -- --local-emulator &
 pids+=($!)
-PORT=8081 VOICE_SERVER_URL=ws://localhost:8080 PUBLIC_URL=http://localhost:8081 ADMIN_API_KEY=$admin_key \
+# The simulator plays Twilio without an account, so it cannot sign the voice webhook: ALLOW_UNAUTHENTICATED=true lets
+# the main app start without TWILIO_AUTH_TOKEN (it says so loudly). Development only; production sets the token.
+PORT=8081 VOICE_SERVER_URL=ws://localhost:8080 PUBLIC_URL=http://localhost:8081 ADMIN_API_KEY=$admin_key ALLOW_UNAUTHENTICATED=true \
   DATABASE_URL="Data Source=local-main-app.db" dotnet run --no-build --project src/VoiceServer.MainApp &
 pids+=($!)
 

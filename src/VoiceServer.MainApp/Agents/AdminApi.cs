@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
-using VoiceServer.Security;
 
 namespace VoiceServer.MainApp.Agents;
 
@@ -26,9 +24,11 @@ internal static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        // The key is checked before anything else runs (body binding included), in constant time.
-        app.UseWhen(static context => IsAdminPath(context.Request), static branch => branch.Use(RequireApiKeyAsync));
-        var admin = app.MapGroup("/api");
+        // The key is a requirement of every endpoint in the group, checked by the authorization middleware after
+        // routing has chosen the endpoint and before anything else runs (body binding included).
+        var admin = app.MapGroup("/api")
+            .RequireAuthorization(AdminApiKeyAuthentication.PolicyName)
+            .WithRequestBodyLimit(RequestLimits.AdminBodyBytes);
         admin.MapGet("/agents", ListAsync);
         admin.MapGet("/agents/{id}", GetAsync);
         admin.MapPut("/agents/{id}", PutAsync);
@@ -51,24 +51,6 @@ internal static class AdminApi
         {
             return false;
         }
-    }
-
-    private static bool IsAdminPath(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api/agents", StringComparison.Ordinal) ||
-        request.Path.StartsWithSegments("/api/numbers", StringComparison.Ordinal) ||
-        (request.Path.Equals("/api/calls", StringComparison.Ordinal) && HttpMethods.IsGet(request.Method));
-
-    private static async Task RequireApiKeyAsync(HttpContext context, RequestDelegate next)
-    {
-        var expected = context.RequestServices.GetRequiredService<IOptions<MainAppOptions>>().Value.AdminApiKey;
-        var given = context.Request.Headers["X-Api-Key"].ToString();
-        if (expected is null || !SharedSecret.Matches(given, expected))
-        {
-            await Error(StatusCodes.Status401Unauthorized, "unauthorized", "X-Api-Key is missing or wrong (ADMIN_API_KEY).").ExecuteAsync(context);
-            return;
-        }
-
-        await next(context);
     }
 
     private static async Task<IResult> ListAsync(AgentStore store, CancellationToken cancellationToken)

@@ -13,23 +13,29 @@ internal sealed record CallRecordView(string CallId, string? AgentId, string? Ca
 
 /// <summary>
 /// <c>POST /api/calls/events</c> receives the voice server's call records, checking <c>X-Voice-Server-Signature</c>
-/// (HMAC-SHA256 of "t.url.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores them, one
-/// per call (a redelivery replaces). <c>GET /api/calls?agentId=</c> lists them (admin API).
+/// (HMAC-SHA256 of "t.url.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores each
+/// call's record once: the same record again (a retry after a lost answer) is a 200 that changes nothing, a different
+/// one for a stored call id is refused with 409. <c>GET /api/calls?agentId=</c> lists them (admin API).
 /// </summary>
 internal static partial class CallEvents
 {
     private static readonly TimeSpan s_replayWindow = TimeSpan.FromMinutes(5);
 
     public static void MapCallEvents(this WebApplication app) =>
-        app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery();
+        app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery().WithRequestBodyLimit(RequestLimits.CallRecordBodyBytes);
 
     public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CancellationToken cancellationToken)
     {
         var records = await store.ListCallRecordsAsync(agentId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
-        var views = records.Select(r =>
+        var views = records.Select(static stored =>
         {
-            using var document = JsonDocument.Parse(r.RecordJson);
-            return new CallRecordView(r.CallId, r.AgentId, r.CallSid, r.StartedAt, r.DurationMs, r.EndReason, document.RootElement.Clone(), r.ReceivedAt);
+            using var document = JsonDocument.Parse(stored.RecordJson);
+            var record = document.RootElement.Clone();
+            // The listing's fields come from the record itself. Every stored record was read this way when it arrived;
+            // the columns are the fallback only for one an older, laxer version accepted.
+            return CallRecordSummary.TryRead(record, out var summary)
+                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt)
+                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt);
         }).ToList();
         return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
     }
@@ -37,6 +43,7 @@ internal static partial class CallEvents
     private static async Task<IResult> ReceiveAsync(HttpContext context, AgentStore store, IOptions<MainAppOptions> options, TimeProvider timeProvider, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.CallEvents");
+        // At most the endpoint's cap is read (RequestLimits): a larger body is refused with 413 before it is buffered.
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         var body = buffer.ToArray();
@@ -47,30 +54,53 @@ internal static partial class CallEvents
             return AdminApi.Error(StatusCodes.Status401Unauthorized, "invalid_signature", "X-Voice-Server-Signature is missing, wrong or too old.");
         }
 
-        StoredCallRecord record;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            record = new StoredCallRecord(
-                root.GetProperty("callId").GetString() ?? throw new FormatException("callId"),
-                root.TryGetProperty("agentId", out var agent) && agent.ValueKind == JsonValueKind.String ? agent.GetString() : null,
-                root.TryGetProperty("callSid", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null,
-                root.GetProperty("startedAt").GetDateTimeOffset(),
-                root.GetProperty("endedAt").GetDateTimeOffset(),
-                root.GetProperty("durationMs").GetInt64(),
-                root.GetProperty("endReason").GetString() ?? throw new FormatException("endReason"),
-                Encoding.UTF8.GetString(body),
-                timeProvider.GetUtcNow());
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        using var document = TryParse(body);
+        if (document is null || !CallRecordSummary.TryRead(document.RootElement, out var summary))
         {
             return AdminApi.Error(StatusCodes.Status400BadRequest, "invalid_record", "The body is not a call record (schemaVersion 1).");
         }
 
-        await store.AddCallRecordAsync(record, cancellationToken);
-        Log.Stored(logger, record.CallId, record.AgentId, record.EndReason);
-        return Results.Ok();
+        var json = Encoding.UTF8.GetString(body);
+        var record = new StoredCallRecord(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.EndedAt, summary.DurationMs, summary.EndReason, json, timeProvider.GetUtcNow());
+        var storedBefore = await store.AddCallRecordOnceAsync(record, cancellationToken);
+        if (storedBefore is null)
+        {
+            Log.Stored(logger, record.CallId, record.AgentId, record.EndReason);
+            return Results.Ok();
+        }
+
+        if (IsSameRecord(storedBefore, json, document.RootElement))
+        {
+            Log.Redelivered(logger, record.CallId);
+            return Results.Ok();
+        }
+
+        Log.Conflict(logger, record.CallId);
+        return AdminApi.Error(StatusCodes.Status409Conflict, "conflict", "A different record is already stored for this callId; a stored record never changes.");
+    }
+
+    private static JsonDocument? TryParse(byte[] body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The same bytes (the voice server sends the very same body on every attempt), or the same JSON written differently.</summary>
+    private static bool IsSameRecord(string storedJson, string receivedJson, JsonElement received)
+    {
+        if (string.Equals(storedJson, receivedJson, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        using var stored = JsonDocument.Parse(storedJson);
+        return JsonElement.DeepEquals(stored.RootElement, received);
     }
 
     /// <summary>The receiver's side of the voice server's signature (<see cref="WebhookSignature"/>).</summary>
@@ -88,5 +118,11 @@ internal static partial class CallEvents
 
         [LoggerMessage(21, LogLevel.Information, "Call record {CallId} stored (agent {AgentId}, {EndReason}).")]
         public static partial void Stored(ILogger logger, string callId, string? agentId, string endReason);
+
+        [LoggerMessage(22, LogLevel.Information, "Call record {CallId} delivered again, identical to the stored one: nothing changed.")]
+        public static partial void Redelivered(ILogger logger, string callId);
+
+        [LoggerMessage(23, LogLevel.Warning, "A call record for {CallId} was refused (409): it differs from the record already stored for that call, which stays as it was.")]
+        public static partial void Conflict(ILogger logger, string callId);
     }
 }

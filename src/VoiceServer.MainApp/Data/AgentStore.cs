@@ -85,12 +85,18 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         return numbers;
     }
 
-    /// <summary>Stores a record; a redelivery of the same call (the voice server retries) replaces it.</summary>
-    public Task AddCallRecordAsync(StoredCallRecord record, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+    /// <summary>
+    /// Stores the record unless one is already stored for its call: a stored record never changes, so there is no
+    /// update path for its columns to drift from its JSON. Returns null when this record was stored, or else the JSON
+    /// stored before, from which the caller tells a redelivery from a conflict. The insert is one statement, so two
+    /// deliveries racing for a call id cannot both write.
+    /// </summary>
+    public async Task<string?> AddCallRecordOnceAsync(StoredCallRecord record, CancellationToken cancellationToken)
+    {
+        var added = await ExecuteAsync(
             "INSERT INTO call_records (call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at) " +
             "VALUES (@id, @agent, @sid, @started, @ended, @duration, @reason, @json, @received) " +
-            "ON CONFLICT (call_id) DO UPDATE SET record_json = excluded.record_json, received_at = excluded.received_at",
+            "ON CONFLICT (call_id) DO NOTHING",
             cancellationToken,
             ("id", record.CallId),
             ("agent", record.AgentId),
@@ -101,6 +107,18 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ("reason", record.EndReason),
             ("json", record.RecordJson),
             ("received", record.ReceivedAt.ToUniversalTime()));
+        if (added > 0)
+        {
+            return null;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT record_json FROM call_records WHERE call_id = @id";
+        Database.AddParameter(command, "id", record.CallId);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken)
+            ?? throw new InvalidOperationException("The call record this one collided with is not stored any more.");
+    }
 
     public async Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(string? agentId, int limit, CancellationToken cancellationToken)
     {

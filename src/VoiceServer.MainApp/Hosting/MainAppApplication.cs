@@ -18,6 +18,8 @@ internal static partial class MainAppApplication
             builder.WebHost.UseUrls($"http://+:{builder.Configuration["PORT"] ?? "8081"}");
         }
 
+        // Endpoints that take bodies raise this for themselves (RequestLimits); everything else stays small.
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.DefaultBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, MainAppJsonContext.Default));
@@ -33,6 +35,12 @@ internal static partial class MainAppApplication
             options.AdminApiKey = Text(configuration, "ADMIN_API_KEY");
             options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
             options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
+            if (Text(configuration, "ALLOW_UNAUTHENTICATED") is { } allow)
+            {
+                options.AllowUnauthenticated = bool.TryParse(allow, out var allowed)
+                    ? allowed
+                    : throw new OptionsValidationException("ALLOW_UNAUTHENTICATED", typeof(MainAppOptions), ["ALLOW_UNAUTHENTICATED must be true or false."]);
+            }
             if (Text(configuration, "ENCRYPTION_KEY") is { } encryptionKey)
             {
                 options.EncryptionKey = Convert.TryFromBase64String(encryptionKey, new byte[32], out var written) && written == 32
@@ -40,6 +48,7 @@ internal static partial class MainAppApplication
                     : throw new OptionsValidationException("ENCRYPTION_KEY", typeof(MainAppOptions), ["ENCRYPTION_KEY must be 32 bytes, base64 (openssl rand -base64 32)."]);
             }
         }).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MainAppOptions>, MainAppOptionsValidator>();
         builder.Services.AddOptions<DatabaseOptions>().Configure<IConfiguration>(static (options, configuration) =>
         {
             options.Kind = (Text(configuration, "DATABASE_PROVIDER")?.ToUpperInvariant()) switch
@@ -54,9 +63,13 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<StreamTwiml>();
+        builder.Services.AddAdminApiKeyAuthentication();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseJsonErrors();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
         app.MapVoiceWebhook();
         app.MapCallEvents();
@@ -64,11 +77,12 @@ internal static partial class MainAppApplication
         return app;
     }
 
-    /// <summary>Applies the database migrations, then runs.</summary>
+    /// <summary>Checks the settings (a missing secret stops the app here), applies the database migrations, then runs.</summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         var options = app.Services.GetRequiredService<IOptions<MainAppOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.MainApp");
+        // Only reachable with ALLOW_UNAUTHENTICATED=true (MainAppOptionsValidator); said loudly, with what it exposes.
         if (options.TwilioAuthToken is null)
         {
             Log.WebhookUnauthenticated(logger);
@@ -93,10 +107,10 @@ internal static partial class MainAppApplication
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Warning, "TWILIO_AUTH_TOKEN is not set: the voice webhook is not authenticated, and agents' own keys stay out of TwiML (development only).")]
+        [LoggerMessage(30, LogLevel.Warning, "ALLOW_UNAUTHENTICATED=true and TWILIO_AUTH_TOKEN is not set: POST /api/twilio/voice answers anyone, and its TwiML shows the agent of any number it is given (prompt, greeting, tool URLs; agents' own keys stay out). Development only: never expose this app like this.")]
         public static partial void WebhookUnauthenticated(ILogger logger);
 
-        [LoggerMessage(31, LogLevel.Warning, "CALL_EVENTS_SIGNING_KEY is not set: call records are accepted unsigned (development only).")]
+        [LoggerMessage(31, LogLevel.Warning, "ALLOW_UNAUTHENTICATED=true and CALL_EVENTS_SIGNING_KEY is not set: POST /api/calls/events stores unsigned call records from anyone, forged ones included. Development only: never expose this app like this.")]
         public static partial void RecordsUnsigned(ILogger logger);
     }
 }

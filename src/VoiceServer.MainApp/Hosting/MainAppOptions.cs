@@ -24,6 +24,12 @@ internal sealed class MainAppOptions
     /// <summary>A path under <paramref name="publicUrl"/>, keeping any path prefix it has (a proxy that mounts the app under one).</summary>
     public static string PublicPath(Uri publicUrl, string pathAndQuery) => publicUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery;
 
+    /// <summary>
+    /// <c>ALLOW_UNAUTHENTICATED</c>: the explicit development opt-out that lets the app start without
+    /// <c>TWILIO_AUTH_TOKEN</c> or <c>CALL_EVENTS_SIGNING_KEY</c> (then the webhook answers anyone, records arrive unsigned).
+    /// </summary>
+    public bool AllowUnauthenticated { get; set; }
+
     /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
     public string? ConfigSigningKey { get; set; }
 }

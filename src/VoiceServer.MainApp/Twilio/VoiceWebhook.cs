@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Twilio.Security;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
@@ -14,7 +15,10 @@ namespace VoiceServer.MainApp.Twilio;
 internal static partial class VoiceWebhook
 {
     public static void MapVoiceWebhook(this WebApplication app) =>
-        app.MapPost("/api/twilio/voice", HandleAsync).DisableAntiforgery();
+        app.MapPost("/api/twilio/voice", HandleAsync)
+            .DisableAntiforgery()
+            .WithRequestBodyLimit(RequestLimits.VoiceWebhookBodyBytes)
+            .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)RequestLimits.VoiceWebhookBodyBytes);
 
     private static async Task<IResult> HandleAsync(
         HttpContext context,
@@ -25,11 +29,15 @@ internal static partial class VoiceWebhook
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.VoiceWebhook");
-        if (!context.Request.HasFormContentType)
+        // Twilio posts application/x-www-form-urlencoded, nothing else; multipart would only widen what gets parsed.
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) ||
+            !contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
             return Results.Json(new ErrorBody("unsupported_media_type", "Twilio's webhook is form-encoded."), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
 
+        // Read within the endpoint's caps (body size, field count and length): a larger form is refused with a 4xx
+        // (JsonErrors) before it is buffered, and the signature below is checked over what was read.
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var parameters = form.ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal);
         if (options.Value.TwilioAuthToken is { } token)

@@ -86,7 +86,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task CallEvent_AbsurdTimestampOrNullFields_4xxNot500()
     {
-        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = null });
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = null, ["ALLOW_UNAUTHENTICATED"] = "true" });
         using var http = new HttpClient { BaseAddress = system.BaseAddress };
 
         using var nullId = await http.PostAsync("/api/calls/events", new StringContent("""{"callId":null,"startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","durationMs":1,"endReason":"x"}""", Encoding.UTF8, "application/json"), system.Token);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
 using VoiceServer.Fakes;
@@ -39,6 +41,9 @@ public sealed class SystemHarness : IAsyncDisposable
         _timeout = timeout;
         Admin = new HttpClient { BaseAddress = baseAddress };
         Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        // An oversized body is sent only once the server has answered 100 Continue, so a refusal before reading
+        // reaches the test as a status code, not as a connection reset halfway through the upload.
+        Anonymous = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) }) { BaseAddress = baseAddress };
     }
 
     /// <summary>The voice server and the fake Realtime server.</summary>
@@ -54,9 +59,14 @@ public sealed class SystemHarness : IAsyncDisposable
     /// <summary>An HTTP client with the admin API key.</summary>
     public HttpClient Admin { get; }
 
+    /// <summary>An HTTP client without the key, that waits for 100 Continue before sending a body that asks for it.</summary>
+    public HttpClient Anonymous { get; }
+
     public CancellationToken Token => _timeout.Token;
 
     internal AgentStore Store => _mainApp.Services.GetRequiredService<AgentStore>();
+
+    internal Database Database => _mainApp.Services.GetRequiredService<Database>();
 
     /// <summary>The backends a test runs on: SQLite always; PostgreSQL as the test command starts it (scripts/test.sh).</summary>
     public static TheoryData<string> Backends => ["sqlite", "postgres"];
@@ -125,9 +135,58 @@ public sealed class SystemHarness : IAsyncDisposable
                 builder.Logging.SetMinimumLevel(LogLevel.Debug);
                 builder.Logging.AddProvider(logs);
             });
-        await MainAppApplication.StartAsync(app, timeout.Token);
-        return new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
+        var system = new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
+        try
+        {
+            await MainAppApplication.StartAsync(app, timeout.Token);
+        }
+        catch
+        {
+            // A main app that refuses to start (the tests of start-up rules) leaves nothing behind.
+            await system.DisposeAsync();
+            throw;
+        }
+
+        return system;
     }
+
+    /// <summary>
+    /// POSTs a call record as the voice server does: signed with the shared key over <c>PUBLIC_URL</c> + path,
+    /// computed here from the documented scheme (<c>t=…,v2=hex(HMAC-SHA256(key, "t.url.body"))</c>).
+    /// </summary>
+    public async Task<HttpResponseMessage> PostCallRecordAsync(string body, bool withSignature = true)
+    {
+        var url = new Uri(BaseAddress, "/api/calls/events");
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        if (withSignature)
+        {
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(EventsKey), Encoding.UTF8.GetBytes($"{timestamp}.{url.AbsoluteUri}.{body}"));
+            request.Headers.Add("X-Voice-Server-Signature", $"t={timestamp},v2={Convert.ToHexStringLower(mac)}");
+        }
+
+        return await Anonymous.SendAsync(request, Token);
+    }
+
+    /// <summary>A call record of schema version 1 as the voice server writes it (call-records.md), with one caller turn.</summary>
+    public static JsonObject CallRecord(string callId, string? agentId = "bakery", string endReason = "caller_stopped", long durationMs = 60_000, string turnText = "I'd like to order a cake.") => new()
+    {
+        ["schemaVersion"] = 1,
+        ["callId"] = callId,
+        ["callSid"] = "CA0123456789abcdef0123456789abcdef",
+        ["streamSid"] = "MZ0123456789abcdef0123456789abcdef",
+        ["agentId"] = agentId,
+        ["model"] = "gpt-realtime",
+        ["startedAt"] = "2026-11-24T09:00:00.1234567+00:00",
+        ["endedAt"] = DateTimeOffset.Parse("2026-11-24T09:00:00.1234567+00:00", System.Globalization.CultureInfo.InvariantCulture).AddMilliseconds(durationMs).ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+        ["durationMs"] = durationMs,
+        ["endReason"] = endReason,
+        ["endDetail"] = "the caller hung up",
+        ["turns"] = new JsonArray(new JsonObject { ["speaker"] = "caller", ["text"] = turnText, ["startedAt"] = "2026-11-24T09:00:01+00:00", ["interrupted"] = false }),
+        ["bargeIns"] = 0,
+        ["modelReconnects"] = 0,
+    };
 
     /// <summary>Creates an agent through the admin API and gives it a number.</summary>
     public async Task CreateAgentAsync(string id, string number, JsonObject agent)
@@ -157,6 +216,7 @@ public sealed class SystemHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Admin.Dispose();
+        Anonymous.Dispose();
         await _mainApp.StopAsync();
         await _mainApp.DisposeAsync();
         await Voice.DisposeAsync();

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using VoiceServer.Fakes;
+
+namespace VoiceServer.Tests.MainApp;
+
+/// <summary>
+/// A production main app authenticates both doors strangers can knock on: it does not start without
+/// <c>TWILIO_AUTH_TOKEN</c> and <c>CALL_EVENTS_SIGNING_KEY</c>, unless <c>ALLOW_UNAUTHENTICATED=true</c> says this is
+/// development, which it then announces with what it exposes.
+/// </summary>
+public sealed class StartupRuleTests
+{
+    [Theory]
+    [InlineData("TWILIO_AUTH_TOKEN")]
+    [InlineData("CALL_EVENTS_SIGNING_KEY")]
+    public async Task WithoutASecret_RefusesToStart_NamingIt(string secret)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { [secret] = null }));
+
+        Assert.Contains(secret, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("ALLOW_UNAUTHENTICATED=true", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("")]
+    public async Task AllowUnauthenticatedNotTrue_StillRefusesToStart(string value)
+    {
+        await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["TWILIO_AUTH_TOKEN"] = null, ["ALLOW_UNAUTHENTICATED"] = value }));
+    }
+
+    [Fact]
+    public async Task AllowUnauthenticatedNotABoolean_RefusesToStart()
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["TWILIO_AUTH_TOKEN"] = null, ["ALLOW_UNAUTHENTICATED"] = "yes" }));
+
+        Assert.Contains("ALLOW_UNAUTHENTICATED", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AllowUnauthenticated_StartsWithoutTheSecrets_AndWarnsWhatItExposes()
+    {
+        await using var system = await SystemHarness.StartAsync(
+            "sqlite",
+            new Dictionary<string, string?> { ["TWILIO_AUTH_TOKEN"] = null, ["CALL_EVENTS_SIGNING_KEY"] = null, ["ALLOW_UNAUTHENTICATED"] = "true" });
+        await system.CreateAgentAsync("bakery", "+15557001234", new JsonObject { ["name"] = "Bakery", ["prompt"] = "You are the front desk." });
+
+        var webhook = Assert.Single(system.Logs.Entries, e => e.EventName == "WebhookUnauthenticated");
+        var records = Assert.Single(system.Logs.Entries, e => e.EventName == "RecordsUnsigned");
+        Assert.Equal((LogLevel.Warning, LogLevel.Warning), (webhook.Level, records.Level));
+        Assert.Contains("prompt", webhook.Message, StringComparison.Ordinal);
+        Assert.Contains("forged", records.Message, StringComparison.Ordinal);
+
+        // What the opt-out allows: an unsigned webhook gets its TwiML, an unsigned record is stored.
+        var twiml = await system.CallAsync("+15557001234", TwilioIds.NewCallSid(), authToken: null);
+        Assert.Equal(HttpStatusCode.OK, twiml.Status);
+        Assert.NotNull(twiml.StreamUrl);
+        using var stored = await system.PostCallRecordAsync(SystemHarness.CallRecord("unsigned").ToJsonString(), withSignature: false);
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithBothSecrets_StartsQuietly_AndRefusesTheUnsigned()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await system.CreateAgentAsync("bakery", "+15557001234", new JsonObject { ["name"] = "Bakery" });
+
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName is "WebhookUnauthenticated" or "RecordsUnsigned");
+        Assert.Equal(HttpStatusCode.Forbidden, (await system.CallAsync("+15557001234", TwilioIds.NewCallSid(), authToken: null)).Status);
+        using var unsigned = await system.PostCallRecordAsync(SystemHarness.CallRecord("unsigned").ToJsonString(), withSignature: false);
+        Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+    }
+}
