@@ -35,15 +35,14 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
 
     public CallRecordDispatcher(
         IHttpClientFactory httpClients,
-        WebhookSigner signer,
         IOptions<CallRecordOptions> options,
         IOptions<RealtimeOptions> realtimeOptions,
         TimeProvider timeProvider,
         ILogger<CallRecordDispatcher> logger)
     {
         _httpClients = httpClients;
-        _signer = signer;
         _options = options.Value;
+        _signer = new WebhookSigner(_options.SigningKey, timeProvider);
         _defaultModel = realtimeOptions.Value.Model;
         _time = timeProvider;
         _logger = logger;

@@ -42,6 +42,7 @@ internal static class ConfigurationExtensions
                         : throw new OptionsValidationException("TWILIO_API_BASE_URL", typeof(VoiceServerOptions), ["TWILIO_API_BASE_URL must be an absolute http(s) URL."])
                     : null;
                 options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
+                options.ToolSigningKey = NullIfEmpty(configuration["TOOL_SIGNING_KEY"]);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
                 options.ModelSessionMaxSeconds = NullIfEmpty(configuration["MODEL_SESSION_MAX_SECONDS"]) is null ? null : ReadInt(configuration, "MODEL_SESSION_MAX_SECONDS", 0);
                 options.InputTranscriptionModel = NullIfEmpty(configuration["INPUT_TRANSCRIPTION_MODEL"]) switch
@@ -67,6 +68,12 @@ internal static class ConfigurationExtensions
             .Validate(
                 static options => options.PlaygroundAccessKey is null || options.PlaygroundAccessKey.Length >= 16,
                 "PLAYGROUND_ACCESS_KEY must be at least 16 characters.")
+            .Validate(
+                static options => options.ToolSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ToolSigningKey) >= 32,
+                "TOOL_SIGNING_KEY must be at least 32 bytes.")
+            .Validate<IOptions<CallRecordOptions>>(
+                static (options, records) => options.ToolSigningKey is null || !string.Equals(options.ToolSigningKey, records.Value.SigningKey, StringComparison.Ordinal),
+                "TOOL_SIGNING_KEY must differ from CALL_EVENTS_SIGNING_KEY: a tool receiver must not be able to sign call records, nor the records' receiver tool calls.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
 

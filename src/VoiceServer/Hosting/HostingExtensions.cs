@@ -98,7 +98,6 @@ internal static class HostingExtensions
         services.AddSingleton<MediaStreamHandler>();
         services.AddSingleton<CallDrain>();
         services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
-        services.AddSingleton<WebhookSigner>();
         services.AddHttpClient(CallRecordDispatcher.HttpClientName);
         services.AddHttpClient(WebhookToolRunner.HttpClientName);
         services.AddSingleton<IToolRunner, WebhookToolRunner>();

@@ -3,6 +3,7 @@ using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.LocalEmulator;
 using VoiceServer.Playground;
+using VoiceServer.Webhooks;
 
 namespace VoiceServer.Hosting;
 
@@ -30,6 +31,7 @@ internal static class VoiceServerApplication
         app.MapMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
+        app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));
         return app;
     }
 }

@@ -1,21 +1,30 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
+using VoiceServer.Configuration;
 using VoiceServer.Tools;
 
 namespace VoiceServer.Webhooks;
 
 /// <summary>
 /// Runs a webhook tool: POSTs <c>{callId, callSid, agentId, tool, toolCallId, arguments}</c> to the tool's URL,
-/// signed like call records, and hands the model the JSON answer. A non-2xx answer, an answer that is not JSON or
-/// arguments that are not JSON become an error object the model can talk about. No retries: the caller is waiting.
+/// signed with <c>TOOL_SIGNING_KEY</c>, and hands the model the JSON answer. A non-2xx answer, an answer that is not
+/// JSON or arguments that are not JSON become an error object the model can talk about. No retries: the caller is
+/// waiting.
 /// </summary>
-internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, WebhookSigner signer, ILogger<WebhookToolRunner> logger) : IToolRunner
+internal sealed partial class WebhookToolRunner(
+    IHttpClientFactory httpClients,
+    IOptions<VoiceServerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<WebhookToolRunner> logger) : IToolRunner
 {
     public const string HttpClientName = "tools";
 
     private const int MaxOutputBytes = 64 * 1024;
+
+    private readonly WebhookSigner _signer = new(options.Value.ToolSigningKey, timeProvider);
 
     public async Task<string> RunAsync(ToolDefinition tool, ToolInvocation invocation, CancellationToken cancellationToken)
     {
@@ -35,7 +44,7 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
             WebhookJsonContext.Default.ToolRequest);
         using var request = new HttpRequestMessage(HttpMethod.Post, tool.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        signer.Sign(request, body);
+        _signer.Sign(request, body);
 
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -78,11 +87,23 @@ internal sealed partial class WebhookToolRunner(IHttpClientFactory httpClients, 
         }
     }
 
+    /// <summary>Once at start-up: a deployment that forgot the key hears about it before the first call.</summary>
+    public static void WarnIfUnsigned(IServiceProvider services)
+    {
+        if (services.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ToolSigningKey is null)
+        {
+            Log.ToolCallsUnsigned(services.GetRequiredService<ILogger<WebhookToolRunner>>());
+        }
+    }
+
     private static partial class Log
     {
         // The URL is not logged: it may carry the receiver's token.
         [LoggerMessage(700, LogLevel.Warning, "Tool {Tool} answered HTTP {StatusCode}; the model is told it failed.")]
         public static partial void ToolRefused(ILogger logger, string tool, int statusCode);
+
+        [LoggerMessage(702, LogLevel.Warning, "TOOL_SIGNING_KEY is not set: webhook tool calls are sent unsigned, so their receivers cannot tell them from forgeries.")]
+        public static partial void ToolCallsUnsigned(ILogger logger);
     }
 }
 

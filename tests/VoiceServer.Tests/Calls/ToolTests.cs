@@ -12,7 +12,8 @@ namespace VoiceServer.Tests.Calls;
 /// </summary>
 public sealed class ToolTests
 {
-    private const string SigningKey = "tool-signing-key-0123456789abcdef0123";
+    private const string ToolSigningKey = "tool-signing-key-0123456789abcdef0123";
+    private const string RecordSigningKey = "call-events-signing-key-0123456789abcdef";
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "twilio-auth-token-0123456789";
     private const string PublicBaseUrl = "wss://voice.example.com";
@@ -27,9 +28,10 @@ public sealed class ToolTests
             ["url"] = receiver.Url("/tools/orders?key=tool-secret").ToString(),
         }).ToJsonString();
 
+    /// <summary>Tools signed with their own key; records with another, which a tool call must never carry.</summary>
     private static Task<CallHarness> StartWithToolsAsync(FakeHttpReceiver receiver, params (string Name, string Value)[] extra)
     {
-        var settings = new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = SigningKey };
+        var settings = new Dictionary<string, string?> { ["TOOL_SIGNING_KEY"] = ToolSigningKey, ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey };
         foreach (var (name, value) in extra)
         {
             settings[name] = value;
@@ -105,12 +107,40 @@ public sealed class ToolTests
         var sent = JsonNode.Parse(request.Body)!;
         Assert.Equal(("lookup_order", "call_1", caller.CallSid, CallHarness.AgentId), ((string?)sent["tool"], (string?)sent["toolCallId"], (string?)sent["callSid"], (string?)sent["agentId"]));
         Assert.Equal("A-17", (string?)sent["arguments"]!["orderId"]);
-        ReceivedSignature.AssertSigned(receiver, request, SigningKey);
+        ReceivedSignature.AssertSigned(receiver, request, ToolSigningKey);
 
         await harness.Server.WaitForLogCountAsync("ToolFinished", 1, harness.Token);
         Assert.Single(model.Received, e => (string?)e["type"] == "response.create");
         Assert.Empty(model.ErrorsSent);
         Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains("tool-secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WebhookTool_NoToolSigningKey_SentUnsigned_NeverWithTheRecordKey_WarnedOnceAtStart()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.ResponseBody = """{"ok":true}""";
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey });
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
+
+        await FunctionOutputAsync(harness, model, "call_1");
+        var request = await receiver.WaitForRequestAsync(0, harness.Token);
+        Assert.False(request.Headers.ContainsKey("X-Voice-Server-Signature"), "a tool call must not carry the call records' signature");
+        Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "ToolCallsUnsigned");
+    }
+
+    [Theory]
+    [InlineData("too-short-for-a-key")]
+    [InlineData(RecordSigningKey)]
+    public async Task ToolSigningKey_TooShortOrTheRecordsKey_StopsTheBoot(string key)
+    {
+        using var timeout = TestTimeout.Create();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["TOOL_SIGNING_KEY"] = key, ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey },
+            cancellationToken: timeout.Token));
+        Assert.Contains("TOOL_SIGNING_KEY", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
