@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using VoiceServer.OpenAI;
+using VoiceServer.Outbound;
 using VoiceServer.Records;
 using VoiceServer.Webhooks;
 
@@ -14,8 +15,9 @@ namespace VoiceServer.CallRecords;
 /// <summary>
 /// Delivers ended calls' records off the audio path: queued by the call's teardown, POSTed as JSON to the call's
 /// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with exponential
-/// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that cannot be delivered (no
-/// destination refused it for good, the attempts ran out, the server is stopping) is logged whole, so nothing is lost.
+/// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that cannot be delivered (the
+/// destination refused it for good, redirected it, is on an address the outbound guard refuses, the attempts ran out,
+/// the server is stopping) is logged whole, so nothing is lost.
 /// </summary>
 internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRecordSink
 {
@@ -165,18 +167,25 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
                 (Dispatcher: this, Client: client, Destination: destination, Body: body),
                 _abort.Token);
 
+            var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                Log.Delivered(_logger, record.CallId, (int)response.StatusCode);
+                Log.Delivered(_logger, record.CallId, status);
             }
             else
             {
-                LogUndelivered(record, $"the receiver answered HTTP {(int)response.StatusCode}");
+                LogUndelivered(record, status is >= 300 and < 400
+                    ? $"the receiver answered HTTP {status}, a redirect, which is not followed"
+                    : $"the receiver answered HTTP {status}");
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             LogUndelivered(record, "the server stopped before the record was delivered");
+        }
+        catch (HttpRequestException ex) when (OutboundAddressRefusedException.IsRefusal(ex))
+        {
+            LogUndelivered(record, "its destination's address is not allowed, see OUTBOUND_ALLOWED_HOSTS");
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
@@ -195,6 +204,8 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
+        // A refused address stays refused: retrying would only repeat the refusal.
+        { Exception: { } refused } when OutboundAddressRefusedException.IsRefusal(refused) => false,
         { Exception: HttpRequestException } => true,
         // A per-attempt timeout; the abort on shutdown is not retried.
         { Exception: OperationCanceledException } => true,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
+using VoiceServer.Outbound;
 using VoiceServer.Security;
 using VoiceServer.Twilio;
 
@@ -128,6 +129,15 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.MaxAttempts is >= 1 and <= 20, "CALL_EVENTS_MAX_ATTEMPTS must be 1-20.")
             .Validate(static options => options.RetryDelay >= TimeSpan.Zero && options.RetryDelay <= TimeSpan.FromMinutes(1), "CALL_EVENTS_RETRY_DELAY_MS must be 0-60000.")
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
+            .ValidateOnStart();
+
+        services.AddOptions<OutboundOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                options.AllowList = OutboundAllowList.TryParse(configuration["OUTBOUND_ALLOWED_HOSTS"], out var allowList, out var problem)
+                    ? allowList
+                    : throw new OptionsValidationException("OUTBOUND_ALLOWED_HOSTS", typeof(OutboundOptions), [$"OUTBOUND_ALLOWED_HOSTS: {problem}"]);
+            })
             .ValidateOnStart();
 
         services.AddSingleton<SignedCallConfiguration>();

@@ -4,15 +4,16 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
+using VoiceServer.Outbound;
 using VoiceServer.Tools;
 
 namespace VoiceServer.Webhooks;
 
 /// <summary>
 /// Runs a webhook tool: POSTs <c>{callId, callSid, agentId, tool, toolCallId, arguments}</c> to the tool's URL,
-/// signed with <c>TOOL_SIGNING_KEY</c>, and hands the model the JSON answer. A non-2xx answer, an answer that is not
-/// JSON or arguments that are not JSON become an error object the model can talk about. No retries: the caller is
-/// waiting.
+/// signed with <c>TOOL_SIGNING_KEY</c>, and hands the model the JSON answer. A non-2xx answer (a redirect included:
+/// it is not followed), an address the outbound guard refuses, an answer that is not JSON or arguments that are not
+/// JSON become an error object the model can talk about. No retries: the caller is waiting.
 /// </summary>
 internal sealed partial class WebhookToolRunner(
     IHttpClientFactory httpClients,
@@ -46,7 +47,12 @@ internal sealed partial class WebhookToolRunner(
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         _signer.Sign(request, body);
 
-        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await SendAsync(tool, request, cancellationToken);
+        if (response is null)
+        {
+            return ToolOutput.Error("the tool could not be reached");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             Log.ToolRefused(logger, tool.Name, (int)response.StatusCode);
@@ -87,6 +93,20 @@ internal sealed partial class WebhookToolRunner(
         }
     }
 
+    /// <summary>The answer's headers, or null when the outbound guard refused the tool's address.</summary>
+    private async Task<HttpResponseMessage?> SendAsync(ToolDefinition tool, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (OutboundAddressRefusedException.IsRefusal(ex))
+        {
+            Log.ToolAddressRefused(logger, tool.Name);
+            return null;
+        }
+    }
+
     /// <summary>Once at start-up: a deployment that forgot the key hears about it before the first call.</summary>
     public static void WarnIfUnsigned(IServiceProvider services)
     {
@@ -101,6 +121,9 @@ internal sealed partial class WebhookToolRunner(
         // The URL is not logged: it may carry the receiver's token.
         [LoggerMessage(700, LogLevel.Warning, "Tool {Tool} answered HTTP {StatusCode}; the model is told it failed.")]
         public static partial void ToolRefused(ILogger logger, string tool, int statusCode);
+
+        [LoggerMessage(701, LogLevel.Warning, "Tool {Tool} was not called: its URL leads to an address that is not allowed; the model is told it failed.")]
+        public static partial void ToolAddressRefused(ILogger logger, string tool);
 
         [LoggerMessage(702, LogLevel.Warning, "TOOL_SIGNING_KEY is not set: webhook tool calls are sent unsigned, so their receivers cannot tell them from forgeries.")]
         public static partial void ToolCallsUnsigned(ILogger logger);

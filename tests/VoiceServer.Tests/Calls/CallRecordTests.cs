@@ -6,7 +6,10 @@ using VoiceServer.Tests.Infrastructure;
 
 namespace VoiceServer.Tests.Calls;
 
-/// <summary>The record every call leaves: POSTed, signed, retried, and never lost (logged whole when undeliverable).</summary>
+/// <summary>
+/// The record every call leaves: POSTed, signed, retried, and never lost (logged whole when undeliverable).
+/// Destinations on internal addresses are refused, and redirects are not followed.
+/// </summary>
 public sealed class CallRecordTests
 {
     private const string SigningKey = "call-events-signing-key-0123456789abcdef";
@@ -27,6 +30,12 @@ public sealed class CallRecordTests
 
         return settings;
     }
+
+    /// <summary>Whether a log line shows <paramref name="text"/> anywhere: its message, its values or its exception.</summary>
+    private static bool Reveals(CapturedLogEntry entry, string text) =>
+        entry.Message.Contains(text, StringComparison.Ordinal) ||
+        entry.State.Contains(text, StringComparison.Ordinal) ||
+        (entry.Exception?.Contains(text, StringComparison.Ordinal) ?? false);
 
     private static long Sum(IEnumerable<JsonObject> responsesDone, string detail, string field) =>
         responsesDone.Sum(done => done["response"]!["usage"]?[detail]?[field] is { } tokens ? long.Parse(tokens.ToJsonString(), CultureInfo.InvariantCulture) : 0);
@@ -149,6 +158,51 @@ public sealed class CallRecordTests
         Assert.Contains($"\"callSid\":\"{caller.CallSid}\"", undelivered.Message, StringComparison.Ordinal);
         Assert.Contains(receiver.Requests[0].Body, undelivered.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(CallHarness.CallKey, undelivered.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(LoopbackSpellings.All), MemberType = typeof(LoopbackSpellings))]
+    public async Task CallbackOnLoopbackInAnySpelling_RefusedBeforeConnecting_NotRetried(string host, bool ipv6)
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback);
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["CALL_EVENTS_SIGNING_KEY"] = SigningKey,
+            ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+            ["OUTBOUND_ALLOWED_HOSTS"] = string.Empty,
+        });
+        var callback = $"http://{host}:{receiver.BaseAddress.Port}/api/calls/events?token=callback-secret";
+        var (caller, _) = await harness.StartCallAsync(CallHarness.Parameters(("callbackUrl", callback)));
+
+        await caller.SendStopAsync(harness.Token);
+
+        var outcome = await harness.Server.Logs.WaitForAsync(e => e.EventName is "Delivered" or "Undelivered", harness.Token);
+        Assert.Equal("Undelivered", outcome.EventName);
+        Assert.Contains("not allowed", outcome.Message, StringComparison.Ordinal);
+        Assert.Empty(receiver.Requests);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.EventName == "DeliveryRetry");
+        var refused = Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "OutboundConnectionRefused");
+        Assert.Contains("loopback", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => Reveals(e, "callback-secret"));
+    }
+
+    [Fact]
+    public async Task ReceiverRedirects_NotFollowed_FinalFailure_SignedBodyNotResent()
+    {
+        await using var elsewhere = await FakeHttpReceiver.StartAsync();
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 307;
+        receiver.Location = elsewhere.Url("/collect");
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        var outcome = await harness.Server.Logs.WaitForAsync(e => e.EventName is "Delivered" or "Undelivered", harness.Token);
+        Assert.Equal("Undelivered", outcome.EventName);
+        Assert.Contains("HTTP 307", outcome.Message, StringComparison.Ordinal);
+        Assert.Single(receiver.Requests);
+        Assert.Empty(elsewhere.Requests);
     }
 
     [Fact]
