@@ -112,6 +112,7 @@ internal static class ConfigurationExtensions
                 }
 
                 options.SigningKey = NullIfEmpty(configuration["CALL_EVENTS_SIGNING_KEY"]);
+                options.UndeliveredDirectory = NullIfEmpty(configuration["CALL_EVENTS_UNDELIVERED_DIR"]);
                 options.MaxAttempts = ReadInt(configuration, "CALL_EVENTS_MAX_ATTEMPTS", options.MaxAttempts);
                 options.RetryDelay = TimeSpan.FromMilliseconds(ReadInt(configuration, "CALL_EVENTS_RETRY_DELAY_MS", (int)options.RetryDelay.TotalMilliseconds));
                 if (NullIfEmpty(configuration["MODEL_PRICES"]) is { } prices)
@@ -129,6 +130,7 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.MaxAttempts is >= 1 and <= 20, "CALL_EVENTS_MAX_ATTEMPTS must be 1-20.")
             .Validate(static options => options.RetryDelay >= TimeSpan.Zero && options.RetryDelay <= TimeSpan.FromMinutes(1), "CALL_EVENTS_RETRY_DELAY_MS must be 0-60000.")
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
+            .Validate(static options => options.UndeliveredDirectory is null || Path.IsPathFullyQualified(options.UndeliveredDirectory), "CALL_EVENTS_UNDELIVERED_DIR must be an absolute path.")
             .ValidateOnStart();
 
         services.AddOptions<OutboundOptions>()
