@@ -14,8 +14,8 @@ namespace VoiceServer.CallRecords;
 
 /// <summary>
 /// Delivers ended calls' records off the audio path: queued by the call's teardown, POSTed as JSON to the call's
-/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with exponential
-/// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that
+/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with doubling,
+/// jittered delays (<see cref="RecordRetryDelay"/>) on network errors, timeouts, 408, 429 and 5xx. A record that
 /// cannot be delivered (the destination refused it for good, redirected it, is on an address the outbound guard
 /// refuses, the attempts ran out, the server is stopping) is named in the log by id and size (never its contents:
 /// the transcript is the caller's speech) and kept in <c>CALL_EVENTS_UNDELIVERED_DIR</c> when one is set.
@@ -54,10 +54,9 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
             {
                 ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome)),
                 MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.RetryDelay,
-                MaxDelay = TimeSpan.FromMinutes(1),
+                // Not Polly's UseJitter (decorrelated): with it a later retry may come sooner than an earlier one,
+                // and the documented doubling would not hold.
+                DelayGenerator = arguments => ValueTask.FromResult<TimeSpan?>(RecordRetryDelay.For(arguments.AttemptNumber, _options.RetryDelay, Random.Shared.NextDouble())),
                 OnRetry = arguments =>
                 {
                     var problem = arguments.Outcome.Result is { } response ? $"HTTP {(int)response.StatusCode}" : arguments.Outcome.Exception?.GetType().Name;

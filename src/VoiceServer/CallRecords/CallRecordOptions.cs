@@ -18,7 +18,7 @@ internal sealed class CallRecordOptions
     /// <summary><c>CALL_EVENTS_MAX_ATTEMPTS</c>: attempts per record before it counts as undeliverable.</summary>
     public int MaxAttempts { get; set; } = 6;
 
-    /// <summary><c>CALL_EVENTS_RETRY_DELAY_MS</c>: the first retry's delay; later ones double (with jitter).</summary>
+    /// <summary><c>CALL_EVENTS_RETRY_DELAY_MS</c>: the first retry's delay; each later one doubles, each ±20 % at random.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one attempt may take.</summary>

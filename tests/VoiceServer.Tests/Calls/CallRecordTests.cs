@@ -275,6 +275,30 @@ public sealed class CallRecordTests
     }
 
     [Fact]
+    public async Task RetryDelays_DoubleFromTheConfiguredDelay_EachWithinTwentyPercent()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.RespondWith(500, 500, 500, 500);
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "Delivered", harness.Token);
+        var delays = harness.Server.Logs.Entries
+            .Where(e => e.EventName == "DeliveryRetry")
+            .Select(e => long.Parse(Regex.Match(e.Message, @"retrying in (\d+) ms").Groups[1].Value, CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(4, delays.Count);
+        for (var retry = 0; retry < delays.Count; retry++)
+        {
+            // CALL_EVENTS_RETRY_DELAY_MS is 10: 10, 20, 40, 80 ms, each ±20 % (whole milliseconds in the log).
+            var nominal = 10 << retry;
+            Assert.InRange(delays[retry], (long)Math.Floor(nominal * 0.8) - 1, (long)Math.Ceiling(nominal * 1.2));
+        }
+    }
+
+    [Fact]
     public async Task ReceiverRefusesWith400_NotRetried_Undelivered()
     {
         await using var receiver = await FakeHttpReceiver.StartAsync();
