@@ -44,6 +44,7 @@ internal static class ConfigurationExtensions
                     : null;
                 options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
                 options.ToolSigningKey = NullIfEmpty(configuration["TOOL_SIGNING_KEY"]);
+                options.MetricsBearerToken = NullIfEmpty(configuration["METRICS_BEARER_TOKEN"]);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
                 options.ModelSessionMaxSeconds = NullIfEmpty(configuration["MODEL_SESSION_MAX_SECONDS"]) is null ? null : ReadInt(configuration, "MODEL_SESSION_MAX_SECONDS", 0);
                 options.InputTranscriptionModel = NullIfEmpty(configuration["INPUT_TRANSCRIPTION_MODEL"]) switch
@@ -75,6 +76,9 @@ internal static class ConfigurationExtensions
             .Validate<IOptions<CallRecordOptions>>(
                 static (options, records) => options.ToolSigningKey is null || !string.Equals(options.ToolSigningKey, records.Value.SigningKey, StringComparison.Ordinal),
                 "TOOL_SIGNING_KEY must differ from CALL_EVENTS_SIGNING_KEY: a tool receiver must not be able to sign call records, nor the records' receiver tool calls.")
+            .Validate(
+                static options => options.MetricsBearerToken is null || options.MetricsBearerToken.Length >= 16,
+                "METRICS_BEARER_TOKEN must be at least 16 characters.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
 

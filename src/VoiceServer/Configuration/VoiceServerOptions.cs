@@ -122,6 +122,9 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? ToolSigningKey { get; set; }
 
+    /// <summary><c>METRICS_BEARER_TOKEN</c>: when set, <c>/metrics</c> answers only <c>Authorization: Bearer</c> with it. Never logged.</summary>
+    public string? MetricsBearerToken { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 

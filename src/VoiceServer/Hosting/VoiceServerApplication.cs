@@ -27,7 +27,7 @@ internal static class VoiceServerApplication
         app.UseWebSockets();
         app.UseCors();
         app.MapHealth();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapMetrics();
         app.MapMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
