@@ -14,7 +14,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done; 
 trap cleanup EXIT
 
 dotnet build VoiceServer.slnx -v:q -nologo > /dev/null
-PORT=8080 dotnet run --no-build --project src/VoiceServer -- --local-emulator &
+# The main app is on this machine: the voice server's records may reach localhost only because it is listed.
+PORT=8080 OUTBOUND_ALLOWED_HOSTS=localhost dotnet run --no-build --project src/VoiceServer -- --local-emulator &
 pids+=($!)
 PORT=8081 VOICE_SERVER_URL=ws://localhost:8080 PUBLIC_URL=http://localhost:8081 ADMIN_API_KEY=$admin_key \
   DATABASE_URL="Data Source=local-main-app.db" dotnet run --no-build --project src/VoiceServer.MainApp &
