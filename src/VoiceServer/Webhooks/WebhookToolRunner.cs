@@ -107,10 +107,13 @@ internal sealed partial class WebhookToolRunner(
         }
     }
 
-    /// <summary>Once at start-up: a deployment that forgot the key hears about it before the first call.</summary>
+    /// <summary>
+    /// Once at start-up: a deployment that forgot the key hears about it before the first call. Not with the local
+    /// emulator, a development mode that needs no secrets and should start without warnings to ignore.
+    /// </summary>
     public static void WarnIfUnsigned(IServiceProvider services)
     {
-        if (services.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ToolSigningKey is null)
+        if (services.GetRequiredService<IOptions<VoiceServerOptions>>().Value is { ToolSigningKey: null, LocalEmulator: false })
         {
             Log.ToolCallsUnsigned(services.GetRequiredService<ILogger<WebhookToolRunner>>());
         }
