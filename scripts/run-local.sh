@@ -16,7 +16,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done; 
 trap cleanup EXIT
 
 dotnet build VoiceServer.slnx -v:q -nologo > /dev/null
-PORT=8080 dotnet run --no-build --project src/VoiceServer -- --local-emulator &
+# The main app is on this machine: the voice server's records may reach localhost only because it is listed.
+PORT=8080 OUTBOUND_ALLOWED_HOSTS=localhost dotnet run --no-build --project src/VoiceServer -- --local-emulator &
 pids+=($!)
 # The simulator plays Twilio without an account, so it cannot sign the voice webhook: ALLOW_UNAUTHENTICATED=true lets
 # the main app start without TWILIO_AUTH_TOKEN (it says so loudly). Development only; production sets the token.

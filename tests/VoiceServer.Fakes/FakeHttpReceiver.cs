@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace VoiceServer.Fakes;
 public sealed record ReceivedHttpRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body, int AnsweredStatus);
 
 /// <summary>
-/// A webhook receiver on 127.0.0.1 (a real Kestrel host): records every request and answers with the scripted
+/// A webhook receiver on 127.0.0.1 (or another loopback address; a real Kestrel host): records every request and answers with the scripted
 /// statuses in order, then with <see cref="DefaultStatus"/>. Stands in for the main app's call-events endpoint and
 /// other receivers the server calls out to.
 /// </summary>
@@ -28,13 +29,16 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         _waiters = new AsyncWaiters(_gate);
     }
 
-    /// <summary><c>http://127.0.0.1:port</c>.</summary>
+    /// <summary><c>http://127.0.0.1:port</c> (<c>http://[::1]:port</c> on IPv6 loopback).</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
     public int DefaultStatus { get; set; } = StatusCodes.Status200OK;
 
     /// <summary>The body of every answer (JSON), empty by default.</summary>
     public string ResponseBody { get; set; } = string.Empty;
+
+    /// <summary>When set, every answer carries it as its <c>Location</c> (with a 3xx status: a redirect).</summary>
+    public Uri? Location { get; set; }
 
     public IReadOnlyList<ReceivedHttpRequest> Requests
     {
@@ -47,11 +51,16 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeHttpReceiver> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<FakeHttpReceiver> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(IPAddress.Loopback, cancellationToken);
+
+    /// <summary>A receiver listening on <paramref name="address"/> (e.g. <see cref="IPAddress.IPv6Loopback"/>), on an ephemeral port.</summary>
+    public static async Task<FakeHttpReceiver> StartAsync(IPAddress address, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(address);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeHttpReceiver).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(new UriBuilder(Uri.UriSchemeHttp, address.ToString(), 0).Uri.ToString());
         var app = builder.Build();
         var receiver = new FakeHttpReceiver(app);
         app.Run(receiver.HandleAsync);
@@ -134,6 +143,11 @@ public sealed class FakeHttpReceiver : IAsyncDisposable
         }
 
         context.Response.StatusCode = status;
+        if (Location is { } location)
+        {
+            context.Response.Headers.Location = location.ToString();
+        }
+
         if (ResponseBody.Length > 0)
         {
             context.Response.ContentType = "application/json";

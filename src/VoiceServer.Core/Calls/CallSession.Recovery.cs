@@ -1,3 +1,5 @@
+using Polly;
+using Polly.Retry;
 using VoiceServer.Conversation;
 
 namespace VoiceServer.Calls;
@@ -9,17 +11,15 @@ namespace VoiceServer.Calls;
 /// <remarks>
 /// One procedure serves both (docs/reference/barge-in-and-call-control.md §10): caller audio goes to the pending buffer, a new
 /// connection gets the same session, the conversation so far is replayed as text, the buffered audio is flushed to
-/// it, and from then on it is the call's model. Attempts are retried with backoff until
-/// <see cref="CallSessionOptions.ReconnectTimeout"/>; then the call ends with
+/// it, and from then on it is the call's model. Attempts are retried with Polly's exponential backoff with jitter
+/// (<see cref="CallSessionOptions.ReconnectRetryDelay"/> up to <see cref="CallSessionOptions.ReconnectMaxRetryDelay"/>)
+/// until <see cref="CallSessionOptions.ReconnectTimeout"/>; then the call ends with
 /// <see cref="CallEndReason.ModelReconnectFailed"/>.
 /// </remarks>
 public sealed partial class CallSession
 {
     private const string ReconnectApology =
         "The phone line dropped for a few seconds. Briefly apologise to the caller for the interruption, then carry on where the conversation left off.";
-
-    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(2);
 
     private bool _recovering;
     private bool _callerTurnOpen;
@@ -36,6 +36,22 @@ public sealed partial class CallSession
         SessionCap,
         ServerError,
         Recycle,
+    }
+
+    /// <summary>How one attempt to replace the session went.</summary>
+    private enum ReplacementAttempt
+    {
+        /// <summary>The replacement is the call's model now.</summary>
+        Switched,
+
+        /// <summary>The call ended meanwhile: nothing left to replace.</summary>
+        CallEnded,
+
+        /// <summary>It failed; another attempt may succeed.</summary>
+        Failed,
+
+        /// <summary>It failed in a way that would repeat (a refused key or session), or the time is up.</summary>
+        FailedForGood,
     }
 
     private static string ToName(RecoveryCause cause) => cause switch
@@ -107,47 +123,66 @@ public sealed partial class CallSession
         // Started under _gate: continue off the lock.
         await Task.Yield();
         var startedAt = _time.GetTimestamp();
-        var retryDelay = s_firstRetryDelay;
         var attempts = 0;
         var problem = "no attempt";
         using var deadline = new CancellationTokenSource(_options.ReconnectTimeout, _time);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _callToken);
-        while (!_end.Task.IsCompleted)
+        var retries = new RetryStrategyOptions<ReplacementAttempt>
         {
-            attempts++;
-            var replacement = TryStartReplacement(previous.Configuration, budget.Token);
-            if (replacement is null)
+            ShouldHandle = static arguments => ValueTask.FromResult(arguments.Outcome.Result == ReplacementAttempt.Failed),
+            // The budget's deadline, not a count, ends the attempts.
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = _options.ReconnectRetryDelay,
+            MaxDelay = _options.ReconnectMaxRetryDelay,
+            OnRetry = arguments =>
             {
-                return;
-            }
-
-            if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempts))
-            {
-                await RetireAsync(previous);
-                return;
-            }
-
-            await RetireAsync(replacement);
-            problem = replacement.Failure ?? "the new connection was lost";
-            if (replacement.FailureIsPermanent || budget.IsCancellationRequested)
-            {
-                break;
-            }
-
-            Log.ModelSessionReplacementRetry(_logger, attempts, problem, (long)retryDelay.TotalMilliseconds);
-            try
-            {
-                await Task.Delay(retryDelay, _time, budget.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            retryDelay = retryDelay * 2 < s_maxRetryDelay ? retryDelay * 2 : s_maxRetryDelay;
+                Log.ModelSessionReplacementRetry(_logger, attempts, problem, (long)arguments.RetryDelay.TotalMilliseconds);
+                return ValueTask.CompletedTask;
+            },
+        };
+        if (_options.ReconnectJitter is { } jitter)
+        {
+            retries.Randomizer = jitter;
         }
 
-        GiveUpRecovery(previous, cause, startedAt, attempts, problem);
+        var retry = new ResiliencePipelineBuilder<ReplacementAttempt> { TimeProvider = _time }.AddRetry(retries).Build();
+        ReplacementAttempt outcome;
+        try
+        {
+            outcome = await retry.ExecuteAsync(
+                async token =>
+                {
+                    attempts++;
+                    var replacement = TryStartReplacement(previous.Configuration, token);
+                    if (replacement is null)
+                    {
+                        return ReplacementAttempt.CallEnded;
+                    }
+
+                    if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempts))
+                    {
+                        await RetireAsync(previous);
+                        return ReplacementAttempt.Switched;
+                    }
+
+                    await RetireAsync(replacement);
+                    problem = replacement.Failure ?? "the new connection was lost";
+                    return replacement.FailureIsPermanent || token.IsCancellationRequested ? ReplacementAttempt.FailedForGood : ReplacementAttempt.Failed;
+                },
+                budget.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            // The deadline passed (or the call ended) during a wait between attempts.
+            outcome = ReplacementAttempt.FailedForGood;
+        }
+
+        if (outcome is ReplacementAttempt.Failed or ReplacementAttempt.FailedForGood)
+        {
+            GiveUpRecovery(previous, cause, startedAt, attempts, problem);
+        }
     }
 
     private ModelConnection? TryStartReplacement(CallConfiguration configuration, CancellationToken deadline)

@@ -33,6 +33,19 @@ public sealed class CallSessionOptions
     /// </summary>
     public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The wait after a failed attempt to replace a lost model session, around which Polly's exponential backoff
+    /// with jitter draws the first retry's delay; later ones grow, up to <see cref="ReconnectMaxRetryDelay"/>.
+    /// Jitter keeps the calls that one provider outage broke from reconnecting in lockstep.
+    /// </summary>
+    public TimeSpan ReconnectRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait between attempts to replace a lost model session.</summary>
+    public TimeSpan ReconnectMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The random source of the reconnect backoff's jitter, uniform in [0, 1); null for Polly's own. Tests fix it.</summary>
+    public Func<double>? ReconnectJitter { get; set; }
+
     /// <summary>A replacement that took longer than this is followed by a brief apology from the agent.</summary>
     public TimeSpan ReconnectNoticeAfter { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using VoiceServer.OpenAI;
+using VoiceServer.Outbound;
 using VoiceServer.Records;
 using VoiceServer.Webhooks;
 
@@ -13,9 +14,11 @@ namespace VoiceServer.CallRecords;
 
 /// <summary>
 /// Delivers ended calls' records off the audio path: queued by the call's teardown, POSTed as JSON to the call's
-/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with exponential
-/// backoff and jitter on network errors, timeouts, 408, 429 and 5xx. A record that cannot be delivered (no
-/// destination refused it for good, the attempts ran out, the server is stopping) is logged whole, so nothing is lost.
+/// <c>callbackUrl</c> or <c>CALL_EVENTS_URL</c>, signed (<see cref="WebhookSigner"/>), retried with doubling,
+/// jittered delays (<see cref="RecordRetryDelay"/>) on network errors, timeouts, 408, 429 and 5xx. A record that
+/// cannot be delivered (the destination refused it for good, redirected it, is on an address the outbound guard
+/// refuses, the attempts ran out, the server is stopping) is named in the log by id and size (never its contents:
+/// the transcript is the caller's speech) and kept in <c>CALL_EVENTS_UNDELIVERED_DIR</c> when one is set.
 /// </summary>
 internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRecordSink
 {
@@ -35,15 +38,14 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
 
     public CallRecordDispatcher(
         IHttpClientFactory httpClients,
-        WebhookSigner signer,
         IOptions<CallRecordOptions> options,
         IOptions<RealtimeOptions> realtimeOptions,
         TimeProvider timeProvider,
         ILogger<CallRecordDispatcher> logger)
     {
         _httpClients = httpClients;
-        _signer = signer;
         _options = options.Value;
+        _signer = new WebhookSigner(_options.SigningKey, timeProvider);
         _defaultModel = realtimeOptions.Value.Model;
         _time = timeProvider;
         _logger = logger;
@@ -52,10 +54,9 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
             {
                 ShouldHandle = static arguments => ValueTask.FromResult(IsTransient(arguments.Outcome)),
                 MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.RetryDelay,
-                MaxDelay = TimeSpan.FromMinutes(1),
+                // Not Polly's UseJitter (decorrelated): with it a later retry may come sooner than an earlier one,
+                // and the documented doubling would not hold.
+                DelayGenerator = arguments => ValueTask.FromResult<TimeSpan?>(RecordRetryDelay.For(arguments.AttemptNumber, _options.RetryDelay, Random.Shared.NextDouble())),
                 OnRetry = arguments =>
                 {
                     var problem = arguments.Outcome.Result is { } response ? $"HTTP {(int)response.StatusCode}" : arguments.Outcome.Exception?.GetType().Name;
@@ -73,7 +74,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         record.EstimatedCostUsd = _options.Prices.Find(record.Model) is { } price ? decimal.Round(price.Cost(record.Usage), 6) : null;
         if (!_queue.Writer.TryWrite(record))
         {
-            LogUndelivered(record, "the delivery queue is full or closed");
+            Undeliverable(record, Serialize(record), "the delivery queue is full or closed");
         }
     }
 
@@ -139,6 +140,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
 
     private async Task DeliverAsync(CallRecord record, SemaphoreSlim slots)
     {
+        byte[] body = [];
         try
         {
             if ((record.CallbackUrl ?? _options.Url) is not { } destination)
@@ -147,7 +149,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
                 return;
             }
 
-            var body = JsonSerializer.SerializeToUtf8Bytes(record, CallRecordJsonContext.Default.CallRecord);
+            body = Serialize(record);
             var client = _httpClients.CreateClient(HttpClientName);
             using var response = await _retry.ExecuteAsync(
                 static async (state, token) =>
@@ -166,27 +168,34 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
                 (Dispatcher: this, Client: client, Destination: destination, Body: body),
                 _abort.Token);
 
+            var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                Log.Delivered(_logger, record.CallId, (int)response.StatusCode);
+                Log.Delivered(_logger, record.CallId, status);
             }
             else
             {
-                LogUndelivered(record, $"the receiver answered HTTP {(int)response.StatusCode}");
+                Undeliverable(record, body, status is >= 300 and < 400
+                    ? $"the receiver answered HTTP {status}, a redirect, which is not followed"
+                    : $"the receiver answered HTTP {status}");
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            LogUndelivered(record, "the server stopped before the record was delivered");
+            Undeliverable(record, body, "the server stopped before the record was delivered");
+        }
+        catch (HttpRequestException ex) when (OutboundAddressRefusedException.IsRefusal(ex))
+        {
+            Undeliverable(record, body, "its destination's address is not allowed, see OUTBOUND_ALLOWED_HOSTS");
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            LogUndelivered(record, $"the receiver could not be reached ({ex.GetType().Name})");
+            Undeliverable(record, body, $"the receiver could not be reached ({ex.GetType().Name})");
         }
         catch (Exception ex)
         {
-            // Whatever failed, the record is not lost.
-            LogUndelivered(record, $"delivery failed ({ex.GetType().Name})");
+            // Whatever failed, the record is not silently dropped.
+            Undeliverable(record, body, $"delivery failed ({ex.GetType().Name})");
         }
         finally
         {
@@ -194,8 +203,12 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         }
     }
 
+    private static byte[] Serialize(CallRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, CallRecordJsonContext.Default.CallRecord);
+
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
+        // A refused address stays refused: retrying would only repeat the refusal.
+        { Exception: { } refused } when OutboundAddressRefusedException.IsRefusal(refused) => false,
         { Exception: HttpRequestException } => true,
         // A per-attempt timeout; the abort on shutdown is not retried.
         { Exception: OperationCanceledException } => true,
@@ -203,14 +216,32 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         _ => false,
     };
 
-    /// <summary>The record goes to the log whole, but for key presses: often PINs, they stay out of logs.</summary>
-    private void LogUndelivered(CallRecord record, string reason)
+    /// <summary>
+    /// Only the record's id and size reach the log: its turns are what the caller said. The record itself is kept in
+    /// <c>CALL_EVENTS_UNDELIVERED_DIR</c> when one is set, exactly as it would have been POSTed.
+    /// </summary>
+    private void Undeliverable(CallRecord record, byte[] body, string reason)
     {
-        var loggable = record with
+        if (body.Length == 0)
         {
-            Turns = [.. record.Turns.Select(static turn => turn.Keypad ? turn with { Text = "(key presses withheld from the log)" } : turn)],
-        };
-        Log.Undelivered(_logger, record.CallId, reason, JsonSerializer.Serialize(loggable, CallRecordJsonContext.Default.CallRecord));
+            body = Serialize(record);
+        }
+
+        if (_options.UndeliveredDirectory is not { } directory)
+        {
+            Log.Undelivered(_logger, record.CallId, reason, body.Length, "not kept: set CALL_EVENTS_UNDELIVERED_DIR to keep such records");
+            return;
+        }
+
+        try
+        {
+            var path = UndeliveredRecordFile.Write(directory, record.CallId, body);
+            Log.Undelivered(_logger, record.CallId, reason, body.Length, $"kept in {path}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.Undelivered(_logger, record.CallId, reason, body.Length, $"could not be kept in CALL_EVENTS_UNDELIVERED_DIR ({ex.GetType().Name}: {ex.Message})");
+        }
     }
 
     private static partial class Log
@@ -221,9 +252,9 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         [LoggerMessage(601, LogLevel.Warning, "Call record delivery attempt {Attempt} failed ({Problem}); retrying in {DelayMs} ms.")]
         public static partial void DeliveryRetry(ILogger logger, int attempt, string? problem, long delayMs);
 
-        /// <summary>The record itself, so a record that could not be delivered is never lost.</summary>
-        [LoggerMessage(602, LogLevel.Error, "Call record {CallId} could not be delivered ({Reason}); the record follows: {Record}")]
-        public static partial void Undelivered(ILogger logger, string callId, string reason, string record);
+        /// <summary>The record's id and size, never its contents (the caller's words); where it was kept, if anywhere.</summary>
+        [LoggerMessage(602, LogLevel.Error, "Call record {CallId} could not be delivered ({Reason}); {RecordBytes} bytes, {Kept}.")]
+        public static partial void Undelivered(ILogger logger, string callId, string reason, int recordBytes, string kept);
 
         [LoggerMessage(603, LogLevel.Debug, "Call record {CallId} has no destination (no callbackUrl, no CALL_EVENTS_URL).")]
         public static partial void NoDestination(ILogger logger, string callId);

@@ -9,16 +9,22 @@ internal sealed class CallRecordOptions
     /// <summary><c>CALL_EVENTS_SIGNING_KEY</c>: the HMAC-SHA256 key of the signature header. Never logged.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary><c>CALL_EVENTS_MAX_ATTEMPTS</c>: attempts per record before it is logged whole instead.</summary>
+    /// <summary>
+    /// <c>CALL_EVENTS_UNDELIVERED_DIR</c>: where a record that could not be delivered is kept (<c>callId.json</c>,
+    /// readable by the server's user only); without it such a record is only named in the log.
+    /// </summary>
+    public string? UndeliveredDirectory { get; set; }
+
+    /// <summary><c>CALL_EVENTS_MAX_ATTEMPTS</c>: attempts per record before it counts as undeliverable.</summary>
     public int MaxAttempts { get; set; } = 6;
 
-    /// <summary><c>CALL_EVENTS_RETRY_DELAY_MS</c>: the first retry's delay; later ones double (with jitter).</summary>
+    /// <summary><c>CALL_EVENTS_RETRY_DELAY_MS</c>: the first retry's delay; each later one doubles, each ±20 % at random.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one attempt may take.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>On shutdown, how long deliveries in flight may go on before what is left is logged whole.</summary>
+    /// <summary>On shutdown, how long deliveries in flight may go on before what is left counts as undeliverable.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary><c>MODEL_PRICES</c>: USD per million tokens by model; the built-in table otherwise.</summary>

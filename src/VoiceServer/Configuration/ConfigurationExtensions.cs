@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
+using VoiceServer.Outbound;
 using VoiceServer.Security;
 using VoiceServer.Twilio;
 
@@ -45,6 +46,8 @@ internal static class ConfigurationExtensions
                         : throw new OptionsValidationException("TWILIO_API_BASE_URL", typeof(VoiceServerOptions), ["TWILIO_API_BASE_URL must be an absolute http(s) URL."])
                     : null;
                 options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
+                options.ToolSigningKey = NullIfEmpty(configuration["TOOL_SIGNING_KEY"]);
+                options.MetricsBearerToken = NullIfEmpty(configuration["METRICS_BEARER_TOKEN"]);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
                 options.ModelSessionMaxSeconds = NullIfEmpty(configuration["MODEL_SESSION_MAX_SECONDS"]) is null ? null : ReadInt(configuration, "MODEL_SESSION_MAX_SECONDS", 0);
                 options.InputTranscriptionModel = NullIfEmpty(configuration["INPUT_TRANSCRIPTION_MODEL"]) switch
@@ -74,6 +77,15 @@ internal static class ConfigurationExtensions
             .Validate(
                 static options => options.PlaygroundAccessKey is null || options.PlaygroundAccessKey.Length >= 16,
                 "PLAYGROUND_ACCESS_KEY must be at least 16 characters.")
+            .Validate(
+                static options => options.ToolSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ToolSigningKey) >= 32,
+                "TOOL_SIGNING_KEY must be at least 32 bytes.")
+            .Validate<IOptions<CallRecordOptions>>(
+                static (options, records) => options.ToolSigningKey is null || !string.Equals(options.ToolSigningKey, records.Value.SigningKey, StringComparison.Ordinal),
+                "TOOL_SIGNING_KEY must differ from CALL_EVENTS_SIGNING_KEY: a tool receiver must not be able to sign call records, nor the records' receiver tool calls.")
+            .Validate(
+                static options => options.MetricsBearerToken is null || options.MetricsBearerToken.Length >= 16,
+                "METRICS_BEARER_TOKEN must be at least 16 characters.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
 
@@ -111,6 +123,7 @@ internal static class ConfigurationExtensions
                 }
 
                 options.SigningKey = NullIfEmpty(configuration["CALL_EVENTS_SIGNING_KEY"]);
+                options.UndeliveredDirectory = NullIfEmpty(configuration["CALL_EVENTS_UNDELIVERED_DIR"]);
                 options.MaxAttempts = ReadInt(configuration, "CALL_EVENTS_MAX_ATTEMPTS", options.MaxAttempts);
                 options.RetryDelay = TimeSpan.FromMilliseconds(ReadInt(configuration, "CALL_EVENTS_RETRY_DELAY_MS", (int)options.RetryDelay.TotalMilliseconds));
                 if (NullIfEmpty(configuration["MODEL_PRICES"]) is { } prices)
@@ -128,6 +141,16 @@ internal static class ConfigurationExtensions
             .Validate(static options => options.MaxAttempts is >= 1 and <= 20, "CALL_EVENTS_MAX_ATTEMPTS must be 1-20.")
             .Validate(static options => options.RetryDelay >= TimeSpan.Zero && options.RetryDelay <= TimeSpan.FromMinutes(1), "CALL_EVENTS_RETRY_DELAY_MS must be 0-60000.")
             .Validate(static options => options.SigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.SigningKey) >= 32, "CALL_EVENTS_SIGNING_KEY must be at least 32 bytes.")
+            .Validate(static options => options.UndeliveredDirectory is null || Path.IsPathFullyQualified(options.UndeliveredDirectory), "CALL_EVENTS_UNDELIVERED_DIR must be an absolute path.")
+            .ValidateOnStart();
+
+        services.AddOptions<OutboundOptions>()
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                options.AllowList = OutboundAllowList.TryParse(configuration["OUTBOUND_ALLOWED_HOSTS"], out var allowList, out var problem)
+                    ? allowList
+                    : throw new OptionsValidationException("OUTBOUND_ALLOWED_HOSTS", typeof(OutboundOptions), [$"OUTBOUND_ALLOWED_HOSTS: {problem}"]);
+            })
             .ValidateOnStart();
 
         services.AddSingleton(static provider =>

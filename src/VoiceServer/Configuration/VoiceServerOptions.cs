@@ -137,6 +137,15 @@ internal sealed class VoiceServerOptions
     [Range(1, 120)]
     public int ToolTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// <c>TOOL_SIGNING_KEY</c>: the HMAC-SHA256 key of webhook tool calls' signature header (at least 32 bytes, not
+    /// the call records' key); tool calls go unsigned without it. Never logged.
+    /// </summary>
+    public string? ToolSigningKey { get; set; }
+
+    /// <summary><c>METRICS_BEARER_TOKEN</c>: when set, <c>/metrics</c> answers only <c>Authorization: Bearer</c> with it. Never logged.</summary>
+    public string? MetricsBearerToken { get; set; }
+
     /// <summary><c>VOICE_SERVER_LOCAL_EMULATOR</c> or <c>--local-emulator</c>: serve calls with the built-in emulator.</summary>
     public bool LocalEmulator { get; set; }
 

@@ -9,6 +9,7 @@ using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.MediaStreams;
 using VoiceServer.OpenAI;
+using VoiceServer.Outbound;
 using VoiceServer.Records;
 using VoiceServer.Telephony;
 using VoiceServer.Tools;
@@ -98,9 +99,9 @@ internal static class HostingExtensions
         services.AddSingleton<MediaStreamHandler>();
         services.AddSingleton<CallDrain>();
         services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
-        services.AddSingleton<WebhookSigner>();
-        services.AddHttpClient(CallRecordDispatcher.HttpClientName);
-        services.AddHttpClient(WebhookToolRunner.HttpClientName);
+        // Records and tools go to URLs a call names: internal addresses are refused and redirects not followed.
+        services.AddGuardedHttpClient(CallRecordDispatcher.HttpClientName);
+        services.AddGuardedHttpClient(WebhookToolRunner.HttpClientName);
         services.AddSingleton<IToolRunner, WebhookToolRunner>();
         services.AddHttpClient(TwilioApiClientName).AddHttpMessageHandler(static provider =>
             provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.TwilioApiBaseUrl is { } baseUrl

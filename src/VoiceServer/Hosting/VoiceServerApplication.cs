@@ -3,6 +3,7 @@ using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.LocalEmulator;
 using VoiceServer.Playground;
+using VoiceServer.Webhooks;
 
 namespace VoiceServer.Hosting;
 
@@ -27,10 +28,11 @@ internal static class VoiceServerApplication
         app.UseWebSockets();
         app.UseCors();
         app.MapHealth();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapMetrics();
         app.MapMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
+        app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));
         return app;
     }
 }

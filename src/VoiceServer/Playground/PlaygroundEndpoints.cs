@@ -118,7 +118,7 @@ internal static partial class PlaygroundEndpoints
             return Error(StatusCodes.Status403Forbidden, "origin_not_allowed", "This Origin is not in ALLOWED_ORIGINS.");
         }
 
-        if (options.Value.PlaygroundAccessKey is { } accessKey && !HasAccessKey(context.Request, accessKey))
+        if (options.Value.PlaygroundAccessKey is { } accessKey && !BearerToken.IsPresented(context.Request, accessKey))
         {
             Log.AccessKeyRefused(logger);
             failures.RecordFailure(client);
@@ -153,13 +153,6 @@ internal static partial class PlaygroundEndpoints
         }
 
         return TypedResults.ServerSentEvents(view.ReadAllAsync(context.RequestAborted));
-    }
-
-    private static bool HasAccessKey(HttpRequest request, string accessKey)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string Scheme = "Bearer ";
-        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && SharedSecret.Matches(header[Scheme.Length..].Trim(), accessKey);
     }
 
     private static JsonHttpResult<ErrorResponse> Error(int statusCode, string error, string message) =>

@@ -1,14 +1,16 @@
 using System.Text;
-using Microsoft.Extensions.Options;
-using VoiceServer.CallRecords;
 using VoiceServer.Security;
 
 namespace VoiceServer.Webhooks;
 
-/// <summary>Signs what the server POSTs to the main app (call records, webhook tools) with <c>CALL_EVENTS_SIGNING_KEY</c> (<see cref="WebhookSignature"/>).</summary>
-internal sealed class WebhookSigner(IOptions<CallRecordOptions> options, TimeProvider timeProvider)
+/// <summary>
+/// Signs what the server POSTs for one purpose, with that purpose's key (<see cref="WebhookSignature"/>): call
+/// records with <c>CALL_EVENTS_SIGNING_KEY</c>, webhook tool calls with <c>TOOL_SIGNING_KEY</c>. Separate keys mean
+/// a tool's receiver cannot forge a call record, and the records' receiver cannot forge a tool call.
+/// </summary>
+internal sealed class WebhookSigner(string? key, TimeProvider timeProvider)
 {
-    private readonly byte[]? _key = options.Value.SigningKey is { } key ? Encoding.UTF8.GetBytes(key) : null;
+    private readonly byte[]? _key = key is null ? null : Encoding.UTF8.GetBytes(key);
 
     /// <summary>Adds the signature header, when a key is configured.</summary>
     public void Sign(HttpRequestMessage request, byte[] body)

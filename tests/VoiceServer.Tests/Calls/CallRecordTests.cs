@@ -1,12 +1,17 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
 
 namespace VoiceServer.Tests.Calls;
 
-/// <summary>The record every call leaves: POSTed, signed, retried, and never lost (logged whole when undeliverable).</summary>
+/// <summary>
+/// The record every call leaves: POSTed, signed, retried; when undeliverable, named in the log (never its contents)
+/// and kept in <c>CALL_EVENTS_UNDELIVERED_DIR</c> when set. Destinations on internal addresses are refused.
+/// </summary>
 public sealed class CallRecordTests
 {
     private const string SigningKey = "call-events-signing-key-0123456789abcdef";
@@ -26,6 +31,27 @@ public sealed class CallRecordTests
         }
 
         return settings;
+    }
+
+    /// <summary>Whether a log line shows <paramref name="text"/> anywhere: its message, its values or its exception.</summary>
+    private static bool Reveals(CapturedLogEntry entry, string text) =>
+        entry.Message.Contains(text, StringComparison.Ordinal) ||
+        entry.State.Contains(text, StringComparison.Ordinal) ||
+        (entry.Exception?.Contains(text, StringComparison.Ordinal) ?? false);
+
+    /// <summary>The caller says <paramref name="callerText"/> (transcribed), the agent answers <paramref name="agentText"/>.</summary>
+    private static async Task HaveAnExchangeAsync(CallHarness harness, FakeTwilioCaller caller, FakeRealtimeConnection model, string callerText, string agentText)
+    {
+        var userItem = await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
+        await model.SendInputTranscriptionCompletedAsync(userItem, callerText, harness.Token);
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendAudioDeltaAsync("resp_1", "item_a1", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await model.SendAudioDoneAsync("resp_1", "item_a1", cancellationToken: harness.Token);
+        await model.SendTranscriptDoneAsync("resp_1", "item_a1", agentText, cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await caller.WaitForAudioBytesAsync(800, harness.Token);
+        await harness.Server.WaitForLogCountAsync("ResponseDone", 1, harness.Token);
     }
 
     private static long Sum(IEnumerable<JsonObject> responsesDone, string detail, string field) =>
@@ -133,7 +159,7 @@ public sealed class CallRecordTests
     }
 
     [Fact]
-    public async Task ReceiverKeepsFailing_RecordLoggedWhole_CallUnaffected()
+    public async Task ReceiverKeepsFailing_RecordNamedInTheLog_CallUnaffected()
     {
         await using var receiver = await FakeHttpReceiver.StartAsync();
         receiver.DefaultStatus = 500;
@@ -146,13 +172,137 @@ public sealed class CallRecordTests
         var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
         Assert.Equal(2, receiver.Requests.Count);
         Assert.Contains("HTTP 500", undelivered.Message, StringComparison.Ordinal);
-        Assert.Contains($"\"callSid\":\"{caller.CallSid}\"", undelivered.Message, StringComparison.Ordinal);
-        Assert.Contains(receiver.Requests[0].Body, undelivered.Message, StringComparison.Ordinal);
+        var callId = (string)JsonNode.Parse(receiver.Requests[0].Body)!["callId"]!;
+        Assert.Contains(callId, undelivered.Message, StringComparison.Ordinal);
+        Assert.Contains($"{Encoding.UTF8.GetByteCount(receiver.Requests[0].Body)} bytes", undelivered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(caller.CallSid, undelivered.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(CallHarness.CallKey, undelivered.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task ReceiverRefusesWith400_NotRetried_RecordLoggedWhole()
+    public async Task UndeliveredRecord_OnlyItsIdAndSizeAreLogged_NoTranscriptInAnyLogLine()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 400;
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, model) = await harness.StartCallAsync();
+        await HaveAnExchangeAsync(harness, caller, model, "My account number is 5512 and my name is Ada.", "Thank you Ada, I found your account.");
+
+        await caller.SendStopAsync(harness.Token);
+
+        var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName is "Undelivered", harness.Token);
+        Assert.Contains("my name is Ada", Assert.Single(receiver.Requests).Body, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"Call record \w+ could not be delivered \(the receiver answered HTTP 400\); \d+ bytes"), undelivered.Message);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => Reveals(e, "Ada") || Reveals(e, "5512") || Reveals(e, "found your account"));
+    }
+
+    [Fact]
+    public async Task UndeliveredRecord_KeptWholeInTheUndeliveredDirectory_WhenOneIsSet()
+    {
+        var directory = Directory.CreateTempSubdirectory("undelivered-records-");
+        try
+        {
+            await using var receiver = await FakeHttpReceiver.StartAsync();
+            receiver.DefaultStatus = 400;
+            var spool = Path.Combine(directory.FullName, "records");
+            await using var harness = await CallHarness.StartAsync(settings: Settings(receiver, ("CALL_EVENTS_UNDELIVERED_DIR", spool)));
+            var (caller, model) = await harness.StartCallAsync();
+            await HaveAnExchangeAsync(harness, caller, model, "When do you open?", "We open at nine.");
+
+            await caller.SendStopAsync(harness.Token);
+
+            var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
+            var callId = (string)JsonNode.Parse(receiver.Requests[0].Body)!["callId"]!;
+            var kept = Path.Combine(spool, callId + ".json");
+            Assert.Contains(kept, undelivered.Message, StringComparison.Ordinal);
+            Assert.Equal(receiver.Requests[0].Body, await File.ReadAllTextAsync(kept, harness.Token));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kept));
+            }
+
+            Assert.DoesNotContain(harness.Server.Logs.Entries, e => Reveals(e, "When do you open?"));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LoopbackSpellings.All), MemberType = typeof(LoopbackSpellings))]
+    public async Task CallbackOnLoopbackInAnySpelling_RefusedBeforeConnecting_NotRetried(string host, bool ipv6)
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback);
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["CALL_EVENTS_SIGNING_KEY"] = SigningKey,
+            ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+            ["OUTBOUND_ALLOWED_HOSTS"] = string.Empty,
+            ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
+        });
+        // Only a signed configuration may choose the destination; even it cannot reach an internal address.
+        var callback = $"http://{host}:{receiver.BaseAddress.Port}/api/calls/events?token=callback-secret";
+        var token = ConfigTokens.SignedAndEncrypted(new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey, ["callbackUrl"] = callback });
+        var (caller, _) = await harness.StartCallAsync(new Dictionary<string, string> { ["config"] = token });
+
+        await caller.SendStopAsync(harness.Token);
+
+        var outcome = await harness.Server.Logs.WaitForAsync(e => e.EventName is "Delivered" or "Undelivered", harness.Token);
+        Assert.Equal("Undelivered", outcome.EventName);
+        Assert.Contains("not allowed", outcome.Message, StringComparison.Ordinal);
+        Assert.Empty(receiver.Requests);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.EventName == "DeliveryRetry");
+        var refused = Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "OutboundConnectionRefused");
+        Assert.Contains("loopback", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => Reveals(e, "callback-secret"));
+    }
+
+    [Fact]
+    public async Task ReceiverRedirects_NotFollowed_FinalFailure_SignedBodyNotResent()
+    {
+        await using var elsewhere = await FakeHttpReceiver.StartAsync();
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 307;
+        receiver.Location = elsewhere.Url("/collect");
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        var outcome = await harness.Server.Logs.WaitForAsync(e => e.EventName is "Delivered" or "Undelivered", harness.Token);
+        Assert.Equal("Undelivered", outcome.EventName);
+        Assert.Contains("HTTP 307", outcome.Message, StringComparison.Ordinal);
+        Assert.Single(receiver.Requests);
+        Assert.Empty(elsewhere.Requests);
+    }
+
+    [Fact]
+    public async Task RetryDelays_DoubleFromTheConfiguredDelay_EachWithinTwentyPercent()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.RespondWith(500, 500, 500, 500);
+        await using var harness = await CallHarness.StartAsync(settings: Settings(receiver));
+        var (caller, _) = await harness.StartCallAsync();
+
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "Delivered", harness.Token);
+        var delays = harness.Server.Logs.Entries
+            .Where(e => e.EventName == "DeliveryRetry")
+            .Select(e => long.Parse(Regex.Match(e.Message, @"retrying in (\d+) ms").Groups[1].Value, CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(4, delays.Count);
+        for (var retry = 0; retry < delays.Count; retry++)
+        {
+            // CALL_EVENTS_RETRY_DELAY_MS is 10: 10, 20, 40, 80 ms, each ±20 % (whole milliseconds in the log).
+            var nominal = 10 << retry;
+            Assert.InRange(delays[retry], (long)Math.Floor(nominal * 0.8) - 1, (long)Math.Ceiling(nominal * 1.2));
+        }
+    }
+
+    [Fact]
+    public async Task ReceiverRefusesWith400_NotRetried_Undelivered()
     {
         await using var receiver = await FakeHttpReceiver.StartAsync();
         receiver.DefaultStatus = 400;
@@ -205,7 +355,7 @@ public sealed class CallRecordTests
     }
 
     [Fact]
-    public async Task UndeliveredRecord_LoggedWithoutTheKeysPressed()
+    public async Task UndeliveredRecord_TheKeysPressedAreNotLogged()
     {
         await using var receiver = await FakeHttpReceiver.StartAsync();
         receiver.DefaultStatus = 400;
@@ -219,10 +369,9 @@ public sealed class CallRecordTests
         await model.WaitForEventAsync("conversation.item.create", harness.Token);
         await caller.SendStopAsync(harness.Token);
 
-        var undelivered = await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "Undelivered", harness.Token);
         Assert.Contains("4321", receiver.Requests[0].Body, StringComparison.Ordinal);
-        Assert.DoesNotContain("4321", undelivered.Message, StringComparison.Ordinal);
-        Assert.Contains("withheld", undelivered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => Reveals(e, "4321"));
     }
 
     [Fact]

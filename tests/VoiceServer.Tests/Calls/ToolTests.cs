@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -12,24 +13,28 @@ namespace VoiceServer.Tests.Calls;
 /// </summary>
 public sealed class ToolTests
 {
-    private const string SigningKey = "tool-signing-key-0123456789abcdef0123";
+    private const string ToolSigningKey = "tool-signing-key-0123456789abcdef0123";
+    private const string RecordSigningKey = "call-events-signing-key-0123456789abcdef";
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "twilio-auth-token-0123456789";
     private const string PublicBaseUrl = "wss://voice.example.com";
     private const string TransferNumber = "+15557654321";
 
-    private static string LookupTool(FakeHttpReceiver receiver) =>
+    private static string LookupTool(FakeHttpReceiver receiver) => LookupTool(receiver.Url("/tools/orders?key=tool-secret").ToString());
+
+    private static string LookupTool(string url) =>
         new JsonArray(new JsonObject
         {
             ["name"] = "lookup_order",
             ["description"] = "Find an order",
             ["parameters"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["orderId"] = new JsonObject { ["type"] = "string" } } },
-            ["url"] = receiver.Url("/tools/orders?key=tool-secret").ToString(),
+            ["url"] = url,
         }).ToJsonString();
 
+    /// <summary>Tools signed with their own key; records with another, which a tool call must never carry.</summary>
     private static Task<CallHarness> StartWithToolsAsync(FakeHttpReceiver receiver, params (string Name, string Value)[] extra)
     {
-        var settings = new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = SigningKey };
+        var settings = new Dictionary<string, string?> { ["TOOL_SIGNING_KEY"] = ToolSigningKey, ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey };
         foreach (var (name, value) in extra)
         {
             settings[name] = value;
@@ -40,7 +45,9 @@ public sealed class ToolTests
 
     /// <summary>
     /// The server's Twilio REST calls go to <paramref name="twilio"/>; the caller signs its upgrade (the token is set),
-    /// and call control needs a configuration signed for the call (<see cref="BoundToTheCall"/>).
+    /// and call control needs a configuration signed for the call (<see cref="BoundToTheCall"/>). No outbound
+    /// allow-list: the REST client goes to a configured provider endpoint, which the address guard of tools and
+    /// records does not cover, so these tests also prove it stays reachable on loopback.
     /// </summary>
     private static Task<CallHarness> StartWithTwilioAsync(FakeHttpReceiver twilio) => CallHarness.StartAsync(settings: new Dictionary<string, string?>
     {
@@ -49,6 +56,7 @@ public sealed class ToolTests
         ["TWILIO_AUTH_TOKEN"] = AuthToken,
         ["PUBLIC_BASE_URL"] = PublicBaseUrl,
         ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
+        ["OUTBOUND_ALLOWED_HOSTS"] = string.Empty,
     });
 
     private static readonly FakeTwilioCallerOptions s_signedImmediateMarks = new()
@@ -121,12 +129,103 @@ public sealed class ToolTests
         var sent = JsonNode.Parse(request.Body)!;
         Assert.Equal(("lookup_order", "call_1", caller.CallSid, CallHarness.AgentId), ((string?)sent["tool"], (string?)sent["toolCallId"], (string?)sent["callSid"], (string?)sent["agentId"]));
         Assert.Equal("A-17", (string?)sent["arguments"]!["orderId"]);
-        ReceivedSignature.AssertSigned(receiver, request, SigningKey);
+        ReceivedSignature.AssertSigned(receiver, request, ToolSigningKey);
 
         await harness.Server.WaitForLogCountAsync("ToolFinished", 1, harness.Token);
         Assert.Single(model.Received, e => (string?)e["type"] == "response.create");
         Assert.Empty(model.ErrorsSent);
         Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.Message.Contains("tool-secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WebhookTool_NoToolSigningKey_SentUnsigned_NeverWithTheRecordKey_WarnedOnceAtStart()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.ResponseBody = """{"ok":true}""";
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey });
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
+
+        await FunctionOutputAsync(harness, model, "call_1");
+        var request = await receiver.WaitForRequestAsync(0, harness.Token);
+        Assert.False(request.Headers.ContainsKey("X-Voice-Server-Signature"), "a tool call must not carry the call records' signature");
+        Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "ToolCallsUnsigned");
+    }
+
+    [Theory]
+    [MemberData(nameof(LoopbackSpellings.All), MemberType = typeof(LoopbackSpellings))]
+    public async Task WebhookTool_LoopbackInAnySpelling_RefusedBeforeConnecting_TheModelIsToldItFailed(string host, bool ipv6)
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback);
+        receiver.ResponseBody = """{"status":"shipped"}""";
+        await using var harness = await StartWithToolsAsync(receiver, ("OUTBOUND_ALLOWED_HOSTS", string.Empty));
+        var url = $"http://{host}:{receiver.BaseAddress.Port}/tools/orders?key=tool-secret";
+        var (caller, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(url))));
+
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Contains("could not be reached", (string?)output["error"], StringComparison.Ordinal);
+        await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Empty(receiver.Requests);
+        var refused = Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "OutboundConnectionRefused");
+        Assert.Contains("loopback", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "ToolAddressRefused" && e.Message.Contains("lookup_order", StringComparison.Ordinal));
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => (e.Message + e.Exception).Contains("tool-secret", StringComparison.Ordinal));
+        Assert.Equal(WebSocketState.Open, caller.State);
+    }
+
+    [Fact]
+    public async Task WebhookTool_AnswersWithARedirect_NotFollowed_TheModelIsToldItFailed()
+    {
+        await using var elsewhere = await FakeHttpReceiver.StartAsync();
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.DefaultStatus = 307;
+        receiver.Location = elsewhere.Url("/collect");
+        await using var harness = await StartWithToolsAsync(receiver);
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", LookupTool(receiver))));
+
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", """{"orderId":"A-17"}""", audioMs: 0);
+
+        var output = await FunctionOutputAsync(harness, model, "call_1");
+        Assert.Contains("HTTP 307", (string?)output["error"], StringComparison.Ordinal);
+        Assert.Single(receiver.Requests);
+        // The signed body and its signature were not re-sent to wherever the redirect pointed.
+        Assert.Empty(elsewhere.Requests);
+    }
+
+    [Fact]
+    public async Task WebhookTool_HostAllowListedByName_Reached_OtherSpellingsOfItsAddressStillRefused()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        receiver.ResponseBody = """{"ok":true}""";
+        await using var harness = await StartWithToolsAsync(receiver, ("OUTBOUND_ALLOWED_HOSTS", "localhost"));
+        var byName = $"http://localhost:{receiver.BaseAddress.Port}/by-name";
+        var byAddress = $"http://127.0.0.1:{receiver.BaseAddress.Port}/by-address";
+        var tools = new JsonArray(JsonNode.Parse(LookupTool(byName))![0]!.DeepClone(), JsonNode.Parse(LookupTool(byAddress))![0]!.DeepClone());
+        tools[1]!["name"] = "lookup_invoice";
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("tools", tools.ToJsonString())));
+
+        await SpeakAndCallAsync(harness, model, "resp_1", "call_1", "lookup_order", "{}", audioMs: 0);
+        Assert.True((bool)(await FunctionOutputAsync(harness, model, "call_1"))["ok"]!);
+        await model.WaitForEventAsync("response.create", harness.Token);
+        await SpeakAndCallAsync(harness, model, "resp_2", "call_2", "lookup_invoice", "{}", audioMs: 0);
+        Assert.Contains("could not be reached", (string?)(await FunctionOutputAsync(harness, model, "call_2"))["error"], StringComparison.Ordinal);
+
+        Assert.Equal("/by-name", Assert.Single(receiver.Requests).Path);
+    }
+
+    [Theory]
+    [InlineData("too-short-for-a-key")]
+    [InlineData(RecordSigningKey)]
+    public async Task ToolSigningKey_TooShortOrTheRecordsKey_StopsTheBoot(string key)
+    {
+        using var timeout = TestTimeout.Create();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["TOOL_SIGNING_KEY"] = key, ["CALL_EVENTS_SIGNING_KEY"] = RecordSigningKey },
+            cancellationToken: timeout.Token));
+        Assert.Contains("TOOL_SIGNING_KEY", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,6 +76,61 @@ public sealed class MetricsTests
         Assert.Equal(1, Value(scrape, "voice_server_call_duration_seconds_count", "model_reconnect_failed"));
     }
 
+    [Fact]
+    public async Task Metrics_WithABearerToken_EverySpellingOfThePathNeedsIt()
+    {
+        const string Token = "metrics-scrape-token-0123456789";
+        using var timeout = TestTimeout.Create();
+        await using var server = await TestVoiceServer.StartAsync(new Dictionary<string, string?> { ["METRICS_BEARER_TOKEN"] = Token }, cancellationToken: timeout.Token);
+        using var http = new HttpClient();
+
+        foreach (var path in new[] { "/metrics", "/METRICS", "/Metrics", "/metrics/", "/METRICS/", "/metrics?format=text" })
+        {
+            foreach (var (authorization, expected) in new (string?, HttpStatusCode)[]
+            {
+                (null, HttpStatusCode.Unauthorized),
+                ("Bearer wrong-token-0123456789abc", HttpStatusCode.Unauthorized),
+                ("Bearer ", HttpStatusCode.Unauthorized),
+                ($"Basic {Token}", HttpStatusCode.Unauthorized),
+                ($"Bearer {Token}x", HttpStatusCode.Unauthorized),
+                ($"Bearer {Token}", HttpStatusCode.OK),
+                ($"bearer {Token}", HttpStatusCode.OK),
+            })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, server.HttpUrl(path));
+                if (authorization is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("Authorization", authorization);
+                }
+
+                using var response = await http.SendAsync(request, timeout.Token);
+                var body = await response.Content.ReadAsStringAsync(timeout.Token);
+                Assert.True(expected == response.StatusCode, $"{path} with '{authorization}': {(int)response.StatusCode}, expected {(int)expected}");
+                if (expected == HttpStatusCode.OK)
+                {
+                    Assert.Contains("voice_server_calls_limit", body, StringComparison.Ordinal);
+                }
+                else
+                {
+                    Assert.DoesNotContain("voice_server", body, StringComparison.Ordinal);
+                    Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+                }
+            }
+        }
+
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Message.Contains(Token, StringComparison.Ordinal) || e.State.Contains(Token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MetricsBearerToken_TooShort_StopsTheBoot()
+    {
+        using var timeout = TestTimeout.Create();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["METRICS_BEARER_TOKEN"] = "short" },
+            cancellationToken: timeout.Token));
+        Assert.Contains("METRICS_BEARER_TOKEN", failure.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<string> ScrapeAsync(CallHarness harness)
     {
         using var http = new HttpClient();

@@ -7,7 +7,8 @@ namespace VoiceServer.Tests.Infrastructure;
 
 /// <summary>
 /// The real server (same <see cref="VoiceServerApplication.Build"/> as Program) on Kestrel at 127.0.0.1 with an
-/// ephemeral port, its settings overridden, every log line captured.
+/// ephemeral port, its settings overridden, every log line captured. Its tools and call records may reach
+/// 127.0.0.1, where the fake receivers listen, unless a test sets <c>OUTBOUND_ALLOWED_HOSTS</c> itself.
 /// </summary>
 public sealed class TestVoiceServer : IAsyncDisposable
 {
@@ -49,6 +50,8 @@ public sealed class TestVoiceServer : IAsyncDisposable
                     ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
                     // A test that leaves a call alive should not hold the host's shutdown for the production drain.
                     ["DRAIN_TIMEOUT"] = "5",
+                    // The fakes are internal addresses, which the outbound guard refuses unless listed.
+                    ["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1",
                 });
                 builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
                 builder.Logging.ClearProviders();
