@@ -2,6 +2,7 @@ using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
+using VoiceServer.MainApp.Twilio;
 
 namespace VoiceServer.MainApp.Agents;
 
@@ -69,7 +70,7 @@ internal static class AdminApi
             ? Results.Json(await ViewAsync(store, agent, cancellationToken), MainAppJsonContext.Default.AgentView)
             : Error(StatusCodes.Status404NotFound, "not_found", $"No agent {id}.");
 
-    private static async Task<IResult> PutAsync(string id, AgentInput input, AgentStore store, KeyProtector keys, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(string id, AgentInput input, AgentStore store, KeyProtector keys, StreamTwiml twiml, CancellationToken cancellationToken)
     {
         var existing = await store.GetAsync(id, cancellationToken);
         if (string.IsNullOrWhiteSpace(input.Name) || input.Name.Length > 200)
@@ -100,7 +101,7 @@ internal static class AdminApi
         var twimlLength = (input.Prompt?.Length ?? 0) + (input.Tools?.Length ?? 0) + (input.Greeting?.Length ?? 0);
         if (twimlLength > MaxConfigurationCharacters)
         {
-            return Invalid(input.Prompt?.Length >= input.Tools?.Length ? "prompt" : "tools", $"prompt, tools and greeting together must stay under {MaxConfigurationCharacters} characters to fit in Twilio's TwiML.");
+            return Invalid(LongestOf(input), $"prompt, tools and greeting together must stay under {MaxConfigurationCharacters} characters to fit in Twilio's TwiML.");
         }
 
         string? encryptedKey;
@@ -125,9 +126,13 @@ internal static class AdminApi
             encryptedKey = keys.Protect(input.OpenAIKey);
         }
 
-        var saved = await store.UpsertAsync(
-            new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, default, default),
-            cancellationToken);
+        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, default, default);
+        if (!twiml.Fits(agent, out var tooLong))
+        {
+            return Invalid(LongestOf(input), tooLong);
+        }
+
+        var saved = await store.UpsertAsync(agent, cancellationToken);
         var view = await ViewAsync(store, saved, cancellationToken);
         return existing is null
             ? Results.Json(view, MainAppJsonContext.Default.AgentView, statusCode: StatusCodes.Status201Created)
@@ -167,6 +172,9 @@ internal static class AdminApi
             values[name] = value;
         }
     }
+
+    /// <summary>The field to name when the configuration is too long: the longer of prompt and tools.</summary>
+    private static string LongestOf(AgentInput input) => (input.Prompt?.Length ?? 0) >= (input.Tools?.Length ?? 0) ? "prompt" : "tools";
 
     private static IResult Invalid(string field, string message) =>
         Results.Json(new ErrorBody("invalid_field", message, field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);

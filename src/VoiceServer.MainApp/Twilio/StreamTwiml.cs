@@ -1,5 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -28,9 +31,49 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
 
     private const string Apology = "Sorry, this number is not in service right now. Goodbye.";
 
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
+
+    // The payload is base64url-encoded, never embedded in markup: escaping beyond JSON's own only adds length.
+    private static readonly JsonSerializerOptions s_payloadJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly MainAppOptions _options = options.Value;
 
+    /// <summary>Twilio refuses TwiML over 64 KB; a little is kept in hand.</summary>
+    public const int MaxTwimlCharacters = 64_000;
+
     public string Connect(Agent agent, string? from, string? to, string? callSid)
+    {
+        var stream = new global::Twilio.TwiML.Voice.Stream(url: new Uri(_options.VoiceServerUrl, "/api/twilio/media-stream").ToString());
+        foreach (var (name, value) in Parameters(agent, from, to, callSid))
+        {
+            stream.Parameter(name: name, value: value);
+        }
+
+        var connect = new Connect();
+        connect.Append(stream);
+        return new VoiceResponse().Append(connect).ToString();
+    }
+
+    /// <summary>
+    /// Whether a call to <paramref name="agent"/> would reach the voice server whole: its TwiML within Twilio's size
+    /// limit, and no value split into more parts than the voice server joins. Checked when the agent is saved, with
+    /// the longest phone numbers and CallSid a call can bring, so a saved agent's calls never fail on size.
+    /// </summary>
+    public bool Fits(Agent agent, [NotNullWhen(false)] out string? problem)
+    {
+        const string LongestNumber = "+123456789012345";
+        var callSid = "CA" + new string('0', 32);
+        var parts = Parameters(agent, LongestNumber, LongestNumber, callSid);
+        var mostParts = parts.GroupBy(static part => part.Name.Split('.')[0]).Max(static group => group.Count());
+        var twimlLength = Connect(agent, LongestNumber, LongestNumber, callSid).Length;
+        problem = mostParts > CallParameters.MaxChunks || twimlLength > MaxTwimlCharacters
+            ? $"prompt, tools and greeting together are too long to fit in Twilio's TwiML ({twimlLength} characters, at most {MaxTwimlCharacters}; a value in at most {CallParameters.MaxChunks} parts)."
+            : null;
+        return problem is null;
+    }
+
+    /// <summary>Every <c>&lt;Parameter&gt;</c> of the Stream, long values already split.</summary>
+    private List<(string Name, string Value)> Parameters(Agent agent, string? from, string? to, string? callSid)
     {
         var values = new List<(string Name, string Value)>();
         var configuration = new List<(string Name, string Value)> { (CallParameters.AgentId, agent.Id), (CallParameters.Voice, agent.Voice) };
@@ -62,19 +105,7 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
         AddIfSet(values, "From", from);
         AddIfSet(values, "To", to);
         AddIfSet(values, "CallSid", callSid);
-
-        var stream = new global::Twilio.TwiML.Voice.Stream(url: new Uri(_options.VoiceServerUrl, "/api/twilio/media-stream").ToString());
-        foreach (var (name, value) in values)
-        {
-            foreach (var (partName, part) in Split(name, value))
-            {
-                stream.Parameter(name: partName, value: part);
-            }
-        }
-
-        var connect = new Connect();
-        connect.Append(stream);
-        return new VoiceResponse().Append(connect).ToString();
+        return [.. values.SelectMany(static value => Split(value.Name, value.Value))];
     }
 
     /// <summary>A key that no longer decrypts (ENCRYPTION_KEY changed) leaves the call on the voice server's key.</summary>
@@ -126,32 +157,35 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, KeyProtector
 
     private string SignConfig(string signingKey, List<(string Name, string Value)> configuration, string? callSid)
     {
-        var claims = new Dictionary<string, object>(StringComparer.Ordinal);
+        var now = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var payload = new JsonObject
+        {
+            [JwtRegisteredClaimNames.Aud] = SignedConfigurationKeys.Audience,
+            [JwtRegisteredClaimNames.Iat] = now,
+            [JwtRegisteredClaimNames.Nbf] = now,
+            // Spent within seconds, when Twilio's start arrives; short enough to vouch for call control.
+            [JwtRegisteredClaimNames.Exp] = now + (long)TokenLifetime.TotalSeconds,
+            [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+        };
         foreach (var (name, value) in configuration)
         {
-            claims[name] = value;
+            payload[name] = value;
         }
 
         if (callSid is not null)
         {
-            claims["callSid"] = callSid;
+            payload["callSid"] = callSid;
         }
 
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Audience = SignedConfigurationKeys.Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            // Spent within seconds, when Twilio's start arrives; short enough to vouch for call control.
-            Expires = now.AddMinutes(5),
-            Claims = claims,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N"))]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(SignedConfigurationKeys.SigningKey(signingKey)), SecurityAlgorithms.HmacSha256),
-            EncryptingCredentials = new EncryptingCredentials(
+        // Encryption adds about a third twice over (the signed token, then the ciphertext, each in base64): the payload
+        // is deflated first ("zip": "DEF"), so a long prompt still fits in Twilio's TwiML. Non-ASCII stays as it is.
+        return new JsonWebTokenHandler().CreateToken(
+            payload.ToJsonString(s_payloadJson),
+            new SigningCredentials(new SymmetricSecurityKey(SignedConfigurationKeys.SigningKey(signingKey)), SecurityAlgorithms.HmacSha256),
+            new EncryptingCredentials(
                 new SymmetricSecurityKey(SignedConfigurationKeys.EncryptionKey(signingKey)) { KeyId = SignedConfigurationKeys.EncryptionKeyId },
                 SignedConfigurationKeys.KeyManagementAlgorithm,
                 SignedConfigurationKeys.ContentEncryptionAlgorithm),
-        });
+            CompressionAlgorithms.Deflate);
     }
 }

@@ -177,6 +177,42 @@ public sealed class WholeSystemTests
         Assert.DoesNotContain("front desk", twiml.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LongestAllowedPrompt_SignedAndEncrypted_ReachesTheModelWhole()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        var sentences = new[] { "You are the front desk of Rosa's Bakery. ", "Answer questions about opening hours, orders and allergies. ", "Be brief and kind; offer to transfer when you cannot help. ", "Café crème, pâtisserie and naïve spellings stay as written. " };
+        var prompt = string.Concat(Enumerable.Range(0, 900).Select(i => sentences[i % sentences.Length] + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + " "))[..32_768];
+        await system.CreateAgentAsync("bakery", Number, Bakery(prompt: prompt));
+        var callSid = TwilioIds.NewCallSid();
+
+        var twiml = await system.CallAsync(Number, callSid);
+        Assert.True(twiml.Body.Length <= 64_000, $"TwiML of {twiml.Body.Length} characters");
+
+        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
+        await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
+        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
+        await model.WaitForEventAsync("session.update", system.Token);
+        Assert.Equal(prompt, (string?)model.SessionUpdates[0]["session"]!["instructions"]);
+    }
+
+    [Fact]
+    public async Task ConfigurationThatCannotFitTwilioOnceEncrypted_RefusedWhenSaved_NothingStored()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        // Random CJK text: three bytes a character that no compression can shrink.
+        var random = new Random(7);
+        var prompt = new string([.. Enumerable.Range(0, 20_000).Select(_ => (char)random.Next(0x4E00, 0x9FFF))]);
+
+        using var response = await system.Admin.PutAsJsonAsync("/api/agents/bakery", Bakery(prompt: prompt), system.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.Content.ReadFromJsonAsync<JsonObject>(system.Token);
+        Assert.Equal("prompt", (string?)error!["field"]);
+        Assert.Contains("TwiML", (string?)error["message"], StringComparison.Ordinal);
+        Assert.Null(await system.Store.GetAsync("bakery", system.Token));
+    }
+
     /// <summary>The config token, joined again when it was split over <c>config.0</c>, <c>config.1</c>, ….</summary>
     private static string ConfigToken(TwimlAnswer twiml) =>
         twiml.Parameters.TryGetValue("config", out var whole)
