@@ -106,48 +106,55 @@ public sealed class SystemHarness : IAsyncDisposable
             connectionString = $"Data Source={sqliteFile};Pooling=False";
         }
 
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        var logs = new CapturedLogs();
-        var settings = new Dictionary<string, string?>
+        // The port is chosen before the app binds it (PUBLIC_URL names it), so another process may take it in between:
+        // then the app is built again on another port.
+        for (var attempt = 1; ; attempt++)
         {
-            ["DATABASE_PROVIDER"] = backend,
-            ["DATABASE_URL"] = connectionString,
-            ["VOICE_SERVER_URL"] = $"ws://{voice.Server.BaseAddress.Authority}",
-            ["PUBLIC_URL"] = baseAddress.ToString(),
-            ["TWILIO_AUTH_TOKEN"] = AuthToken,
-            ["ADMIN_API_KEY"] = AdminKey,
-            ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
-            ["CONFIG_SIGNING_KEY"] = ConfigKey,
-            ["ENCRYPTION_KEY"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
-        };
-        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[name] = value;
-        }
-
-        var app = MainAppApplication.Build(
-            [$"--urls={baseAddress}"],
-            builder =>
+            var port = FreePort();
+            var baseAddress = new Uri($"http://127.0.0.1:{port}");
+            var logs = new CapturedLogs();
+            var settings = new Dictionary<string, string?>
             {
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.Logging.ClearProviders();
-                builder.Logging.SetMinimumLevel(LogLevel.Debug);
-                builder.Logging.AddProvider(logs);
-            });
-        var system = new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
-        try
-        {
-            await MainAppApplication.StartAsync(app, timeout.Token);
-        }
-        catch
-        {
-            // A main app that refuses to start (the tests of start-up rules) leaves nothing behind.
-            await system.DisposeAsync();
-            throw;
-        }
+                ["DATABASE_PROVIDER"] = backend,
+                ["DATABASE_URL"] = connectionString,
+                ["VOICE_SERVER_URL"] = $"ws://{voice.Server.BaseAddress.Authority}",
+                ["PUBLIC_URL"] = baseAddress.ToString(),
+                ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                ["ADMIN_API_KEY"] = AdminKey,
+                ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
+                ["CONFIG_SIGNING_KEY"] = ConfigKey,
+                ["ENCRYPTION_KEY"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+            };
+            foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+            {
+                settings[name] = value;
+            }
 
-        return system;
+            var app = MainAppApplication.Build(
+                [$"--urls={baseAddress}"],
+                builder =>
+                {
+                    builder.Configuration.AddInMemoryCollection(settings);
+                    builder.Logging.ClearProviders();
+                    builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                    builder.Logging.AddProvider(logs);
+                });
+            try
+            {
+                await MainAppApplication.StartAsync(app, timeout.Token);
+                return new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                await app.DisposeAsync();
+            }
+            catch
+            {
+                // A main app that refuses to start (the tests of start-up rules) leaves nothing behind.
+                await new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout).DisposeAsync();
+                throw;
+            }
+        }
     }
 
     /// <summary>
