@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Security;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -75,12 +76,25 @@ internal static class LoadRun
         await using var echo = await ServerProcess.StartEchoAsync(options.EchoPort, "127.0.0.1", cancellationToken);
         var measurements = new List<Measurement>();
         var setups = new List<SetupMeasurement>();
-        var relays = options.Floor ? new[] { "product", "floor" } : ["product"];
+        var relays = new List<string> { "product" };
+        if (options.Floor)
+        {
+            relays.Add("floor");
+        }
+
+        if (options.Node)
+        {
+            relays.Add("node");
+        }
+
         foreach (var relay in relays)
         {
-            await using var server = relay == "product"
-                ? await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, options.RelayRuntime, cancellationToken)
-                : await ServerProcess.StartFloorAsync(echo.RealtimeUrl, options.RelayRuntime, cancellationToken);
+            await using var server = relay switch
+            {
+                "product" => await ServerProcess.StartProductAsync(options.ServerDll!, echo.RealtimeUrl, options.CallCounts.Max() + 10, options.RelayRuntime, cancellationToken),
+                "floor" => await ServerProcess.StartFloorAsync(echo.RealtimeUrl, options.RelayRuntime, cancellationToken),
+                _ => await ServerProcess.StartNodeAsync(options.NodeRelayDirectory, echo.RealtimeUrl, cancellationToken),
+            };
 
             // Warm-up: JIT and first-use costs are not per call. Enough calls for long enough that the hot paths
             // reach their final (tier-1, profile-guided) code before anything is measured.
@@ -330,6 +344,12 @@ internal static class LoadRun
         }
     }
 
+    /// <summary>A figure of <paramref name="m"/> as a multiple of the same figure of <paramref name="baseline"/> (same call count).</summary>
+    private static string Ratio(Measurement m, Measurement? baseline, Func<Measurement, double?> figure) =>
+        baseline is not null && baseline != m && figure(baseline) is > 0 and var b && figure(m) is { } value
+            ? string.Create(CultureInfo.InvariantCulture, $"{value / b:0.00}×")
+            : "—";
+
     private static bool WithinBound(Measurement m, LoadOptions options) => m.Clean && m.RoundTripP99Ms <= options.P99BoundMs;
 
     private static string Row(Measurement m) => string.Create(
@@ -342,17 +362,15 @@ internal static class LoadRun
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC{string.Concat(options.RelayEnvironment.Select(e => $", {e.Key}={e.Value}"))}"));
-        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | RSS KiB/call | Generator CPU | Echo peer CPU |");
-        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | vs Node | p99 vs Node | Peak RSS MiB | RSS KiB/call | Generator CPU | Echo peer CPU |");
+        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
         {
             var floor = measurements.FirstOrDefault(f => f.Relay == "floor" && f.Calls == m.Calls);
-            var ratio = m.Relay != "floor" && floor?.ServerCpuMsPerCallMinute is > 0 && m.ServerCpuMsPerCallMinute is { } cpu
-                ? string.Create(CultureInfo.InvariantCulture, $"{cpu / floor.ServerCpuMsPerCallMinute.Value:0.00}×")
-                : "—";
+            var node = measurements.FirstOrDefault(f => f.Relay == "node" && f.Calls == m.Calls);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {ratio} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
+                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {Ratio(m, floor, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.RoundTripP99Ms)} | {m.ServerRssMiB:0.0} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
         }
 
         // The two halves of the round trip: the generator and the echo peer read one monotonic clock (same machine).
@@ -407,6 +425,13 @@ internal sealed class LoadOptions
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
 
     public bool Floor { get; set; } = true;
+
+    /// <summary>The Node.js relay built like Twilio's quickstart, beside the product (<c>--no-node</c> leaves it out).</summary>
+    public bool Node { get; set; } = true;
+
+    /// <summary>Where <c>relay.js</c> and its installed <c>ws</c> are (<c>--node-relay</c>); the source folder by default.</summary>
+    public string NodeRelayDirectory { get; set; } =
+        typeof(LoadOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NodeRelayDirectory").Value!;
 
     public bool Ramp { get; set; }
 

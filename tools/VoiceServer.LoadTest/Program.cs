@@ -1,7 +1,7 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
+// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
 // voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls …]
 //     (a server started with OPENAI_REALTIME_URL=ws://<this machine>:9100/v1/realtime)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
@@ -29,6 +29,12 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--no-floor":
             options.Floor = false;
+            break;
+        case "--no-node":
+            options.Node = false;
+            break;
+        case "--node-relay":
+            options.NodeRelayDirectory = Path.GetFullPath(Next());
             break;
         case "--ramp":
             options.Ramp = true;
@@ -120,7 +126,7 @@ if (options.Url is not null)
 
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
     Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls 100]");
     return 2;
 }

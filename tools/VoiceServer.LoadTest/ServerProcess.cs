@@ -95,6 +95,26 @@ internal sealed class ServerProcess : IAsyncDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// The Node.js relay built like Twilio's quickstart (<c>NodeRelay/relay.js</c>, its <c>ws</c> package installed by
+    /// <c>scripts/node-relay-for-load.sh</c>), on the machine's <c>node</c>.
+    /// </summary>
+    public static Task<ServerProcess> StartNodeAsync(string relayDirectory, Uri realtime, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(relayDirectory, "relay.js");
+        if (!File.Exists(script) || !Directory.Exists(Path.Combine(relayDirectory, "node_modules", "ws")))
+        {
+            throw new InvalidOperationException($"the Node relay is not installed in {relayDirectory}: run scripts/node-relay-for-load.sh (or pass --no-node)");
+        }
+
+        var port = FreePort();
+        var start = new ProcessStartInfo("node", [script, "--port", port.ToString(CultureInfo.InvariantCulture), "--upstream", realtime.ToString()])
+        {
+            WorkingDirectory = relayDirectory,
+        };
+        return StartAsync(start, port, new Dictionary<string, string>(), cancellationToken);
+    }
+
     private async Task<T> GetJsonAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
@@ -121,14 +141,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<ServerProcess> StartAsync(string dll, string[] arguments, int port, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    private static Task<ServerProcess> StartAsync(string dll, string[] arguments, int port, Dictionary<string, string> environment, CancellationToken cancellationToken) =>
+        StartAsync(new ProcessStartInfo("dotnet", [Path.GetFullPath(dll), .. arguments]) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))! }, port, environment, cancellationToken);
+
+    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start, int port, Dictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.GetFullPath(dll), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
-        };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         // The generator's own runtime switches are not the relays' (the product runs as it ships).
         start.Environment.Remove(InlineCompletionsVariable);
         foreach (var (name, value) in environment)
@@ -136,7 +155,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         // Drain its output so a full pipe never blocks it.
         process.OutputDataReceived += static (_, _) => { };
         process.ErrorDataReceived += static (_, _) => { };
