@@ -5,24 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
-  install_log=$(mktemp)
-  trap 'rm -f "$install_log"' EXIT
-  installed=no
-  for attempt in 1 2 3; do
-    if as_root sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm' > "$install_log" 2>&1; then
-      installed=yes
-      break
-    fi
-    sleep 5
-  done
-  if [ "$installed" != yes ]; then
-    echo "could not install Debian's nodejs and npm packages:" >&2
-    tail -n 20 "$install_log" >&2
-    exit 1
-  fi
+  scripts/install-debian-packages.sh nodejs npm
 fi
 
 cd tools/VoiceServer.LoadTest/NodeRelay

@@ -8,20 +8,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then su postgres -c "$1"; else sudo -u postgres sh -c "$1"; fi; }
 
 if ! dpkg -s postgresql > /dev/null 2>&1; then
-  install_log=$(mktemp)
-  installed=no
-  for attempt in 1 2 3; do
-    if as_root sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql' > "$install_log" 2>&1; then
-      installed=yes
-      break
-    fi
-    sleep 5
-  done
-  if [ "$installed" != yes ]; then
-    echo "could not install Debian's postgresql package:" >&2
-    tail -n 20 "$install_log" >&2
-    exit 1
-  fi
+  "$(dirname "$0")/install-debian-packages.sh" postgresql
 fi
 
 cluster=$(pg_lsclusters --no-header | head -n 1)

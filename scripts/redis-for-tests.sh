@@ -6,24 +6,8 @@
 # Stop it with: redis-cli --no-auth-warning -u "$VOICE_SERVER_TEST_REDIS" shutdown nosave
 set -euo pipefail
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
 if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
-  install_log=$(mktemp)
-  installed=no
-  for attempt in 1 2 3; do
-    if as_root sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server' > "$install_log" 2>&1; then
-      installed=yes
-      break
-    fi
-    sleep 5
-  done
-  if [ "$installed" != yes ]; then
-    echo "could not install Debian's redis-server package:" >&2
-    tail -n 20 "$install_log" >&2
-    exit 1
-  fi
-  rm -f "$install_log"
+  "$(dirname "$0")/install-debian-packages.sh" redis-server
 fi
 
 password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
