@@ -151,11 +151,7 @@ public sealed class WholeSystemTests
         Assert.All(twiml.Parameters, p => Assert.True(p.Key.Length + p.Value.Length < 500, p.Key));
         Assert.Contains("config.1", twiml.Parameters.Keys);
 
-        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
-        await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
-        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
-        await model.WaitForEventAsync("session.update", system.Token);
-        Assert.Equal(prompt, (string?)model.SessionUpdates[0]["session"]!["instructions"]);
+        Assert.Equal(prompt, await InstructionsTheModelGetsAsync(system, twiml, callSid));
     }
 
     [Fact]
@@ -189,11 +185,7 @@ public sealed class WholeSystemTests
         var twiml = await system.CallAsync(Number, callSid);
         Assert.True(twiml.Body.Length <= 64_000, $"TwiML of {twiml.Body.Length} characters");
 
-        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
-        await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
-        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
-        await model.WaitForEventAsync("session.update", system.Token);
-        Assert.Equal(prompt, (string?)model.SessionUpdates[0]["session"]!["instructions"]);
+        Assert.Equal(prompt, await InstructionsTheModelGetsAsync(system, twiml, callSid));
     }
 
     [Fact]
@@ -211,6 +203,16 @@ public sealed class WholeSystemTests
         Assert.Equal("prompt", (string?)error!["field"]);
         Assert.Contains("TwiML", (string?)error["message"], StringComparison.Ordinal);
         Assert.Null(await system.Store.GetAsync("bakery", system.Token));
+    }
+
+    /// <summary>Follows the TwiML as Twilio does (its Stream URL, the parameters in start) and returns the session's instructions.</summary>
+    private static async Task<string?> InstructionsTheModelGetsAsync(SystemHarness system, TwimlAnswer twiml, string callSid)
+    {
+        await using var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid }, system.Token);
+        await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
+        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
+        await model.WaitForEventAsync("session.update", system.Token);
+        return (string?)model.SessionUpdates[0]["session"]!["instructions"];
     }
 
     /// <summary>The config token, joined again when it was split over <c>config.0</c>, <c>config.1</c>, ….</summary>
