@@ -3,15 +3,12 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using VoiceServer.Calls;
 using VoiceServer.Diagnostics;
-using VoiceServer.Legs;
 
 namespace VoiceServer.Core.Tests.Calls;
 
 /// <summary>The call state machine with in-memory legs: the endings that real sockets make hard to provoke.</summary>
 public sealed class CallSessionTests : IDisposable
 {
-    private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
-
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(15));
     private readonly InMemoryCallerLeg _caller = new();
     private readonly InMemoryModelConnector _connector = new();
@@ -31,16 +28,8 @@ public sealed class CallSessionTests : IDisposable
 
     public void Dispose() => _timeout.Dispose();
 
-    private async Task<(Task<CallOutcome> Run, InMemoryModelLeg Model)> StartAsync()
-    {
-        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
-        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
-        var model = await _connector.NextLegAsync(_timeout.Token);
-        await model.SessionUpdate.WaitAsync(_timeout.Token);
-        model.ConfirmMuLawSession();
-        await _session.Ready.WaitAsync(_timeout.Token);
-        return (run, model);
-    }
+    private Task<(Task<CallOutcome> Run, InMemoryModelLeg Model)> StartAsync() =>
+        InMemoryCall.StartUntilReadyAsync(_session, _caller, _connector, _timeout.Token);
 
     [Fact]
     public async Task SlowCaller_AgentAudioCannotBeQueued_EndsWithSlowPeerAnd1011()

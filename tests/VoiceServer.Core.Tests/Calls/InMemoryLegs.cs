@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
+using VoiceServer.Calls;
 using VoiceServer.Conversation;
 using VoiceServer.Legs;
 
@@ -180,4 +181,22 @@ internal sealed class InMemoryModelConnector : IModelConnector
 
     /// <summary>The number (1-based) of the next connection attempt, refused or not.</summary>
     public ValueTask<int> NextAttemptAsync(CancellationToken cancellationToken) => _attempts.Reader.ReadAsync(cancellationToken);
+}
+
+/// <summary>Runs a call on in-memory legs up to the moment audio flows: start, the model's session confirmed.</summary>
+internal static class InMemoryCall
+{
+    private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
+
+    public static async Task<(Task<CallOutcome> Run, InMemoryModelLeg Model)> StartUntilReadyAsync(
+        CallSession session, InMemoryCallerLeg caller, InMemoryModelConnector connector, CancellationToken cancellationToken)
+    {
+        var run = session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
+        caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
+        var model = await connector.NextLegAsync(cancellationToken);
+        await model.SessionUpdate.WaitAsync(cancellationToken);
+        model.ConfirmMuLawSession();
+        await session.Ready.WaitAsync(cancellationToken);
+        return (run, model);
+    }
 }

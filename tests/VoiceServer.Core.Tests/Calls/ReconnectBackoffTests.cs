@@ -15,8 +15,6 @@ namespace VoiceServer.Core.Tests.Calls;
 /// </summary>
 public sealed class ReconnectBackoffTests : IDisposable
 {
-    private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
-
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(15));
     private readonly InMemoryCallerLeg _caller = new();
     private readonly InMemoryModelConnector _connector = new();
@@ -43,13 +41,8 @@ public sealed class ReconnectBackoffTests : IDisposable
             draws++;
             return 0.9;
         });
-        var run = session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
-        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
+        var (run, first) = await InMemoryCall.StartUntilReadyAsync(session, _caller, _connector, _timeout.Token);
         Assert.Equal(1, await _connector.NextAttemptAsync(_timeout.Token));
-        var first = await _connector.NextLegAsync(_timeout.Token);
-        await first.SessionUpdate.WaitAsync(_timeout.Token);
-        first.ConfirmMuLawSession();
-        await session.Ready.WaitAsync(_timeout.Token);
 
         _connector.RefuseWithStatus = 503;
         first.Drop(new LegCompletion(LegCompletionKind.ConnectionLost));
@@ -104,12 +97,7 @@ public sealed class ReconnectBackoffTests : IDisposable
             new FakeTimeProvider(),
             log,
             new VoiceServerMetrics(new TestMeterFactory()));
-        var run = session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
-        caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", "AC1", "audio/x-mulaw", 8000, 1, s_parameters)));
-        var model = await connector.NextLegAsync(_timeout.Token);
-        await model.SessionUpdate.WaitAsync(_timeout.Token);
-        model.ConfirmMuLawSession();
-        await session.Ready.WaitAsync(_timeout.Token);
+        var (run, model) = await InMemoryCall.StartUntilReadyAsync(session, caller, connector, _timeout.Token);
         connector.RefuseWithStatus = 503;
         model.Drop(new LegCompletion(LegCompletionKind.ConnectionLost));
 
