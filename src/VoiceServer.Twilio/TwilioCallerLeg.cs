@@ -17,9 +17,11 @@ public sealed class TwilioCallerLeg : ICallerLeg
     /// <param name="maxMessageBytes">Larger text messages end the call with 1009.</param>
     /// <param name="outboundCapacity">Messages queued for Twilio before the caller counts as too slow.</param>
     /// <param name="rateLimit">The caller's inbound message budget, if any.</param>
-    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
+    /// <param name="transport">The socket's transport when it coalesces writes: each audio chunk and its mark then
+    /// leave in one write.</param>
+    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null, WriteCoalescingStream? transport = null)
     {
-        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit);
+        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit, transport);
     }
 
     public Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken) =>
