@@ -49,7 +49,7 @@ public sealed class FakeDashboard : IAsyncDisposable
         if (copyScripts)
         {
             using var http = new HttpClient();
-            foreach (var name in new[] { "voice-playground.js", "audio-worklets.js", "dsp.js" })
+            foreach (var name in PlaygroundScripts.Names)
             {
                 _scripts[name] = await http.GetStringAsync(new Uri(voiceServer, "/playground/" + name), cancellationToken);
             }

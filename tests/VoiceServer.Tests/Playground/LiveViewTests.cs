@@ -241,7 +241,7 @@ public sealed class LiveViewTests
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Contains("voice-playground.js", await page.Content.ReadAsStringAsync(harness.Token), StringComparison.Ordinal);
 
-        foreach (var script in new[] { "voice-playground.js", "audio-worklets.js", "dsp.js" })
+        foreach (var script in PlaygroundScripts.Names)
         {
             using var response = await http.GetAsync(harness.Server.HttpUrl("/playground/" + script), harness.Token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

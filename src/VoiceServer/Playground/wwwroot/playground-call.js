@@ -1,0 +1,849 @@
+// One playground call, without any DOM: the call's state and counters, driving the microphone, the live view and
+// the media socket, on which it plays Twilio's part.
+
+import { base64FromBytes, bytesFromBase64 } from "./dsp.js";
+
+export const MODULE_ORIGIN = new URL(import.meta.url).origin;
+const WORKLET_URL = new URL("./audio-worklets.js", import.meta.url);
+
+export const SETTING_NAMES = ["agentId", "prompt", "voice", "greeting", "openAIKey", "config"];
+
+const STATES = ["idle", "connecting", "waiting", "connected", "ready", "ended", "error"];
+export const ACTIVE_STATES = new Set(["connecting", "waiting", "connected", "ready"]);
+
+const FRAME_MS = 20;
+const LIVE_VIEW_OPEN_WAIT_MS = 3000; // how long the socket waits for the live view to attach before going ahead
+const LIVE_VIEW_END_WAIT_MS = 3000; // how long after the socket closed the live view may take to say why
+const SOCKET_OPEN_TIMEOUT_MS = 15000;
+const STATS_INTERVAL_MS = 100;
+
+/** An error whose message is meant for the user. */
+class PlaygroundError extends Error {
+  constructor(message, details = {}) {
+    super(message);
+    this.name = "PlaygroundError";
+    Object.assign(this, details);
+  }
+}
+
+function randomHex(bytes) {
+  const values = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(values, (value) => value.toString(16).padStart(2, "0")).join("");
+}
+
+export function normaliseServer(server) {
+  const url = new URL(server || MODULE_ORIGIN, typeof location === "undefined" ? MODULE_ORIGIN : location.href);
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+export function initialStats(state = "idle") {
+  return {
+    state,
+    framesSent: 0,
+    bytesSent: 0,
+    mediaReceived: 0,
+    bytesReceived: 0,
+    bytesPlayed: 0,
+    marksReceived: 0,
+    marksEchoed: 0,
+    clears: 0,
+    bytesCleared: 0,
+    bargeIns: 0,
+    inputLevel: 0,
+    outputLevel: 0,
+    closeCode: null,
+    closeReason: null,
+    endReason: null,
+    protocolErrors: 0,
+  };
+}
+
+function microphoneMessage(error) {
+  switch (error && error.name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return "Microphone access was refused. Allow the microphone for this page and try again.";
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return "No microphone was found.";
+    case "NotReadableError":
+    case "AbortError":
+      return "The microphone is in use or could not be started.";
+    default:
+      return `The microphone could not be opened: ${error && error.message ? error.message : error}`;
+  }
+}
+
+export function closeDescription(code, reason) {
+  return reason ? `socket closed ${code}: ${reason}` : `socket closed ${code}`;
+}
+
+// The exact outbound shapes Twilio accepts from a server (docs/reference/twilio-media-streams.md §4); anything else is counted.
+const SERVER_MESSAGE_SHAPES = {
+  media: { keys: ["event", "streamSid", "media"], inner: "media", innerKeys: ["payload"] },
+  mark: { keys: ["event", "streamSid", "mark"], inner: "mark", innerKeys: ["name"] },
+  clear: { keys: ["event", "streamSid"] },
+};
+
+function shapeProblem(message, streamSid) {
+  const shape = SERVER_MESSAGE_SHAPES[message.event];
+  if (!shape) {
+    return `unknown event ${JSON.stringify(message.event)}`;
+  }
+  const keys = Object.keys(message);
+  if (keys.length !== shape.keys.length || !shape.keys.every((key) => keys.includes(key))) {
+    return `${message.event} has fields ${keys.join(", ")}; expected ${shape.keys.join(", ")}`;
+  }
+  if (message.streamSid !== streamSid) {
+    return `${message.event} carries streamSid ${message.streamSid}, not ${streamSid}`;
+  }
+  if (shape.inner) {
+    const inner = message[shape.inner];
+    const innerKeys = inner && typeof inner === "object" ? Object.keys(inner) : null;
+    if (!innerKeys || innerKeys.length !== shape.innerKeys.length || !shape.innerKeys.every((key) => innerKeys.includes(key)) ||
+      typeof inner[shape.innerKeys[0]] !== "string") {
+      return `${message.event}.${shape.inner} must be {${shape.innerKeys.join(", ")}} with a string value`;
+    }
+  }
+  return null;
+}
+
+/**
+ * One playground call, without any DOM. Events (all CustomEvent, data in `detail`):
+ * "state" {state, message}, "turn" (a turn snapshot), "speech" {speaker, state}, "stats" (a stats snapshot),
+ * "ended" {reason, detail, durationMs, closeCode, closeReason}, "error" {message}.
+ */
+export class PlaygroundCall extends EventTarget {
+  #server;
+  #settings;
+  #accessKey;
+  #stats;
+  #state = "idle";
+  #message = "";
+  #started = false;
+  #finished = false;
+  #hungUp = false;
+  #context = null;
+  #microphone = null;
+  #captureNode = null;
+  #playbackNode = null;
+  #graph = [];
+  #liveView = null;
+  #liveViewEnded = null;
+  #liveViewDone = null;
+  #liveViewClosedSignal = null;
+  #socket = null;
+  #socketOpened = false;
+  #streaming = false;
+  #sequence = 0;
+  #chunk = 0;
+  #firstTimestamp = 0;
+  #startedAt = 0;
+  #statsTimer = 0;
+  #socketTimer = 0;
+  #endedDetail = null;
+
+  constructor({ server, settings = {}, accessKey = "" } = {}) {
+    super();
+    this.#server = normaliseServer(server);
+    this.#settings = {};
+    for (const name of SETTING_NAMES) {
+      const value = settings[name] === undefined || settings[name] === null ? "" : String(settings[name]).trim();
+      if (value !== "") {
+        this.#settings[name] = value;
+      }
+    }
+    this.#accessKey = accessKey ? String(accessKey).trim() : "";
+    this.#stats = initialStats();
+    this.streamSid = `MZ${randomHex(16)}`;
+    this.accountSid = `AC${randomHex(16)}`;
+    this.callSid = `CA${randomHex(16)}`;
+    this.liveViewId = null;
+    this.callId = null;
+    /** Turn snapshots by id, in arrival order. */
+    this.turns = new Map();
+    this.#liveViewDone = new Promise((resolve) => {
+      this.#liveViewClosedSignal = resolve;
+    });
+  }
+
+  get server() {
+    return this.#server;
+  }
+
+  /** The agent settings sent in start.customParameters (non-empty ones only). */
+  get settings() {
+    return { ...this.#settings };
+  }
+
+  get state() {
+    return this.#state;
+  }
+
+  /** The human sentence that goes with the state. */
+  get message() {
+    return this.#message;
+  }
+
+  /** True while the call is being set up or running. */
+  get active() {
+    return ACTIVE_STATES.has(this.#state);
+  }
+
+  get finished() {
+    return this.#finished;
+  }
+
+  /** A snapshot of the live counters. */
+  get stats() {
+    return { ...this.#stats };
+  }
+
+  /** Opens the microphone, creates the call, attaches the live view and connects the media socket. Never rejects. */
+  async start() {
+    if (this.#started) {
+      return;
+    }
+    this.#started = true;
+    this.#setState("connecting", "Opening the microphone…");
+    try {
+      // Created and resumed before the first await, so the click that started the call still counts as the
+      // user's gesture. Not awaited: without a gesture the promise may wait for one, and the call can proceed.
+      this.#context = new AudioContext({ latencyHint: "interactive" });
+      this.#context.resume().catch(() => {});
+      await this.#openAudio();
+      if (this.#finished) {
+        return;
+      }
+      this.#setState("connecting", "Creating the call…");
+      const call = await this.#createCall();
+      if (this.#finished) {
+        return;
+      }
+      this.liveViewId = call.liveViewId;
+      await this.#openLiveView(call.liveViewId);
+      if (this.#finished) {
+        return;
+      }
+      this.#openSocket(call);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** Ends the call as a caller hanging up: Twilio's stop, then a normal close. */
+  hangUp() {
+    if (this.#finished || this.#hungUp) {
+      return;
+    }
+    this.#hungUp = true;
+    const socket = this.#socket;
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      this.#setState(this.#state, "Hanging up…");
+      this.#streaming = false;
+      this.#send({
+        event: "stop",
+        sequenceNumber: this.#nextSequence(),
+        streamSid: this.streamSid,
+        stop: { accountSid: this.accountSid, callSid: this.callSid },
+      });
+      socket.close(1000, "caller hung up");
+      // The close event finishes the call.
+      return;
+    }
+    if (socket) {
+      socket.close();
+    }
+    this.#finish({ reason: "hung_up", detail: "Hung up before the call connected." });
+  }
+
+  /** Sends a keypad digit as Twilio's dtmf event. */
+  sendDigit(digit) {
+    const text = String(digit);
+    if (!/^[0-9*#]$/.test(text) || !this.#streaming) {
+      return false;
+    }
+    return this.#send({
+      event: "dtmf",
+      streamSid: this.streamSid,
+      sequenceNumber: this.#nextSequence(),
+      dtmf: { track: "inbound_track", digit: text },
+    });
+  }
+
+  // ---- audio ----
+
+  async #openAudio() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new PlaygroundError("This browser cannot open the microphone here (a secure context, https or localhost, is required).");
+    }
+    if (!this.#context.audioWorklet) {
+      throw new PlaygroundError("This browser has no AudioWorklet support.");
+    }
+    const microphone = navigator.mediaDevices.getUserMedia({
+      audio: {
+        channelCount: 1,
+        // Without echo cancellation the agent's voice from the speakers reaches the model and reads as barge-in.
+        echoCancellation: true,
+        noiseSuppression: true,
+        autoGainControl: true,
+      },
+    });
+    const worklets = this.#context.audioWorklet.addModule(WORKLET_URL);
+    let stream;
+    try {
+      stream = await microphone;
+    } catch (error) {
+      worklets.catch(() => {});
+      throw new PlaygroundError(microphoneMessage(error));
+    }
+    this.#microphone = stream;
+    if (this.#finished) {
+      this.#stopMicrophone();
+      worklets.catch(() => {});
+      return;
+    }
+    try {
+      await worklets;
+    } catch (error) {
+      throw new PlaygroundError(`The audio worklets could not be loaded: ${error && error.message ? error.message : error}`);
+    }
+    if (this.#finished) {
+      return;
+    }
+    const context = this.#context;
+    const source = context.createMediaStreamSource(stream);
+    const capture = new AudioWorkletNode(context, "mulaw-capture", {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    });
+    // The capture node must be pulled by the graph to run, but its (silent) output must never reach the speakers.
+    const mute = context.createGain();
+    mute.gain.value = 0;
+    source.connect(capture);
+    capture.connect(mute);
+    mute.connect(context.destination);
+    const playback = new AudioWorkletNode(context, "mulaw-playback", {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    });
+    playback.connect(context.destination);
+    capture.port.onmessage = (event) => this.#onCaptureMessage(event.data);
+    playback.port.onmessage = (event) => this.#onPlaybackMessage(event.data);
+    this.#captureNode = capture;
+    this.#playbackNode = playback;
+    this.#graph = [source, capture, mute, playback];
+  }
+
+  #onCaptureMessage(message) {
+    if (message.type === "frame") {
+      this.#sendFrame(message.bytes);
+    } else if (message.type === "level") {
+      this.#stats.inputLevel = message.rms;
+      this.#statsChanged();
+    }
+  }
+
+  #onPlaybackMessage(message) {
+    switch (message.type) {
+      case "mark":
+        this.#echoMark(message.name);
+        break;
+      case "cleared":
+        // Twilio returns every pending mark when clear flushes the queue.
+        for (const name of message.marks) {
+          this.#echoMark(name);
+        }
+        this.#stats.bytesCleared += message.droppedBytes;
+        break;
+      case "played":
+        this.#stats.bytesPlayed = message.totalBytes;
+        this.#stats.outputLevel = message.level;
+        break;
+      default:
+        return;
+    }
+    this.#statsChanged();
+  }
+
+  #sendFrame(bytes) {
+    if (!this.#streaming) {
+      return; // frames before start, or after stop, are not part of the stream
+    }
+    this.#chunk++;
+    if (this.#chunk === 1) {
+      // Like Twilio, the first timestamp is the time since start; then audio time, 20 ms a frame, with no jitter.
+      this.#firstTimestamp = Math.max(0, Math.round(performance.now() - this.#startedAt));
+    }
+    const sent = this.#send({
+      event: "media",
+      sequenceNumber: this.#nextSequence(),
+      media: {
+        track: "inbound",
+        chunk: String(this.#chunk),
+        timestamp: String(this.#firstTimestamp + (this.#chunk - 1) * FRAME_MS),
+        payload: base64FromBytes(bytes),
+      },
+      streamSid: this.streamSid,
+    });
+    if (sent) {
+      this.#stats.framesSent++;
+      this.#stats.bytesSent += bytes.length;
+      this.#statsChanged();
+    }
+  }
+
+  #echoMark(name) {
+    const sent = this.#send({
+      event: "mark",
+      sequenceNumber: this.#nextSequence(),
+      streamSid: this.streamSid,
+      mark: { name },
+    });
+    if (sent) {
+      this.#stats.marksEchoed++;
+      this.#statsChanged();
+    }
+  }
+
+  #stopMicrophone() {
+    if (this.#microphone) {
+      for (const track of this.#microphone.getTracks()) {
+        track.stop();
+      }
+      this.#microphone = null;
+    }
+  }
+
+  #closeAudio() {
+    this.#stopMicrophone();
+    for (const node of this.#graph) {
+      try {
+        node.disconnect();
+      } catch {
+        // already disconnected
+      }
+    }
+    if (this.#captureNode) {
+      this.#captureNode.port.onmessage = null;
+    }
+    if (this.#playbackNode) {
+      this.#playbackNode.port.onmessage = null;
+    }
+    this.#graph = [];
+    if (this.#context && this.#context.state !== "closed") {
+      this.#context.close().catch(() => {});
+    }
+  }
+
+  // ---- HTTP and live view ----
+
+  async #createCall() {
+    const headers = { "Content-Type": "application/json" };
+    if (this.#accessKey) {
+      headers.Authorization = `Bearer ${this.#accessKey}`;
+    }
+    let response;
+    try {
+      response = await fetch(`${this.#server}/api/playground/calls`, { method: "POST", headers, body: "{}" });
+    } catch (error) {
+      throw new PlaygroundError(`Could not reach ${this.#server}: ${error && error.message ? error.message : error}`);
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const message = body && typeof body.message === "string" && body.message
+        ? body.message
+        : `The server refused the call (HTTP ${response.status}).`;
+      throw new PlaygroundError(message, {
+        status: response.status,
+        code: body && body.error,
+        field: body && body.field,
+      });
+    }
+    if (!body || typeof body.liveViewId !== "string" || !body.liveViewId || typeof body.mediaStreamPath !== "string") {
+      throw new PlaygroundError("The server's answer to the call request was not understood.");
+    }
+    return body;
+  }
+
+  #openLiveView(liveViewId) {
+    return new Promise((resolve) => {
+      let attached = false;
+      const attach = () => {
+        if (!attached) {
+          attached = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      // Wait briefly for the stream so no event is missed, but never let the live view block the call.
+      const timer = setTimeout(attach, LIVE_VIEW_OPEN_WAIT_MS);
+      const url = `${this.#server}/api/playground/calls/${encodeURIComponent(liveViewId)}/events`;
+      let source;
+      try {
+        source = new EventSource(url);
+      } catch {
+        this.#closeLiveView();
+        attach();
+        return;
+      }
+      this.#liveView = source;
+      const on = (name, handler) => source.addEventListener(name, (event) => {
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        handler(data);
+      });
+      source.addEventListener("open", attach);
+      on("call", (data) => {
+        attach();
+        this.#onLiveCall(data);
+      });
+      on("speech", (data) => this.dispatchEvent(new CustomEvent("speech", { detail: data })));
+      on("turn", (data) => this.#onLiveTurn(data));
+      on("bargein", (data) => {
+        if (typeof data.count === "number") {
+          this.#stats.bargeIns = data.count;
+          this.#statsChanged();
+        }
+      });
+      // A reconnect would not find the view again, and the server ends the stream after "ended": never retry.
+      source.addEventListener("error", () => {
+        this.#closeLiveView();
+        attach();
+      });
+    });
+  }
+
+  #closeLiveView() {
+    if (this.#liveView) {
+      this.#liveView.close();
+      this.#liveView = null;
+    }
+    this.#liveViewClosedSignal();
+  }
+
+  #onLiveCall(data) {
+    switch (data.state) {
+      case "waiting":
+        this.#advance("waiting", "Waiting for the media socket…");
+        break;
+      case "connected":
+        if (typeof data.callId === "string") {
+          this.callId = data.callId;
+        }
+        this.#advance("connected", "Connected; starting the agent…");
+        break;
+      case "ready":
+        this.#advance("ready", "Talk now: the agent is listening.");
+        break;
+      case "ended":
+        this.#liveViewEnded = {
+          reason: typeof data.reason === "string" ? data.reason : null,
+          detail: typeof data.detail === "string" ? data.detail : null,
+          durationMs: typeof data.durationMs === "number" ? data.durationMs : null,
+        };
+        this.#stats.endReason = this.#liveViewEnded.reason;
+        this.#statsChanged();
+        this.#closeLiveView();
+        // The server closes the media socket itself; if it has not within a moment, stop waiting for it.
+        setTimeout(() => {
+          if (!this.#finished && this.#socket && this.#socket.readyState !== WebSocket.CLOSED) {
+            this.#streaming = false;
+            this.#socket.close(1000, "call ended");
+          }
+        }, LIVE_VIEW_END_WAIT_MS);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onLiveTurn(data) {
+    if (!data || typeof data.id !== "string") {
+      return;
+    }
+    const turn = {
+      id: data.id,
+      speaker: data.speaker === "agent" ? "agent" : "caller",
+      text: typeof data.text === "string" ? data.text : null,
+      final: data.final === true,
+      interrupted: data.interrupted === true,
+      keypad: data.keypad === true,
+      latencyMs: typeof data.latencyMs === "number" ? data.latencyMs : null,
+    };
+    this.turns.set(turn.id, turn);
+    this.dispatchEvent(new CustomEvent("turn", { detail: turn }));
+  }
+
+  // ---- media socket ----
+
+  #openSocket(call) {
+    const url = new URL(call.mediaStreamPath, `${this.#server}/`);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("liveView", call.liveViewId);
+    let socket;
+    try {
+      socket = new WebSocket(url.href);
+    } catch (error) {
+      throw new PlaygroundError(`The media socket could not be opened: ${error && error.message ? error.message : error}`);
+    }
+    this.#socket = socket;
+    this.#advance("waiting", "Connecting the media socket…");
+    this.#socketTimer = setTimeout(() => {
+      if (!this.#socketOpened && !this.#finished) {
+        socket.close();
+        this.#fail(new PlaygroundError("The media socket did not open in time."));
+      }
+    }, SOCKET_OPEN_TIMEOUT_MS);
+    socket.addEventListener("open", () => this.#onSocketOpen());
+    socket.addEventListener("message", (event) => this.#onSocketMessage(event.data));
+    socket.addEventListener("close", (event) => this.#onSocketClose(event));
+  }
+
+  #onSocketOpen() {
+    clearTimeout(this.#socketTimer);
+    this.#socketOpened = true;
+    if (this.#hungUp || this.#finished) {
+      this.#socket.close(1000, "caller hung up");
+      return;
+    }
+    this.#send({ event: "connected", protocol: "Call", version: "1.0.0" });
+    this.#startedAt = performance.now();
+    this.#send({
+      event: "start",
+      sequenceNumber: this.#nextSequence(),
+      start: {
+        accountSid: this.accountSid,
+        streamSid: this.streamSid,
+        callSid: this.callSid,
+        tracks: ["inbound"],
+        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
+        customParameters: { ...this.#settings },
+      },
+      streamSid: this.streamSid,
+    });
+    this.#streaming = true;
+    // The live view normally says so first; this covers a live view that never attached.
+    this.#advance("connected", "Connected; starting the agent…");
+  }
+
+  #onSocketMessage(data) {
+    if (typeof data !== "string") {
+      this.#protocolError("binary frame (Twilio only accepts JSON text frames)");
+      return;
+    }
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      this.#protocolError("message is not JSON");
+      return;
+    }
+    if (!message || typeof message !== "object" || Array.isArray(message)) {
+      this.#protocolError("message is not a JSON object");
+      return;
+    }
+    const problem = shapeProblem(message, this.streamSid);
+    if (problem) {
+      this.#protocolError(problem);
+    }
+    switch (message.event) {
+      case "media": {
+        const payload = message.media && message.media.payload;
+        if (typeof payload !== "string") {
+          return;
+        }
+        let bytes;
+        try {
+          bytes = bytesFromBase64(payload);
+        } catch {
+          this.#protocolError("media payload is not base64");
+          return;
+        }
+        this.#stats.mediaReceived++;
+        this.#stats.bytesReceived += bytes.length;
+        if (this.#playbackNode && bytes.length > 0) {
+          this.#playbackNode.port.postMessage({ type: "audio", bytes }, [bytes.buffer]);
+        }
+        break;
+      }
+      case "mark": {
+        const name = message.mark && message.mark.name;
+        if (typeof name !== "string") {
+          return;
+        }
+        this.#stats.marksReceived++;
+        // Queued behind the audio already sent to the player; it comes back when that audio has been played.
+        if (this.#playbackNode) {
+          this.#playbackNode.port.postMessage({ type: "mark", name });
+        } else {
+          this.#echoMark(name);
+        }
+        break;
+      }
+      case "clear":
+        this.#stats.clears++;
+        if (this.#playbackNode) {
+          this.#playbackNode.port.postMessage({ type: "clear" });
+        }
+        break;
+      default:
+        return;
+    }
+    this.#statsChanged();
+  }
+
+  #protocolError(problem) {
+    this.#stats.protocolErrors++;
+    this.#statsChanged();
+    console.warn(`voice-playground: the server sent an invalid Twilio message: ${problem}`);
+  }
+
+  async #onSocketClose(event) {
+    clearTimeout(this.#socketTimer);
+    this.#streaming = false;
+    this.#stats.closeCode = event.code;
+    this.#stats.closeReason = event.reason || null;
+    this.#statsChanged();
+    if (this.#finished) {
+      return;
+    }
+    if (!this.#socketOpened) {
+      this.#fail(new PlaygroundError(
+        `The server refused the media socket (${closeDescription(event.code, event.reason)}).`));
+      return;
+    }
+    // The call is over for the caller at once; the live view may still be about to say why.
+    this.#closeAudio();
+    const description = closeDescription(event.code, event.reason);
+    this.#setState("ended", this.#hungUp ? `You hung up — ${description}` : `The server ended the call — ${description}`);
+    if (!this.#liveViewEnded && this.#liveView) {
+      await Promise.race([
+        this.#liveViewDone,
+        new Promise((resolve) => setTimeout(resolve, LIVE_VIEW_END_WAIT_MS)),
+      ]);
+    }
+    this.#finish(this.#liveViewEnded || { reason: null, detail: null });
+  }
+
+  #send(message) {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  #nextSequence() {
+    this.#sequence++;
+    return String(this.#sequence);
+  }
+
+  // ---- state ----
+
+  #setState(state, message) {
+    this.#state = state;
+    this.#message = message;
+    this.#stats.state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: { state, message } }));
+    this.#statsChanged();
+  }
+
+  // Live view and socket both report progress; only ever move forward.
+  #advance(state, message) {
+    if (this.#finished || this.#hungUp || !ACTIVE_STATES.has(this.#state)) {
+      return;
+    }
+    const rank = STATES.indexOf(state);
+    const current = STATES.indexOf(this.#state);
+    if (rank > current || (rank === current && message !== this.#message)) {
+      this.#setState(state, message);
+    }
+  }
+
+  #statsChanged() {
+    if (!this.#statsTimer) {
+      this.#statsTimer = setTimeout(() => {
+        this.#statsTimer = 0;
+        this.dispatchEvent(new CustomEvent("stats", { detail: this.stats }));
+      }, STATS_INTERVAL_MS);
+    }
+  }
+
+  #fail(error) {
+    if (this.#finished) {
+      return;
+    }
+    const message = error instanceof PlaygroundError
+      ? error.message
+      : `Unexpected error: ${error && error.message ? error.message : error}`;
+    if (!(error instanceof PlaygroundError)) {
+      console.error(error);
+    }
+    this.#finished = true;
+    this.#streaming = false;
+    clearTimeout(this.#socketTimer);
+    if (this.#socket && this.#socket.readyState <= WebSocket.OPEN) {
+      this.#socket.close();
+    }
+    this.#closeAudio();
+    this.#closeLiveView();
+    this.#setState("error", message);
+    this.dispatchEvent(new CustomEvent("error", {
+      detail: { message, status: error.status ?? null, code: error.code ?? null, field: error.field ?? null },
+    }));
+    this.#flushStats();
+  }
+
+  #finish(end) {
+    if (this.#finished) {
+      return;
+    }
+    this.#finished = true;
+    this.#streaming = false;
+    clearTimeout(this.#socketTimer);
+    this.#closeAudio();
+    this.#closeLiveView();
+    const closeCode = this.#stats.closeCode;
+    const closeReason = this.#stats.closeReason;
+    const detail = {
+      reason: end.reason ?? null,
+      detail: end.detail ?? null,
+      durationMs: end.durationMs ?? null,
+      closeCode,
+      closeReason,
+    };
+    this.#endedDetail = detail;
+    if (detail.reason) {
+      this.#stats.endReason = detail.reason;
+    }
+    if (this.#state !== "ended") {
+      this.#setState("ended", detail.detail || (detail.reason ? `The call ended (${detail.reason}).` : "The call ended."));
+    }
+    this.dispatchEvent(new CustomEvent("ended", { detail }));
+    this.#flushStats();
+  }
+
+  /** How the call ended, once it has: {reason, detail, durationMs, closeCode, closeReason}. */
+  get ended() {
+    return this.#endedDetail ? { ...this.#endedDetail } : null;
+  }
+
+  #flushStats() {
+    clearTimeout(this.#statsTimer);
+    this.#statsTimer = 0;
+    this.dispatchEvent(new CustomEvent("stats", { detail: this.stats }));
+  }
+}
