@@ -9,6 +9,8 @@ internal static class PlaygroundScripts
         "playground-element.js",
         "playground-styles.js",
         "playground-call.js",
+        "playground-error.js",
+        "media-stream.js",
         "audio-worklets.js",
         "dsp.js",
     ];

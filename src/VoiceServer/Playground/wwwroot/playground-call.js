@@ -1,7 +1,8 @@
 // One playground call, without any DOM: the call's state and counters, driving the microphone, the live view and
 // the media socket, on which it plays Twilio's part.
 
-import { base64FromBytes, bytesFromBase64 } from "./dsp.js";
+import { MediaStreamSocket, closeDescription, newTwilioIds } from "./media-stream.js";
+import { PlaygroundError } from "./playground-error.js";
 
 export const MODULE_ORIGIN = new URL(import.meta.url).origin;
 const WORKLET_URL = new URL("./audio-worklets.js", import.meta.url);
@@ -11,25 +12,9 @@ export const SETTING_NAMES = ["agentId", "prompt", "voice", "greeting", "openAIK
 const STATES = ["idle", "connecting", "waiting", "connected", "ready", "ended", "error"];
 export const ACTIVE_STATES = new Set(["connecting", "waiting", "connected", "ready"]);
 
-const FRAME_MS = 20;
 const LIVE_VIEW_OPEN_WAIT_MS = 3000; // how long the socket waits for the live view to attach before going ahead
 const LIVE_VIEW_END_WAIT_MS = 3000; // how long after the socket closed the live view may take to say why
-const SOCKET_OPEN_TIMEOUT_MS = 15000;
 const STATS_INTERVAL_MS = 100;
-
-/** An error whose message is meant for the user. */
-class PlaygroundError extends Error {
-  constructor(message, details = {}) {
-    super(message);
-    this.name = "PlaygroundError";
-    Object.assign(this, details);
-  }
-}
-
-function randomHex(bytes) {
-  const values = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(values, (value) => value.toString(16).padStart(2, "0")).join("");
-}
 
 export function normaliseServer(server) {
   const url = new URL(server || MODULE_ORIGIN, typeof location === "undefined" ? MODULE_ORIGIN : location.href);
@@ -74,40 +59,6 @@ function microphoneMessage(error) {
   }
 }
 
-export function closeDescription(code, reason) {
-  return reason ? `socket closed ${code}: ${reason}` : `socket closed ${code}`;
-}
-
-// The exact outbound shapes Twilio accepts from a server (docs/reference/twilio-media-streams.md §4); anything else is counted.
-const SERVER_MESSAGE_SHAPES = {
-  media: { keys: ["event", "streamSid", "media"], inner: "media", innerKeys: ["payload"] },
-  mark: { keys: ["event", "streamSid", "mark"], inner: "mark", innerKeys: ["name"] },
-  clear: { keys: ["event", "streamSid"] },
-};
-
-function shapeProblem(message, streamSid) {
-  const shape = SERVER_MESSAGE_SHAPES[message.event];
-  if (!shape) {
-    return `unknown event ${JSON.stringify(message.event)}`;
-  }
-  const keys = Object.keys(message);
-  if (keys.length !== shape.keys.length || !shape.keys.every((key) => keys.includes(key))) {
-    return `${message.event} has fields ${keys.join(", ")}; expected ${shape.keys.join(", ")}`;
-  }
-  if (message.streamSid !== streamSid) {
-    return `${message.event} carries streamSid ${message.streamSid}, not ${streamSid}`;
-  }
-  if (shape.inner) {
-    const inner = message[shape.inner];
-    const innerKeys = inner && typeof inner === "object" ? Object.keys(inner) : null;
-    if (!innerKeys || innerKeys.length !== shape.innerKeys.length || !shape.innerKeys.every((key) => innerKeys.includes(key)) ||
-      typeof inner[shape.innerKeys[0]] !== "string") {
-      return `${message.event}.${shape.inner} must be {${shape.innerKeys.join(", ")}} with a string value`;
-    }
-  }
-  return null;
-}
-
 /**
  * One playground call, without any DOM. Events (all CustomEvent, data in `detail`):
  * "state" {state, message}, "turn" (a turn snapshot), "speech" {speaker, state}, "stats" (a stats snapshot),
@@ -133,14 +84,7 @@ export class PlaygroundCall extends EventTarget {
   #liveViewDone = null;
   #liveViewClosedSignal = null;
   #socket = null;
-  #socketOpened = false;
-  #streaming = false;
-  #sequence = 0;
-  #chunk = 0;
-  #firstTimestamp = 0;
-  #startedAt = 0;
   #statsTimer = 0;
-  #socketTimer = 0;
   #endedDetail = null;
 
   constructor({ server, settings = {}, accessKey = "" } = {}) {
@@ -155,9 +99,10 @@ export class PlaygroundCall extends EventTarget {
     }
     this.#accessKey = accessKey ? String(accessKey).trim() : "";
     this.#stats = initialStats();
-    this.streamSid = `MZ${randomHex(16)}`;
-    this.accountSid = `AC${randomHex(16)}`;
-    this.callSid = `CA${randomHex(16)}`;
+    const ids = newTwilioIds();
+    this.streamSid = ids.streamSid;
+    this.accountSid = ids.accountSid;
+    this.callSid = ids.callSid;
     this.liveViewId = null;
     this.callId = null;
     /** Turn snapshots by id, in arrival order. */
@@ -238,16 +183,9 @@ export class PlaygroundCall extends EventTarget {
     }
     this.#hungUp = true;
     const socket = this.#socket;
-    if (socket && socket.readyState === WebSocket.OPEN) {
+    if (socket && socket.isOpen) {
       this.#setState(this.#state, "Hanging up…");
-      this.#streaming = false;
-      this.#send({
-        event: "stop",
-        sequenceNumber: this.#nextSequence(),
-        streamSid: this.streamSid,
-        stop: { accountSid: this.accountSid, callSid: this.callSid },
-      });
-      socket.close(1000, "caller hung up");
+      socket.hangUp();
       // The close event finishes the call.
       return;
     }
@@ -259,16 +197,7 @@ export class PlaygroundCall extends EventTarget {
 
   /** Sends a keypad digit as Twilio's dtmf event. */
   sendDigit(digit) {
-    const text = String(digit);
-    if (!/^[0-9*#]$/.test(text) || !this.#streaming) {
-      return false;
-    }
-    return this.#send({
-      event: "dtmf",
-      streamSid: this.streamSid,
-      sequenceNumber: this.#nextSequence(),
-      dtmf: { track: "inbound_track", digit: text },
-    });
+    return this.#socket ? this.#socket.sendDigit(digit) : false;
   }
 
   // ---- audio ----
@@ -369,26 +298,7 @@ export class PlaygroundCall extends EventTarget {
   }
 
   #sendFrame(bytes) {
-    if (!this.#streaming) {
-      return; // frames before start, or after stop, are not part of the stream
-    }
-    this.#chunk++;
-    if (this.#chunk === 1) {
-      // Like Twilio, the first timestamp is the time since start; then audio time, 20 ms a frame, with no jitter.
-      this.#firstTimestamp = Math.max(0, Math.round(performance.now() - this.#startedAt));
-    }
-    const sent = this.#send({
-      event: "media",
-      sequenceNumber: this.#nextSequence(),
-      media: {
-        track: "inbound",
-        chunk: String(this.#chunk),
-        timestamp: String(this.#firstTimestamp + (this.#chunk - 1) * FRAME_MS),
-        payload: base64FromBytes(bytes),
-      },
-      streamSid: this.streamSid,
-    });
-    if (sent) {
+    if (this.#socket && this.#socket.sendFrame(bytes)) {
       this.#stats.framesSent++;
       this.#stats.bytesSent += bytes.length;
       this.#statsChanged();
@@ -396,13 +306,7 @@ export class PlaygroundCall extends EventTarget {
   }
 
   #echoMark(name) {
-    const sent = this.#send({
-      event: "mark",
-      sequenceNumber: this.#nextSequence(),
-      streamSid: this.streamSid,
-      mark: { name },
-    });
-    if (sent) {
+    if (this.#socket && this.#socket.echoMark(name)) {
       this.#stats.marksEchoed++;
       this.#statsChanged();
     }
@@ -558,8 +462,7 @@ export class PlaygroundCall extends EventTarget {
         this.#closeLiveView();
         // The server closes the media socket itself; if it has not within a moment, stop waiting for it.
         setTimeout(() => {
-          if (!this.#finished && this.#socket && this.#socket.readyState !== WebSocket.CLOSED) {
-            this.#streaming = false;
+          if (!this.#finished && this.#socket && !this.#socket.isClosed) {
             this.#socket.close(1000, "call ended");
           }
         }, LIVE_VIEW_END_WAIT_MS);
@@ -589,117 +492,64 @@ export class PlaygroundCall extends EventTarget {
   // ---- media socket ----
 
   #openSocket(call) {
-    const url = new URL(call.mediaStreamPath, `${this.#server}/`);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("liveView", call.liveViewId);
-    let socket;
-    try {
-      socket = new WebSocket(url.href);
-    } catch (error) {
-      throw new PlaygroundError(`The media socket could not be opened: ${error && error.message ? error.message : error}`);
-    }
+    const socket = new MediaStreamSocket(
+      { server: this.#server, mediaStreamPath: call.mediaStreamPath, liveViewId: call.liveViewId, ids: this.#twilioIds() },
+      {
+        onOpen: () => this.#onSocketOpen(),
+        onOpenTimeout: () => {
+          if (!this.#finished) {
+            socket.close();
+            this.#fail(new PlaygroundError("The media socket did not open in time."));
+          }
+        },
+        onMedia: (bytes) => this.#onMedia(bytes),
+        onMark: (name) => this.#onMark(name),
+        onClear: () => this.#onClear(),
+        onProtocolError: (problem) => this.#protocolError(problem),
+        onClose: (event) => this.#onSocketClose(event),
+      });
     this.#socket = socket;
     this.#advance("waiting", "Connecting the media socket…");
-    this.#socketTimer = setTimeout(() => {
-      if (!this.#socketOpened && !this.#finished) {
-        socket.close();
-        this.#fail(new PlaygroundError("The media socket did not open in time."));
-      }
-    }, SOCKET_OPEN_TIMEOUT_MS);
-    socket.addEventListener("open", () => this.#onSocketOpen());
-    socket.addEventListener("message", (event) => this.#onSocketMessage(event.data));
-    socket.addEventListener("close", (event) => this.#onSocketClose(event));
+  }
+
+  #twilioIds() {
+    return { streamSid: this.streamSid, accountSid: this.accountSid, callSid: this.callSid };
   }
 
   #onSocketOpen() {
-    clearTimeout(this.#socketTimer);
-    this.#socketOpened = true;
     if (this.#hungUp || this.#finished) {
       this.#socket.close(1000, "caller hung up");
       return;
     }
-    this.#send({ event: "connected", protocol: "Call", version: "1.0.0" });
-    this.#startedAt = performance.now();
-    this.#send({
-      event: "start",
-      sequenceNumber: this.#nextSequence(),
-      start: {
-        accountSid: this.accountSid,
-        streamSid: this.streamSid,
-        callSid: this.callSid,
-        tracks: ["inbound"],
-        mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 },
-        customParameters: { ...this.#settings },
-      },
-      streamSid: this.streamSid,
-    });
-    this.#streaming = true;
+    this.#socket.begin(this.#settings);
     // The live view normally says so first; this covers a live view that never attached.
     this.#advance("connected", "Connected; starting the agent…");
   }
 
-  #onSocketMessage(data) {
-    if (typeof data !== "string") {
-      this.#protocolError("binary frame (Twilio only accepts JSON text frames)");
-      return;
+  #onMedia(bytes) {
+    this.#stats.mediaReceived++;
+    this.#stats.bytesReceived += bytes.length;
+    if (this.#playbackNode && bytes.length > 0) {
+      this.#playbackNode.port.postMessage({ type: "audio", bytes }, [bytes.buffer]);
     }
-    let message;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      this.#protocolError("message is not JSON");
-      return;
+    this.#statsChanged();
+  }
+
+  #onMark(name) {
+    this.#stats.marksReceived++;
+    // Queued behind the audio already sent to the player; it comes back when that audio has been played.
+    if (this.#playbackNode) {
+      this.#playbackNode.port.postMessage({ type: "mark", name });
+    } else {
+      this.#echoMark(name);
     }
-    if (!message || typeof message !== "object" || Array.isArray(message)) {
-      this.#protocolError("message is not a JSON object");
-      return;
-    }
-    const problem = shapeProblem(message, this.streamSid);
-    if (problem) {
-      this.#protocolError(problem);
-    }
-    switch (message.event) {
-      case "media": {
-        const payload = message.media && message.media.payload;
-        if (typeof payload !== "string") {
-          return;
-        }
-        let bytes;
-        try {
-          bytes = bytesFromBase64(payload);
-        } catch {
-          this.#protocolError("media payload is not base64");
-          return;
-        }
-        this.#stats.mediaReceived++;
-        this.#stats.bytesReceived += bytes.length;
-        if (this.#playbackNode && bytes.length > 0) {
-          this.#playbackNode.port.postMessage({ type: "audio", bytes }, [bytes.buffer]);
-        }
-        break;
-      }
-      case "mark": {
-        const name = message.mark && message.mark.name;
-        if (typeof name !== "string") {
-          return;
-        }
-        this.#stats.marksReceived++;
-        // Queued behind the audio already sent to the player; it comes back when that audio has been played.
-        if (this.#playbackNode) {
-          this.#playbackNode.port.postMessage({ type: "mark", name });
-        } else {
-          this.#echoMark(name);
-        }
-        break;
-      }
-      case "clear":
-        this.#stats.clears++;
-        if (this.#playbackNode) {
-          this.#playbackNode.port.postMessage({ type: "clear" });
-        }
-        break;
-      default:
-        return;
+    this.#statsChanged();
+  }
+
+  #onClear() {
+    this.#stats.clears++;
+    if (this.#playbackNode) {
+      this.#playbackNode.port.postMessage({ type: "clear" });
     }
     this.#statsChanged();
   }
@@ -711,15 +561,13 @@ export class PlaygroundCall extends EventTarget {
   }
 
   async #onSocketClose(event) {
-    clearTimeout(this.#socketTimer);
-    this.#streaming = false;
     this.#stats.closeCode = event.code;
     this.#stats.closeReason = event.reason || null;
     this.#statsChanged();
     if (this.#finished) {
       return;
     }
-    if (!this.#socketOpened) {
+    if (!this.#socket.opened) {
       this.#fail(new PlaygroundError(
         `The server refused the media socket (${closeDescription(event.code, event.reason)}).`));
       return;
@@ -735,20 +583,6 @@ export class PlaygroundCall extends EventTarget {
       ]);
     }
     this.#finish(this.#liveViewEnded || { reason: null, detail: null });
-  }
-
-  #send(message) {
-    const socket = this.#socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
-      return false;
-    }
-    socket.send(JSON.stringify(message));
-    return true;
-  }
-
-  #nextSequence() {
-    this.#sequence++;
-    return String(this.#sequence);
   }
 
   // ---- state ----
@@ -793,9 +627,7 @@ export class PlaygroundCall extends EventTarget {
       console.error(error);
     }
     this.#finished = true;
-    this.#streaming = false;
-    clearTimeout(this.#socketTimer);
-    if (this.#socket && this.#socket.readyState <= WebSocket.OPEN) {
+    if (this.#socket) {
       this.#socket.close();
     }
     this.#closeAudio();
@@ -812,8 +644,6 @@ export class PlaygroundCall extends EventTarget {
       return;
     }
     this.#finished = true;
-    this.#streaming = false;
-    clearTimeout(this.#socketTimer);
     this.#closeAudio();
     this.#closeLiveView();
     const closeCode = this.#stats.closeCode;

@@ -1,7 +1,8 @@
 // <voice-playground>: the UI. A form for the agent, the call's controls, state, meters, transcript, keypad and
 // counters, in a shadow root; each call is a PlaygroundCall, whose events the element renders.
 
-import { ACTIVE_STATES, MODULE_ORIGIN, PlaygroundCall, SETTING_NAMES, closeDescription, initialStats, normaliseServer } from "./playground-call.js";
+import { closeDescription } from "./media-stream.js";
+import { ACTIVE_STATES, MODULE_ORIGIN, PlaygroundCall, SETTING_NAMES, initialStats, normaliseServer } from "./playground-call.js";
 import { STYLES } from "./playground-styles.js";
 
 const VOICES = ["alloy", "ash", "ballad", "cedar", "coral", "echo", "marin", "sage", "shimmer", "verse"];
