@@ -10,6 +10,7 @@ internal static class PlaygroundScripts
         "playground-styles.js",
         "playground-call.js",
         "playground-error.js",
+        "live-view.js",
         "media-stream.js",
         "audio-worklets.js",
         "dsp.js",

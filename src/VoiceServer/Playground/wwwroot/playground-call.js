@@ -1,6 +1,7 @@
 // One playground call, without any DOM: the call's state and counters, driving the microphone, the live view and
 // the media socket, on which it plays Twilio's part.
 
+import { LiveView, requestCall } from "./live-view.js";
 import { MediaStreamSocket, closeDescription, newTwilioIds } from "./media-stream.js";
 import { PlaygroundError } from "./playground-error.js";
 
@@ -12,7 +13,6 @@ export const SETTING_NAMES = ["agentId", "prompt", "voice", "greeting", "openAIK
 const STATES = ["idle", "connecting", "waiting", "connected", "ready", "ended", "error"];
 export const ACTIVE_STATES = new Set(["connecting", "waiting", "connected", "ready"]);
 
-const LIVE_VIEW_OPEN_WAIT_MS = 3000; // how long the socket waits for the live view to attach before going ahead
 const LIVE_VIEW_END_WAIT_MS = 3000; // how long after the socket closed the live view may take to say why
 const STATS_INTERVAL_MS = 100;
 
@@ -81,8 +81,6 @@ export class PlaygroundCall extends EventTarget {
   #graph = [];
   #liveView = null;
   #liveViewEnded = null;
-  #liveViewDone = null;
-  #liveViewClosedSignal = null;
   #socket = null;
   #statsTimer = 0;
   #endedDetail = null;
@@ -107,9 +105,6 @@ export class PlaygroundCall extends EventTarget {
     this.callId = null;
     /** Turn snapshots by id, in arrival order. */
     this.turns = new Map();
-    this.#liveViewDone = new Promise((resolve) => {
-      this.#liveViewClosedSignal = resolve;
-    });
   }
 
   get server() {
@@ -161,7 +156,7 @@ export class PlaygroundCall extends EventTarget {
         return;
       }
       this.#setState("connecting", "Creating the call…");
-      const call = await this.#createCall();
+      const call = await requestCall(this.#server, this.#accessKey);
       if (this.#finished) {
         return;
       }
@@ -342,99 +337,28 @@ export class PlaygroundCall extends EventTarget {
     }
   }
 
-  // ---- HTTP and live view ----
-
-  async #createCall() {
-    const headers = { "Content-Type": "application/json" };
-    if (this.#accessKey) {
-      headers.Authorization = `Bearer ${this.#accessKey}`;
-    }
-    let response;
-    try {
-      response = await fetch(`${this.#server}/api/playground/calls`, { method: "POST", headers, body: "{}" });
-    } catch (error) {
-      throw new PlaygroundError(`Could not reach ${this.#server}: ${error && error.message ? error.message : error}`);
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    if (!response.ok) {
-      const message = body && typeof body.message === "string" && body.message
-        ? body.message
-        : `The server refused the call (HTTP ${response.status}).`;
-      throw new PlaygroundError(message, {
-        status: response.status,
-        code: body && body.error,
-        field: body && body.field,
-      });
-    }
-    if (!body || typeof body.liveViewId !== "string" || !body.liveViewId || typeof body.mediaStreamPath !== "string") {
-      throw new PlaygroundError("The server's answer to the call request was not understood.");
-    }
-    return body;
-  }
+  // ---- live view ----
 
   #openLiveView(liveViewId) {
-    return new Promise((resolve) => {
-      let attached = false;
-      const attach = () => {
-        if (!attached) {
-          attached = true;
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      // Wait briefly for the stream so no event is missed, but never let the live view block the call.
-      const timer = setTimeout(attach, LIVE_VIEW_OPEN_WAIT_MS);
-      const url = `${this.#server}/api/playground/calls/${encodeURIComponent(liveViewId)}/events`;
-      let source;
-      try {
-        source = new EventSource(url);
-      } catch {
-        this.#closeLiveView();
-        attach();
-        return;
-      }
-      this.#liveView = source;
-      const on = (name, handler) => source.addEventListener(name, (event) => {
-        let data;
-        try {
-          data = JSON.parse(event.data);
-        } catch {
-          return;
-        }
-        handler(data);
-      });
-      source.addEventListener("open", attach);
-      on("call", (data) => {
-        attach();
-        this.#onLiveCall(data);
-      });
-      on("speech", (data) => this.dispatchEvent(new CustomEvent("speech", { detail: data })));
-      on("turn", (data) => this.#onLiveTurn(data));
-      on("bargein", (data) => {
-        if (typeof data.count === "number") {
-          this.#stats.bargeIns = data.count;
-          this.#statsChanged();
-        }
-      });
-      // A reconnect would not find the view again, and the server ends the stream after "ended": never retry.
-      source.addEventListener("error", () => {
-        this.#closeLiveView();
-        attach();
-      });
+    this.#liveView = new LiveView(this.#server, liveViewId, {
+      onCall: (data) => this.#onLiveCall(data),
+      onSpeech: (data) => this.dispatchEvent(new CustomEvent("speech", { detail: data })),
+      onTurn: (turn) => {
+        this.turns.set(turn.id, turn);
+        this.dispatchEvent(new CustomEvent("turn", { detail: turn }));
+      },
+      onBargeIns: (count) => {
+        this.#stats.bargeIns = count;
+        this.#statsChanged();
+      },
     });
+    return this.#liveView.attached;
   }
 
   #closeLiveView() {
     if (this.#liveView) {
       this.#liveView.close();
-      this.#liveView = null;
     }
-    this.#liveViewClosedSignal();
   }
 
   #onLiveCall(data) {
@@ -470,23 +394,6 @@ export class PlaygroundCall extends EventTarget {
       default:
         break;
     }
-  }
-
-  #onLiveTurn(data) {
-    if (!data || typeof data.id !== "string") {
-      return;
-    }
-    const turn = {
-      id: data.id,
-      speaker: data.speaker === "agent" ? "agent" : "caller",
-      text: typeof data.text === "string" ? data.text : null,
-      final: data.final === true,
-      interrupted: data.interrupted === true,
-      keypad: data.keypad === true,
-      latencyMs: typeof data.latencyMs === "number" ? data.latencyMs : null,
-    };
-    this.turns.set(turn.id, turn);
-    this.dispatchEvent(new CustomEvent("turn", { detail: turn }));
   }
 
   // ---- media socket ----
@@ -576,9 +483,9 @@ export class PlaygroundCall extends EventTarget {
     this.#closeAudio();
     const description = closeDescription(event.code, event.reason);
     this.#setState("ended", this.#hungUp ? `You hung up — ${description}` : `The server ended the call — ${description}`);
-    if (!this.#liveViewEnded && this.#liveView) {
+    if (!this.#liveViewEnded && this.#liveView && this.#liveView.isOpen) {
       await Promise.race([
-        this.#liveViewDone,
+        this.#liveView.closed,
         new Promise((resolve) => setTimeout(resolve, LIVE_VIEW_END_WAIT_MS)),
       ]);
     }
