@@ -12,6 +12,7 @@ internal static class PlaygroundScripts
         "playground-error.js",
         "live-view.js",
         "media-stream.js",
+        "call-audio.js",
         "audio-worklets.js",
         "dsp.js",
     ];

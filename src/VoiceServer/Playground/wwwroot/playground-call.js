@@ -1,12 +1,12 @@
 // One playground call, without any DOM: the call's state and counters, driving the microphone, the live view and
 // the media socket, on which it plays Twilio's part.
 
+import { CallAudio } from "./call-audio.js";
 import { LiveView, requestCall } from "./live-view.js";
 import { MediaStreamSocket, closeDescription, newTwilioIds } from "./media-stream.js";
 import { PlaygroundError } from "./playground-error.js";
 
 export const MODULE_ORIGIN = new URL(import.meta.url).origin;
-const WORKLET_URL = new URL("./audio-worklets.js", import.meta.url);
 
 export const SETTING_NAMES = ["agentId", "prompt", "voice", "greeting", "openAIKey", "config"];
 
@@ -43,22 +43,6 @@ export function initialStats(state = "idle") {
   };
 }
 
-function microphoneMessage(error) {
-  switch (error && error.name) {
-    case "NotAllowedError":
-    case "SecurityError":
-      return "Microphone access was refused. Allow the microphone for this page and try again.";
-    case "NotFoundError":
-    case "OverconstrainedError":
-      return "No microphone was found.";
-    case "NotReadableError":
-    case "AbortError":
-      return "The microphone is in use or could not be started.";
-    default:
-      return `The microphone could not be opened: ${error && error.message ? error.message : error}`;
-  }
-}
-
 /**
  * One playground call, without any DOM. Events (all CustomEvent, data in `detail`):
  * "state" {state, message}, "turn" (a turn snapshot), "speech" {speaker, state}, "stats" (a stats snapshot),
@@ -74,11 +58,7 @@ export class PlaygroundCall extends EventTarget {
   #started = false;
   #finished = false;
   #hungUp = false;
-  #context = null;
-  #microphone = null;
-  #captureNode = null;
-  #playbackNode = null;
-  #graph = [];
+  #audio = null;
   #liveView = null;
   #liveViewEnded = null;
   #socket = null;
@@ -147,11 +127,9 @@ export class PlaygroundCall extends EventTarget {
     this.#started = true;
     this.#setState("connecting", "Opening the microphone…");
     try {
-      // Created and resumed before the first await, so the click that started the call still counts as the
-      // user's gesture. Not awaited: without a gesture the promise may wait for one, and the call can proceed.
-      this.#context = new AudioContext({ latencyHint: "interactive" });
-      this.#context.resume().catch(() => {});
-      await this.#openAudio();
+      // Created before the first await, so the click that started the call still counts as the user's gesture.
+      this.#audio = this.#createAudio();
+      await this.#audio.open();
       if (this.#finished) {
         return;
       }
@@ -197,99 +175,31 @@ export class PlaygroundCall extends EventTarget {
 
   // ---- audio ----
 
-  async #openAudio() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      throw new PlaygroundError("This browser cannot open the microphone here (a secure context, https or localhost, is required).");
-    }
-    if (!this.#context.audioWorklet) {
-      throw new PlaygroundError("This browser has no AudioWorklet support.");
-    }
-    const microphone = navigator.mediaDevices.getUserMedia({
-      audio: {
-        channelCount: 1,
-        // Without echo cancellation the agent's voice from the speakers reaches the model and reads as barge-in.
-        echoCancellation: true,
-        noiseSuppression: true,
-        autoGainControl: true,
+  #createAudio() {
+    return new CallAudio({
+      onFrame: (bytes) => this.#sendFrame(bytes),
+      onInputLevel: (rms) => {
+        this.#stats.inputLevel = rms;
+        this.#statsChanged();
       },
-    });
-    const worklets = this.#context.audioWorklet.addModule(WORKLET_URL);
-    let stream;
-    try {
-      stream = await microphone;
-    } catch (error) {
-      worklets.catch(() => {});
-      throw new PlaygroundError(microphoneMessage(error));
-    }
-    this.#microphone = stream;
-    if (this.#finished) {
-      this.#stopMicrophone();
-      worklets.catch(() => {});
-      return;
-    }
-    try {
-      await worklets;
-    } catch (error) {
-      throw new PlaygroundError(`The audio worklets could not be loaded: ${error && error.message ? error.message : error}`);
-    }
-    if (this.#finished) {
-      return;
-    }
-    const context = this.#context;
-    const source = context.createMediaStreamSource(stream);
-    const capture = new AudioWorkletNode(context, "mulaw-capture", {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-    });
-    // The capture node must be pulled by the graph to run, but its (silent) output must never reach the speakers.
-    const mute = context.createGain();
-    mute.gain.value = 0;
-    source.connect(capture);
-    capture.connect(mute);
-    mute.connect(context.destination);
-    const playback = new AudioWorkletNode(context, "mulaw-playback", {
-      numberOfInputs: 0,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-    });
-    playback.connect(context.destination);
-    capture.port.onmessage = (event) => this.#onCaptureMessage(event.data);
-    playback.port.onmessage = (event) => this.#onPlaybackMessage(event.data);
-    this.#captureNode = capture;
-    this.#playbackNode = playback;
-    this.#graph = [source, capture, mute, playback];
-  }
-
-  #onCaptureMessage(message) {
-    if (message.type === "frame") {
-      this.#sendFrame(message.bytes);
-    } else if (message.type === "level") {
-      this.#stats.inputLevel = message.rms;
-      this.#statsChanged();
-    }
-  }
-
-  #onPlaybackMessage(message) {
-    switch (message.type) {
-      case "mark":
-        this.#echoMark(message.name);
-        break;
-      case "cleared":
+      onMarkPlayed: (name) => {
+        this.#echoMark(name);
+        this.#statsChanged();
+      },
+      onCleared: (marks, droppedBytes) => {
         // Twilio returns every pending mark when clear flushes the queue.
-        for (const name of message.marks) {
+        for (const name of marks) {
           this.#echoMark(name);
         }
-        this.#stats.bytesCleared += message.droppedBytes;
-        break;
-      case "played":
-        this.#stats.bytesPlayed = message.totalBytes;
-        this.#stats.outputLevel = message.level;
-        break;
-      default:
-        return;
-    }
-    this.#statsChanged();
+        this.#stats.bytesCleared += droppedBytes;
+        this.#statsChanged();
+      },
+      onPlayed: (totalBytes, level) => {
+        this.#stats.bytesPlayed = totalBytes;
+        this.#stats.outputLevel = level;
+        this.#statsChanged();
+      },
+    });
   }
 
   #sendFrame(bytes) {
@@ -307,33 +217,9 @@ export class PlaygroundCall extends EventTarget {
     }
   }
 
-  #stopMicrophone() {
-    if (this.#microphone) {
-      for (const track of this.#microphone.getTracks()) {
-        track.stop();
-      }
-      this.#microphone = null;
-    }
-  }
-
   #closeAudio() {
-    this.#stopMicrophone();
-    for (const node of this.#graph) {
-      try {
-        node.disconnect();
-      } catch {
-        // already disconnected
-      }
-    }
-    if (this.#captureNode) {
-      this.#captureNode.port.onmessage = null;
-    }
-    if (this.#playbackNode) {
-      this.#playbackNode.port.onmessage = null;
-    }
-    this.#graph = [];
-    if (this.#context && this.#context.state !== "closed") {
-      this.#context.close().catch(() => {});
+    if (this.#audio) {
+      this.#audio.close();
     }
   }
 
@@ -436,18 +322,14 @@ export class PlaygroundCall extends EventTarget {
   #onMedia(bytes) {
     this.#stats.mediaReceived++;
     this.#stats.bytesReceived += bytes.length;
-    if (this.#playbackNode && bytes.length > 0) {
-      this.#playbackNode.port.postMessage({ type: "audio", bytes }, [bytes.buffer]);
-    }
+    this.#audio.play(bytes);
     this.#statsChanged();
   }
 
   #onMark(name) {
     this.#stats.marksReceived++;
     // Queued behind the audio already sent to the player; it comes back when that audio has been played.
-    if (this.#playbackNode) {
-      this.#playbackNode.port.postMessage({ type: "mark", name });
-    } else {
+    if (!this.#audio.queueMark(name)) {
       this.#echoMark(name);
     }
     this.#statsChanged();
@@ -455,9 +337,7 @@ export class PlaygroundCall extends EventTarget {
 
   #onClear() {
     this.#stats.clears++;
-    if (this.#playbackNode) {
-      this.#playbackNode.port.postMessage({ type: "clear" });
-    }
+    this.#audio.clear();
     this.#statsChanged();
   }
 
