@@ -32,6 +32,7 @@ internal sealed record Measurement(
     double? ServerCpuPercentOfCore,
     double? ServerRssMiB,
     double? ServerRssKiBPerCall,
+    double? ServerSwitchesPerFrame,
     double? FirstFrameP50Ms,
     double? FirstFrameP99Ms,
     double GeneratorCpuPercentOfCore,
@@ -214,8 +215,10 @@ internal static class LoadRun
 
         double? cpuMs = null;
         double? cpuPercent = null;
+        double? switchesPerFrame = null;
         if (idle is { } before && after is { } end)
         {
+            switchesPerFrame = result.FramesSent > 0 ? (end.ThreadSwitches - before.ThreadSwitches) / (double)result.FramesSent : null;
             var cpu = ServerProcess.CpuTime(end.CpuTicks - before.CpuTicks);
             cpuMs = cpu.TotalMilliseconds / (calls * duration.TotalMinutes);
             cpuPercent = cpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100;
@@ -245,6 +248,7 @@ internal static class LoadRun
             cpuPercent,
             server is null ? null : peakRss / 1024.0,
             idle is { } idleSample ? (peakRss - (baselineRssKiB ?? idleSample.RssKiB)) / (double)calls : null,
+            switchesPerFrame,
             echoStats.FirstFrames > 0 ? echoStats.FirstFrameP50Ms : null,
             echoStats.FirstFrames > 0 ? echoStats.FirstFrameP99Ms : null,
             generatorCpu.TotalSeconds / wall.Elapsed.TotalSeconds * 100,
@@ -356,21 +360,21 @@ internal static class LoadRun
         CultureInfo.InvariantCulture,
         $"{m.Relay,-8} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
         $"lost {m.FramesLost}/{m.FramesSent} (first second {m.FramesLostInFirstSecond}), cross-talk {m.CrossTalk}, failed {m.FailedCalls}; " +
-        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%") +
+        $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), {m.ServerSwitchesPerFrame:0.00} thread switches/frame, RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%") +
         (m.FirstFailure is null ? "" : $"; first failure: {m.FirstFailure}");
 
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC{string.Concat(options.RelayEnvironment.Select(e => $", {e.Key}={e.Value}"))}"));
-        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | vs Node | p99 vs Node | Peak RSS MiB | RSS KiB/call | Generator CPU | Echo peer CPU |");
-        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | vs Node | p99 vs Node | Thread switches per frame | Peak RSS MiB | RSS KiB/call | Generator CPU | Echo peer CPU |");
+        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
         {
             var floor = measurements.FirstOrDefault(f => f.Relay == "floor" && f.Calls == m.Calls);
             var node = measurements.FirstOrDefault(f => f.Relay == "node" && f.Calls == m.Calls);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {Ratio(m, floor, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.RoundTripP99Ms)} | {m.ServerRssMiB:0.0} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
+                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {Ratio(m, floor, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.RoundTripP99Ms)} | {m.ServerSwitchesPerFrame:0.00} | {m.ServerRssMiB:0.0} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
         }
 
         // The two halves of the round trip: the generator and the echo peer read one monotonic clock (same machine).

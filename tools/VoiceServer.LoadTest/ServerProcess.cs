@@ -122,14 +122,43 @@ internal sealed class ServerProcess : IAsyncDisposable
         return System.Text.Json.JsonSerializer.Deserialize(json, type)!;
     }
 
-    public (long CpuTicks, long RssKiB) Sample()
+    /// <summary>
+    /// CPU time, resident memory and thread switches so far. Switches are summed over the threads alive now (a thread
+    /// that has exited takes its count with it), voluntary (it blocked: a wait, a futex) and involuntary alike.
+    /// </summary>
+    public (long CpuTicks, long RssKiB, long ThreadSwitches) Sample()
     {
         var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // After the command: field 3 is state, so utime (14) and stime (15) are at 11 and 12 here.
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         var rss = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return (ticks, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+        return (ticks, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture), ThreadSwitches());
+    }
+
+    private long ThreadSwitches()
+    {
+        long switches = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) ||
+                        line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        switches += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+
+        return switches;
     }
 
     public static TimeSpan CpuTime(long ticks) => TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
