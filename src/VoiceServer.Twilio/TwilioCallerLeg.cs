@@ -17,11 +17,9 @@ public sealed class TwilioCallerLeg : ICallerLeg
     /// <param name="maxMessageBytes">Larger text messages end the call with 1009.</param>
     /// <param name="outboundCapacity">Messages queued for Twilio before the caller counts as too slow.</param>
     /// <param name="rateLimit">The caller's inbound message budget, if any.</param>
-    /// <param name="transport">The socket's transport when it coalesces writes: each audio chunk and its mark then
-    /// leave in one write.</param>
-    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null, WriteCoalescingStream? transport = null)
+    public TwilioCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
     {
-        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit, transport);
+        _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit);
     }
 
     public Task<LegCompletion> RunReceiveLoopAsync(ICallerEvents events, CancellationToken cancellationToken) =>

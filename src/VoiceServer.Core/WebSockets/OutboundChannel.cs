@@ -41,19 +41,11 @@ public sealed class OutboundChannel
     /// <summary>No more messages: the send loop finishes once the queue is drained.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 
-    /// <inheritdoc cref="RunSendLoopAsync(WebSocket, WriteCoalescingStream?, CancellationToken)"/>
-    public Task RunSendLoopAsync(WebSocket socket, CancellationToken cancellationToken) =>
-        RunSendLoopAsync(socket, transport: null, cancellationToken);
-
     /// <summary>
     /// Sends queued messages until the queue is completed and drained, the socket fails or the token is cancelled.
     /// Never throws: a failed send ends the loop and the receive side reports the lost connection.
     /// </summary>
-    /// <param name="socket">The socket this loop alone sends on.</param>
-    /// <param name="transport">The socket's transport when it can coalesce: a message with another queued behind it
-    /// is held back to leave with that one in one write.</param>
-    /// <param name="cancellationToken">Ends the loop.</param>
-    public async Task RunSendLoopAsync(WebSocket socket, WriteCoalescingStream? transport, CancellationToken cancellationToken)
+    public async Task RunSendLoopAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
         // The wait takes no token: a bounded channel then reuses one waiter for the life of the loop, where a
@@ -66,11 +58,6 @@ public sealed class OutboundChannel
             {
                 while (reader.TryRead(out var message))
                 {
-                    if (transport is not null && reader.TryPeek(out _))
-                    {
-                        transport.HoldNextWrite();
-                    }
-
                     try
                     {
                         await socket.SendAsync(message.Buffer.AsMemory(0, message.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
@@ -88,7 +75,6 @@ public sealed class OutboundChannel
         }
         finally
         {
-            transport?.StopHolding();
             _channel.Writer.TryComplete();
             while (reader.TryRead(out var leftover))
             {

@@ -19,18 +19,11 @@ public sealed class WebSocketConnection : IAsyncDisposable
     private int _receiving;
 
     private readonly MessageRateLimit? _rateLimit;
-    private readonly WriteCoalescingStream? _transport;
 
-    /// <param name="socket">The open socket.</param>
-    /// <param name="maxMessageBytes">Larger text messages end the receive loop.</param>
-    /// <param name="outboundCapacity">Messages the send queue holds before a send is refused.</param>
-    /// <param name="rateLimit">The peer's inbound message budget, if any.</param>
-    /// <param name="transport">The socket's transport when it coalesces writes (a server socket), else null.</param>
-    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null, WriteCoalescingStream? transport = null)
+    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
     {
         _socket = socket;
         _rateLimit = rateLimit;
-        _transport = transport;
         _reader = new WebSocketMessageReader(maxMessageBytes);
         Outbound = new OutboundChannel(outboundCapacity);
     }
@@ -70,7 +63,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
     {
         try
         {
-            await Outbound.RunSendLoopAsync(_socket, _transport, cancellationToken);
+            await Outbound.RunSendLoopAsync(_socket, cancellationToken);
         }
         finally
         {
@@ -83,7 +76,6 @@ public sealed class WebSocketConnection : IAsyncDisposable
     {
         Outbound.Complete();
         await Task.WhenAny(_sendLoopDone.Task, Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken));
-        _transport?.StopHolding();
         await WebSocketClosing.CloseOutputAsync(_socket, status, description, cancellationToken);
         if (Volatile.Read(ref _receiving) == 0)
         {

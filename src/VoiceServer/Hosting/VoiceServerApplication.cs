@@ -2,7 +2,6 @@ using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
 using VoiceServer.LocalEmulator;
-using VoiceServer.MediaStreams;
 using VoiceServer.Playground;
 using VoiceServer.Webhooks;
 
@@ -26,7 +25,6 @@ internal static class VoiceServerApplication
         // The instruments exist from start-up: a scrape before the first call shows 0 active calls and the limit.
         app.Services.GetRequiredService<VoiceServerMetrics>();
         app.AnnounceOpenSettings();
-        app.UseCoalescingUpgrades();
         app.UseWebSockets();
         app.UseCors();
         app.MapHealth();

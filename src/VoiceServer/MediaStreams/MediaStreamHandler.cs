@@ -130,7 +130,7 @@ internal sealed partial class MediaStreamHandler(
             context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
             var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
-            var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit, CoalescingUpgradeFeature.TransportOf(context));
+            var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
             var services = liveView is null ? callServices : callServices with { Observer = liveView };
             var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
             await session.RunAsync(query, configurationResolver, drain.CallsEnding);
