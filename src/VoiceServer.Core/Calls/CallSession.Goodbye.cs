@@ -110,13 +110,13 @@ public sealed partial class CallSession
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
     private void RequestGoodbyeIfQuiet()
     {
-        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responseRequested || !_audioFlowing)
+        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responses.IsRequested || !_audioFlowing)
         {
             return;
         }
 
         _goodbye = GoodbyeState.Requested;
-        if (_model?.Leg is not { } leg || !TryCreateResponseNow(leg, _goodbyeInstructions))
+        if (_model?.Leg is not { } leg || !_responses.TrySend(leg, _goodbyeInstructions))
         {
             End(_goodbyeReason, _goodbyeDetail);
         }

@@ -22,7 +22,7 @@ public sealed partial class CallSession
             return;
         }
 
-        if (_playback.ActiveResponseId is not null || _playback.IsPlaying || _callerTurnOpen || _responseRequested)
+        if (_playback.ActiveResponseId is not null || _playback.IsPlaying || _callerTurnOpen || _responses.IsRequested)
         {
             return;
         }

@@ -1,6 +1,4 @@
-using System.Text;
 using VoiceServer.Conversation;
-using VoiceServer.Legs;
 
 namespace VoiceServer.Calls;
 
@@ -11,12 +9,6 @@ namespace VoiceServer.Calls;
 /// </summary>
 public sealed partial class CallSession
 {
-    private readonly StringBuilder _keys = new();
-    private ITimer? _keypadPauseTimer;
-    private bool _responseRequested;
-    private bool _responseQueued;
-    private string? _queuedInstructions;
-
     // Called under _gate for each key.
     private void OnKey(string digit)
     {
@@ -28,48 +20,29 @@ public sealed partial class CallSession
         CancelIdleTimer(callerActivity: true);
 
         // Before the configuration is known, keys are gathered and sent once audio flows.
-        var mode = _model?.Configuration.Dtmf ?? DtmfMode.Collect;
-        if (mode == DtmfMode.Collect && digit == "#")
+        if (_keypad.OnKey(digit, _model?.Configuration.Dtmf ?? DtmfMode.Collect))
         {
             SendKeys();
-            return;
         }
+    }
 
-        _keys.Append(digit);
-        if (mode == DtmfMode.Each)
+    void IKeypadEvents.OnKeypadPause()
+    {
+        lock (_gate)
         {
             SendKeys();
-            return;
         }
-
-        _keypadPauseTimer?.Dispose();
-        _keypadPauseTimer = _time.CreateTimer(
-            static state =>
-            {
-                var session = (CallSession)state!;
-                lock (session._gate)
-                {
-                    session.SendKeys();
-                }
-            },
-            this,
-            _options.DtmfCollectPause,
-            Timeout.InfiniteTimeSpan);
     }
 
     // Called under _gate: after a key, a pause, '#', or when audio starts to flow again.
     private void SendKeys()
     {
-        if (_keys.Length == 0 || !_audioFlowing || _end.Task.IsCompleted)
+        if (!_audioFlowing || _end.Task.IsCompleted || !_keypad.TryTake(out var keys))
         {
             return;
         }
 
-        _keypadPauseTimer?.Dispose();
-        _keypadPauseTimer = null;
-        var keys = _keys.ToString();
-        _keys.Clear();
-        var text = keys.Length == 1 ? $"The caller pressed {keys}." : $"The caller entered {keys} on the keypad.";
+        var text = KeypadInput.Describe(keys);
         PublishTurn(_transcript.AddKeypadInput(text));
         if (!_model!.Leg!.TryAddConversationItem(Speaker.Caller, text))
         {
@@ -87,40 +60,22 @@ public sealed partial class CallSession
     /// </summary>
     private void RequestResponse(string? instructions = null)
     {
-        if (_playback.ActiveResponseId is not null || _responseRequested)
+        if (_responses.TryQueue(_playback.ActiveResponseId is not null, instructions))
         {
-            _responseQueued = true;
-            _queuedInstructions ??= instructions;
             return;
         }
 
-        if (!TryCreateResponseNow(_model!.Leg!, instructions is null ? null : WithPersona(_model.Configuration, instructions)))
+        if (!_responses.TrySend(_model!.Leg!, instructions is null ? null : WithPersona(_model.Configuration, instructions)))
         {
             End(CallEndReason.SlowPeer, "the model is not accepting messages");
         }
     }
 
-    /// <summary>
-    /// Called under _gate: every <c>response.create</c> of the call goes out here, so the one-response rule knows a
-    /// response is on its way until <c>response.created</c>.
-    /// </summary>
-    private bool TryCreateResponseNow(IModelLeg leg, string? instructions)
-    {
-        _responseRequested = true;
-        return leg.TryCreateResponse(instructions);
-    }
-
-    // Called under _gate at response.created.
-    private void OnResponseCreatedForQueue() => _responseRequested = false;
-
     // Called under _gate at response.done.
     private void OnResponseDoneForQueue()
     {
-        if (_responseQueued && _playback.ActiveResponseId is null && _audioFlowing)
+        if (_playback.ActiveResponseId is null && _audioFlowing && _responses.TryDequeue(out var instructions))
         {
-            var instructions = _queuedInstructions;
-            _responseQueued = false;
-            _queuedInstructions = null;
             RequestResponse(instructions);
         }
     }

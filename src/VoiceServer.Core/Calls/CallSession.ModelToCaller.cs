@@ -397,7 +397,7 @@ public sealed partial class CallSession
                 {
                     session._callerTurnOpen = false;
                     session.CancelIdleTimer(callerActivity: false);
-                    session.OnResponseCreatedForQueue();
+                    session._responses.OnCreated();
                     session._playback.OnResponseCreated(responseId);
                     session.OnGoodbyeResponseCreated(responseId);
                 }

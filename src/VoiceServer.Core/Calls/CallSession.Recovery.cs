@@ -234,10 +234,10 @@ public sealed partial class CallSession
 
             var elapsed = _time.GetElapsedTime(startedAt);
             // The old session's responses are gone with it; the new one has none until asked.
-            _responseRequested = _responseQueued = false;
+            _responses.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
             var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
-            if (apologise && !TryCreateResponseNow(leg, WithPersona(replacement.Configuration, ReconnectApology)))
+            if (apologise && !_responses.TrySend(leg, WithPersona(replacement.Configuration, ReconnectApology)))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
                 return true;
@@ -341,7 +341,7 @@ public sealed partial class CallSession
         }
 
         // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
-        var idle = _playback.ActiveResponseId is null && !_responseRequested && !_responseQueued && _toolResponses.Count == 0 && _goodbye == GoodbyeState.None;
+        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _toolResponses.Count == 0 && _goodbye == GoodbyeState.None;
         var quiet = idle && (_recycleUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {

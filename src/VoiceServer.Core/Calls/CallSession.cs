@@ -18,7 +18,7 @@ namespace VoiceServer.Calls;
 /// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
 /// media and marks, and the end of the call are consistent.
 /// </remarks>
-public sealed partial class CallSession : ICallerEvents
+public sealed partial class CallSession : ICallerEvents, IKeypadEvents
 {
     private readonly Lock _gate = new();
     private readonly ICallerLeg _caller;
@@ -50,6 +50,8 @@ public sealed partial class CallSession : ICallerEvents
     private int _replacements;
     private DateTimeOffset _startedAtUtc;
     private readonly CallLogScope _logScope;
+    private readonly KeypadInput _keypad;
+    private readonly ResponseRequests _responses = new();
 
     public CallSession(
         string callId,
@@ -73,6 +75,7 @@ public sealed partial class CallSession : ICallerEvents
         _metrics = metrics;
         _pendingAudio = new PendingAudio(options.MaxPendingAudioBytes);
         _transcript = new Transcript(timeProvider);
+        _keypad = new KeypadInput(timeProvider, options.DtmfCollectPause, this);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -204,7 +207,7 @@ public sealed partial class CallSession : ICallerEvents
             // The greeting is requested before the buffered audio is flushed, so server VAD cannot start a
             // response of its own first.
             if (configuration.Greeting is not null &&
-                !TryCreateResponseNow(leg, WithPersona(configuration, $"The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"")))
+                !_responses.TrySend(leg, WithPersona(configuration, $"The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"")))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
                 return;
@@ -357,7 +360,7 @@ public sealed partial class CallSession : ICallerEvents
             connections = [.. _connections];
             DisposeTimers();
             DisposeRecycleTimers();
-            _keypadPauseTimer?.Dispose();
+            _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
         }
 
