@@ -1,18 +1,14 @@
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// The call's <c>idleTimeoutSec</c> (docs/reference/barge-in-and-call-control.md §11): once the agent has finished speaking and the
-/// caller says nothing for that long, the agent asks whether they are still there; after a second silence as long it
-/// says goodbye and the call ends (<see cref="CallEndReason.IdleTimeout"/>). Caller speech or a key press starts over.
+/// The call's <c>idleTimeoutSec</c> (docs/reference/barge-in-and-call-control.md §11), driven by <see cref="IdleReprompt"/>:
+/// once the agent has finished speaking and the caller says nothing for that long, the agent asks whether they are
+/// still there; after a second silence as long it says goodbye and the call ends (<see cref="CallEndReason.IdleTimeout"/>).
 /// </summary>
 public sealed partial class CallSession
 {
     private const string StillThereInstructions =
         "The caller has been silent for a while. Briefly and kindly ask whether they are still there.";
-
-    private ITimer? _idleTimer;
-    private int _idlePrompts;
-    private long _idleGeneration;
 
     /// <summary>Called under _gate whenever the call may have gone quiet: arms the timer if it has.</summary>
     private void ArmIdleTimerIfQuiet()
@@ -27,35 +23,22 @@ public sealed partial class CallSession
             return;
         }
 
-        _idleTimer?.Dispose();
-        // A timer replaced just as it fires must not count: each arming has its own generation.
-        _idleTimer = _time.CreateTimer(static state => ((IdleArming)state!).Fire(), new IdleArming(this, ++_idleGeneration), timeout, Timeout.InfiniteTimeSpan);
+        _idle.Arm(timeout);
     }
 
     /// <summary>Called under _gate: the caller spoke or pressed a key (activity), or the agent started a response.</summary>
-    private void CancelIdleTimer(bool callerActivity)
-    {
-        _idleTimer?.Dispose();
-        _idleTimer = null;
-        _idleGeneration++;
-        if (callerActivity)
-        {
-            _idlePrompts = 0;
-        }
-    }
+    private void CancelIdleTimer(bool callerActivity) => _idle.Cancel(callerActivity);
 
-    private void OnIdle(long generation)
+    void IIdleEvents.OnIdleTimerFired(long arming)
     {
         lock (_gate)
         {
-            if (generation != _idleGeneration || _idleTimer is null || _end.Task.IsCompleted || !_audioFlowing || _goodbye != GoodbyeState.None)
+            if (_end.Task.IsCompleted || !_audioFlowing || _goodbye != GoodbyeState.None || !_idle.TryFire(arming, out var prompt))
             {
                 return;
             }
 
-            _idleTimer.Dispose();
-            _idleTimer = null;
-            if (_idlePrompts++ == 0)
+            if (prompt == IdlePrompt.AskStillThere)
             {
                 Log.CallerIdle(_logger, "asking whether the caller is still there");
                 RequestResponse(StillThereInstructions);
@@ -66,10 +49,5 @@ public sealed partial class CallSession
                 BeginGoodbye(CallEndReason.IdleTimeout, "the caller stayed silent", IdleGoodbyeInstructions);
             }
         }
-    }
-
-    private sealed record IdleArming(CallSession Session, long Generation)
-    {
-        public void Fire() => Session.OnIdle(Generation);
     }
 }

@@ -18,7 +18,7 @@ namespace VoiceServer.Calls;
 /// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
 /// media and marks, and the end of the call are consistent.
 /// </remarks>
-public sealed partial class CallSession : ICallerEvents, IKeypadEvents
+public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents
 {
     private readonly Lock _gate = new();
     private readonly ICallerLeg _caller;
@@ -52,6 +52,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents
     private readonly CallLogScope _logScope;
     private readonly KeypadInput _keypad;
     private readonly ResponseRequests _responses = new();
+    private readonly IdleReprompt _idle;
 
     public CallSession(
         string callId,
@@ -76,6 +77,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents
         _pendingAudio = new PendingAudio(options.MaxPendingAudioBytes);
         _transcript = new Transcript(timeProvider);
         _keypad = new KeypadInput(timeProvider, options.DtmfCollectPause, this);
+        _idle = new IdleReprompt(timeProvider, this);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
