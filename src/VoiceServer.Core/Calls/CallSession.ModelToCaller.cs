@@ -43,12 +43,9 @@ public sealed partial class CallSession
 
         _lastAudioResponseId = responseId;
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
-        if (_speechStoppedAt != 0)
+        if (_record.TryStopResponseClock(out var latency))
         {
-            var latency = _time.GetElapsedTime(_speechStoppedAt);
             _metrics.ResponseStarted(latency);
-            _responseLatenciesMs.Add((long)latency.TotalMilliseconds);
-            _speechStoppedAt = 0;
             turn.ResponseLatencyMs ??= (long)latency.TotalMilliseconds;
             PublishTurn(turn);
         }
@@ -82,8 +79,8 @@ public sealed partial class CallSession
             return;
         }
 
-        _bargeIns++;
-        _services.Observer?.OnBargeIn(_bargeIns);
+        var bargeIns = _record.OnBargeIn();
+        _services.Observer?.OnBargeIn(bargeIns);
         Log.BargeIn(_logger, plan.Truncations.Count, plan.CancelResponse);
         _metrics.BargeIn(plan.Truncations.Count);
         // The clear is what the caller hears, so it goes first.
@@ -384,7 +381,7 @@ public sealed partial class CallSession
                 // The response-latency clock starts here and stops at the first agent audio relayed.
                 if (session._audioFlowing)
                 {
-                    session._speechStoppedAt = session._time.GetTimestamp();
+                    session._record.OnCallerStoppedSpeaking();
                 }
             }
         }
@@ -433,7 +430,7 @@ public sealed partial class CallSession
                 // Every session's usage is billed, a replaced one's included.
                 if (usage is { } tokens)
                 {
-                    session._usage += tokens;
+                    session._record.OnUsage(tokens);
                     session._metrics.ModelTokensUsed(tokens);
                 }
 

@@ -217,7 +217,6 @@ public sealed partial class CallSession
             _model = replacement;
             _playback.Reset();
             _callerTurnOpen = false;
-            _speechStoppedAt = 0;
             // The old session's speech events will never finish: on the new one, nobody is speaking yet.
             _services.Observer?.OnSpeech(Speaker.Caller, started: false);
             _services.Observer?.OnSpeech(Speaker.Agent, started: false);
@@ -252,7 +251,7 @@ public sealed partial class CallSession
 
             _recovering = false;
             _audioFlowing = true;
-            _replacements++;
+            _record.OnModelReplaced();
             // A goodbye the old session was asked for (or was carrying) is asked of the new one.
             if (_goodbye is GoodbyeState.Requested or GoodbyeState.AwaitingCarrier)
             {

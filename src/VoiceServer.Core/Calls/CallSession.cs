@@ -40,19 +40,14 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private bool _audioFlowing;
     private int _sessionUpdateCount;
     private long _startedAt;
-    private long _speechStoppedAt;
     private long _nextMediaTimestampMs = -1;
     private CancellationToken _callToken;
     private readonly CallServices _services;
-    private readonly List<long> _responseLatenciesMs = [];
-    private ModelUsage _usage;
-    private int _bargeIns;
-    private int _replacements;
-    private DateTimeOffset _startedAtUtc;
     private readonly CallLogScope _logScope;
     private readonly KeypadInput _keypad;
     private readonly ResponseRequests _responses = new();
     private readonly IdleReprompt _idle;
+    private readonly CallRecordBuilder _record;
 
     public CallSession(
         string callId,
@@ -78,6 +73,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _transcript = new Transcript(timeProvider);
         _keypad = new KeypadInput(timeProvider, options.DtmfCollectPause, this);
         _idle = new IdleReprompt(timeProvider, this);
+        _record = new CallRecordBuilder(timeProvider);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -94,7 +90,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     public async Task<CallOutcome> RunAsync(IReadOnlyDictionary<string, string> query, ICallConfigurationResolver resolver, CancellationToken cancellationToken)
     {
         var startedAt = _startedAt = _time.GetTimestamp();
-        _startedAtUtc = _time.GetUtcNow();
+        _record.OnCallStarted();
         _metrics.CallStarted();
         using var callCancellation = new CancellationTokenSource();
         var callToken = _callToken = callCancellation.Token;
@@ -130,26 +126,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     {
         lock (_gate)
         {
-            var configuration = _model?.Configuration;
-            return new CallRecord
-            {
-                CallId = CallId,
-                CallSid = _logScope.CallSid,
-                StreamSid = _logScope.StreamSid,
-                AgentId = _logScope.AgentId,
-                Model = configuration?.Model,
-                CallbackUrl = configuration?.CallbackUrl,
-                StartedAt = _startedAtUtc,
-                EndedAt = _startedAtUtc + duration,
-                DurationMs = (long)duration.TotalMilliseconds,
-                EndReason = end.Reason.ToName(),
-                EndDetail = end.Detail,
-                Turns = [.. _transcript.Turns.Select(static turn => new CallRecordTurn(turn.Speaker, turn.Text, turn.StartedAt, turn.Interrupted, turn.IsKeypad))],
-                Usage = _usage,
-                BargeIns = _bargeIns,
-                ModelReconnects = _replacements,
-                ResponseLatenciesMs = [.. _responseLatenciesMs],
-            };
+            return _record.Build(_logScope, _model?.Configuration, _transcript.Turns, end.Reason, end.Detail, duration);
         }
     }
 
