@@ -1,4 +1,3 @@
-using VoiceServer.Audio;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Playback;
@@ -34,14 +33,19 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            var silenceFrames = CountMissingFrames(timestampMs, base64Audio);
+            var silenceFrames = _silence.CountMissingFrames(timestampMs, base64Audio, out var gapMs);
+            if (gapMs > 0)
+            {
+                Log.SilencePadded(_logger, gapMs, silenceFrames);
+            }
+
             if (_audioFlowing)
             {
                 var leg = _model!.Leg!;
                 var sent = true;
                 for (var i = 0; i < silenceFrames && sent; i++)
                 {
-                    sent = leg.TryAppendAudio(SilenceFrame);
+                    sent = leg.TryAppendAudio(SilencePadding.SilenceFrame);
                 }
 
                 if (sent && leg.TryAppendAudio(base64Audio))
@@ -58,7 +62,7 @@ public sealed partial class CallSession
                 // Until the model confirms μ-law both ways, audio waits here: none lost, none sent in the wrong format.
                 for (var i = 0; i < silenceFrames; i++)
                 {
-                    _pendingAudio.TryAdd(SilenceFrame);
+                    _pendingAudio.TryAdd(SilencePadding.SilenceFrame);
                 }
 
                 if (!_pendingAudio.TryAdd(base64Audio) && _pendingAudio.DroppedFrames == 1)
@@ -67,34 +71,6 @@ public sealed partial class CallSession
                 }
             }
         }
-    }
-
-    /// <summary>20 ms of μ-law silence (160 × 0xFF), base64.</summary>
-    private static ReadOnlySpan<byte> SilenceFrame => "/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////w=="u8;
-
-    /// <summary>
-    /// Called under _gate per frame. Frames lost on the way (a jump in <c>media.timestamp</c>) would leave the model's
-    /// VAD waiting for silence that never comes, so the gap is filled with silence, in whole 20 ms frames, up to
-    /// <see cref="CallSessionOptions.MaxSilencePadding"/>. Returns how many silence frames go before this one.
-    /// </summary>
-    private int CountMissingFrames(long timestampMs, ReadOnlySpan<byte> base64Audio)
-    {
-        if (timestampMs < 0)
-        {
-            return 0;
-        }
-
-        var expected = _nextMediaTimestampMs;
-        _nextMediaTimestampMs = timestampMs + (Base64Length.GetDecodedLength(base64Audio) / 8);
-        var gapMs = timestampMs - expected;
-        if (expected < 0 || gapMs < 20)
-        {
-            return 0;
-        }
-
-        var frames = (int)Math.Min((gapMs + 10) / 20, _options.MaxSilencePadding.Ticks / TimeSpan.TicksPerMillisecond / 20);
-        Log.SilencePadded(_logger, gapMs, frames);
-        return frames;
     }
 
     void ICallerEvents.OnMark(ReadOnlySpan<byte> name)

@@ -40,7 +40,6 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private bool _audioFlowing;
     private int _sessionUpdateCount;
     private long _startedAt;
-    private long _nextMediaTimestampMs = -1;
     private CancellationToken _callToken;
     private readonly CallServices _services;
     private readonly CallLogScope _logScope;
@@ -48,6 +47,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly ResponseRequests _responses = new();
     private readonly IdleReprompt _idle;
     private readonly CallRecordBuilder _record;
+    private readonly SilencePadding _silence;
 
     public CallSession(
         string callId,
@@ -74,6 +74,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _keypad = new KeypadInput(timeProvider, options.DtmfCollectPause, this);
         _idle = new IdleReprompt(timeProvider, this);
         _record = new CallRecordBuilder(timeProvider);
+        _silence = new SilencePadding(options.MaxSilencePadding);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
