@@ -186,6 +186,8 @@ public sealed partial class CallSession
         _retirements.Add(RunCallControlAsync(_pendingCallControl));
     }
 
+    private static TimeSpan AtLeastZero(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
+
     private void DisposeTimers()
     {
         _maxDurationTimer?.Dispose();

@@ -24,10 +24,6 @@ public sealed partial class CallSession
     private bool _recovering;
     private bool _callerTurnOpen;
     private int _reconnects;
-    private bool _recycleDue;
-    private bool _recycleUrgent;
-    private ITimer? _recycleTimer;
-    private ITimer? _recycleDeadlineTimer;
 
     /// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
     private enum RecoveryCause
@@ -112,8 +108,7 @@ public sealed partial class CallSession
         _recovering = true;
         _audioFlowing = false;
         CancelIdleTimer(callerActivity: false);
-        _recycleDue = _recycleUrgent = false;
-        DisposeRecycleTimers();
+        _recycle.Cancel();
         Log.ModelSessionReplacing(_logger, ToName(cause), detail);
         _retirements.Add(RecoverAsync(previous, cause));
     }
@@ -297,22 +292,9 @@ public sealed partial class CallSession
     }
 
     // Called under _gate whenever audio starts flowing on a connection.
-    private void StartRecycleTimers(ModelConnection connection)
-    {
-        if (_options.ModelSessionCap is not { } cap)
-        {
-            return;
-        }
+    private void StartRecycleTimers(ModelConnection connection) => _recycle.Start(connection.StartedAt);
 
-        DisposeRecycleTimers();
-        var age = _time.GetElapsedTime(connection.StartedAt);
-        _recycleTimer = _time.CreateTimer(static state => ((CallSession)state!).OnRecycleDue(urgent: false), this, AtLeastZero(cap - _options.RecycleLead - age), Timeout.InfiniteTimeSpan);
-        _recycleDeadlineTimer = _time.CreateTimer(static state => ((CallSession)state!).OnRecycleDue(urgent: true), this, AtLeastZero(cap - _options.RecycleDeadlineLead - age), Timeout.InfiniteTimeSpan);
-    }
-
-    private static TimeSpan AtLeastZero(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
-
-    private void OnRecycleDue(bool urgent)
+    void IRecycleEvents.OnRecycleDue(bool urgent)
     {
         lock (_gate)
         {
@@ -321,8 +303,7 @@ public sealed partial class CallSession
                 return;
             }
 
-            _recycleDue = true;
-            _recycleUrgent |= urgent;
+            _recycle.OnDue(urgent);
             Log.ModelSessionRecycleDue(_logger, urgent);
             RecycleIfQuiet();
         }
@@ -334,25 +315,18 @@ public sealed partial class CallSession
     /// </summary>
     private void RecycleIfQuiet()
     {
-        if (!_recycleDue || _recovering || !_audioFlowing || _end.Task.IsCompleted || _model is not { } current)
+        if (!_recycle.IsDue || _recovering || !_audioFlowing || _end.Task.IsCompleted || _model is not { } current)
         {
             return;
         }
 
         // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
         var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _toolResponses.Count == 0 && _goodbye == GoodbyeState.None;
-        var quiet = idle && (_recycleUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
+        var quiet = idle && (_recycle.IsUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {
-            BeginRecovery(current, RecoveryCause.Recycle, _recycleUrgent ? "the session nears the provider's cap" : "a quiet moment before the provider's cap");
+            BeginRecovery(current, RecoveryCause.Recycle, _recycle.IsUrgent ? "the session nears the provider's cap" : "a quiet moment before the provider's cap");
         }
-    }
-
-    private void DisposeRecycleTimers()
-    {
-        _recycleTimer?.Dispose();
-        _recycleDeadlineTimer?.Dispose();
-        _recycleTimer = _recycleDeadlineTimer = null;
     }
 
     /// <summary>Response instructions replace the session's for that response only, so the persona comes along.</summary>

@@ -18,7 +18,7 @@ namespace VoiceServer.Calls;
 /// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
 /// media and marks, and the end of the call are consistent.
 /// </remarks>
-public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents
+public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents
 {
     private readonly Lock _gate = new();
     private readonly ICallerLeg _caller;
@@ -48,6 +48,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly IdleReprompt _idle;
     private readonly CallRecordBuilder _record;
     private readonly SilencePadding _silence;
+    private readonly RecycleSchedule _recycle;
 
     public CallSession(
         string callId,
@@ -75,6 +76,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _idle = new IdleReprompt(timeProvider, this);
         _record = new CallRecordBuilder(timeProvider);
         _silence = new SilencePadding(options.MaxSilencePadding);
+        _recycle = new RecycleSchedule(timeProvider, options, this);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -339,7 +341,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _audioFlowing = false;
             connections = [.. _connections];
             DisposeTimers();
-            DisposeRecycleTimers();
+            _recycle.Stop();
             _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
         }
