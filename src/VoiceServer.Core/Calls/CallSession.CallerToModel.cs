@@ -119,7 +119,7 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            if (_goodbye == GoodbyeState.Finishing && _pendingCallControl is { } request)
+            if (_goodbye.CallControlUnderWay is { } request)
             {
                 End(request.Reason, request.Detail);
                 return;

@@ -1,9 +1,9 @@
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// Ending a call politely (at <see cref="CallSessionOptions.MaxCallDuration"/>, or when the caller stays silent):
-/// ask the model for a brief goodbye (once no response is active), let it play out, then end with the reason.
-/// A cap bounds the wait in case the model never answers or marks never return.
+/// Ending a call politely, driven by <see cref="GoodbyeFlow"/>: at <see cref="CallSessionOptions.MaxCallDuration"/>,
+/// when the caller stays silent, or when the agent hangs up or transfers. The session tells the flow when the call is
+/// quiet and carries out what it asks for.
 /// </summary>
 public sealed partial class CallSession
 {
@@ -12,29 +12,6 @@ public sealed partial class CallSession
 
     private const string IdleGoodbyeInstructions =
         "The caller has not answered. Say a brief, friendly goodbye now, in one sentence; the call will end.";
-
-    private ITimer? _maxDurationTimer;
-    private ITimer? _goodbyeCapTimer;
-    private GoodbyeState _goodbye;
-    private string? _goodbyeResponseId;
-    private CallEndReason _goodbyeReason;
-    private string _goodbyeDetail = string.Empty;
-    private string _goodbyeInstructions = GoodbyeInstructions;
-    private bool _maxDurationReached;
-
-    private enum GoodbyeState
-    {
-        None,
-
-        /// <summary>The response that carried <c>end_call</c>/<c>transfer_call</c> is still going; it may hold the goodbye.</summary>
-        AwaitingCarrier,
-        WaitingForQuiet,
-        Requested,
-        Spoken,
-
-        /// <summary>Played out; the telephony provider is being asked to hang up or transfer.</summary>
-        Finishing,
-    }
 
     // Called under _gate when audio starts to flow. The call's maxDurationSec applies, the server's limit when shorter.
     private void StartMaxDurationTimer(CallConfiguration configuration)
@@ -48,11 +25,11 @@ public sealed partial class CallSession
         {
             // The limit counts from the upgrade, set-up included.
             var remaining = duration - _time.GetElapsedTime(_startedAt);
-            _maxDurationTimer = _time.CreateTimer(static state => ((CallSession)state!).OnMaxDurationReached(), this, AtLeastZero(remaining), Timeout.InfiniteTimeSpan);
+            _goodbye.StartMaxDurationTimer(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining);
         }
     }
 
-    private void OnMaxDurationReached()
+    void IGoodbyeEvents.OnMaxDurationReached()
     {
         lock (_gate)
         {
@@ -61,10 +38,10 @@ public sealed partial class CallSession
                 return;
             }
 
-            if (_goodbye != GoodbyeState.None)
+            if (_goodbye.IsUnderWay)
             {
                 // Another ending (a hang-up, a transfer) is under way; if it falls through, this one follows.
-                _maxDurationReached = true;
+                _goodbye.DeferMaxDuration();
                 return;
             }
 
@@ -73,96 +50,59 @@ public sealed partial class CallSession
         }
     }
 
+    void IGoodbyeEvents.OnGoodbyeTimedOut()
+    {
+        lock (_gate)
+        {
+            if (!_end.Task.IsCompleted && _goodbye.IsPending)
+            {
+                _goodbye.OnTimedOut();
+                FinishGoodbye();
+            }
+        }
+    }
+
     // Called under _gate.
     private void BeginGoodbye(CallEndReason reason, string detail, string instructions)
     {
-        _goodbyeReason = reason;
-        _goodbyeDetail = detail;
-        _goodbyeInstructions = instructions;
         CancelIdleTimer(callerActivity: false);
-        StartGoodbyeCap();
-        _goodbye = GoodbyeState.WaitingForQuiet;
+        _goodbye.Begin(reason, detail, instructions);
         RequestGoodbyeIfQuiet();
-    }
-
-    // Called under _gate: marks that never return or a model that never answers must not hold the call open.
-    private void StartGoodbyeCap()
-    {
-        _goodbyeCapTimer?.Dispose();
-        _goodbyeCapTimer = _time.CreateTimer(
-            static state =>
-            {
-                var session = (CallSession)state!;
-                lock (session._gate)
-                {
-                    if (!session._end.Task.IsCompleted && session._goodbye is not (GoodbyeState.None or GoodbyeState.Finishing))
-                    {
-                        session._goodbyeDetail += " (goodbye not confirmed in time)";
-                        session.FinishGoodbye();
-                    }
-                }
-            },
-            this,
-            _options.GoodbyeTimeout,
-            Timeout.InfiniteTimeSpan);
     }
 
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
     private void RequestGoodbyeIfQuiet()
     {
-        if (_goodbye != GoodbyeState.WaitingForQuiet || _playback.ActiveResponseId is not null || _responses.IsRequested || !_audioFlowing)
+        var quiet = _playback.ActiveResponseId is null && !_responses.IsRequested && _audioFlowing;
+        if (!_goodbye.TryRequest(quiet, out var instructions))
         {
             return;
         }
 
-        _goodbye = GoodbyeState.Requested;
-        if (_model?.Leg is not { } leg || !_responses.TrySend(leg, _goodbyeInstructions))
+        if (_model?.Leg is not { } leg || !_responses.TrySend(leg, instructions))
         {
-            End(_goodbyeReason, _goodbyeDetail);
-        }
-    }
-
-    // Called under _gate for every response.created.
-    private void OnGoodbyeResponseCreated(string responseId)
-    {
-        if (_goodbye == GoodbyeState.Requested && _goodbyeResponseId is null)
-        {
-            _goodbyeResponseId = responseId;
+            End(_goodbye.Reason, _goodbye.Detail);
         }
     }
 
     // Called under _gate for every response.done.
     private void OnGoodbyeResponseDone(string responseId, bool hadAudio)
     {
-        if (_goodbye == GoodbyeState.AwaitingCarrier && string.Equals(responseId, _goodbyeResponseId, StringComparison.Ordinal))
+        switch (_goodbye.OnResponseDone(responseId, hadAudio))
         {
-            // The model said its goodbye in the turn that called the tool, or it still has to.
-            _goodbye = hadAudio ? GoodbyeState.Spoken : GoodbyeState.WaitingForQuiet;
-            _goodbyeResponseId = null;
-            if (hadAudio)
-            {
-                EndAfterGoodbyeIfPlayed();
-            }
-            else
-            {
+            case GoodbyeStep.RequestIfQuiet:
                 RequestGoodbyeIfQuiet();
-            }
-        }
-        else if (_goodbye == GoodbyeState.WaitingForQuiet)
-        {
-            RequestGoodbyeIfQuiet();
-        }
-        else if (_goodbye == GoodbyeState.Requested && string.Equals(responseId, _goodbyeResponseId, StringComparison.Ordinal))
-        {
-            _goodbye = GoodbyeState.Spoken;
-            EndAfterGoodbyeIfPlayed();
+                break;
+            case GoodbyeStep.FinishIfPlayed:
+                EndAfterGoodbyeIfPlayed();
+                break;
         }
     }
 
     // Called under _gate after a returned mark, and when the goodbye response is done.
     private void EndAfterGoodbyeIfPlayed()
     {
-        if (_goodbye == GoodbyeState.Spoken && !_playback.IsPlaying)
+        if (_goodbye.IsSpoken && !_playback.IsPlaying)
         {
             FinishGoodbye();
         }
@@ -176,21 +116,12 @@ public sealed partial class CallSession
             return;
         }
 
-        if (_pendingCallControl is null)
+        if (_goodbye.Finish() is { } callControl)
         {
-            End(_goodbyeReason, _goodbyeDetail);
+            _retirements.Add(RunCallControlAsync(callControl));
             return;
         }
 
-        _goodbye = GoodbyeState.Finishing;
-        _retirements.Add(RunCallControlAsync(_pendingCallControl));
-    }
-
-    private static TimeSpan AtLeastZero(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
-
-    private void DisposeTimers()
-    {
-        _maxDurationTimer?.Dispose();
-        _goodbyeCapTimer?.Dispose();
+        End(_goodbye.Reason, _goodbye.Detail);
     }
 }

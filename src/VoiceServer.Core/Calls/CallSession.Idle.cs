@@ -13,7 +13,7 @@ public sealed partial class CallSession
     /// <summary>Called under _gate whenever the call may have gone quiet: arms the timer if it has.</summary>
     private void ArmIdleTimerIfQuiet()
     {
-        if (_model?.Configuration.IdleTimeout is not { } timeout || !_audioFlowing || _end.Task.IsCompleted || _goodbye != GoodbyeState.None)
+        if (_model?.Configuration.IdleTimeout is not { } timeout || !_audioFlowing || _end.Task.IsCompleted || _goodbye.IsUnderWay)
         {
             return;
         }
@@ -33,7 +33,7 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            if (_end.Task.IsCompleted || !_audioFlowing || _goodbye != GoodbyeState.None || !_idle.TryFire(arming, out var prompt))
+            if (_end.Task.IsCompleted || !_audioFlowing || _goodbye.IsUnderWay || !_idle.TryFire(arming, out var prompt))
             {
                 return;
             }

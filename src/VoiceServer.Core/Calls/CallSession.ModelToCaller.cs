@@ -396,7 +396,7 @@ public sealed partial class CallSession
                     session.CancelIdleTimer(callerActivity: false);
                     session._responses.OnCreated();
                     session._playback.OnResponseCreated(responseId);
-                    session.OnGoodbyeResponseCreated(responseId);
+                    session._goodbye.OnResponseCreated(responseId);
                 }
             }
         }

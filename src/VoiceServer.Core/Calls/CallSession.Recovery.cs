@@ -248,12 +248,7 @@ public sealed partial class CallSession
             _audioFlowing = true;
             _record.OnModelReplaced();
             // A goodbye the old session was asked for (or was carrying) is asked of the new one.
-            if (_goodbye is GoodbyeState.Requested or GoodbyeState.AwaitingCarrier)
-            {
-                _goodbye = GoodbyeState.WaitingForQuiet;
-                _goodbyeResponseId = null;
-            }
-
+            _goodbye.OnModelReplaced();
             RequestGoodbyeIfQuiet();
             SendKeys();
             ArmIdleTimerIfQuiet();
@@ -321,7 +316,7 @@ public sealed partial class CallSession
         }
 
         // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
-        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _toolResponses.Count == 0 && _goodbye == GoodbyeState.None;
+        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _toolResponses.Count == 0 && !_goodbye.IsUnderWay;
         var quiet = idle && (_recycle.IsUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {

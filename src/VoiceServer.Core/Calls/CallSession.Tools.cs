@@ -17,7 +17,6 @@ public sealed partial class CallSession
 
     private readonly Dictionary<string, ToolResponse> _toolResponses = new(StringComparer.Ordinal);
     private string? _lastAudioResponseId;
-    private CallControlRequest? _pendingCallControl;
 
     // Called under _gate by the current model connection.
     private void HandleFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson)
@@ -43,7 +42,7 @@ public sealed partial class CallSession
         {
             immediateOutput = ToolOutput.Error($"there is no tool named {name}");
         }
-        else if (_goodbye != GoodbyeState.None)
+        else if (_goodbye.IsUnderWay)
         {
             immediateOutput = ToolOutput.Error("the call is ending");
         }
@@ -80,7 +79,7 @@ public sealed partial class CallSession
 
         if (immediateOutput is not null)
         {
-            if (_goodbye is GoodbyeState.None)
+            if (!_goodbye.IsUnderWay)
             {
                 response.NeedsResponse = true;
             }
@@ -157,7 +156,7 @@ public sealed partial class CallSession
         }
 
         _toolResponses.Remove(responseId);
-        if (response.NeedsResponse && _goodbye == GoodbyeState.None && _audioFlowing)
+        if (response.NeedsResponse && !_goodbye.IsUnderWay && _audioFlowing)
         {
             RequestResponse();
         }
@@ -166,14 +165,8 @@ public sealed partial class CallSession
     // Called under _gate: end_call or transfer_call accepted; the goodbye (or announcement) plays first.
     private void BeginCallControlGoodbye(string carrierResponseId, CallControlRequest request, string instructions)
     {
-        _pendingCallControl = request;
-        _goodbyeReason = request.Reason;
-        _goodbyeDetail = request.Detail;
-        _goodbyeInstructions = instructions;
-        _goodbyeResponseId = carrierResponseId;
-        _goodbye = GoodbyeState.AwaitingCarrier;
+        _goodbye.BeginAfterCarrier(carrierResponseId, request, instructions);
         CancelIdleTimer(callerActivity: false);
-        StartGoodbyeCap();
         Log.CallControlRequested(_logger, request.Reason.ToName());
     }
 
@@ -231,10 +224,7 @@ public sealed partial class CallSession
             }
 
             // The transfer did not happen: the call goes on, and the model is told so it can explain.
-            _pendingCallControl = null;
-            _goodbye = GoodbyeState.None;
-            _goodbyeResponseId = null;
-            _goodbyeCapTimer?.Dispose();
+            var maxDurationReached = _goodbye.Abandon();
             const string failed = "The transfer failed. Tell the caller you could not transfer them and offer to help further.";
             if (!_audioFlowing || !_model!.Leg!.TryAddConversationItem(Speaker.Caller, failed))
             {
@@ -242,7 +232,7 @@ public sealed partial class CallSession
             }
 
             RequestResponse();
-            if (_maxDurationReached)
+            if (maxDurationReached)
             {
                 // The call's time ran out during the attempt: its goodbye follows the explanation.
                 Log.MaxDurationReached(_logger);
@@ -276,7 +266,5 @@ public sealed partial class CallSession
 
         public bool NeedsResponse { get; set; }
     }
-
-    private sealed record CallControlRequest(CallEndReason Reason, string Detail, string? Number);
 }
 

@@ -18,7 +18,7 @@ namespace VoiceServer.Calls;
 /// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
 /// media and marks, and the end of the call are consistent.
 /// </remarks>
-public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents
+public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents, IGoodbyeEvents
 {
     private readonly Lock _gate = new();
     private readonly ICallerLeg _caller;
@@ -49,6 +49,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly CallRecordBuilder _record;
     private readonly SilencePadding _silence;
     private readonly RecycleSchedule _recycle;
+    private readonly GoodbyeFlow _goodbye;
 
     public CallSession(
         string callId,
@@ -77,6 +78,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _record = new CallRecordBuilder(timeProvider);
         _silence = new SilencePadding(options.MaxSilencePadding);
         _recycle = new RecycleSchedule(timeProvider, options, this);
+        _goodbye = new GoodbyeFlow(timeProvider, options.GoodbyeTimeout, this);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -340,7 +342,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         {
             _audioFlowing = false;
             connections = [.. _connections];
-            DisposeTimers();
+            _goodbye.Stop();
             _recycle.Stop();
             _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
