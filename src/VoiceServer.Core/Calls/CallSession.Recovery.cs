@@ -316,7 +316,7 @@ public sealed partial class CallSession
         }
 
         // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
-        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _toolResponses.Count == 0 && !_goodbye.IsUnderWay;
+        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _tools.IsIdle && !_goodbye.IsUnderWay;
         var quiet = idle && (_recycle.IsUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {

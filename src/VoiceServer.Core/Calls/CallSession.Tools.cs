@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VoiceServer.Conversation;
 using VoiceServer.Tools;
 
@@ -15,7 +14,6 @@ public sealed partial class CallSession
     private const string TransferAnnouncement = "Tell the caller, in one short sentence, that you are transferring them now.";
     private const string HangUpGoodbye = "Say a brief, friendly goodbye to the caller now, in one sentence.";
 
-    private readonly Dictionary<string, ToolResponse> _toolResponses = new(StringComparer.Ordinal);
     private string? _lastAudioResponseId;
 
     // Called under _gate by the current model connection.
@@ -34,57 +32,28 @@ public sealed partial class CallSession
             return;
         }
 
-        _toolResponses.TryGetValue(responseId, out var response);
-        response ??= _toolResponses[responseId] = new ToolResponse();
-        var tool = connection.Configuration.Tools.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
-        string? immediateOutput = null;
-        if (tool is null)
+        _tools.OnCall(responseId);
+        var action = ToolCalls.Route(connection.Configuration, name, argumentsJson, _goodbye.IsUnderWay, _services.Tools is not null);
+        switch (action.Kind)
         {
-            immediateOutput = ToolOutput.Error($"there is no tool named {name}");
-        }
-        else if (_goodbye.IsUnderWay)
-        {
-            immediateOutput = ToolOutput.Error("the call is ending");
-        }
-        else if (tool.Name == ToolDefinition.EndCall)
-        {
-            immediateOutput = """{"status":"ending"}""";
-            BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.AgentHungUp, "the agent ended the call", Number: null), HangUpGoodbye);
-        }
-        else if (tool.Name == ToolDefinition.TransferCall)
-        {
-            var number = ReadTransferNumber(argumentsJson);
-            if (number is null || !CallParameters.IsE164(number) || !connection.Configuration.TransferNumbers.Contains(number, StringComparer.Ordinal))
-            {
-                immediateOutput = ToolOutput.Error("that number is not one the caller may be transferred to");
-            }
-            else
-            {
-                immediateOutput = """{"status":"transferring"}""";
-                BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.Transferred, $"transferred to {number}", number), TransferAnnouncement);
-            }
-        }
-        else if (_services.Tools is not { } runner)
-        {
-            immediateOutput = ToolOutput.Error("tools are not available on this server");
-        }
-        else
-        {
-            response.Pending++;
-            response.NeedsResponse = true;
-            var invocation = new ToolInvocation(CallId, _logScope.CallSid, _logScope.AgentId, toolCallId, name, argumentsJson);
-            Log.ToolStarted(_logger, name);
-            _retirements.Add(RunToolAsync(connection, responseId, runner, tool, invocation));
+            case ToolCallKind.HangUp:
+                BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.AgentHungUp, "the agent ended the call", Number: null), HangUpGoodbye);
+                break;
+            case ToolCallKind.Transfer:
+                BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.Transferred, $"transferred to {action.Number}", action.Number), TransferAnnouncement);
+                break;
+            case ToolCallKind.Webhook:
+                _tools.OnWebhookStarted(responseId);
+                var invocation = new ToolInvocation(CallId, _logScope.CallSid, _logScope.AgentId, toolCallId, name, argumentsJson);
+                Log.ToolStarted(_logger, name);
+                _retirements.Add(RunToolAsync(connection, responseId, _services.Tools!, action.Tool!, invocation));
+                break;
         }
 
-        if (immediateOutput is not null)
+        if (action.Output is { } output)
         {
-            if (!_goodbye.IsUnderWay)
-            {
-                response.NeedsResponse = true;
-            }
-
-            if (!leg.TryAddFunctionOutput(toolCallId, immediateOutput))
+            _tools.OnImmediateOutput(responseId, wantsResponse: !_goodbye.IsUnderWay);
+            if (!leg.TryAddFunctionOutput(toolCallId, output))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
             }
@@ -121,7 +90,7 @@ public sealed partial class CallSession
         lock (_gate)
         {
             // Outputs belong to the session that made the call; after a replacement there is nobody to give them to.
-            if (_end.Task.IsCompleted || !ReferenceEquals(_model, connection) || !_toolResponses.TryGetValue(responseId, out var response))
+            if (_end.Task.IsCompleted || !ReferenceEquals(_model, connection) || !_tools.IsWaitingFor(responseId))
             {
                 return;
             }
@@ -132,31 +101,26 @@ public sealed partial class CallSession
                 return;
             }
 
-            response.Pending--;
-            RequestToolFollowUpIfComplete(responseId, response);
+            if (_tools.OnOutputSent(responseId))
+            {
+                RequestToolFollowUp();
+            }
         }
     }
 
     // Called under _gate for every response.done of the current connection.
     private void OnToolResponseDone(string responseId)
     {
-        if (_toolResponses.TryGetValue(responseId, out var response))
+        if (_tools.OnResponseDone(responseId))
         {
-            response.Done = true;
-            RequestToolFollowUpIfComplete(responseId, response);
+            RequestToolFollowUp();
         }
     }
 
-    /// <summary>One response follows a response's tool calls: once it is done and every output is in.</summary>
-    private void RequestToolFollowUpIfComplete(string responseId, ToolResponse response)
+    /// <summary>Called under _gate: a response's tool calls are all answered and it is done; the model answers them.</summary>
+    private void RequestToolFollowUp()
     {
-        if (!response.Done || response.Pending > 0)
-        {
-            return;
-        }
-
-        _toolResponses.Remove(responseId);
-        if (response.NeedsResponse && !_goodbye.IsUnderWay && _audioFlowing)
+        if (!_goodbye.IsUnderWay && _audioFlowing)
         {
             RequestResponse();
         }
@@ -240,31 +204,4 @@ public sealed partial class CallSession
             }
         }
     }
-
-    private static string? ReadTransferNumber(string argumentsJson)
-    {
-        try
-        {
-            using var arguments = JsonDocument.Parse(argumentsJson);
-            return arguments.RootElement.ValueKind == JsonValueKind.Object &&
-                arguments.RootElement.TryGetProperty("number", out var number) && number.ValueKind == JsonValueKind.String
-                ? number.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The tool calls of one model response: how many are still running, and whether it is done.</summary>
-    private sealed class ToolResponse
-    {
-        public int Pending { get; set; }
-
-        public bool Done { get; set; }
-
-        public bool NeedsResponse { get; set; }
-    }
 }
-

@@ -50,6 +50,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly SilencePadding _silence;
     private readonly RecycleSchedule _recycle;
     private readonly GoodbyeFlow _goodbye;
+    private readonly ToolCalls _tools = new();
 
     public CallSession(
         string callId,
