@@ -5,7 +5,7 @@ namespace VoiceServer.Calls;
 public sealed partial class CallSession
 {
     /// <summary>The call's log events. Method names are the EventNames: renaming one breaks dashboards.</summary>
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(100, LogLevel.Debug, "Caller connected.")]
         public static partial void CallerConnected(ILogger logger);

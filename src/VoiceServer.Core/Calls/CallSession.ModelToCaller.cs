@@ -1,14 +1,12 @@
-using System.Net.WebSockets;
 using VoiceServer.Audio;
 using VoiceServer.Conversation;
 using VoiceServer.Diagnostics;
-using VoiceServer.Legs;
 using VoiceServer.Playback;
 using VoiceServer.Records;
 
 namespace VoiceServer.Calls;
 
-/// <summary>The model → caller pump: agent audio, playback marks and barge-in.</summary>
+/// <summary>The model → caller pump: the current model connection's events, agent audio, playback marks and barge-in.</summary>
 public sealed partial class CallSession
 {
     // Called under _gate by the current model connection.
@@ -98,431 +96,205 @@ public sealed partial class CallSession
         }
     }
 
-    /// <summary>One model connection: the early one opened from the query string, or the one for the final configuration.</summary>
-    private sealed class ModelConnection(CallSession session, CallConfiguration configuration, long startedAt) : IModelEvents
+    private bool IsCurrent(ModelConnection connection) => ReferenceEquals(_model, connection);
+
+    private ModelConnection NewModelConnection(CallConfiguration configuration) =>
+        new(this, _connector, _options, _time, _logger, _metrics, configuration, _time.GetTimestamp());
+
+    string IModelConnectionEvents.NextSessionUpdateEventId() =>
+        $"voice_server_session_update_{Interlocked.Increment(ref _sessionUpdateCount)}";
+
+    void IModelConnectionEvents.OnFailed(ModelConnection connection, CallEndReason reason, string detail)
     {
-        private TaskCompletionSource<ModelSessionState?>? _sessionUpdated;
-        private string? _pendingUpdateEventId;
-
-        public CallConfiguration Configuration { get; set; } = configuration;
-
-        public long StartedAt { get; } = startedAt;
-
-        public IModelLeg? Leg { get; private set; }
-
-        public Task<bool> Ready { get; set; } = Task.FromResult(false);
-
-        public Task<LegCompletion>? ReceiveLoop { get; private set; }
-
-        public Task? SendLoop { get; private set; }
-
-        public IEnumerable<Task> Loops => new[] { ReceiveLoop, SendLoop }.OfType<Task>();
-
-        /// <summary>From <c>session.updated</c>: with <c>interrupt_response</c> the server cancels by itself.</summary>
-        public bool ServerCancelsOnSpeech { get; private set; } = true;
-
-        private bool IsCurrent => ReferenceEquals(session._model, this);
-
-        /// <summary>Why set-up failed, for a replacement that must retry or give up (null while none failed).</summary>
-        public string? Failure { get; private set; }
-
-        /// <summary>The failure would repeat: the provider refused the key or model, or rejected the session.</summary>
-        public bool FailureIsPermanent { get; private set; }
-
-        /// <summary>The receive loop has ended: this connection carries nothing any more.</summary>
-        public bool IsLost { get; set; }
-
-        /// <summary>
-        /// Connects and confirms the session. <paramref name="callToken"/> bounds the connection's life,
-        /// <paramref name="setupToken"/> only the set-up (a replacement's deadline).
-        /// </summary>
-        public async Task<bool> SetUpAsync(CancellationToken callToken, CancellationToken setupToken = default)
+        lock (_gate)
         {
-            using var setup = CancellationTokenSource.CreateLinkedTokenSource(callToken, setupToken);
-            try
+            if (IsCurrent(connection))
             {
-                var connecting = session._time.GetTimestamp();
-                Leg = await session._connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
-                session._metrics.ModelConnected(session._time.GetElapsedTime(connecting));
-            }
-            catch (ModelConnectException ex)
-            {
-                Log.ModelConnectFailed(session._logger, ex.StatusCode, ex.Message);
-                Fail(CallEndReason.ModelConnectFailed, ex.Message, permanent: !IsTransient(ex.StatusCode));
-                return false;
-            }
-            catch (OperationCanceledException) when (setup.IsCancellationRequested)
-            {
-                Failure = "connecting took too long";
-                return false;
-            }
-
-            SendLoop = Leg.RunSendLoopAsync(callToken);
-            ReceiveLoop = ObserveAsync(Leg, callToken);
-            return await UpdateSessionAsync(setup.Token);
-        }
-
-        /// <summary>No answer, a timeout, 408, 429 or 5xx may pass on a new attempt; a refused key or model will not.</summary>
-        private static bool IsTransient(int? statusCode) => statusCode is null or 408 or 429 or >= 500;
-
-        private void Fail(CallEndReason reason, string detail, bool permanent = false)
-        {
-            Failure = detail;
-            FailureIsPermanent = permanent;
-            EndIfCurrent(reason, detail);
-        }
-
-        /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows μ-law both ways.</summary>
-        public async Task<bool> UpdateSessionAsync(CancellationToken cancellationToken)
-        {
-            var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            string eventId;
-            lock (session._gate)
-            {
-                eventId = $"voice_server_session_update_{++session._sessionUpdateCount}";
-                _pendingUpdateEventId = eventId;
-                _sessionUpdated = confirmation;
-            }
-
-            // The deadline starts before the update can be answered.
-            using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var timeout = Task.Delay(session._options.SessionSetupTimeout, session._time, timeoutCancellation.Token);
-            var request = new ModelSessionRequest(
-                Configuration.Prompt,
-                Configuration.Voice,
-                session._options.InterruptResponse,
-                session._options.InputTranscriptionModel,
-                Configuration.Language,
-                Configuration.TurnDetection,
-                Configuration.NoiseReduction,
-                Configuration.Tools);
-            if (!Leg!.TryUpdateSession(request, eventId))
-            {
-                Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
-                return false;
-            }
-
-            var first = await Task.WhenAny(confirmation.Task, timeout);
-            await timeoutCancellation.CancelAsync();
-            if (first != confirmation.Task)
-            {
-                Fail(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
-                return false;
-            }
-
-            var state = await confirmation.Task;
-            if (state is null)
-            {
-                Failure ??= "the model connection ended before the session was confirmed";
-                return false;
-            }
-
-            if (!state.InputIsMuLaw || !state.OutputIsMuLaw)
-            {
-                var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not G.711 μ-law";
-                Fail(CallEndReason.ModelSessionRejected, detail, permanent: true);
-                return false;
-            }
-
-            if (!string.Equals(state.Voice, Configuration.Voice, StringComparison.Ordinal))
-            {
-                Log.VoiceMismatch(session._logger, Configuration.Voice, state.Voice);
-            }
-
-            ServerCancelsOnSpeech = state.InterruptResponse ?? true;
-            Log.ModelSessionConfirmed(session._logger, state.InputFormat, state.OutputFormat, state.Voice);
-            return true;
-        }
-
-        private async Task<LegCompletion> ObserveAsync(IModelLeg leg, CancellationToken callToken)
-        {
-            LegCompletion completion;
-            try
-            {
-                completion = await leg.RunReceiveLoopAsync(this, callToken);
-            }
-            catch (Exception ex)
-            {
-                Log.UnexpectedFailure(session._logger, ex);
-                EndIfCurrent(CallEndReason.InternalError, "internal error");
-                completion = new LegCompletion(LegCompletionKind.ConnectionLost);
-            }
-
-            lock (session._gate)
-            {
-                // A model that goes away while the session is being confirmed also resolves that wait.
-                _sessionUpdated?.TrySetResult(null);
-                _sessionUpdated = null;
-            }
-
-            var description = completion.CloseDescription is { Length: > 0 } text ? $": {text}" : string.Empty;
-            var closeCode = (int?)completion.CloseStatus;
-            switch (completion.Kind)
-            {
-                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.NormalClosure:
-                    session.OnModelLost(this, recovery: null, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
-                    break;
-                case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.EndpointUnavailable:
-                    // 1001 is how OpenAI ends a session at its duration cap: a new session continues the call.
-                    session.OnModelLost(this, RecoveryCause.SessionCap, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
-                    break;
-                case LegCompletionKind.ClosedByPeer when closeCode is 1011 or 1012 or 1013 or 1014:
-                    session.OnModelLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
-                    break;
-                case LegCompletionKind.ClosedByPeer:
-                    // A policy or protocol close (1008, 4000, …) would close a new session the same way.
-                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
-                    break;
-                case LegCompletionKind.ConnectionLost:
-                    session.OnModelLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, "the model connection dropped");
-                    break;
-                case LegCompletionKind.MessageTooBig:
-                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a message over the size limit");
-                    break;
-                case LegCompletionKind.BinaryMessage:
-                    session.OnModelLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a binary frame");
-                    break;
-                default:
-                    lock (session._gate)
-                    {
-                        IsLost = true;
-                    }
-
-                    break;
-            }
-
-            return completion;
-        }
-
-        private void EndIfCurrent(CallEndReason reason, string detail)
-        {
-            lock (session._gate)
-            {
-                if (IsCurrent)
-                {
-                    session.End(reason, detail);
-                }
+                End(reason, detail);
             }
         }
+    }
 
-        public void OnSessionCreated() => Log.ModelSessionCreated(session._logger);
-
-        public void OnSessionUpdated(ModelSessionState state)
+    void IModelConnectionEvents.OnClosed(ModelConnection connection)
+    {
+        lock (_gate)
         {
-            TaskCompletionSource<ModelSessionState?>? confirmation;
-            lock (session._gate)
-            {
-                confirmation = _sessionUpdated;
-                _sessionUpdated = null;
-                _pendingUpdateEventId = null;
-            }
-
-            confirmation?.TrySetResult(state);
+            connection.IsLost = true;
         }
+    }
 
-        public void OnError(ModelError modelError)
+    void IModelConnectionEvents.OnServerError(ModelConnection connection, string detail)
+    {
+        lock (_gate)
         {
-            session._metrics.ModelError(modelError.Code);
-            TaskCompletionSource<ModelSessionState?>? rejected = null;
-            lock (session._gate)
-            {
-                if (modelError.EventId is not null && string.Equals(modelError.EventId, _pendingUpdateEventId, StringComparison.Ordinal))
-                {
-                    rejected = _sessionUpdated;
-                    _sessionUpdated = null;
-                    _pendingUpdateEventId = null;
-                }
-            }
+            RecoverFromServerError(connection, detail);
+        }
+    }
 
-            if (rejected is not null)
+    void IModelConnectionEvents.OnSpeechStarted(ModelConnection connection)
+    {
+        lock (_gate)
+        {
+            if (IsCurrent(connection))
             {
-                Log.ModelSessionRejected(session._logger, modelError.Code, modelError.Message, modelError.Param);
-                Fail(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}", permanent: true);
-                rejected.TrySetResult(null);
+                _services.Observer?.OnSpeech(Speaker.Caller, started: true);
+                _callerTurnOpen = true;
+                CancelIdleTimer(callerActivity: true);
+                // Logged once the turn is open and the idle timer off, before the barge-in it may start.
+                Log.CallerSpeechStarted(_logger);
+                HandleSpeechStarted(connection);
+            }
+        }
+    }
+
+    void IModelConnectionEvents.OnSpeechStopped(ModelConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!IsCurrent(connection))
+            {
                 return;
             }
 
-            Log.ModelError(session._logger, modelError.Type, modelError.Code, modelError.Message, modelError.EventId);
-            if (string.Equals(modelError.Type, "server_error", StringComparison.Ordinal))
+            _services.Observer?.OnSpeech(Speaker.Caller, started: false);
+            // The response-latency clock starts here and stops at the first agent audio relayed.
+            if (_audioFlowing)
             {
-                lock (session._gate)
-                {
-                    session.RecoverFromServerError(this, $"the model reported a server error: {modelError.Code ?? "(no code)"}");
-                }
+                _record.OnCallerStoppedSpeaking();
             }
         }
+    }
 
-        public void OnSpeechStarted()
+    void IModelConnectionEvents.OnResponseCreated(ModelConnection connection, string responseId)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (IsCurrent)
-                {
-                    session._services.Observer?.OnSpeech(Speaker.Caller, started: true);
-                    session._callerTurnOpen = true;
-                    session.CancelIdleTimer(callerActivity: true);
-                    // Logged once the turn is open and the idle timer off, before the barge-in it may start.
-                    Log.CallerSpeechStarted(session._logger);
-                    session.HandleSpeechStarted(this);
-                }
+                _callerTurnOpen = false;
+                CancelIdleTimer(callerActivity: false);
+                _responses.OnCreated();
+                _playback.OnResponseCreated(responseId);
+                _goodbye.OnResponseCreated(responseId);
             }
         }
+    }
 
-        public void OnSpeechStopped()
+    void IModelConnectionEvents.OnAudioDelta(ModelConnection connection, string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (!IsCurrent)
-                {
-                    return;
-                }
-
-                session._services.Observer?.OnSpeech(Speaker.Caller, started: false);
-                // The response-latency clock starts here and stops at the first agent audio relayed.
-                if (session._audioFlowing)
-                {
-                    session._record.OnCallerStoppedSpeaking();
-                }
+                HandleAudioDelta(responseId, itemId, contentIndex, base64Audio);
             }
         }
+    }
 
-        public void OnResponseCreated(string responseId)
+    void IModelConnectionEvents.OnAudioDone(ModelConnection connection, string responseId, string itemId, int contentIndex)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (IsCurrent)
-                {
-                    session._callerTurnOpen = false;
-                    session.CancelIdleTimer(callerActivity: false);
-                    session._responses.OnCreated();
-                    session._playback.OnResponseCreated(responseId);
-                    session._goodbye.OnResponseCreated(responseId);
-                }
+                HandleAudioDone(responseId, itemId, contentIndex);
             }
         }
+    }
 
-        public void OnAudioDelta(string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio)
+    void IModelConnectionEvents.OnResponseDone(ModelConnection connection, string responseId, string status, string? errorType, ModelUsage? usage)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            // Every session's usage is billed, a replaced one's included.
+            if (usage is { } tokens)
             {
-                if (IsCurrent)
-                {
-                    session.HandleAudioDelta(responseId, itemId, contentIndex, base64Audio);
-                }
+                _record.OnUsage(tokens);
+                _metrics.ModelTokensUsed(tokens);
+            }
+
+            if (!IsCurrent(connection))
+            {
+                return;
+            }
+
+            _playback.OnResponseDone(responseId);
+            var hadAudio = string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal);
+            if (hadAudio)
+            {
+                _services.Observer?.OnSpeech(Speaker.Agent, started: false);
+            }
+
+            OnGoodbyeResponseDone(responseId, hadAudio);
+            OnToolResponseDone(responseId);
+            OnResponseDoneForQueue();
+            if (status == "failed" && errorType == "server_error")
+            {
+                RecoverFromServerError(connection, "a response failed with a server error");
+            }
+            else
+            {
+                RecycleIfQuiet();
+                ArmIdleTimerIfQuiet();
+            }
+
+            // Logged once handled, so the line means the timers it arms are in place.
+            Log.ResponseDone(_logger, responseId, status);
+        }
+    }
+
+    void IModelConnectionEvents.OnFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson)
+    {
+        lock (_gate)
+        {
+            if (IsCurrent(connection))
+            {
+                HandleFunctionCall(connection, responseId, toolCallId, name, argumentsJson);
             }
         }
+    }
 
-        public void OnAudioDone(string responseId, string itemId, int contentIndex)
+    void IModelConnectionEvents.OnInputCommitted(ModelConnection connection, string itemId)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (IsCurrent)
-                {
-                    session.HandleAudioDone(responseId, itemId, contentIndex);
-                }
+                PublishTurn(_transcript.OnCallerTurn(itemId));
             }
         }
+    }
 
-        public void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage)
+    void IModelConnectionEvents.OnInputTranscript(ModelConnection connection, string itemId, string transcript)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                // Every session's usage is billed, a replaced one's included.
-                if (usage is { } tokens)
-                {
-                    session._record.OnUsage(tokens);
-                    session._metrics.ModelTokensUsed(tokens);
-                }
-
-                if (!IsCurrent)
-                {
-                    return;
-                }
-
-                session._playback.OnResponseDone(responseId);
-                var hadAudio = string.Equals(session._lastAudioResponseId, responseId, StringComparison.Ordinal);
-                if (hadAudio)
-                {
-                    session._services.Observer?.OnSpeech(Speaker.Agent, started: false);
-                }
-
-                session.OnGoodbyeResponseDone(responseId, hadAudio);
-                session.OnToolResponseDone(responseId);
-                session.OnResponseDoneForQueue();
-                if (status == "failed" && errorType == "server_error")
-                {
-                    session.RecoverFromServerError(this, "a response failed with a server error");
-                }
-                else
-                {
-                    session.RecycleIfQuiet();
-                    session.ArmIdleTimerIfQuiet();
-                }
-
-                // Logged once handled, so the line means the timers it arms are in place.
-                Log.ResponseDone(session._logger, responseId, status);
+                PublishTurn(_transcript.OnCallerText(itemId, transcript));
             }
         }
+    }
 
-        public void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson)
+    void IModelConnectionEvents.OnOutputTranscriptDelta(ModelConnection connection, string itemId, ReadOnlySpan<byte> utf8Text)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (IsCurrent)
-                {
-                    session.HandleFunctionCall(this, responseId, toolCallId, name, argumentsJson);
-                }
+                PublishTurn(_transcript.OnAgentTextDelta(itemId, utf8Text));
             }
         }
+    }
 
-        public void OnInputCommitted(string itemId)
+    void IModelConnectionEvents.OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript)
+    {
+        lock (_gate)
         {
-            lock (session._gate)
+            if (IsCurrent(connection))
             {
-                if (IsCurrent)
-                {
-                    session.PublishTurn(session._transcript.OnCallerTurn(itemId));
-                }
+                PublishTurn(_transcript.OnAgentTextDone(itemId, transcript));
             }
-        }
-
-        public void OnInputTranscript(string itemId, string transcript)
-        {
-            lock (session._gate)
-            {
-                if (IsCurrent)
-                {
-                    session.PublishTurn(session._transcript.OnCallerText(itemId, transcript));
-                }
-            }
-        }
-
-        public void OnOutputTranscriptDelta(string itemId, ReadOnlySpan<byte> utf8Text)
-        {
-            lock (session._gate)
-            {
-                if (IsCurrent)
-                {
-                    session.PublishTurn(session._transcript.OnAgentTextDelta(itemId, utf8Text));
-                }
-            }
-        }
-
-        public void OnOutputTranscriptDone(string itemId, string transcript)
-        {
-            lock (session._gate)
-            {
-                if (IsCurrent)
-                {
-                    session.PublishTurn(session._transcript.OnAgentTextDone(itemId, transcript));
-                }
-            }
-        }
-
-        public void OnMalformedMessage(string detail)
-        {
-            session._metrics.MalformedMessage();
-            Log.MalformedModelMessage(session._logger, detail);
         }
     }
 }

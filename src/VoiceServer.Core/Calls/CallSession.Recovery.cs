@@ -25,15 +25,6 @@ public sealed partial class CallSession
     private bool _callerTurnOpen;
     private int _reconnects;
 
-    /// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
-    private enum RecoveryCause
-    {
-        Dropped,
-        SessionCap,
-        ServerError,
-        Recycle,
-    }
-
     /// <summary>How one attempt to replace the session went.</summary>
     private enum ReplacementAttempt
     {
@@ -62,7 +53,7 @@ public sealed partial class CallSession
     /// A model connection's receive loop ended. <paramref name="recovery"/> is null when a new session would fail
     /// the same way; then, as for any loss before the call was ready, the call ends with <paramref name="reason"/>.
     /// </summary>
-    private void OnModelLost(ModelConnection connection, RecoveryCause? recovery, CallEndReason reason, string detail)
+    void IModelConnectionEvents.OnLost(ModelConnection connection, RecoveryCause? recovery, CallEndReason reason, string detail)
     {
         lock (_gate)
         {
@@ -182,7 +173,7 @@ public sealed partial class CallSession
 
     private ModelConnection? TryStartReplacement(CallConfiguration configuration, CancellationToken deadline)
     {
-        var connection = new ModelConnection(this, configuration, _time.GetTimestamp());
+        var connection = NewModelConnection(configuration);
         lock (_gate)
         {
             // Teardown closes what is in the list: nothing may join it once the call has ended.

@@ -18,7 +18,7 @@ namespace VoiceServer.Calls;
 /// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
 /// media and marks, and the end of the call are consistent.
 /// </remarks>
-public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents, IGoodbyeEvents
+public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents, IGoodbyeEvents, IModelConnectionEvents
 {
     private readonly Lock _gate = new();
     private readonly ICallerLeg _caller;
@@ -236,7 +236,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
 
     private ModelConnection StartModel(CallConfiguration configuration, CancellationToken callToken)
     {
-        var connection = new ModelConnection(this, configuration, _time.GetTimestamp());
+        var connection = NewModelConnection(configuration);
         lock (_gate)
         {
             _model = connection;

@@ -1,0 +1,346 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using VoiceServer.Diagnostics;
+using VoiceServer.Legs;
+using VoiceServer.Records;
+
+namespace VoiceServer.Calls;
+
+/// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
+internal enum RecoveryCause
+{
+    Dropped,
+    SessionCap,
+    ServerError,
+    Recycle,
+}
+
+/// <summary>
+/// What a <see cref="ModelConnection"/> tells its call. Each event names the connection it came from: only the
+/// call's current one counts.
+/// </summary>
+internal interface IModelConnectionEvents
+{
+    /// <summary>A fresh event id for a <c>session.update</c>, unique within the call.</summary>
+    string NextSessionUpdateEventId();
+
+    /// <summary>Set-up failed, or the connection broke in a way that ends the call (if it is the current one).</summary>
+    void OnFailed(ModelConnection connection, CallEndReason reason, string detail);
+
+    /// <summary>The receive loop ended: <paramref name="recovery"/> says why a new session could continue, null when it would fail the same way.</summary>
+    void OnLost(ModelConnection connection, RecoveryCause? recovery, CallEndReason reason, string detail);
+
+    /// <summary>The receive loop ended because the call did.</summary>
+    void OnClosed(ModelConnection connection);
+
+    /// <summary>The model reported a server error; a new session may fix it.</summary>
+    void OnServerError(ModelConnection connection, string detail);
+
+    void OnSpeechStarted(ModelConnection connection);
+
+    void OnSpeechStopped(ModelConnection connection);
+
+    void OnResponseCreated(ModelConnection connection, string responseId);
+
+    /// <summary>Per agent audio frame: allocates nothing.</summary>
+    void OnAudioDelta(ModelConnection connection, string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio);
+
+    void OnAudioDone(ModelConnection connection, string responseId, string itemId, int contentIndex);
+
+    void OnResponseDone(ModelConnection connection, string responseId, string status, string? errorType, ModelUsage? usage);
+
+    void OnFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson);
+
+    void OnInputCommitted(ModelConnection connection, string itemId);
+
+    void OnInputTranscript(ModelConnection connection, string itemId, string transcript);
+
+    void OnOutputTranscriptDelta(ModelConnection connection, string itemId, ReadOnlySpan<byte> utf8Text);
+
+    void OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript);
+}
+
+/// <summary>
+/// One model session of a call (the first, or a replacement): it connects, sends <c>session.update</c> and waits for a
+/// confirmation that shows μ-law both ways, classifies how its receive loop ended, and passes the conversation's
+/// events on to the call (<see cref="IModelConnectionEvents"/>), saying which connection they came from.
+/// </summary>
+/// <remarks>
+/// Its own lock guards only the pending confirmation of <c>session.update</c>; everything else it passes on is
+/// applied by the call under the call's order of events.
+/// </remarks>
+internal sealed class ModelConnection(
+    IModelConnectionEvents events,
+    IModelConnector connector,
+    CallSessionOptions options,
+    TimeProvider time,
+    ILogger logger,
+    VoiceServerMetrics metrics,
+    CallConfiguration configuration,
+    long startedAt) : IModelEvents
+{
+    private readonly Lock _confirmationGate = new();
+    private TaskCompletionSource<ModelSessionState?>? _sessionUpdated;
+    private string? _pendingUpdateEventId;
+
+    public CallConfiguration Configuration { get; set; } = configuration;
+
+    public long StartedAt { get; } = startedAt;
+
+    public IModelLeg? Leg { get; private set; }
+
+    public Task<bool> Ready { get; set; } = Task.FromResult(false);
+
+    public Task<LegCompletion>? ReceiveLoop { get; private set; }
+
+    public Task? SendLoop { get; private set; }
+
+    public IEnumerable<Task> Loops => new[] { ReceiveLoop, SendLoop }.OfType<Task>();
+
+    /// <summary>From <c>session.updated</c>: with <c>interrupt_response</c> the server cancels by itself.</summary>
+    public bool ServerCancelsOnSpeech { get; private set; } = true;
+
+    /// <summary>Why set-up failed, for a replacement that must retry or give up (null while none failed).</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>The failure would repeat: the provider refused the key or model, or rejected the session.</summary>
+    public bool FailureIsPermanent { get; private set; }
+
+    /// <summary>The receive loop has ended: this connection carries nothing any more. Read and set in the call's order of events.</summary>
+    public bool IsLost { get; set; }
+
+    /// <summary>
+    /// Connects and confirms the session. <paramref name="callToken"/> bounds the connection's life,
+    /// <paramref name="setupToken"/> only the set-up (a replacement's deadline).
+    /// </summary>
+    public async Task<bool> SetUpAsync(CancellationToken callToken, CancellationToken setupToken = default)
+    {
+        using var setup = CancellationTokenSource.CreateLinkedTokenSource(callToken, setupToken);
+        try
+        {
+            var connecting = time.GetTimestamp();
+            Leg = await connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
+            metrics.ModelConnected(time.GetElapsedTime(connecting));
+        }
+        catch (ModelConnectException ex)
+        {
+            CallSession.Log.ModelConnectFailed(logger, ex.StatusCode, ex.Message);
+            Fail(CallEndReason.ModelConnectFailed, ex.Message, permanent: !IsTransient(ex.StatusCode));
+            return false;
+        }
+        catch (OperationCanceledException) when (setup.IsCancellationRequested)
+        {
+            Failure = "connecting took too long";
+            return false;
+        }
+
+        SendLoop = Leg.RunSendLoopAsync(callToken);
+        ReceiveLoop = ObserveAsync(Leg, callToken);
+        return await UpdateSessionAsync(setup.Token);
+    }
+
+    /// <summary>No answer, a timeout, 408, 429 or 5xx may pass on a new attempt; a refused key or model will not.</summary>
+    private static bool IsTransient(int? statusCode) => statusCode is null or 408 or 429 or >= 500;
+
+    private void Fail(CallEndReason reason, string detail, bool permanent = false)
+    {
+        Failure = detail;
+        FailureIsPermanent = permanent;
+        EndIfCurrent(reason, detail);
+    }
+
+    /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows μ-law both ways.</summary>
+    public async Task<bool> UpdateSessionAsync(CancellationToken cancellationToken)
+    {
+        var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string eventId;
+        eventId = events.NextSessionUpdateEventId();
+        lock (_confirmationGate)
+        {
+            _pendingUpdateEventId = eventId;
+            _sessionUpdated = confirmation;
+        }
+
+        // The deadline starts before the update can be answered.
+        using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = Task.Delay(options.SessionSetupTimeout, time, timeoutCancellation.Token);
+        var request = new ModelSessionRequest(
+            Configuration.Prompt,
+            Configuration.Voice,
+            options.InterruptResponse,
+            options.InputTranscriptionModel,
+            Configuration.Language,
+            Configuration.TurnDetection,
+            Configuration.NoiseReduction,
+            Configuration.Tools);
+        if (!Leg!.TryUpdateSession(request, eventId))
+        {
+            Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
+            return false;
+        }
+
+        var first = await Task.WhenAny(confirmation.Task, timeout);
+        await timeoutCancellation.CancelAsync();
+        if (first != confirmation.Task)
+        {
+            Fail(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
+            return false;
+        }
+
+        var state = await confirmation.Task;
+        if (state is null)
+        {
+            Failure ??= "the model connection ended before the session was confirmed";
+            return false;
+        }
+
+        if (!state.InputIsMuLaw || !state.OutputIsMuLaw)
+        {
+            var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not G.711 μ-law";
+            Fail(CallEndReason.ModelSessionRejected, detail, permanent: true);
+            return false;
+        }
+
+        if (!string.Equals(state.Voice, Configuration.Voice, StringComparison.Ordinal))
+        {
+            CallSession.Log.VoiceMismatch(logger, Configuration.Voice, state.Voice);
+        }
+
+        ServerCancelsOnSpeech = state.InterruptResponse ?? true;
+        CallSession.Log.ModelSessionConfirmed(logger, state.InputFormat, state.OutputFormat, state.Voice);
+        return true;
+    }
+
+    private async Task<LegCompletion> ObserveAsync(IModelLeg leg, CancellationToken callToken)
+    {
+        LegCompletion completion;
+        try
+        {
+            completion = await leg.RunReceiveLoopAsync(this, callToken);
+        }
+        catch (Exception ex)
+        {
+            CallSession.Log.UnexpectedFailure(logger, ex);
+            EndIfCurrent(CallEndReason.InternalError, "internal error");
+            completion = new LegCompletion(LegCompletionKind.ConnectionLost);
+        }
+
+        lock (_confirmationGate)
+        {
+            // A model that goes away while the session is being confirmed also resolves that wait.
+            _sessionUpdated?.TrySetResult(null);
+            _sessionUpdated = null;
+        }
+
+        var description = completion.CloseDescription is { Length: > 0 } text ? $": {text}" : string.Empty;
+        var closeCode = (int?)completion.CloseStatus;
+        switch (completion.Kind)
+        {
+            case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.NormalClosure:
+                events.OnLost(this, recovery: null, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
+                break;
+            case LegCompletionKind.ClosedByPeer when completion.CloseStatus is WebSocketCloseStatus.EndpointUnavailable:
+                // 1001 is how OpenAI ends a session at its duration cap: a new session continues the call.
+                events.OnLost(this, RecoveryCause.SessionCap, CallEndReason.ModelClosed, $"the model closed the session ({closeCode}{description})");
+                break;
+            case LegCompletionKind.ClosedByPeer when closeCode is 1011 or 1012 or 1013 or 1014:
+                events.OnLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
+                break;
+            case LegCompletionKind.ClosedByPeer:
+                // A policy or protocol close (1008, 4000, …) would close a new session the same way.
+                events.OnLost(this, recovery: null, CallEndReason.ModelFailed, $"the model closed the session with {closeCode}{description}");
+                break;
+            case LegCompletionKind.ConnectionLost:
+                events.OnLost(this, RecoveryCause.Dropped, CallEndReason.ModelFailed, "the model connection dropped");
+                break;
+            case LegCompletionKind.MessageTooBig:
+                events.OnLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a message over the size limit");
+                break;
+            case LegCompletionKind.BinaryMessage:
+                events.OnLost(this, recovery: null, CallEndReason.ModelFailed, "the model sent a binary frame");
+                break;
+            default:
+                events.OnClosed(this);
+                break;
+        }
+
+        return completion;
+    }
+
+    private void EndIfCurrent(CallEndReason reason, string detail) => events.OnFailed(this, reason, detail);
+
+    public void OnSessionCreated() => CallSession.Log.ModelSessionCreated(logger);
+
+    public void OnSessionUpdated(ModelSessionState state)
+    {
+        TaskCompletionSource<ModelSessionState?>? confirmation;
+        lock (_confirmationGate)
+        {
+            confirmation = _sessionUpdated;
+            _sessionUpdated = null;
+            _pendingUpdateEventId = null;
+        }
+
+        confirmation?.TrySetResult(state);
+    }
+
+    public void OnError(ModelError modelError)
+    {
+        metrics.ModelError(modelError.Code);
+        TaskCompletionSource<ModelSessionState?>? rejected = null;
+        lock (_confirmationGate)
+        {
+            if (modelError.EventId is not null && string.Equals(modelError.EventId, _pendingUpdateEventId, StringComparison.Ordinal))
+            {
+                rejected = _sessionUpdated;
+                _sessionUpdated = null;
+                _pendingUpdateEventId = null;
+            }
+        }
+
+        if (rejected is not null)
+        {
+            CallSession.Log.ModelSessionRejected(logger, modelError.Code, modelError.Message, modelError.Param);
+            Fail(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}", permanent: true);
+            rejected.TrySetResult(null);
+            return;
+        }
+
+        CallSession.Log.ModelError(logger, modelError.Type, modelError.Code, modelError.Message, modelError.EventId);
+        if (string.Equals(modelError.Type, "server_error", StringComparison.Ordinal))
+        {
+            events.OnServerError(this, $"the model reported a server error: {modelError.Code ?? "(no code)"}");
+        }
+    }
+
+    public void OnSpeechStarted() => events.OnSpeechStarted(this);
+
+    public void OnSpeechStopped() => events.OnSpeechStopped(this);
+
+    public void OnResponseCreated(string responseId) => events.OnResponseCreated(this, responseId);
+
+    public void OnAudioDelta(string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio) =>
+        events.OnAudioDelta(this, responseId, itemId, contentIndex, base64Audio);
+
+    public void OnAudioDone(string responseId, string itemId, int contentIndex) => events.OnAudioDone(this, responseId, itemId, contentIndex);
+
+    public void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage) =>
+        events.OnResponseDone(this, responseId, status, errorType, usage);
+
+    public void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson) =>
+        events.OnFunctionCall(this, responseId, toolCallId, name, argumentsJson);
+
+    public void OnInputCommitted(string itemId) => events.OnInputCommitted(this, itemId);
+
+    public void OnInputTranscript(string itemId, string transcript) => events.OnInputTranscript(this, itemId, transcript);
+
+    public void OnOutputTranscriptDelta(string itemId, ReadOnlySpan<byte> utf8Text) => events.OnOutputTranscriptDelta(this, itemId, utf8Text);
+
+    public void OnOutputTranscriptDone(string itemId, string transcript) => events.OnOutputTranscriptDone(this, itemId, transcript);
+
+    public void OnMalformedMessage(string detail)
+    {
+        metrics.MalformedMessage();
+        CallSession.Log.MalformedModelMessage(logger, detail);
+    }
+}
