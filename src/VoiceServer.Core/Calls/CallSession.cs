@@ -15,8 +15,12 @@ namespace VoiceServer.Calls;
 /// </summary>
 /// <remarks>
 /// Each leg runs its own receive loop (the two pumps) and its own send loop (one writer per socket). Events from
-/// both receive loops are applied under one short lock with no awaits inside, so playback state, ordering of
-/// media and marks, and the end of the call are consistent.
+/// both receive loops and from the parts' timers are applied under one short lock with no awaits inside, so
+/// playback state, ordering of media and marks, and the end of the call are consistent. The session owns the
+/// pumps, the lifetime and the end reason; each concern is a part that owns its state (<see cref="ModelConnection"/>,
+/// <see cref="PlaybackTracker"/>, <see cref="ResponseRequests"/>, <see cref="KeypadInput"/>, <see cref="IdleReprompt"/>,
+/// <see cref="GoodbyeFlow"/>, <see cref="ToolCalls"/>, <see cref="RecycleSchedule"/>, <see cref="SilencePadding"/>,
+/// <see cref="CallRecordBuilder"/>), called in that one order and never calling each other (docs/architecture.md).
 /// </remarks>
 public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents, IGoodbyeEvents, IModelConnectionEvents
 {
