@@ -1,5 +1,3 @@
-using Polly;
-using Polly.Retry;
 using VoiceServer.Conversation;
 
 namespace VoiceServer.Calls;
@@ -21,33 +19,7 @@ public sealed partial class CallSession
     private const string ReconnectApology =
         "The phone line dropped for a few seconds. Briefly apologise to the caller for the interruption, then carry on where the conversation left off.";
 
-    private bool _recovering;
     private bool _callerTurnOpen;
-    private int _reconnects;
-
-    /// <summary>How one attempt to replace the session went.</summary>
-    private enum ReplacementAttempt
-    {
-        /// <summary>The replacement is the call's model now.</summary>
-        Switched,
-
-        /// <summary>The call ended meanwhile: nothing left to replace.</summary>
-        CallEnded,
-
-        /// <summary>It failed; another attempt may succeed.</summary>
-        Failed,
-
-        /// <summary>It failed in a way that would repeat (a refused key or session), or the time is up.</summary>
-        FailedForGood,
-    }
-
-    private static string ToName(RecoveryCause cause) => cause switch
-    {
-        RecoveryCause.Dropped => "dropped",
-        RecoveryCause.SessionCap => "session_cap",
-        RecoveryCause.ServerError => "server_error",
-        _ => "recycle",
-    };
 
     /// <summary>
     /// A model connection's receive loop ended. <paramref name="recovery"/> is null when a new session would fail
@@ -66,7 +38,7 @@ public sealed partial class CallSession
             if (recovery is { } cause && _ready.Task.IsCompleted)
             {
                 // A recycle already under way replaces this connection anyway.
-                if (!_recovering)
+                if (!_replacement.IsUnderWay)
                 {
                     BeginRecovery(connection, cause, detail);
                 }
@@ -81,7 +53,7 @@ public sealed partial class CallSession
     // Called under _gate.
     private void RecoverFromServerError(ModelConnection connection, string detail)
     {
-        if (ReferenceEquals(_model, connection) && _ready.Task.IsCompleted && !_recovering && !_end.Task.IsCompleted)
+        if (ReferenceEquals(_model, connection) && _ready.Task.IsCompleted && !_replacement.IsUnderWay && !_end.Task.IsCompleted)
         {
             BeginRecovery(connection, RecoveryCause.ServerError, detail);
         }
@@ -90,17 +62,16 @@ public sealed partial class CallSession
     // Called under _gate: caller audio is buffered from here until a replacement takes over.
     private void BeginRecovery(ModelConnection previous, RecoveryCause cause, string detail)
     {
-        if (cause != RecoveryCause.Recycle && ++_reconnects > _options.MaxReconnects)
+        if (!_replacement.TryBegin(cause))
         {
             End(CallEndReason.ModelReconnectFailed, $"{detail}; the session was already replaced {_options.MaxReconnects} times");
             return;
         }
 
-        _recovering = true;
         _audioFlowing = false;
         CancelIdleTimer(callerActivity: false);
         _recycle.Cancel();
-        Log.ModelSessionReplacing(_logger, ToName(cause), detail);
+        Log.ModelSessionReplacing(_logger, ModelReplacement.ToName(cause), detail);
         _retirements.Add(RecoverAsync(previous, cause));
     }
 
@@ -109,65 +80,30 @@ public sealed partial class CallSession
         // Started under _gate: continue off the lock.
         await Task.Yield();
         var startedAt = _time.GetTimestamp();
-        var attempts = 0;
-        var problem = "no attempt";
-        using var deadline = new CancellationTokenSource(_options.ReconnectTimeout, _time);
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _callToken);
-        var retries = new RetryStrategyOptions<ReplacementAttempt>
-        {
-            ShouldHandle = static arguments => ValueTask.FromResult(arguments.Outcome.Result == ReplacementAttempt.Failed),
-            // The budget's deadline, not a count, ends the attempts.
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = _options.ReconnectRetryDelay,
-            MaxDelay = _options.ReconnectMaxRetryDelay,
-            OnRetry = arguments =>
+        var result = await _replacement.RunAsync(
+            async (attempt, token) =>
             {
-                Log.ModelSessionReplacementRetry(_logger, attempts, problem, (long)arguments.RetryDelay.TotalMilliseconds);
-                return ValueTask.CompletedTask;
-            },
-        };
-        if (_options.ReconnectJitter is { } jitter)
-        {
-            retries.Randomizer = jitter;
-        }
-
-        var retry = new ResiliencePipelineBuilder<ReplacementAttempt> { TimeProvider = _time }.AddRetry(retries).Build();
-        ReplacementAttempt outcome;
-        try
-        {
-            outcome = await retry.ExecuteAsync(
-                async token =>
+                var replacement = TryStartReplacement(previous.Configuration, token);
+                if (replacement is null)
                 {
-                    attempts++;
-                    var replacement = TryStartReplacement(previous.Configuration, token);
-                    if (replacement is null)
-                    {
-                        return ReplacementAttempt.CallEnded;
-                    }
+                    return (ReplacementAttempt.CallEnded, null);
+                }
 
-                    if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempts))
-                    {
-                        await RetireAsync(previous);
-                        return ReplacementAttempt.Switched;
-                    }
+                if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempt))
+                {
+                    await RetireAsync(previous);
+                    return (ReplacementAttempt.Switched, null);
+                }
 
-                    await RetireAsync(replacement);
-                    problem = replacement.Failure ?? "the new connection was lost";
-                    return replacement.FailureIsPermanent || token.IsCancellationRequested ? ReplacementAttempt.FailedForGood : ReplacementAttempt.Failed;
-                },
-                budget.Token);
-        }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+                await RetireAsync(replacement);
+                var outcome = replacement.FailureIsPermanent || token.IsCancellationRequested ? ReplacementAttempt.FailedForGood : ReplacementAttempt.Failed;
+                return (outcome, replacement.Failure ?? "the new connection was lost");
+            },
+            _callToken);
+
+        if (result.Outcome is ReplacementAttempt.Failed or ReplacementAttempt.FailedForGood)
         {
-            // The deadline passed (or the call ended) during a wait between attempts.
-            outcome = ReplacementAttempt.FailedForGood;
-        }
-
-        if (outcome is ReplacementAttempt.Failed or ReplacementAttempt.FailedForGood)
-        {
-            GiveUpRecovery(previous, cause, startedAt, attempts, problem);
+            GiveUpRecovery(previous, cause, startedAt, result.Attempts, result.Problem);
         }
     }
 
@@ -235,7 +171,7 @@ public sealed partial class CallSession
                 return true;
             }
 
-            _recovering = false;
+            _replacement.Finish();
             _audioFlowing = true;
             _record.OnModelReplaced();
             // A goodbye the old session was asked for (or was carrying) is asked of the new one.
@@ -244,8 +180,8 @@ public sealed partial class CallSession
             SendKeys();
             ArmIdleTimerIfQuiet();
             StartRecycleTimers(replacement);
-            _metrics.ModelReconnected(ToName(cause), "recovered", elapsed);
-            Log.ModelSessionReplaced(_logger, ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);
+            _metrics.ModelReconnected(ModelReplacement.ToName(cause), "recovered", elapsed);
+            Log.ModelSessionReplaced(_logger, ModelReplacement.ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);
             return true;
         }
     }
@@ -260,12 +196,12 @@ public sealed partial class CallSession
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
-            _metrics.ModelReconnected(ToName(cause), "failed", elapsed);
+            _metrics.ModelReconnected(ModelReplacement.ToName(cause), "failed", elapsed);
             if (cause == RecoveryCause.Recycle && !previous.IsLost &&
                 _pendingAudio.Flush(previous.Leg!, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
             {
                 // The old session still works until the provider's cap: keep it; the cap's close is recovered then.
-                _recovering = false;
+                _replacement.Finish();
                 _audioFlowing = true;
                 Log.ModelSessionRecycleFailed(_logger, attempts, problem);
                 return;
@@ -284,7 +220,7 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            if (_end.Task.IsCompleted || _recovering)
+            if (_end.Task.IsCompleted || _replacement.IsUnderWay)
             {
                 return;
             }
@@ -301,7 +237,7 @@ public sealed partial class CallSession
     /// </summary>
     private void RecycleIfQuiet()
     {
-        if (!_recycle.IsDue || _recovering || !_audioFlowing || _end.Task.IsCompleted || _model is not { } current)
+        if (!_recycle.IsDue || _replacement.IsUnderWay || !_audioFlowing || _end.Task.IsCompleted || _model is not { } current)
         {
             return;
         }

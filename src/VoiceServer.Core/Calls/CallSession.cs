@@ -55,6 +55,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly RecycleSchedule _recycle;
     private readonly GoodbyeFlow _goodbye;
     private readonly ToolCalls _tools = new();
+    private readonly ModelReplacement _replacement;
 
     public CallSession(
         string callId,
@@ -84,6 +85,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _silence = new SilencePadding(options.MaxSilencePadding);
         _recycle = new RecycleSchedule(timeProvider, options, this);
         _goodbye = new GoodbyeFlow(timeProvider, options.GoodbyeTimeout, this);
+        _replacement = new ModelReplacement(timeProvider, options, logger);
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
