@@ -19,7 +19,7 @@ namespace VoiceServer.Calls;
 /// playback state, ordering of media and marks, and the end of the call are consistent. The session owns the
 /// pumps, the lifetime and the end reason; each concern is a part that owns its state (<see cref="ModelConnection"/>,
 /// <see cref="PlaybackTracker"/>, <see cref="ResponseRequests"/>, <see cref="KeypadInput"/>, <see cref="IdleReprompt"/>,
-/// <see cref="GoodbyeFlow"/>, <see cref="ToolCalls"/>, <see cref="RecycleSchedule"/>, <see cref="SilencePadding"/>,
+/// <see cref="GoodbyeFlow"/>, <see cref="ToolCalls"/>, <see cref="ModelReplacement"/>, <see cref="RecycleSchedule"/>, <see cref="SilencePadding"/>,
 /// <see cref="CallRecordBuilder"/>), called in that one order and never calling each other (docs/architecture.md).
 /// </remarks>
 public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEvents, IRecycleEvents, IGoodbyeEvents, IModelConnectionEvents
