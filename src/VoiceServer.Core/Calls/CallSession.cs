@@ -9,8 +9,8 @@ using VoiceServer.Records;
 namespace VoiceServer.Calls;
 
 /// <summary>
-/// One phone call: a caller leg and a model leg, protocol-free. It resolves the configuration, opens the model
-/// session as early as it can, relays audio both ways untouched, tracks playback for barge-in and ends the call
+/// One phone call: a caller leg and a model leg, protocol-free. It resolves the configuration once the caller's
+/// <c>start</c> has arrived, then opens the model session, relays audio both ways untouched, tracks playback for barge-in and ends the call
 /// with exactly one <see cref="CallEndReason"/>.
 /// </summary>
 /// <remarks>
