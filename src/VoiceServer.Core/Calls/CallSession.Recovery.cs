@@ -154,8 +154,9 @@ public sealed partial class CallSession
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
-            // The old session's responses are gone with it; the new one has none until asked.
+            // The old session's responses are gone with it, tool calls included; the new one has none until asked.
             _responses.Reset();
+            _tools.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
             var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
             if (apologise && !_responses.TrySend(leg, WithPersona(replacement.Configuration, ReconnectApology)))

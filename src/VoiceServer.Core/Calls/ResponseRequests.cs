@@ -59,5 +59,9 @@ internal sealed class ResponseRequests
     }
 
     /// <summary>A new model session has no responses until asked; nothing asked of the old one carries over.</summary>
-    public void Reset() => IsRequested = IsQueued = false;
+    public void Reset()
+    {
+        IsRequested = IsQueued = false;
+        _queuedInstructions = null;
+    }
 }

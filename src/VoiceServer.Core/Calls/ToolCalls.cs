@@ -73,6 +73,12 @@ internal sealed class ToolCalls
             : new ToolCallAction(ToolCallKind.Refused, ToolOutput.Error("tools are not available on this server"));
     }
 
+    /// <summary>
+    /// A new model session: the old one's responses will never be done and their outputs have nowhere to go, so none
+    /// of them may hold back a follow-up or a recycle any longer.
+    /// </summary>
+    public void Reset() => _responses.Clear();
+
     /// <summary>A function call of <paramref name="responseId"/> arrived.</summary>
     public void OnCall(string responseId)
     {

@@ -55,6 +55,17 @@ public sealed class ResponseRequestsTests
     }
 
     [Fact]
+    public void Reset_DropsTheOldSessionsQueuedInstructions()
+    {
+        Assert.True(_responses.TryQueue(responseActive: true, "for the old session"));
+        _responses.Reset();
+
+        Assert.True(_responses.TryQueue(responseActive: true, "for the new session"));
+        Assert.True(_responses.TryDequeue(out var instructions));
+        Assert.Equal("for the new session", instructions);
+    }
+
+    [Fact]
     public void ModelNotAccepting_SendFails()
     {
         _model.AcceptSends = false;

@@ -102,5 +102,19 @@ public sealed class ToolCallsTests
     }
 
     [Fact]
+    public void Reset_AWebhookOfTheOldSessionNoLongerHoldsAnythingBack()
+    {
+        _tools.OnCall("resp_1");
+        _tools.OnWebhookStarted("resp_1");
+        Assert.False(_tools.IsIdle);
+
+        _tools.Reset();
+
+        Assert.True(_tools.IsIdle);
+        Assert.False(_tools.IsWaitingFor("resp_1"));
+        Assert.False(_tools.OnOutputSent("resp_1"));
+    }
+
+    [Fact]
     public void ResponseWithoutToolCalls_NoFollowUp() => Assert.False(_tools.OnResponseDone("resp_9"));
 }
