@@ -8,10 +8,9 @@ COPY src/VoiceServer/VoiceServer.csproj src/VoiceServer/
 COPY src/VoiceServer.Core/VoiceServer.Core.csproj src/VoiceServer.Core/
 COPY src/VoiceServer.Twilio/VoiceServer.Twilio.csproj src/VoiceServer.Twilio/
 COPY src/VoiceServer.OpenAI/VoiceServer.OpenAI.csproj src/VoiceServer.OpenAI/
-COPY tools/VoiceServer.RealtimeEmulator/VoiceServer.RealtimeEmulator.csproj tools/VoiceServer.RealtimeEmulator/
+COPY src/VoiceServer.RealtimeEmulator/VoiceServer.RealtimeEmulator.csproj src/VoiceServer.RealtimeEmulator/
 RUN dotnet restore src/VoiceServer/VoiceServer.csproj
 COPY src/ src/
-COPY tools/VoiceServer.RealtimeEmulator/ tools/VoiceServer.RealtimeEmulator/
 RUN dotnet publish src/VoiceServer/VoiceServer.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 
 # Chiseled: no shell, no package manager, runs as the non-root "app" user (UID 1654) by default.
