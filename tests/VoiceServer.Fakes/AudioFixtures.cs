@@ -1,3 +1,5 @@
+using VoiceServer.Audio;
+
 namespace VoiceServer.Fakes;
 
 /// <summary>
@@ -13,10 +15,6 @@ public static class AudioFixtures
     public const string CallerBookingPcm16 = "caller-booking-8k-pcm16.wav";
     public const string CallerInterrupt = "caller-interrupt-8k-mulaw.wav";
     public const string Silence2Seconds = "silence-2s-8k-mulaw.wav";
-
-    // μ-law at 8 kHz: 8 bytes per millisecond.
-    private const int BytesPerMillisecond = 8;
-    private const int SampleRate = 8000;
 
     private static readonly Lazy<string> s_directory = new(FindDirectory);
 
@@ -37,10 +35,10 @@ public static class AudioFixtures
     {
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
         const double Amplitude = 8000;
-        var result = new byte[milliseconds * BytesPerMillisecond];
+        var result = new byte[milliseconds * MuLaw.BytesPerMillisecond];
         for (var i = 0; i < result.Length; i++)
         {
-            var sample = Amplitude * Math.Sin(2 * Math.PI * hz * i / SampleRate);
+            var sample = Amplitude * Math.Sin(2 * Math.PI * hz * i / MuLaw.SampleRate);
             result[i] = MuLaw.Encode((short)Math.Round(sample));
         }
 
@@ -50,7 +48,7 @@ public static class AudioFixtures
     public static byte[] Silence(int milliseconds)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
-        var result = new byte[milliseconds * BytesPerMillisecond];
+        var result = new byte[milliseconds * MuLaw.BytesPerMillisecond];
         Array.Fill(result, MuLaw.Silence);
         return result;
     }

@@ -25,10 +25,3 @@ public static class Base64Length
         return (length * 3 / 4) - padding;
     }
 }
-
-/// <summary>G.711 μ-law at 8 kHz mono, the only format on both sockets.</summary>
-public static class MuLaw
-{
-    /// <summary>8,000 samples a second, one byte each: 8 bytes per millisecond.</summary>
-    public const int BytesPerMillisecond = 8;
-}

@@ -1,3 +1,5 @@
+using VoiceServer.Audio;
+
 namespace VoiceServer.RealtimeEmulator.Audio;
 
 /// <summary>
@@ -28,8 +30,8 @@ internal static class Chime
 
     private static byte[] Synthesize()
     {
-        var total = DurationMs * MuLaw.BytesPerMs;
-        var secondStart = SecondToneStartMs * MuLaw.BytesPerMs;
+        var total = DurationMs * MuLaw.BytesPerMillisecond;
+        var secondStart = SecondToneStartMs * MuLaw.BytesPerMillisecond;
         var pcm = new short[total];
         for (var i = 0; i < total; i++)
         {

@@ -1,3 +1,5 @@
+using VoiceServer.Audio;
+
 namespace VoiceServer.RealtimeEmulator.Audio;
 
 /// <summary>
@@ -22,7 +24,7 @@ internal sealed class EnergyVad
     /// <summary>20 ms at 8 kHz, one byte per sample: Twilio's frame size too.</summary>
     public const int FrameBytes = 160;
 
-    public const int FrameMs = FrameBytes / MuLaw.BytesPerMs;
+    public const int FrameMs = FrameBytes / MuLaw.BytesPerMillisecond;
 
     /// <summary>Consecutive loud frames needed before speech is reported (60 ms).</summary>
     public const int MinSpeechFrames = 3;
@@ -54,7 +56,7 @@ internal sealed class EnergyVad
     public bool InSpeech { get; private set; }
 
     /// <summary>Milliseconds of audio fed so far (complete frames and the carried partial one).</summary>
-    public long PositionMs => _positionBytes / MuLaw.BytesPerMs;
+    public long PositionMs => _positionBytes / MuLaw.BytesPerMillisecond;
 
     public VadSettings Settings => _settings;
 
@@ -130,7 +132,7 @@ internal sealed class EnergyVad
                 InSpeech = true;
                 _quietRun = 0;
                 _lastVoicedEndBytes = frameEnd;
-                var speechMs = _loudRunStartBytes / MuLaw.BytesPerMs;
+                var speechMs = _loudRunStartBytes / MuLaw.BytesPerMillisecond;
                 var audioStartMs = Math.Max(0, speechMs - Math.Max(0, _settings.PrefixPaddingMs));
                 events.Add(new VadEvent(VadTransition.SpeechStarted, audioStartMs, speechMs));
             }
@@ -152,8 +154,8 @@ internal sealed class EnergyVad
             _quietRun = 0;
             events.Add(new VadEvent(
                 VadTransition.SpeechStopped,
-                frameEnd / MuLaw.BytesPerMs,
-                _lastVoicedEndBytes / MuLaw.BytesPerMs));
+                frameEnd / MuLaw.BytesPerMillisecond,
+                _lastVoicedEndBytes / MuLaw.BytesPerMillisecond));
         }
     }
 

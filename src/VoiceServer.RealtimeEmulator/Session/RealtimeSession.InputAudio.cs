@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 using VoiceServer.RealtimeEmulator.Protocol;
 using static VoiceServer.RealtimeEmulator.Protocol.JsonChecks;
@@ -12,13 +13,13 @@ namespace VoiceServer.RealtimeEmulator.Session;
 internal sealed partial class RealtimeSession
 {
     /// <summary>Two minutes of μ-law: the most a single turn keeps (its newest part) before being committed.</summary>
-    private const int MaxBufferedInputBytes = 120 * 1000 * MuLaw.BytesPerMs;
+    private const int MaxBufferedInputBytes = 120 * 1000 * MuLaw.BytesPerMillisecond;
 
     /// <summary>Audio kept before the prefix padding while nobody speaks: covers the VAD's confirmation delay.</summary>
     private const int IdleLookbackMs = 1000;
 
     /// <summary>The real API refuses to commit less than 100 ms.</summary>
-    private const int MinCommitBytes = 100 * MuLaw.BytesPerMs;
+    private const int MinCommitBytes = 100 * MuLaw.BytesPerMillisecond;
 
     private static readonly FrozenSet<string> s_appendKeys = FrozenSet.Create(StringComparer.Ordinal, "type", "event_id", "audio");
 
@@ -81,7 +82,7 @@ internal sealed partial class RealtimeSession
         {
             // Nobody is speaking: only the audio a future turn's prefix padding could need is worth keeping.
             var keepMs = (long)turnDetection.Vad.PrefixPaddingMs + IdleLookbackMs;
-            _input.DiscardBefore(_input.EndOffset - (keepMs * MuLaw.BytesPerMs));
+            _input.DiscardBefore(_input.EndOffset - (keepMs * MuLaw.BytesPerMillisecond));
         }
 
         return null;
@@ -90,7 +91,7 @@ internal sealed partial class RealtimeSession
     private async ValueTask OnSpeechStartedAsync(VadEvent vadEvent, TurnDetectionSettings turnDetection, CancellationToken cancellationToken)
     {
         // Padding cannot reach back into audio already committed or cleared.
-        _turnAudioStartMs = Math.Max(vadEvent.AudioMs, _input.StartOffset / MuLaw.BytesPerMs);
+        _turnAudioStartMs = Math.Max(vadEvent.AudioMs, _input.StartOffset / MuLaw.BytesPerMillisecond);
         _turnItemId = RealtimeIds.Item();
         Log.SpeechStarted(_logger, _turnAudioStartMs);
         await SendAsync(
@@ -114,9 +115,9 @@ internal sealed partial class RealtimeSession
             cancellationToken);
 
         // The turn is committed with its trailing silence (as audio_end_ms says); the echo stops where the voice did.
-        var turnAudio = _input.Slice(_turnAudioStartMs * MuLaw.BytesPerMs, vadEvent.SpeechMs * MuLaw.BytesPerMs);
-        var committedBytes = (int)Math.Max(0, (vadEvent.AudioMs - _turnAudioStartMs) * MuLaw.BytesPerMs);
-        _input.DiscardBefore(vadEvent.AudioMs * MuLaw.BytesPerMs);
+        var turnAudio = _input.Slice(_turnAudioStartMs * MuLaw.BytesPerMillisecond, vadEvent.SpeechMs * MuLaw.BytesPerMillisecond);
+        var committedBytes = (int)Math.Max(0, (vadEvent.AudioMs - _turnAudioStartMs) * MuLaw.BytesPerMillisecond);
+        _input.DiscardBefore(vadEvent.AudioMs * MuLaw.BytesPerMillisecond);
         _turnItemId = null;
 
         await CommitTurnAsync(itemId, committedBytes, cancellationToken);
@@ -149,7 +150,7 @@ internal sealed partial class RealtimeSession
         {
             return new RealtimeError(
                 "input_audio_buffer_commit_empty",
-                $"Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {_input.Length / MuLaw.BytesPerMs}ms of audio.",
+                $"Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {_input.Length / MuLaw.BytesPerMillisecond}ms of audio.",
                 null);
         }
 
@@ -212,7 +213,7 @@ internal sealed partial class RealtimeSession
         if (_config.TranscribesInput)
         {
             // No speech recognition here: the "transcript" says how much speech there was, so transcripts show both sides.
-            var seconds = audioBytes / (double)MuLaw.BytesPerMs / 1000;
+            var seconds = audioBytes / (double)MuLaw.BytesPerMillisecond / 1000;
             await SendAsync(
                 "conversation.item.input_audio_transcription.completed",
                 new JsonObject

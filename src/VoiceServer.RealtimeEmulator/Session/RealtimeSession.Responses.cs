@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 using VoiceServer.RealtimeEmulator.Protocol;
 using static VoiceServer.RealtimeEmulator.Protocol.JsonChecks;
@@ -12,7 +13,7 @@ namespace VoiceServer.RealtimeEmulator.Session;
 internal sealed partial class RealtimeSession
 {
     /// <summary>100 ms of μ-law per <c>response.output_audio.delta</c> (delta sizes are not documented).</summary>
-    private const int ResponseChunkBytes = 100 * MuLaw.BytesPerMs;
+    private const int ResponseChunkBytes = 100 * MuLaw.BytesPerMillisecond;
 
     private const string EchoTranscript = "(echo)";
     private const string ChimeTranscript = "(chime)";
@@ -161,7 +162,7 @@ internal sealed partial class RealtimeSession
 
         var response = new ActiveResponse(RealtimeIds.Response(), RealtimeIds.Item(), request);
         _activeResponse = response;
-        Log.ResponseStarted(_logger, response.Id, request.Source, request.Audio.Length / MuLaw.BytesPerMs);
+        Log.ResponseStarted(_logger, response.Id, request.Source, request.Audio.Length / MuLaw.BytesPerMillisecond);
 
         await SendAsync("response.created", new JsonObject { ["response"] = ResponseJson(response, "in_progress", null, [], null) }, cancellationToken);
         await SendAsync("rate_limits.updated", RateLimits(), cancellationToken);
@@ -228,7 +229,7 @@ internal sealed partial class RealtimeSession
             "response.done",
             new JsonObject { ["response"] = ResponseJson(response, status, details, [item], Usage(response)) },
             cancellationToken);
-        Log.ResponseFinished(_logger, response.Id, status, reason ?? "none", response.SentBytes / MuLaw.BytesPerMs);
+        Log.ResponseFinished(_logger, response.Id, status, reason ?? "none", response.SentBytes / MuLaw.BytesPerMillisecond);
     }
 
     private JsonObject ResponseJson(ActiveResponse response, string status, JsonObject? details, JsonArray output, JsonObject? usage) => new()
@@ -289,9 +290,9 @@ internal sealed partial class RealtimeSession
     {
         // Rough figures in the real proportions (about 10 audio tokens per second in, 20 out, 4 characters per
         // text token), so usage dashboards have something plausible to show.
-        var inputAudio = _conversation.InputAudioBytes / MuLaw.BytesPerMs / 100;
+        var inputAudio = _conversation.InputAudioBytes / MuLaw.BytesPerMillisecond / 100;
         var inputText = (response.Request.Instructions.Length + 3) / 4;
-        var outputAudio = response.SentBytes / MuLaw.BytesPerMs / 50;
+        var outputAudio = response.SentBytes / MuLaw.BytesPerMillisecond / 50;
         var outputText = (response.SentTranscript.Length + 3) / 4;
         return new JsonObject
         {

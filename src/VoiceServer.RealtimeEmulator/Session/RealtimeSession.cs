@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 using VoiceServer.RealtimeEmulator.Protocol;
 using static VoiceServer.RealtimeEmulator.Protocol.JsonChecks;
@@ -302,14 +303,14 @@ internal sealed partial class RealtimeSession : IDisposable
             return RealtimeError.InvalidValue("content_index", $"Content index {contentIndex} does not exist on item '{itemId}'.");
         }
 
-        var generatedMs = item.OutputAudioBytes / MuLaw.BytesPerMs;
+        var generatedMs = item.OutputAudioBytes / MuLaw.BytesPerMillisecond;
         if (audioEndMs > generatedMs)
         {
             return RealtimeError.InvalidValue("audio_end_ms", $"Audio content of {generatedMs}ms is already shorter than {audioEndMs}ms");
         }
 
         // The real server also drops the part of the transcript past the cut; with no words to align, drop it all.
-        item.OutputAudioBytes = (int)audioEndMs * MuLaw.BytesPerMs;
+        item.OutputAudioBytes = (int)audioEndMs * MuLaw.BytesPerMillisecond;
         if (item.Json["content"] is JsonArray { Count: > 0 } content && content[0] is JsonObject part)
         {
             part["transcript"] = string.Empty;

@@ -1,3 +1,4 @@
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 
 namespace VoiceServer.RealtimeEmulator.Tests.Audio;
@@ -7,14 +8,14 @@ public sealed class ChimeTests
     [Fact]
     public void Audio_IsOneSecondOfMuLaw()
     {
-        Assert.Equal(Chime.DurationMs * MuLaw.BytesPerMs, Chime.Audio.Length);
+        Assert.Equal(Chime.DurationMs * MuLaw.BytesPerMillisecond, Chime.Audio.Length);
     }
 
     [Fact]
     public void Audio_TwoNotes_EachDominantInItsHalf()
     {
         var pcm = Chime.Audio.ToArray().Select(MuLaw.Decode).ToArray();
-        var split = Chime.SecondToneStartMs * MuLaw.BytesPerMs;
+        var split = Chime.SecondToneStartMs * MuLaw.BytesPerMillisecond;
         var first = pcm.AsSpan(0, split);
         var second = pcm.AsSpan(split);
 

@@ -1,3 +1,4 @@
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 
 namespace VoiceServer.RealtimeEmulator.Tests.Audio;

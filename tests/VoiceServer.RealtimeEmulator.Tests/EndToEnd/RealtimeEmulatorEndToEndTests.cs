@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
 using static VoiceServer.RealtimeEmulator.Tests.EndToEnd.RealtimeTestClient;
 

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using VoiceServer.Audio;
 using VoiceServer.Fakes;
 
 namespace VoiceServer.Tests.Playground;

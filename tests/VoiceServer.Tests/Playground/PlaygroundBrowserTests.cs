@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using VoiceServer.Audio;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
 

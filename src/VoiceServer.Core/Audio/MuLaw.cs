@@ -1,9 +1,12 @@
-namespace VoiceServer.RealtimeEmulator.Audio;
+using System.Numerics;
+
+namespace VoiceServer.Audio;
 
 /// <summary>
-/// G.711 μ-law codec (8 kHz telephone audio, one byte per sample), as carried by Twilio and <c>audio/pcmu</c>.
+/// G.711 μ-law at 8 kHz mono (one byte per sample), the only format on both sockets. The bridge never decodes it;
+/// the codec is for the Realtime emulator's VAD and chime, the simulator's WAV files and the tests' audio.
 /// </summary>
-internal static class MuLaw
+public static class MuLaw
 {
     /// <summary>The code for a zero sample: what silence looks like on the wire.</summary>
     public const byte Silence = 0xFF;
@@ -11,8 +14,8 @@ internal static class MuLaw
     /// <summary>Samples per second; one byte per sample, so also bytes per second.</summary>
     public const int SampleRate = 8000;
 
-    /// <summary>Bytes per millisecond of audio.</summary>
-    public const int BytesPerMs = SampleRate / 1000;
+    /// <summary>8,000 samples a second, one byte each: 8 bytes per millisecond.</summary>
+    public const int BytesPerMillisecond = SampleRate / 1000;
 
     // G.711 encoder constants: a bias of 0x84 moves every segment boundary onto a power of two; 32635 is the
     // largest magnitude that still fits the top segment once the bias is added.
@@ -36,6 +39,13 @@ internal static class MuLaw
         }
     }
 
+    public static short[] Decode(ReadOnlySpan<byte> source)
+    {
+        var result = new short[source.Length];
+        Decode(source, result);
+        return result;
+    }
+
     public static byte Encode(short sample)
     {
         int value = sample;
@@ -48,7 +58,7 @@ internal static class MuLaw
         value = Math.Min(value, Clip) + Bias;
 
         // The segment is the position of the highest set bit above the 7 bits every segment shares.
-        var exponent = System.Numerics.BitOperations.Log2((uint)(value >> 7) | 1);
+        var exponent = BitOperations.Log2((uint)(value >> 7) | 1);
         var mantissa = (value >> (exponent + 3)) & 0x0F;
         return (byte)~(sign | (exponent << 4) | mantissa);
     }
@@ -64,6 +74,13 @@ internal static class MuLaw
         {
             destination[i] = Encode(source[i]);
         }
+    }
+
+    public static byte[] Encode(ReadOnlySpan<short> source)
+    {
+        var result = new byte[source.Length];
+        Encode(source, result);
+        return result;
     }
 
     private static short[] BuildDecodeTable()

@@ -1,6 +1,6 @@
-using VoiceServer.RealtimeEmulator.Audio;
+using VoiceServer.Audio;
 
-namespace VoiceServer.RealtimeEmulator.Tests.Audio;
+namespace VoiceServer.Core.Tests.Audio;
 
 public sealed class MuLawTests
 {
