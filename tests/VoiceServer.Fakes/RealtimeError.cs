@@ -1,3 +1,5 @@
+using VoiceServer.TwilioEmulator;
+
 namespace VoiceServer.Fakes;
 
 /// <summary>The <c>error</c> object of a Realtime <c>error</c> event.</summary>

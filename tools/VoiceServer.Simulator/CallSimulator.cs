@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
-using VoiceServer.Fakes;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Simulator;
 

@@ -1,5 +1,5 @@
-using VoiceServer.Fakes;
 using VoiceServer.Simulator;
+using VoiceServer.TwilioEmulator;
 
 var parsed = SimulatorCommandLine.Parse(args);
 if (parsed.ShowHelp)

@@ -1,5 +1,5 @@
-using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

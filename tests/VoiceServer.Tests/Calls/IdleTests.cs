@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

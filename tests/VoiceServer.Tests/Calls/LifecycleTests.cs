@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Diagnostics;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

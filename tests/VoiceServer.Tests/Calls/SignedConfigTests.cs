@@ -118,7 +118,7 @@ public sealed class SignedConfigTests
     public async Task TokenBoundToItsCall_Accepted()
     {
         await using var harness = await StartAsync();
-        var options = new VoiceServer.Fakes.FakeTwilioCallerOptions { CallSid = "CA0123456789abcdef0123456789abcdef" };
+        var options = new VoiceServer.TwilioEmulator.FakeTwilioCallerOptions { CallSid = "CA0123456789abcdef0123456789abcdef" };
 
         await harness.StartCallAsync(new Dictionary<string, string> { ["config"] = Token(callSid: options.CallSid) }, options);
     }

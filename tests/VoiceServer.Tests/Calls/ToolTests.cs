@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Calls;
 

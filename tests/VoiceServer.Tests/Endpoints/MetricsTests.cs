@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Endpoints;
 

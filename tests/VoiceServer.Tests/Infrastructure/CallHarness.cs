@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using VoiceServer.Fakes;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Infrastructure;
 

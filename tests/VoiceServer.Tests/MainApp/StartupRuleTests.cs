@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using VoiceServer.Fakes;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.MainApp;
 

@@ -5,10 +5,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
-using VoiceServer.Fakes;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.MainApp;
 

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 using VoiceServer.Audio;
-using VoiceServer.Fakes;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Playground;
 

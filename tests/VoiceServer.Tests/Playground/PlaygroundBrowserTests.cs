@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using VoiceServer.Audio;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Playground;
 

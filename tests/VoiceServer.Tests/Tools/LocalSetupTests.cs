@@ -1,7 +1,7 @@
 using System.Net;
-using VoiceServer.Fakes;
 using VoiceServer.Simulator;
 using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Tools;
 

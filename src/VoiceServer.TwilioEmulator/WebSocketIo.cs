@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>One whole WebSocket message, or the close frame that ended the stream.</summary>
 internal readonly record struct WebSocketMessage(

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Xml.Linq;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>The TwiML a voice webhook answered, read as Twilio reads it.</summary>
 public sealed record TwimlAnswer(HttpStatusCode Status, string Body, Uri? StreamUrl, IReadOnlyDictionary<string, string> Parameters, IReadOnlyList<string> Says, bool HangsUp);

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
 /// Acts as Twilio on a <c>&lt;Connect&gt;&lt;Stream&gt;</c> call: a WebSocket client that sends the messages of

@@ -1,4 +1,4 @@
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 public sealed class FakeTwilioCallerOptions
 {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>Realistic Twilio identifiers and the <c>X-Twilio-Signature</c> algorithm (docs/reference/twilio-media-streams.md §5.1).</summary>
 public static class TwilioIds

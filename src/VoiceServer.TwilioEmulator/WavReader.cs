@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using VoiceServer.Audio;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>Reads 8 kHz mono WAV files (μ-law or 16-bit PCM) as raw μ-law bytes.</summary>
 public static class WavReader

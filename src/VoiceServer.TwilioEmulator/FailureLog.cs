@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
 /// Failures a fake detects on its own threads (protocol violations, exceptions in background loops). They are

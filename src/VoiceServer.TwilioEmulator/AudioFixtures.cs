@@ -1,9 +1,9 @@
 using VoiceServer.Audio;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
-/// The repository's sample calls (<c>samples/audio</c>, copied beside this assembly by its project) and generated
+/// The repository's sample calls (<c>samples/audio</c>, copied beside the test assemblies by tests/VoiceServer.Fakes) and generated
 /// test audio, all as 8 kHz μ-law.
 /// </summary>
 public static class AudioFixtures

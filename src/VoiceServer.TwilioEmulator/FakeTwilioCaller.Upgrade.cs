@@ -6,7 +6,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 public sealed partial class FakeTwilioCaller
 {

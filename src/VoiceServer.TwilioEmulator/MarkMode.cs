@@ -1,4 +1,4 @@
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>When <see cref="FakeTwilioCaller"/> returns the marks the server sends (docs/reference/twilio-media-streams.md §4.4).</summary>
 public enum MarkMode

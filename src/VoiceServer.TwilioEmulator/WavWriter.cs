@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
 /// Writes μ-law WAV files (format 7, 8000 Hz, mono, 8 bits) that common players open, and 16-bit PCM ones (what a

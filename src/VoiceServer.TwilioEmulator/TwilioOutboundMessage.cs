@@ -1,4 +1,4 @@
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>A message the server sent to the fake Twilio caller: <c>media</c>, <c>mark</c> or <c>clear</c>.</summary>
 /// <param name="Event">The <c>event</c> field.</param>

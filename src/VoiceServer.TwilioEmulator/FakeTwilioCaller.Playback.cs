@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
 /// Twilio's outbound queue: audio and marks in arrival order, with a cursor over the cumulative byte stream. Bytes

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>The server answered the WebSocket upgrade with an HTTP status other than 101.</summary>
 public sealed class WebSocketUpgradeRefusedException : Exception

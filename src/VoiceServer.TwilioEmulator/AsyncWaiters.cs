@@ -1,4 +1,4 @@
-namespace VoiceServer.Fakes;
+namespace VoiceServer.TwilioEmulator;
 
 /// <summary>
 /// Awaitable conditions over state guarded by the owner's lock. The owner calls <see cref="Notify"/> after every
