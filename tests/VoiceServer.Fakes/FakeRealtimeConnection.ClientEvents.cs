@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using VoiceServer.RealtimeEmulator.Protocol;
 using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Fakes;
@@ -44,7 +45,7 @@ public sealed partial class FakeRealtimeConnection
 
         if (error is null && !clientEvent.ContainsKey("type"))
         {
-            error = RealtimeError.Missing("type");
+            error = RealtimeError.MissingParameter("type");
         }
         else if (error is null && !FakeJson.IsString(clientEvent["type"], out _))
         {
@@ -94,7 +95,7 @@ public sealed partial class FakeRealtimeConnection
         var update = (JsonObject)clientEvent["session"]!;
         if (update.Select(p => p.Key).FirstOrDefault(_options.UnsupportedSessionKeys.Contains) is { } unsupported)
         {
-            return RealtimeError.Unknown($"session.{unsupported}");
+            return RealtimeError.UnknownParameter($"session.{unsupported}");
         }
 
         if (_options.IgnoreSessionUpdates)
@@ -114,7 +115,7 @@ public sealed partial class FakeRealtimeConnection
                     "cannot_update_voice", "Cannot update a conversation's voice if assistant audio is present.", "session.audio.output.voice");
             }
 
-            RealtimeSchema.Merge(_session, update);
+            FakeRealtimeSession.Merge(_session, update);
             if (_options.SessionUpdatedFormatOverride is { } format)
             {
                 _session["audio"]!["input"]!["format"] = RealtimeSchema.Format(format);
@@ -138,7 +139,7 @@ public sealed partial class FakeRealtimeConnection
 
         if (!clientEvent.ContainsKey("audio"))
         {
-            return RealtimeError.Missing("audio");
+            return RealtimeError.MissingParameter("audio");
         }
 
         if (!FakeJson.IsString(clientEvent["audio"], out var base64))
@@ -226,7 +227,7 @@ public sealed partial class FakeRealtimeConnection
 
         if (!clientEvent.ContainsKey("item"))
         {
-            return RealtimeError.Missing("item");
+            return RealtimeError.MissingParameter("item");
         }
 
         if (clientEvent["item"] is not JsonObject item)
@@ -292,13 +293,13 @@ public sealed partial class FakeRealtimeConnection
         {
             if (!s_itemKeys.Contains(key, StringComparer.Ordinal))
             {
-                return RealtimeError.Unknown($"item.{key}");
+                return RealtimeError.UnknownParameter($"item.{key}");
             }
         }
 
         if (!item.ContainsKey("type"))
         {
-            return RealtimeError.Missing("item.type");
+            return RealtimeError.MissingParameter("item.type");
         }
 
         if (!FakeJson.IsString(item["type"], out var type))
@@ -319,7 +320,7 @@ public sealed partial class FakeRealtimeConnection
     {
         if (!item.ContainsKey("role"))
         {
-            return RealtimeError.Missing("item.role");
+            return RealtimeError.MissingParameter("item.role");
         }
 
         if (!FakeJson.IsString(item["role"], out var role) || !s_roles.Contains(role, StringComparer.Ordinal))
@@ -333,7 +334,7 @@ public sealed partial class FakeRealtimeConnection
         {
             return item.ContainsKey("content")
                 ? RealtimeError.InvalidType("item.content", "an array", item["content"])
-                : RealtimeError.Missing("item.content");
+                : RealtimeError.MissingParameter("item.content");
         }
 
         // Assistant audio cannot be created by the client; replayed assistant turns are output_text.
@@ -355,13 +356,13 @@ public sealed partial class FakeRealtimeConnection
             {
                 if (!s_contentKeys.Contains(key, StringComparer.Ordinal))
                 {
-                    return RealtimeError.Unknown($"{path}.{key}");
+                    return RealtimeError.UnknownParameter($"{path}.{key}");
                 }
             }
 
             if (!FakeJson.IsString(part["type"], out var partType))
             {
-                return part.ContainsKey("type") ? RealtimeError.InvalidType($"{path}.type", "a string", part["type"]) : RealtimeError.Missing($"{path}.type");
+                return part.ContainsKey("type") ? RealtimeError.InvalidType($"{path}.type", "a string", part["type"]) : RealtimeError.MissingParameter($"{path}.type");
             }
 
             if (!allowed.Contains(partType, StringComparer.Ordinal))
@@ -371,7 +372,7 @@ public sealed partial class FakeRealtimeConnection
 
             if (partType is "input_text" or "output_text" && !FakeJson.IsString(part["text"], out _))
             {
-                return part.ContainsKey("text") ? RealtimeError.InvalidType($"{path}.text", "a string", part["text"]) : RealtimeError.Missing($"{path}.text");
+                return part.ContainsKey("text") ? RealtimeError.InvalidType($"{path}.text", "a string", part["text"]) : RealtimeError.MissingParameter($"{path}.text");
             }
         }
 
@@ -384,7 +385,7 @@ public sealed partial class FakeRealtimeConnection
         {
             if (!item.ContainsKey(key))
             {
-                return RealtimeError.Missing($"item.{key}");
+                return RealtimeError.MissingParameter($"item.{key}");
             }
 
             if (!FakeJson.IsString(item[key], out _))
@@ -458,7 +459,7 @@ public sealed partial class FakeRealtimeConnection
 
         if (!clientEvent.ContainsKey("content_index"))
         {
-            return RealtimeError.Missing("content_index");
+            return RealtimeError.MissingParameter("content_index");
         }
 
         if (!FakeJson.IsInteger(clientEvent["content_index"], out var contentIndex))
@@ -468,12 +469,12 @@ public sealed partial class FakeRealtimeConnection
 
         if (contentIndex < 0)
         {
-            return RealtimeError.BelowMinimum("content_index", integer: true, "0", contentIndex.ToString(CultureInfo.InvariantCulture));
+            return RealtimeError.BelowMinimum("content_index", 0, contentIndex, isInteger: true);
         }
 
         if (!clientEvent.ContainsKey("audio_end_ms"))
         {
-            return RealtimeError.Missing("audio_end_ms");
+            return RealtimeError.MissingParameter("audio_end_ms");
         }
 
         var endNode = clientEvent["audio_end_ms"];
@@ -487,7 +488,7 @@ public sealed partial class FakeRealtimeConnection
 
         if (audioEndMs < 0)
         {
-            return RealtimeError.BelowMinimum("audio_end_ms", integer: true, "0", audioEndMs.ToString(CultureInfo.InvariantCulture));
+            return RealtimeError.BelowMinimum("audio_end_ms", 0, audioEndMs, isInteger: true);
         }
 
         lock (_gate)
@@ -593,7 +594,7 @@ public sealed partial class FakeRealtimeConnection
         {
             if (key is not ("type" or "event_id") && !allowed.Contains(key, StringComparer.Ordinal))
             {
-                return RealtimeError.Unknown(key);
+                return RealtimeError.UnknownParameter(key);
             }
         }
 
@@ -605,7 +606,7 @@ public sealed partial class FakeRealtimeConnection
         itemId = string.Empty;
         if (!clientEvent.ContainsKey("item_id"))
         {
-            return RealtimeError.Missing("item_id");
+            return RealtimeError.MissingParameter("item_id");
         }
 
         return FakeJson.IsString(clientEvent["item_id"], out itemId)
@@ -619,7 +620,7 @@ public sealed partial class FakeRealtimeConnection
     /// <summary>Input bytes per millisecond for the effective input format (caller holds the lock).</summary>
     private int InputBytesPerMillisecond() =>
         // audio/pcm is 24 kHz 16-bit (48 bytes/ms); G.711 is 8 kHz 8-bit.
-        RealtimeSchema.FormatType(_session, "input") == RealtimeSchema.FormatPcm ? 48 : MulawBytesPerMillisecond;
+        FakeRealtimeSession.FormatType(_session, "input") == RealtimeSchema.FormatPcm ? 48 : MulawBytesPerMillisecond;
 
     private async Task SendErrorCoreAsync(RealtimeError error, string? clientEventId, bool record, CancellationToken cancellationToken)
     {

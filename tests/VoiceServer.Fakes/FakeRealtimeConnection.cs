@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using VoiceServer.RealtimeEmulator.Protocol;
 using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Fakes;
@@ -48,7 +49,7 @@ public sealed partial class FakeRealtimeConnection
         SessionId = RealtimeIds.NewSessionId();
         ConversationId = RealtimeIds.NewConversationId();
         var expiresAt = options.TimeProvider.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
-        _session = RealtimeSchema.DefaultSession(Model ?? options.DefaultModel, SessionId, expiresAt);
+        _session = FakeRealtimeSession.DefaultSession(Model ?? options.DefaultModel, SessionId, expiresAt);
     }
 
     /// <summary>0-based order of acceptance on the server.</summary>

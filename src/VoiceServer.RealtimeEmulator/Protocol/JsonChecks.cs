@@ -75,10 +75,10 @@ internal static class JsonChecks
 
             if (number < minimum)
             {
-                return RealtimeError.BelowMinimum(path, minimum, number, integer: true);
+                return RealtimeError.BelowMinimum(path, minimum, number, isInteger: true);
             }
 
-            return number > maximum ? RealtimeError.AboveMaximum(path, maximum, number, integer: true) : null;
+            return number > maximum ? RealtimeError.AboveMaximum(path, maximum, number, isInteger: true) : null;
         };
 
     public static Rule Number(double minimum, double maximum) =>
@@ -92,10 +92,10 @@ internal static class JsonChecks
             var number = value.GetDouble();
             if (number < minimum)
             {
-                return RealtimeError.BelowMinimum(path, minimum, number, integer: false);
+                return RealtimeError.BelowMinimum(path, minimum, number, isInteger: false);
             }
 
-            return number > maximum ? RealtimeError.AboveMaximum(path, maximum, number, integer: false) : null;
+            return number > maximum ? RealtimeError.AboveMaximum(path, maximum, number, isInteger: false) : null;
         };
 
     public static Rule ArrayOf(Rule item) =>

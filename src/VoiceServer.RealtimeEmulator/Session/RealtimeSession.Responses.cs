@@ -86,7 +86,7 @@ internal sealed partial class RealtimeSession
     private async ValueTask<RealtimeError?> CreateResponseAsync(JsonElement root, CancellationToken cancellationToken)
     {
         var error = Object(root, string.Empty, s_responseCreateKeys)
-            ?? Optional(root, string.Empty, "response", (value, path) => RealtimeSchema.ValidateResponseCreate(value, path));
+            ?? Optional(root, string.Empty, "response", (value, _) => RealtimeSchema.ValidateResponseCreate(value));
         if (error is not null)
         {
             return error;
@@ -105,7 +105,8 @@ internal sealed partial class RealtimeSession
             : new ResponseRequest("chime", Chime.Audio, ChimeTranscript, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null);
         _unansweredTurn = null;
 
-        if (root.TryGetProperty("response", out var overrides))
+        // The schema takes "response": null as no overrides, as it takes an absent one.
+        if (root.TryGetProperty("response", out var overrides) && overrides.ValueKind == JsonValueKind.Object)
         {
             if (overrides.TryGetProperty("output_modalities", out var modalities))
             {

@@ -184,7 +184,7 @@ internal sealed partial class RealtimeSession : IDisposable
     private async ValueTask<RealtimeError?> UpdateSessionAsync(JsonElement root, CancellationToken cancellationToken)
     {
         var error = Object(root, string.Empty, s_sessionUpdateKeys)
-            ?? Required(root, string.Empty, "session", (value, path) => RealtimeSchema.ValidateSessionUpdate(value, path));
+            ?? Required(root, string.Empty, "session", (value, _) => RealtimeSchema.ValidateSessionUpdate(value));
         if (error is not null)
         {
             // Strict like the real API: nothing of a rejected update is applied.
