@@ -190,7 +190,7 @@ public sealed partial class FakeRealtimeConnection
             }
 
             _inputBufferBytes = 0;
-            itemId = RealtimeIds.NewItemId();
+            itemId = RealtimeIds.Item();
             previous = AddConversationItem(itemId);
         }
 
@@ -271,7 +271,7 @@ public sealed partial class FakeRealtimeConnection
                 _callIds.Add(item["call_id"]!.GetValue<string>());
             }
 
-            var id = FakeJson.IsString(item["id"], out var givenId) ? givenId : RealtimeIds.NewItemId();
+            var id = FakeJson.IsString(item["id"], out var givenId) ? givenId : RealtimeIds.Item();
             created["id"] = id;
             created["object"] = "realtime.item";
             created["status"] = "completed";
@@ -545,10 +545,10 @@ public sealed partial class FakeRealtimeConnection
 
         if (_options.AutoRespondAudio is { } audio)
         {
-            var responseId = RealtimeIds.NewResponseId();
+            var responseId = RealtimeIds.Response();
             // response.created goes out from the receive loop, so a second response.create is already refused.
             await SendResponseCreatedAsync(responseId, cancellationToken);
-            var itemId = RealtimeIds.NewItemId();
+            var itemId = RealtimeIds.Item();
             RunInBackground(
                 () => SendAudioResponseBodyAsync(responseId, itemId, audio, _options.AutoRespondChunkBytes, CancellationToken.None),
                 "automatic response");
@@ -627,7 +627,7 @@ public sealed partial class FakeRealtimeConnection
         var errorEvent = new JsonObject
         {
             ["type"] = "error",
-            ["event_id"] = RealtimeIds.NewEventId(),
+            ["event_id"] = RealtimeIds.Event(),
             ["error"] = new JsonObject
             {
                 ["type"] = error.Type,

@@ -319,7 +319,7 @@ public sealed partial class FakeRealtimeConnection
     /// </summary>
     public async Task<string> SendSpeechStartedAsync(int audioStartMs = 0, CancellationToken cancellationToken = default)
     {
-        var itemId = RealtimeIds.NewItemId();
+        var itemId = RealtimeIds.Item();
         CancelledResponse? cancelled = null;
         lock (_gate)
         {
@@ -352,7 +352,7 @@ public sealed partial class FakeRealtimeConnection
         string? previous;
         lock (_gate)
         {
-            itemId = _speechItemId ?? RealtimeIds.NewItemId();
+            itemId = _speechItemId ?? RealtimeIds.Item();
             _speechItemId = null;
             _inputBufferBytes = 0;
             previous = AddConversationItem(itemId);

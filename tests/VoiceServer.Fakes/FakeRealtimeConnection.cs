@@ -46,8 +46,8 @@ public sealed partial class FakeRealtimeConnection
         Query = request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
         Headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         Model = Query.GetValueOrDefault("model");
-        SessionId = RealtimeIds.NewSessionId();
-        ConversationId = RealtimeIds.NewConversationId();
+        SessionId = RealtimeIds.Session();
+        ConversationId = RealtimeIds.Conversation();
         var expiresAt = options.TimeProvider.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
         _session = FakeRealtimeSession.DefaultSession(Model ?? options.DefaultModel, SessionId, expiresAt);
     }
@@ -349,11 +349,11 @@ public sealed partial class FakeRealtimeConnection
                 serverEvent[key] = value;
                 if (key == "type")
                 {
-                    serverEvent["event_id"] = RealtimeIds.NewEventId();
+                    serverEvent["event_id"] = RealtimeIds.Event();
                 }
             }
 
-            serverEvent.TryAdd("event_id", RealtimeIds.NewEventId());
+            serverEvent.TryAdd("event_id", RealtimeIds.Event());
         }
 
         var bytes = Encoding.UTF8.GetBytes(FakeJson.Serialize(serverEvent));
