@@ -1,6 +1,5 @@
-using VoiceServer.Twilio;
 
-namespace VoiceServer.Core.Tests.Twilio;
+namespace VoiceServer.Twilio.Tests;
 
 /// <summary>The vectors of twilio-media-streams §5.3 (Auth Token 12345, no parameters).</summary>
 public sealed class TwilioSignatureValidatorTests

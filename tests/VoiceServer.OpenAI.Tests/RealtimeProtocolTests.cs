@@ -2,10 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VoiceServer.Conversation;
 using VoiceServer.Legs;
-using VoiceServer.OpenAI;
 using VoiceServer.Records;
 
-namespace VoiceServer.Core.Tests.OpenAI;
+namespace VoiceServer.OpenAI.Tests;
 
 public sealed class RealtimeProtocolTests
 {

@@ -1,7 +1,6 @@
 using System.Text;
-using VoiceServer.Twilio;
 
-namespace VoiceServer.Core.Tests.Twilio;
+namespace VoiceServer.Twilio.Tests;
 
 public sealed class TwilioMessageReaderTests
 {
