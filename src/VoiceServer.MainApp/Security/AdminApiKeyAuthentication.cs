@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Hosting;
-using VoiceServer.Security;
+using VoiceServer.Secrets;
 
 namespace VoiceServer.MainApp.Security;
 

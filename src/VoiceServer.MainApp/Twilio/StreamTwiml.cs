@@ -12,7 +12,7 @@ using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
-using VoiceServer.Security;
+using VoiceServer.Secrets;
 
 namespace VoiceServer.MainApp.Twilio;
 

@@ -1,3 +1,5 @@
+using VoiceServer.Secrets;
+
 namespace VoiceServer.Security;
 
 /// <summary>Checks <c>Authorization: Bearer &lt;token&gt;</c> against a configured secret, in constant time.</summary>

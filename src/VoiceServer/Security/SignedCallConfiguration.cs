@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Legs;
+using VoiceServer.Secrets;
 
 namespace VoiceServer.Security;
 

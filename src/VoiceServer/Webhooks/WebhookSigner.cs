@@ -1,5 +1,5 @@
 using System.Text;
-using VoiceServer.Security;
+using VoiceServer.Secrets;
 
 namespace VoiceServer.Webhooks;
 

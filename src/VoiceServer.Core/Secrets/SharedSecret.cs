@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VoiceServer.Security;
+namespace VoiceServer.Secrets;
 
 /// <summary>Checks a presented secret (an API or access key) against the configured one.</summary>
 public static class SharedSecret

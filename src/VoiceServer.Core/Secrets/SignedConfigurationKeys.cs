@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VoiceServer.Security;
+namespace VoiceServer.Secrets;
 
 /// <summary>
 /// The keys and algorithms of a signed call configuration, for both ends (the main app that issues it, the voice

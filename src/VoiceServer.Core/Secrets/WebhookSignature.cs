@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VoiceServer.Security;
+namespace VoiceServer.Secrets;
 
 /// <summary>
 /// The signature on what the voice server POSTs (call records, webhook tools), for both ends:
