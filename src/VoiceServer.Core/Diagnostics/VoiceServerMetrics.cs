@@ -4,13 +4,6 @@ using VoiceServer.Records;
 
 namespace VoiceServer.Diagnostics;
 
-/// <summary>The direction of relayed audio, as a metric tag.</summary>
-public enum RelayDirection
-{
-    CallerToModel,
-    ModelToCaller,
-}
-
 /// <summary>
 /// All of the server's metrics, built on <see cref="IMeterFactory"/>. Names are dotted lowercase with explicit units;
 /// tag values come from closed sets (or the provider's error codes) and never carry a secret.

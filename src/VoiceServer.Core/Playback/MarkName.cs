@@ -2,16 +2,6 @@ using System.Buffers.Text;
 
 namespace VoiceServer.Playback;
 
-/// <summary>The kind of a playback mark.</summary>
-public enum MarkKind : byte
-{
-    /// <summary>Sent behind each audio chunk: its return means the audio up to it has played.</summary>
-    Audio = (byte)'a',
-
-    /// <summary>Sent after an item's last chunk: its return means the whole item has played.</summary>
-    Done = (byte)'d',
-}
-
 /// <summary>
 /// Mark names carry their kind, the playback generation and a unique sequence number, e.g. <c>a:g3:m17</c>, so an
 /// echo flushed by an earlier <c>clear</c> is recognised. Formatted and parsed as UTF-8, without strings.

@@ -2,31 +2,6 @@ using VoiceServer.Audio;
 
 namespace VoiceServer.Playback;
 
-/// <summary>What became of a returned mark.</summary>
-public enum MarkOutcome
-{
-    /// <summary>An audio mark: the item's played position moved forward.</summary>
-    Played,
-
-    /// <summary>A done mark: the whole item played and left the queue.</summary>
-    ItemFinished,
-
-    /// <summary>A done mark that emptied the queue: playback finished.</summary>
-    PlaybackFinished,
-
-    /// <summary>An echo from before the last <c>clear</c>: ignored.</summary>
-    Stale,
-
-    /// <summary>A name we never sent (or sent twice back): ignored.</summary>
-    Unknown,
-}
-
-/// <summary>Where one item must be cut after a barge-in.</summary>
-public readonly record struct Truncation(string ItemId, int ContentIndex, int AudioEndMs);
-
-/// <summary>What a barge-in must do, in order: clear the caller, maybe cancel, then truncate.</summary>
-public sealed record BargeInPlan(bool CancelResponse, IReadOnlyList<Truncation> Truncations);
-
 /// <summary>
 /// Per-call playback state: what was sent to the caller, what the caller has confirmed as played (through marks),
 /// which responses are discarded, and the barge-in rule <c>audio_end_ms = min(sent, played + 50 ms)</c>.

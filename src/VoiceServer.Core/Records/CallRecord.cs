@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using VoiceServer.Conversation;
 
 namespace VoiceServer.Records;
 
@@ -51,16 +50,4 @@ public sealed record CallRecord
     /// <summary>Where the call asked for its record to go (<c>callbackUrl</c>); null for the server's default.</summary>
     [JsonIgnore]
     public Uri? CallbackUrl { get; init; }
-}
-
-/// <summary>
-/// One turn as the record shows it: what the caller heard of the agent, interrupted turns marked, key presses
-/// (<see cref="Keypad"/>) told apart from speech.
-/// </summary>
-public sealed record CallRecordTurn(Speaker Speaker, string? Text, DateTimeOffset StartedAt, bool Interrupted, bool Keypad = false);
-
-/// <summary>Takes ended calls' records. Must not block: the call's teardown hands the record over and moves on.</summary>
-public interface ICallRecordSink
-{
-    void Submit(CallRecord record);
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace VoiceServer.Tools;
 
@@ -9,6 +8,3 @@ public static class ToolOutput
     public static string Error(string message) =>
         JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = message }, ToolOutputJsonContext.Default.DictionaryStringString);
 }
-
-[JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class ToolOutputJsonContext : JsonSerializerContext;

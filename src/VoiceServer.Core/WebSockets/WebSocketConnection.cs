@@ -4,9 +4,6 @@ using VoiceServer.Legs;
 
 namespace VoiceServer.WebSockets;
 
-/// <summary>Handles one received text message; <paramref name="scratch"/> is at least as long as the message.</summary>
-public delegate void MessageHandler<in TState>(TState state, ReadOnlySpan<byte> message, Span<byte> scratch);
-
 /// <summary>
 /// The socket plumbing both legs share: a receive loop assembling whole messages, a single-writer send loop, a
 /// bounded close, and release of every pooled buffer. The legs add only their protocol.

@@ -5,12 +5,6 @@ using VoiceServer.Legs;
 
 namespace VoiceServer.WebSockets;
 
-/// <summary>What one <see cref="WebSocketMessageReader.ReceiveAsync"/> produced.</summary>
-public readonly record struct ReceivedMessage(LegCompletion? Completion, int Length)
-{
-    public bool IsMessage => Completion is null;
-}
-
 /// <summary>
 /// Assembles WebSocket frames into whole text messages in a pooled buffer, up to a maximum size.
 /// </summary>

@@ -1,0 +1,6 @@
+using System.Text.Json.Serialization;
+
+namespace VoiceServer.Tools;
+
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class ToolOutputJsonContext : JsonSerializerContext;

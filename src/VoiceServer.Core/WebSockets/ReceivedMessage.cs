@@ -1,0 +1,9 @@
+using VoiceServer.Legs;
+
+namespace VoiceServer.WebSockets;
+
+/// <summary>What one <see cref="WebSocketMessageReader.ReceiveAsync"/> produced.</summary>
+public readonly record struct ReceivedMessage(LegCompletion? Completion, int Length)
+{
+    public bool IsMessage => Completion is null;
+}
