@@ -5,41 +5,6 @@ using VoiceServer.Records;
 
 namespace VoiceServer.OpenAI;
 
-/// <summary>The server events the bridge acts on (docs/reference/openai-realtime.md §4); everything else is <see cref="Other"/>.</summary>
-internal enum RealtimeEventType
-{
-    Other,
-    SessionCreated,
-    SessionUpdated,
-    Error,
-    SpeechStarted,
-    SpeechStopped,
-    ResponseCreated,
-    AudioDelta,
-    AudioDone,
-    ResponseDone,
-    OutputTranscriptDelta,
-    OutputTranscriptDone,
-    InputCommitted,
-    InputTranscriptCompleted,
-    FunctionCallDone,
-}
-
-/// <summary>One server event read in place: spans point into the message (or scratch, when escapes were undone).</summary>
-internal ref struct RealtimeServerEvent
-{
-    public RealtimeEventType Type;
-    public ReadOnlySpan<byte> ResponseId;
-    public ReadOnlySpan<byte> ItemId;
-    public int ContentIndex;
-    public ReadOnlySpan<byte> Delta;
-    public ReadOnlySpan<byte> Transcript;
-    public ReadOnlySpan<byte> CallId;
-    public ReadOnlySpan<byte> Name;
-    public ReadOnlySpan<byte> Arguments;
-    public ReadOnlySpan<byte> Body;
-}
-
 /// <summary>
 /// Reads Realtime server events with <see cref="Utf8JsonReader"/>. Audio deltas are read without allocation;
 /// the rare structured events (session, error, response) are parsed from their object with <see cref="JsonDocument"/>.

@@ -1,18 +1,5 @@
 namespace VoiceServer.OpenAI;
 
-/// <summary>Which header carries the key.</summary>
-public enum RealtimeAuthHeader
-{
-    /// <summary><c>api-key</c> for Azure OpenAI hosts and paths, <c>Authorization: Bearer</c> otherwise.</summary>
-    Auto,
-
-    /// <summary><c>Authorization: Bearer &lt;key&gt;</c> (OpenAI).</summary>
-    Bearer,
-
-    /// <summary><c>api-key: &lt;key&gt;</c> (Azure OpenAI).</summary>
-    ApiKey,
-}
-
 /// <summary>The model connection: where, which model, how to authenticate, limits.</summary>
 public sealed class RealtimeOptions
 {
@@ -67,10 +54,4 @@ public sealed class RealtimeOptions
             url.Host.EndsWith(".services.ai.azure.com", StringComparison.OrdinalIgnoreCase) ||
             url.AbsolutePath.Contains("/openai/v1/realtime", StringComparison.OrdinalIgnoreCase);
     }
-}
-
-/// <summary>Where the model connection goes; the local emulator replaces it with its own address.</summary>
-public interface IRealtimeEndpoint
-{
-    Uri Url { get; }
 }

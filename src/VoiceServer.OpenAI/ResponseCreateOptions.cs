@@ -1,0 +1,6 @@
+namespace VoiceServer.OpenAI;
+
+internal sealed class ResponseCreateOptions
+{
+    public string? Instructions { get; init; }
+}
