@@ -7,17 +7,6 @@ using VoiceServer.RealtimeEmulator.Session;
 
 namespace VoiceServer.RealtimeEmulator;
 
-/// <summary>How an emulator connection ended.</summary>
-internal enum ConnectionEnd
-{
-    ClientClosed,
-    MessageTooBig,
-    BinaryFrame,
-    SessionExpired,
-    ServerStopping,
-    Aborted,
-}
-
 /// <summary>
 /// Runs one accepted socket: a receive loop that assembles text messages into a bounded queue, and a session
 /// loop that handles them and interleaves response chunks. The session loop is the socket's only writer.

@@ -1,11 +1,5 @@
 namespace VoiceServer.RealtimeEmulator.Audio;
 
-internal enum VadTransition
-{
-    SpeechStarted,
-    SpeechStopped,
-}
-
 /// <summary>A change detected by <see cref="EnergyVad"/>. Positions are milliseconds since the first byte fed.</summary>
 /// <param name="Transition">What happened.</param>
 /// <param name="AudioMs">

@@ -1,0 +1,7 @@
+namespace VoiceServer.RealtimeEmulator.Audio;
+
+internal enum VadTransition
+{
+    SpeechStarted,
+    SpeechStopped,
+}
