@@ -3,9 +3,6 @@ using System.Xml.Linq;
 
 namespace VoiceServer.TwilioEmulator;
 
-/// <summary>The TwiML a voice webhook answered, read as Twilio reads it.</summary>
-public sealed record TwimlAnswer(HttpStatusCode Status, string Body, Uri? StreamUrl, IReadOnlyDictionary<string, string> Parameters, IReadOnlyList<string> Says, bool HangsUp);
-
 /// <summary>
 /// What Twilio does when a call comes in: POSTs the form-encoded voice webhook, signed with the account's Auth Token
 /// over the public URL (computed here independently of the SDK), and reads the TwiML it gets back: a

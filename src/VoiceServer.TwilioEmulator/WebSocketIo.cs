@@ -2,14 +2,6 @@ using System.Net.WebSockets;
 
 namespace VoiceServer.TwilioEmulator;
 
-/// <summary>One whole WebSocket message, or the close frame that ended the stream.</summary>
-internal readonly record struct WebSocketMessage(
-    WebSocketMessageType Type,
-    byte[] Data,
-    WebSocketCloseStatus? CloseStatus,
-    string? CloseDescription,
-    bool TooLarge);
-
 internal static class WebSocketIo
 {
     // Receive buffer per read; messages larger than this are assembled across reads.
