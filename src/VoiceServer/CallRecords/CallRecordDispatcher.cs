@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -260,9 +259,3 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         public static partial void NoDestination(ILogger logger, string callId);
     }
 }
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    UseStringEnumConverter = true)]
-[JsonSerializable(typeof(CallRecord))]
-internal sealed partial class CallRecordJsonContext : JsonSerializerContext;

@@ -1,26 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using VoiceServer.Records;
 
 namespace VoiceServer.CallRecords;
-
-/// <summary>One model's prices in USD per million tokens.</summary>
-internal sealed record ModelPrice(
-    decimal TextInput,
-    decimal CachedTextInput,
-    decimal TextOutput,
-    decimal AudioInput,
-    decimal CachedAudioInput,
-    decimal AudioOutput)
-{
-    public decimal Cost(ModelUsage usage) =>
-        (((usage.InputTextTokens - usage.CachedTextTokens) * TextInput) +
-         (usage.CachedTextTokens * CachedTextInput) +
-         (usage.OutputTextTokens * TextOutput) +
-         ((usage.InputAudioTokens - usage.CachedAudioTokens) * AudioInput) +
-         (usage.CachedAudioTokens * CachedAudioInput) +
-         (usage.OutputAudioTokens * AudioOutput)) / 1_000_000m;
-}
 
 /// <summary>
 /// Prices by model name. A dated snapshot (<c>gpt-realtime-2025-08-28</c>) is priced as its family: the longest
@@ -58,7 +38,3 @@ internal sealed class ModelPriceTable(IReadOnlyDictionary<string, ModelPrice> pr
         return new ModelPriceTable(new Dictionary<string, ModelPrice>(parsed, StringComparer.Ordinal));
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, RespectRequiredConstructorParameters = true)]
-[JsonSerializable(typeof(Dictionary<string, ModelPrice>))]
-internal sealed partial class ModelPriceJsonContext : JsonSerializerContext;

@@ -242,12 +242,3 @@ internal static class ConfigurationExtensions
                 ? value
                 : text is "1" || (text is "0" ? false : throw new OptionsValidationException(name, typeof(VoiceServerOptions), [$"{name} must be true or false, not '{text}'."]));
 }
-
-/// <summary>The model endpoint from <c>OPENAI_REALTIME_URL</c>.</summary>
-internal sealed class ConfiguredRealtimeEndpoint(IOptions<RealtimeOptions> options) : IRealtimeEndpoint
-{
-    public Uri Url => options.Value.Url;
-}
-
-/// <summary>The signature check of the upgrade, or none when <c>TWILIO_AUTH_TOKEN</c> is not set.</summary>
-internal sealed record UpgradeSignatureCheck(TwilioSignatureValidator? Validator);

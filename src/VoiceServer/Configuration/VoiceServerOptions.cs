@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace VoiceServer.Configuration;
 
@@ -163,6 +162,3 @@ internal sealed class VoiceServerOptions
     /// </summary>
     public string? PlaygroundAccessKey { get; set; }
 }
-
-[OptionsValidator]
-internal sealed partial class VoiceServerOptionsValidator : IValidateOptions<VoiceServerOptions>;

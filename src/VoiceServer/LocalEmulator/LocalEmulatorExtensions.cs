@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using VoiceServer.Configuration;
 using VoiceServer.OpenAI;
 using VoiceServer.RealtimeEmulator;
@@ -55,25 +53,5 @@ internal static partial class LocalEmulatorExtensions
             "*** LOCAL REALTIME EMULATOR ENABLED *** Calls are answered by the built-in emulator at {Url} (it repeats the caller back), not by OpenAI. " +
             "For real calls, start without --local-emulator and set OPENAI_API_KEY.")]
         public static partial void EmulatorEnabled(ILogger logger, Uri url);
-    }
-}
-
-/// <summary>This server's own address, found once it listens (the port may be chosen at start).</summary>
-internal sealed class LocalEmulatorEndpoint(IServer server) : IRealtimeEndpoint
-{
-    private Uri? _url;
-
-    public Uri Url => _url ??= Resolve();
-
-    private Uri Resolve()
-    {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("The server has no address yet.");
-        var listening = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal)
-            .Replace("://*", "://localhost", StringComparison.Ordinal)
-            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
-            .Replace("://[::]", "://localhost", StringComparison.Ordinal));
-        var scheme = listening.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
-        return new UriBuilder(scheme, "127.0.0.1", listening.Port, RealtimeEmulatorEndpoints.DefaultPattern).Uri;
     }
 }

@@ -3,21 +3,6 @@ using System.Net.Sockets;
 
 namespace VoiceServer.Outbound;
 
-/// <summary>Where an IP address leads, as far as the outbound guard cares: only <see cref="Public"/> is reachable unlisted.</summary>
-internal enum AddressRange
-{
-    Public,
-    Unspecified,
-    Loopback,
-    Private,
-    SharedCarrierGradeNat,
-    LinkLocal,
-    UniqueLocal,
-    Multicast,
-    Broadcast,
-    Reserved,
-}
-
 /// <summary>
 /// Classifies the addresses a webhook URL resolves to, so that tools and call records cannot be pointed at the
 /// server's own machine, its private network or a cloud metadata service (169.254.169.254). IPv6 forms that carry

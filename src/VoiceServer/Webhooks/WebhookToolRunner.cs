@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
@@ -132,11 +131,3 @@ internal sealed partial class WebhookToolRunner(
         public static partial void ToolCallsUnsigned(ILogger logger);
     }
 }
-
-/// <summary>What a webhook tool receives.</summary>
-internal sealed record ToolRequest(string CallId, string? CallSid, string? AgentId, string Tool, string ToolCallId, JsonElement Arguments);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(ToolRequest))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class WebhookJsonContext : JsonSerializerContext;
