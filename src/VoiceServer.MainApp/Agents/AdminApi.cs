@@ -6,16 +6,6 @@ using VoiceServer.MainApp.Twilio;
 
 namespace VoiceServer.MainApp.Agents;
 
-/// <summary>What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it.</summary>
-internal sealed record AgentInput(string? Name, string? Prompt, string? Voice, double? Temperature, string? Greeting, string? Tools, string? OpenAIKey, bool? Enabled);
-
-/// <summary>An agent as the admin API shows it: never its key, only whether it has one.</summary>
-internal sealed record AgentView(string Id, string Name, string? Prompt, string Voice, double? Temperature, string? Greeting, string? Tools, bool HasOwnKey, bool Enabled, IReadOnlyList<string> Numbers, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
-
-internal sealed record NumberInput(string? AgentId);
-
-internal sealed record ErrorBody(string Error, string Message, string? Field = null);
-
 /// <summary>
 /// The admin REST API (<c>X-Api-Key: ADMIN_API_KEY</c>): agents (create or replace, read, delete) and the numbers that
 /// reach them. Values are checked with the voice server's own rules, so a saved agent is one it accepts; an error

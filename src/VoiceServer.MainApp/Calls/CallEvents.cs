@@ -8,9 +8,6 @@ using VoiceServer.Secrets;
 
 namespace VoiceServer.MainApp.Calls;
 
-/// <summary>A stored call record as <c>GET /api/calls</c> lists it: the voice server's record, whole, and when it arrived.</summary>
-internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt);
-
 /// <summary>
 /// <c>POST /api/calls/events</c> receives the voice server's call records, checking <c>X-Voice-Server-Signature</c>
 /// (HMAC-SHA256 of "t.url.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores each

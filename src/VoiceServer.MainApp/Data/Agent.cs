@@ -13,15 +13,3 @@ internal sealed record Agent(
     bool Enabled,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
-
-/// <summary>A call record the voice server delivered, as stored.</summary>
-internal sealed record StoredCallRecord(
-    string CallId,
-    string? AgentId,
-    string? CallSid,
-    DateTimeOffset StartedAt,
-    DateTimeOffset EndedAt,
-    long DurationMs,
-    string EndReason,
-    string RecordJson,
-    DateTimeOffset ReceivedAt);

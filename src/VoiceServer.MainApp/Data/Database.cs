@@ -5,24 +5,6 @@ using Npgsql;
 
 namespace VoiceServer.MainApp.Data;
 
-/// <summary>Which database holds the data.</summary>
-internal enum DatabaseKind
-{
-    /// <summary>An embedded file: the default, nothing to run.</summary>
-    Sqlite,
-
-    /// <summary>PostgreSQL (a Supabase project, or any server).</summary>
-    Postgres,
-}
-
-internal sealed class DatabaseOptions
-{
-    public DatabaseKind Kind { get; set; } = DatabaseKind.Sqlite;
-
-    /// <summary>A SQLite (<c>Data Source=main-app.db</c>) or Npgsql connection string. Never logged.</summary>
-    public string ConnectionString { get; set; } = "Data Source=main-app.db";
-}
-
 /// <summary>
 /// One data-access layer over both backends: plain ADO.NET with portable SQL (named parameters, <c>ON CONFLICT</c>
 /// upserts), and each backend's own migration scripts, applied in order at start-up.

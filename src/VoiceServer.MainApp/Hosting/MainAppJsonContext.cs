@@ -5,8 +5,6 @@ using VoiceServer.MainApp.Calls;
 
 namespace VoiceServer.MainApp.Hosting;
 
-internal sealed record HealthBody(string Status, string Service, DateTimeOffset Timestamp);
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(AgentView))]

@@ -1,0 +1,3 @@
+namespace VoiceServer.MainApp.Agents;
+
+internal sealed record ErrorBody(string Error, string Message, string? Field = null);

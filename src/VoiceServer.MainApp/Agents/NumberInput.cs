@@ -1,0 +1,3 @@
+namespace VoiceServer.MainApp.Agents;
+
+internal sealed record NumberInput(string? AgentId);

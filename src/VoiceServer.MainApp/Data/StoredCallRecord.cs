@@ -1,0 +1,13 @@
+namespace VoiceServer.MainApp.Data;
+
+/// <summary>A call record the voice server delivered, as stored.</summary>
+internal sealed record StoredCallRecord(
+    string CallId,
+    string? AgentId,
+    string? CallSid,
+    DateTimeOffset StartedAt,
+    DateTimeOffset EndedAt,
+    long DurationMs,
+    string EndReason,
+    string RecordJson,
+    DateTimeOffset ReceivedAt);

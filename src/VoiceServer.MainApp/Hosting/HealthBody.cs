@@ -1,0 +1,3 @@
+namespace VoiceServer.MainApp.Hosting;
+
+internal sealed record HealthBody(string Status, string Service, DateTimeOffset Timestamp);
