@@ -10,19 +10,6 @@ using System.Text;
 
 namespace VoiceServer.LoadTest;
 
-/// <summary>What one fleet run measured.</summary>
-internal sealed record FleetResult(
-    int Calls,
-    int FailedCalls,
-    long FramesSent,
-    long FramesLost,
-    long FramesLostInFirstSecond,
-    long CrossTalk,
-    long LateSends,
-    LatencyHistogram RoundTrip,
-    LatencyHistogram ModelToCaller,
-    string? FirstFailure);
-
 /// <summary>
 /// N simulated Twilio callers on one timer wheel: every call sends a tagged 160-byte μ-law frame every 20 ms from its
 /// own start (calls are staggered across the 20 ms slots, never in lockstep), echoes marks like Twilio, and checks

@@ -205,27 +205,3 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     private static Span<byte> AudioOf(Span<byte> message) =>
         JsonBytes.Find(message, s_audioKey) is { Length: > 0 } found ? message.Slice(found.Start, found.Length) : default;
 }
-
-/// <summary>When this connection's set-up steps happened at the peer (Stopwatch ticks; the machine's monotonic clock, shared by the load run's processes).</summary>
-internal sealed class SetupClock
-{
-    public long UpgradeRequested { get; set; }
-
-    public long Accepted { get; set; }
-
-    public long SessionUpdateReceived { get; set; }
-
-    public long SessionUpdatedSent { get; set; }
-}
-
-/// <summary>
-/// One probe call's set-up as the peer saw it. The peer's own share, what a real provider would spend, is the
-/// handshake (request to accept) and the session exchange (<c>session.update</c> in to <c>session.updated</c> out).
-/// </summary>
-internal sealed record SetupTrace(int Call, long UpgradeRequested, long Accepted, long SessionUpdateReceived, long SessionUpdatedSent, long FirstFrameArrived)
-{
-    public long PeerTicks => (Accepted - UpgradeRequested) + (SessionUpdatedSent - SessionUpdateReceived);
-}
-
-/// <summary>The echo peer's figures since the last reset (NaN: no sample).</summary>
-internal sealed record EchoStats(double CallerToModelP50Ms, double CallerToModelP90Ms, double CallerToModelP99Ms, double CallerToModelMaxMs, long FirstFrames, double FirstFrameP50Ms, double FirstFrameP99Ms);

@@ -1,69 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Security;
-using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace VoiceServer.LoadTest;
-
-/// <summary>One measured step: a relay under test at a number of concurrent calls.</summary>
-internal sealed record Measurement(
-    string Relay,
-    int Calls,
-    int FailedCalls,
-    long FramesSent,
-    long FramesLost,
-    long FramesLostInFirstSecond,
-    long CrossTalk,
-    double RoundTripP50Ms,
-    double RoundTripP90Ms,
-    double RoundTripP99Ms,
-    double RoundTripMaxMs,
-    double CallerToModelP50Ms,
-    double CallerToModelP90Ms,
-    double CallerToModelP99Ms,
-    double CallerToModelMaxMs,
-    double ModelToCallerP50Ms,
-    double ModelToCallerP90Ms,
-    double ModelToCallerP99Ms,
-    double ModelToCallerMaxMs,
-    double? ServerCpuMsPerCallMinute,
-    double? ServerCpuPercentOfCore,
-    double? ServerRssMiB,
-    double? ServerRssKiBPerCall,
-    double? ServerSwitchesPerFrame,
-    double? FirstFrameP50Ms,
-    double? FirstFrameP99Ms,
-    double GeneratorCpuPercentOfCore,
-    double? EchoCpuPercentOfCore,
-    long GeneratorLateSends,
-    string? FirstFailure)
-{
-    public bool Clean => FailedCalls == 0 && FramesLost == 0 && CrossTalk == 0;
-}
-
-/// <summary>
-/// Call set-up, from probe calls made alone (<see cref="LiveCalls"/> 0) or during a step: upgrade → first caller frame
-/// at the Realtime socket, and what the server adds to it beyond the peer's handshake and session exchange.
-/// </summary>
-internal sealed record SetupMeasurement(
-    string Relay,
-    int LiveCalls,
-    int Probes,
-    int FailedProbes,
-    double UpgradeP50Ms,
-    double UpgradeToFirstFrameP50Ms,
-    double ServerAddedP50Ms,
-    double ServerAddedP99Ms,
-    double ServerAddedMaxMs,
-    double PeerP50Ms,
-    double ToConnectP50Ms,
-    double ToSessionUpdateP50Ms,
-    double ToFirstFrameP50Ms,
-    long FramesSent,
-    long FramesLost,
-    long FramesOutOfOrder);
 
 /// <summary>
 /// The load run: the callers in this process, the echo Realtime peer and each relay under test in processes of their
@@ -413,68 +353,3 @@ internal static class LoadRun
         }
     }
 }
-
-/// <summary>What <c>--json</c> writes: every step, and every set-up measurement.</summary>
-internal sealed record LoadReport(List<Measurement> Steps, List<SetupMeasurement> Setups);
-
-/// <summary>The command line.</summary>
-internal sealed class LoadOptions
-{
-    public string? ServerDll { get; set; }
-
-    public Uri? Url { get; set; }
-
-    public IReadOnlyList<int> CallCounts { get; set; } = [100];
-
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
-
-    public bool Floor { get; set; } = true;
-
-    /// <summary>The Node.js relay built like Twilio's quickstart, beside the product (<c>--no-node</c> leaves it out).</summary>
-    public bool Node { get; set; } = true;
-
-    /// <summary>Where <c>relay.js</c> and its installed <c>ws</c> are (<c>--node-relay</c>); the source folder by default.</summary>
-    public string NodeRelayDirectory { get; set; } =
-        typeof(LoadOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NodeRelayDirectory").Value!;
-
-    public bool Ramp { get; set; }
-
-    public double P99BoundMs { get; set; } = 20;
-
-    public string? JsonPath { get; set; }
-
-    /// <summary>Both relays with Workstation GC instead of Server GC (memory against CPU).</summary>
-    public bool WorkstationGc { get; set; }
-
-    /// <summary>The echo peer's port (<c>--echo-port</c>); a free one when null.</summary>
-    public int? EchoPort { get; set; }
-
-    /// <summary>The echo peer's listening address (<c>--echo-host</c>): 0.0.0.0 when a server elsewhere must reach it.</summary>
-    public string EchoHost { get; set; } = "127.0.0.1";
-
-    /// <summary>
-    /// <c>--insecure</c>: a <c>wss://</c> server's certificate is taken unchecked (a staging server with a self-signed
-    /// one), as <c>curl -k</c> does.
-    /// </summary>
-    public bool AcceptAnyCertificate { get; set; }
-
-#pragma warning disable CA5359 // Only with --insecure, which the operator asks for by name (a test server's own certificate).
-    public RemoteCertificateValidationCallback? CertificateValidation => AcceptAnyCertificate ? static (_, _, _, _) => true : null;
-#pragma warning restore CA5359
-
-    /// <summary>Probe calls made one after another on the idle relay, before the steps (<c>--setup-probes</c>).</summary>
-    public int SetupProbes { get; set; } = 40;
-
-    /// <summary>More environment for both relays alike (<c>--relay-env NAME=VALUE</c>): runtime settings to compare.</summary>
-    public Dictionary<string, string> RelayEnvironment { get; } = [];
-
-    /// <summary>What both relays run with: the GC mode, then <see cref="RelayEnvironment"/>.</summary>
-    public IReadOnlyDictionary<string, string> RelayRuntime =>
-        new Dictionary<string, string>(RelayEnvironment) { ["DOTNET_gcServer"] = WorkstationGc ? "0" : "1" };
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(LoadReport))]
-[JsonSerializable(typeof(EchoStats))]
-[JsonSerializable(typeof(List<SetupTrace>))]
-internal sealed partial class LoadJsonContext : JsonSerializerContext;

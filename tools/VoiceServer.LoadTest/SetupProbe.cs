@@ -6,9 +6,6 @@ using System.Text;
 
 namespace VoiceServer.LoadTest;
 
-/// <summary>What one probe call saw: when its upgrade began, and what came back of the audio it sent from the first instant.</summary>
-internal sealed record ProbeCall(int Call, long UpgradeStarted, long Upgraded, int FramesSent, int FramesReceived, int OutOfOrder, bool Failed);
-
 /// <summary>
 /// Call set-up, measured: probe calls one after another, 100 ms apart (alone, or while a step's callers are live), each sending
 /// <c>connected</c>, <c>start</c> and its first tagged frame at once after the upgrade, then a frame every 20 ms.

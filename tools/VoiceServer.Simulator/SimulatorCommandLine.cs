@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace VoiceServer.Simulator;
 
-/// <summary>The outcome of parsing: options to run, a request for help, or an error message.</summary>
-public sealed record CommandLineResult(SimulatorOptions? Options, bool ShowHelp, string? Error);
-
 /// <summary>Hand-written parsing: a dozen flags do not justify a dependency.</summary>
 public static class SimulatorCommandLine
 {

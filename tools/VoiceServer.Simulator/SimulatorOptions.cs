@@ -1,15 +1,5 @@
 namespace VoiceServer.Simulator;
 
-/// <summary>Where per-call parameters travel.</summary>
-public enum ParameterPlacement
-{
-    /// <summary>In <c>start.customParameters</c>, as Twilio delivers <c>&lt;Parameter&gt;</c> values.</summary>
-    Custom,
-
-    /// <summary>In the upgrade URL's query string, as non-Twilio clients may send them.</summary>
-    Query,
-}
-
 public sealed record SimulatorOptions
 {
     public const string DefaultUrl = "ws://localhost:8080/api/twilio/media-stream";
