@@ -7,9 +7,6 @@ using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Fakes;
 
-/// <summary>One request as the receiver saw it.</summary>
-public sealed record ReceivedHttpRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body, int AnsweredStatus);
-
 /// <summary>
 /// A webhook receiver on 127.0.0.1 (or another loopback address; a real Kestrel host): records every request and answers with the scripted
 /// statuses in order, then with <see cref="DefaultStatus"/>. Stands in for the main app's call-events endpoint and

@@ -6,14 +6,6 @@ using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Fakes;
 
-/// <summary>One event of the playground's live view: its SSE <c>event</c> name and its <c>data</c> as JSON.</summary>
-public sealed record LiveViewEvent(string Type, JsonObject Data)
-{
-    public string? this[string property] => Data[property]?.GetValue<object>()?.ToString();
-
-    public override string ToString() => $"{Type} {Data.ToJsonString()}";
-}
-
 /// <summary>
 /// What the playground page does besides the media socket, written from the documented contract rather than the
 /// server's code: asks for a live view (<c>POST /api/playground/calls</c>) and reads its Server-Sent Events with a

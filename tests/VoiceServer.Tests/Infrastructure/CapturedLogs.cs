@@ -2,13 +2,6 @@ using System.Collections.Concurrent;
 
 namespace VoiceServer.Tests.Infrastructure;
 
-/// <summary>One captured log entry: everything a log line could reveal, formatted.</summary>
-public sealed record CapturedLogEntry(string Category, LogLevel Level, string EventName, string Message, string? Exception, string State)
-{
-    /// <summary>The scopes the line was written in, each as its key=value pairs.</summary>
-    public string Scopes { get; init; } = string.Empty;
-}
-
 /// <summary>Captures every log line of the server under test, at every level, so tests can wait on and inspect them.</summary>
 public sealed class CapturedLogs : ILoggerProvider, ISupportExternalScope
 {
