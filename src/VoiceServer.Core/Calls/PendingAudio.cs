@@ -81,5 +81,3 @@ internal sealed class PendingAudio(int maxBytes)
         }
     }
 }
-
-internal delegate bool SpanPredicate<in TState>(TState state, ReadOnlySpan<byte> span);

@@ -24,37 +24,3 @@ public interface ICallerLeg : IAsyncDisposable
     /// <summary>Flushes what is queued, then closes with a bounded handshake.</summary>
     Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken);
 }
-
-/// <summary>What the caller's side reports. Called from the receive loop, one event at a time.</summary>
-public interface ICallerEvents
-{
-    void OnConnected();
-
-    void OnStart(CallerStart start);
-
-    /// <summary>
-    /// Caller audio as base64 μ-law; the span is only valid during the call. <paramref name="timestampMs"/> is the
-    /// frame's position in the stream (Twilio's <c>media.timestamp</c>), or -1 when unknown.
-    /// </summary>
-    void OnMedia(ReadOnlySpan<byte> base64Audio, long timestampMs);
-
-    /// <summary>A mark came back: the audio before it played, or a <c>clear</c> flushed it.</summary>
-    void OnMark(ReadOnlySpan<byte> name);
-
-    void OnDtmf(string digit);
-
-    void OnStop();
-
-    /// <summary>A message that could not be understood and was ignored.</summary>
-    void OnMalformedMessage(string detail);
-}
-
-/// <summary>The facts of Twilio's <c>start</c> message that the call needs.</summary>
-public sealed record CallerStart(
-    string StreamSid,
-    string? CallSid,
-    string? AccountSid,
-    string? Encoding,
-    int? SampleRate,
-    int? Channels,
-    IReadOnlyDictionary<string, string> CustomParameters);

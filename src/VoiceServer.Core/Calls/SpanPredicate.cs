@@ -1,0 +1,3 @@
+namespace VoiceServer.Calls;
+
+internal delegate bool SpanPredicate<in TState>(TState state, ReadOnlySpan<byte> span);

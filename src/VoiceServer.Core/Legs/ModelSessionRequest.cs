@@ -1,0 +1,17 @@
+using VoiceServer.Calls;
+
+namespace VoiceServer.Legs;
+
+/// <summary>
+/// The session the call asks the model for (the wire shape belongs to the adapter). <c>TranscriptionModel</c>
+/// transcribes the caller's speech (in <c>Language</c> when given); null for none.
+/// </summary>
+public sealed record ModelSessionRequest(
+    string? Instructions,
+    string Voice,
+    bool InterruptResponse,
+    string? TranscriptionModel = null,
+    string? Language = null,
+    TurnDetectionSettings? TurnDetection = null,
+    string? NoiseReduction = null,
+    IReadOnlyList<ToolDefinition>? Tools = null);
