@@ -1,30 +1,5 @@
 namespace VoiceServer.Calls;
 
-/// <summary>A goodbye timer fired. Runs on a timer thread.</summary>
-internal interface IGoodbyeEvents
-{
-    /// <summary>The call's time limit passed.</summary>
-    void OnMaxDurationReached();
-
-    /// <summary>The goodbye was not confirmed in time (the model never answered, or marks never came back).</summary>
-    void OnGoodbyeTimedOut();
-}
-
-/// <summary>What the session does after a <c>response.done</c>, for the goodbye.</summary>
-internal enum GoodbyeStep
-{
-    None,
-
-    /// <summary>Ask for the goodbye if the call is quiet now.</summary>
-    RequestIfQuiet,
-
-    /// <summary>The goodbye has been spoken: end once it has played.</summary>
-    FinishIfPlayed,
-}
-
-/// <summary>An ending the agent asked for with a built-in tool: hang up, or transfer to <paramref name="Number"/>.</summary>
-internal sealed record CallControlRequest(CallEndReason Reason, string Detail, string? Number);
-
 /// <summary>
 /// Ending a call politely (at the time limit, when the caller stays silent, or when the agent hangs up or
 /// transfers): ask the model for a brief goodbye once no response is active, let it play out, then end with the

@@ -1,21 +1,5 @@
 namespace VoiceServer.Calls;
 
-/// <summary>The idle timer of one arming fired. Runs on a timer thread.</summary>
-internal interface IIdleEvents
-{
-    void OnIdleTimerFired(long arming);
-}
-
-/// <summary>What the agent does about a silent caller.</summary>
-internal enum IdlePrompt
-{
-    /// <summary>The first silence: ask whether the caller is still there.</summary>
-    AskStillThere,
-
-    /// <summary>The second: say goodbye and end the call.</summary>
-    SayGoodbye,
-}
-
 /// <summary>
 /// The call's <c>idleTimeoutSec</c> (docs/reference/barge-in-and-call-control.md §11): armed when the call goes quiet,
 /// cancelled by any activity; the first silence asks, the second says goodbye; caller activity starts over.

@@ -2,12 +2,6 @@ using System.Text;
 
 namespace VoiceServer.Calls;
 
-/// <summary>Asks the call to send the gathered keys: the collect pause passed. Runs on a timer thread.</summary>
-internal interface IKeypadEvents
-{
-    void OnKeypadPause();
-}
-
 /// <summary>
 /// Caller key presses on their way to the model (docs/reference/barge-in-and-call-control.md §6): each at once or,
 /// with <c>dtmf=collect</c>, gathered until <c>#</c> or <see cref="CallSessionOptions.DtmfCollectPause"/> of quiet.

@@ -6,60 +6,6 @@ using VoiceServer.Records;
 
 namespace VoiceServer.Calls;
 
-/// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
-internal enum RecoveryCause
-{
-    Dropped,
-    SessionCap,
-    ServerError,
-    Recycle,
-}
-
-/// <summary>
-/// What a <see cref="ModelConnection"/> tells its call. Each event names the connection it came from: only the
-/// call's current one counts.
-/// </summary>
-internal interface IModelConnectionEvents
-{
-    /// <summary>A fresh event id for a <c>session.update</c>, unique within the call.</summary>
-    string NextSessionUpdateEventId();
-
-    /// <summary>Set-up failed, or the connection broke in a way that ends the call (if it is the current one).</summary>
-    void OnFailed(ModelConnection connection, CallEndReason reason, string detail);
-
-    /// <summary>The receive loop ended: <paramref name="recovery"/> says why a new session could continue, null when it would fail the same way.</summary>
-    void OnLost(ModelConnection connection, RecoveryCause? recovery, CallEndReason reason, string detail);
-
-    /// <summary>The receive loop ended because the call did.</summary>
-    void OnClosed(ModelConnection connection);
-
-    /// <summary>The model reported a server error; a new session may fix it.</summary>
-    void OnServerError(ModelConnection connection, string detail);
-
-    void OnSpeechStarted(ModelConnection connection);
-
-    void OnSpeechStopped(ModelConnection connection);
-
-    void OnResponseCreated(ModelConnection connection, string responseId);
-
-    /// <summary>Per agent audio frame: allocates nothing.</summary>
-    void OnAudioDelta(ModelConnection connection, string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio);
-
-    void OnAudioDone(ModelConnection connection, string responseId, string itemId, int contentIndex);
-
-    void OnResponseDone(ModelConnection connection, string responseId, string status, string? errorType, ModelUsage? usage);
-
-    void OnFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson);
-
-    void OnInputCommitted(ModelConnection connection, string itemId);
-
-    void OnInputTranscript(ModelConnection connection, string itemId, string transcript);
-
-    void OnOutputTranscriptDelta(ModelConnection connection, string itemId, ReadOnlySpan<byte> utf8Text);
-
-    void OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript);
-}
-
 /// <summary>
 /// One model session of a call (the first, or a replacement): it connects, sends <c>session.update</c> and waits for a
 /// confirmation that shows μ-law both ways, classifies how its receive loop ended, and passes the conversation's

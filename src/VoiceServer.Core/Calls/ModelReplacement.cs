@@ -4,25 +4,6 @@ using Polly.Retry;
 
 namespace VoiceServer.Calls;
 
-/// <summary>How one attempt to replace the model session went.</summary>
-internal enum ReplacementAttempt
-{
-    /// <summary>The replacement is the call's model now.</summary>
-    Switched,
-
-    /// <summary>The call ended meanwhile: nothing left to replace.</summary>
-    CallEnded,
-
-    /// <summary>It failed; another attempt may succeed.</summary>
-    Failed,
-
-    /// <summary>It failed in a way that would repeat (a refused key or session), or the time is up.</summary>
-    FailedForGood,
-}
-
-/// <summary>How a replacement ended: the last attempt's outcome, how many were made, and the last problem.</summary>
-internal readonly record struct ReplacementResult(ReplacementAttempt Outcome, int Attempts, string Problem);
-
 /// <summary>
 /// Replacing the model session (docs/reference/barge-in-and-call-control.md §10): whether a replacement is under way,
 /// how many unplanned ones the call has had (at most <see cref="CallSessionOptions.MaxReconnects"/>), and the retry

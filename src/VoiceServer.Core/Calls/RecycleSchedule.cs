@@ -1,11 +1,5 @@
 namespace VoiceServer.Calls;
 
-/// <summary>A recycle timer fired: the session should be replaced at the next quiet moment (or now, if urgent). Runs on a timer thread.</summary>
-internal interface IRecycleEvents
-{
-    void OnRecycleDue(bool urgent);
-}
-
 /// <summary>
 /// When to replace a model session before the provider's cap (<see cref="CallSessionOptions.ModelSessionCap"/>) ends
 /// it: due <see cref="CallSessionOptions.RecycleLead"/> before the cap, at the next quiet moment; urgent

@@ -3,28 +3,6 @@ using VoiceServer.Tools;
 
 namespace VoiceServer.Calls;
 
-/// <summary>What a function call from the model does.</summary>
-internal enum ToolCallKind
-{
-    /// <summary>Not run: the model gets an error as the output (no such tool, a refused number, the call is ending, …).</summary>
-    Refused,
-
-    /// <summary><c>end_call</c>: the goodbye plays, then the call is hung up.</summary>
-    HangUp,
-
-    /// <summary><c>transfer_call</c> to an allowed number: the announcement plays, then the call is redirected.</summary>
-    Transfer,
-
-    /// <summary>A webhook tool, run off the audio path.</summary>
-    Webhook,
-}
-
-/// <summary>
-/// How one function call is handled: <see cref="Output"/> goes back to the model at once when set; <see cref="Tool"/>
-/// is the webhook to run; <see cref="Number"/> the transfer's destination.
-/// </summary>
-internal sealed record ToolCallAction(ToolCallKind Kind, string? Output = null, ToolDefinition? Tool = null, string? Number = null);
-
 /// <summary>
 /// Function calling (docs/reference/barge-in-and-call-control.md §7–9): which tool a call of the model runs (a new
 /// built-in tool goes in <see cref="Route"/>), and, per model response, how many of its tool calls are still running,

@@ -1,0 +1,10 @@
+namespace VoiceServer.Calls;
+
+/// <summary>Why a model session was replaced, as a log value and metric tag.</summary>
+internal enum RecoveryCause
+{
+    Dropped,
+    SessionCap,
+    ServerError,
+    Recycle,
+}
