@@ -67,7 +67,7 @@ internal sealed class VoiceServerOptions
 
     /// <summary><c>MAX_CONCURRENT_CALLS</c>: upgrades beyond it get 503, so a proxy can try another instance.</summary>
     [Range(1, 100_000)]
-    public int MaxConcurrentCalls { get; set; } = 200;
+    public int MaxConcurrentCalls { get; set; } = 250;
 
     /// <summary>
     /// <c>TWILIO_AUTH_TOKEN</c>: when set, every upgrade must carry a valid <c>X-Twilio-Signature</c>. Never logged.
