@@ -28,7 +28,7 @@ public sealed class MetricsTests
         var during = await ScrapeAsync(harness);
 
         Assert.Equal(1, Value(during, "voice_server_calls_active"));
-        Assert.Equal(200, Value(during, "voice_server_calls_limit"));
+        Assert.Equal(250, Value(during, "voice_server_calls_limit"));
         Assert.Equal(10, Value(during, "voice_server_frames_relayed_total", "caller_to_model"));
         Assert.Equal(1, Value(during, "voice_server_frames_relayed_total", "model_to_caller"));
         Assert.Equal(1, Value(during, "voice_server_call_setup_duration_seconds_count"));
