@@ -97,6 +97,7 @@ internal static class HostingExtensions
         services.AddSingleton<IModelConnector, RealtimeConnector>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<MediaStreamHandler>();
+        services.AddSingleton<TwilioCallerProvider>();
         services.AddSingleton<CallDrain>();
         services.AddHostedService(static provider => provider.GetRequiredService<CallDrain>());
         // Records and tools go to URLs a call names: internal addresses are refused and redirects not followed.

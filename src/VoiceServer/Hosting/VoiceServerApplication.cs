@@ -17,6 +17,7 @@ internal static class VoiceServerApplication
         builder.AddSecretSafeLogging();
         builder.AddVoiceServerOptions();
         builder.AddCalls();
+        builder.AddTelnyx();
         builder.AddLocalRealtimeEmulator();
         builder.AddPlayground();
         configure?.Invoke(builder);
@@ -30,6 +31,7 @@ internal static class VoiceServerApplication
         app.MapHealth();
         app.MapMetrics();
         app.MapMediaStream();
+        app.MapTelnyxMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
         app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));

@@ -8,14 +8,14 @@ using VoiceServer.Hosting;
 using VoiceServer.Legs;
 using VoiceServer.Playground;
 using VoiceServer.Security;
-using VoiceServer.Twilio;
 using VoiceServer.WebSockets;
 
 namespace VoiceServer.MediaStreams;
 
 /// <summary>
-/// Checks a media-stream request before the upgrade (origin, parameters present in the query string), accepts
-/// it, and runs the call to its end.
+/// Checks a media-stream request before the upgrade (origin, the provider's proof, parameters present in the query
+/// string, drain, capacity), accepts it, and runs the call to its end with the provider's leg. Every provider's
+/// path gets the same guarantees from here.
 /// </summary>
 internal sealed partial class MediaStreamHandler(
     OriginPolicy originPolicy,
@@ -27,7 +27,6 @@ internal sealed partial class MediaStreamHandler(
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
     CallDrain drain,
-    UpgradeSignatureCheck signatureCheck,
     ICallConfigurationResolver configurationResolver,
     FailedUpgradeLimiter failedUpgrades,
     CallServices callServices,
@@ -40,7 +39,7 @@ internal sealed partial class MediaStreamHandler(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MediaStreamHandler>();
 
-    public async Task HandleAsync(HttpContext context)
+    public async Task HandleAsync(HttpContext context, ICallerProvider provider)
     {
         var client = failedUpgrades.ClientOf(context);
         if (failedUpgrades.IsBlocked(client))
@@ -64,7 +63,7 @@ internal sealed partial class MediaStreamHandler(
         // browser cannot make (only the playground's access key opens one). Only an upgrade may claim it: a plain
         // GET with the id must not use it up.
         LiveView? liveView = null;
-        if (context.WebSockets.IsWebSocketRequest &&
+        if (provider.AcceptsLiveView && context.WebSockets.IsWebSocketRequest &&
             context.Request.Query[LiveViewParameter].ToString() is { Length: > 0 } liveViewId &&
             (!settings.IsPlaygroundEnabled || !liveViews.TryClaim(liveViewId, out liveView)))
         {
@@ -77,13 +76,12 @@ internal sealed partial class MediaStreamHandler(
 
         try
         {
-            if (liveView is null && signatureCheck.Validator is { } validator &&
-                !validator.IsValid(context.Request.PathBase + context.Request.Path + context.Request.QueryString, context.Request.Headers["X-Twilio-Signature"]))
+            if (liveView is null && provider.CheckUpgrade(context) is { } refusal)
             {
-                metrics.UpgradeRejected("signature");
-                Log.SignatureRefused(_logger, context.Request.Headers.ContainsKey("X-Twilio-Signature"));
+                metrics.UpgradeRejected(refusal.Rejection);
+                Log.SignatureRefused(_logger, provider.Name, refusal.ProofPresent);
                 failedUpgrades.RecordFailure(client);
-                await WriteErrorAsync(context, StatusCodes.Status403Forbidden, new ErrorResponse("invalid_signature", "X-Twilio-Signature is missing or does not match PUBLIC_BASE_URL + the request path."));
+                await WriteErrorAsync(context, StatusCodes.Status403Forbidden, refusal.Error);
                 return;
             }
 
@@ -130,8 +128,8 @@ internal sealed partial class MediaStreamHandler(
             context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
             var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
-            var caller = new TwilioCallerLeg(socket, settings.MaxMessageBytes, settings.OutboundCapacity, rateLimit);
-            var services = liveView is null ? callServices : callServices with { Observer = liveView };
+            var caller = provider.CreateLeg(socket, settings, rateLimit);
+            var services = callServices with { CallControl = provider.CallControl, Observer = liveView ?? callServices.Observer };
             var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
             await session.RunAsync(query, configurationResolver, drain.CallsEnding);
         }
@@ -179,8 +177,8 @@ internal sealed partial class MediaStreamHandler(
         [LoggerMessage(2, LogLevel.Warning, "Media-stream request refused: invalid {Field}: {Problem}")]
         public static partial void ParameterRefused(ILogger logger, string field, string problem);
 
-        [LoggerMessage(4, LogLevel.Warning, "Media-stream request refused: Twilio signature invalid (header present: {HeaderPresent}).")]
-        public static partial void SignatureRefused(ILogger logger, bool headerPresent);
+        [LoggerMessage(4, LogLevel.Warning, "Media-stream request refused: {Provider} upgrade not proven (proof present: {HeaderPresent}).")]
+        public static partial void SignatureRefused(ILogger logger, string provider, bool headerPresent);
 
         [LoggerMessage(5, LogLevel.Warning, "Media-stream request refused: unknown or already used playground live view.")]
         public static partial void LiveViewRefused(ILogger logger);
