@@ -1,0 +1,450 @@
+using System.Globalization;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace VoiceServer.TelnyxEmulator;
+
+/// <summary>
+/// Telnyx's side of a bidirectional media stream on a real socket, written from
+/// docs/reference/telnyx-media-streaming.md and independent of the production codec: frames are JSON text built by
+/// hand and parsed with <see cref="JsonNode"/>. It is strict like the real service: any outbound frame that is not
+/// exactly <c>{"event":"media","media":{"payload":…}}</c>, <c>{"event":"mark","mark":{"name":…}}</c> or
+/// <c>{"event":"clear"}</c> is a violation, rethrown when the fake is disposed. Marks come back the way Telnyx
+/// returns them: after the audio before them played, or at once, or all of them on <c>clear</c>.
+/// </summary>
+public sealed class FakeTelnyxCaller : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+    private readonly TelnyxMarkMode _markMode;
+    private readonly object _gate = new();
+    private readonly List<TelnyxReceivedFrame> _frames = [];
+    private readonly List<string> _pendingMarks = [];
+    private readonly List<string> _violations = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly MemoryStream _audio = new();
+    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Task _receiveLoop;
+    private int _sequence;
+    private int _chunk;
+    private long _timestampMs;
+    private int _clears;
+
+    private FakeTelnyxCaller(ClientWebSocket socket, TelnyxMarkMode markMode)
+    {
+        _socket = socket;
+        _markMode = markMode;
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    public string StreamId { get; } = Guid.NewGuid().ToString().ToUpperInvariant();
+
+    /// <summary>A Call Control id in Telnyx's shape (<c>v3:</c> + URL-safe base64).</summary>
+    public string CallControlId { get; init; } = "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public WebSocketState State => _socket.State;
+
+    public IReadOnlyList<TelnyxReceivedFrame> Frames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _frames];
+            }
+        }
+    }
+
+    public byte[] ReceivedAudio
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _audio.ToArray();
+            }
+        }
+    }
+
+    public IReadOnlyList<string> PendingMarks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _pendingMarks];
+            }
+        }
+    }
+
+    public int ClearCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _clears;
+            }
+        }
+    }
+
+    public static async Task<FakeTelnyxCaller> ConnectAsync(
+        Uri url,
+        TelnyxMarkMode markMode = TelnyxMarkMode.Immediate,
+        IReadOnlyDictionary<string, string>? headers = null,
+        string? callControlId = null,
+        CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        await socket.ConnectAsync(url, cancellationToken);
+        return callControlId is null ? new FakeTelnyxCaller(socket, markMode) : new FakeTelnyxCaller(socket, markMode) { CallControlId = callControlId };
+    }
+
+    /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
+    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(url, cancellationToken);
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
+        {
+            return socket.HttpStatusCode;
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
+        return null;
+    }
+
+    public Task SendConnectedAsync(CancellationToken cancellationToken) =>
+        SendTextAsync("""{"event":"connected","version":"1.0.0"}""", cancellationToken);
+
+    /// <summary>Telnyx's <c>start</c> (§3.3): the stream id at the top level, the call's facts inside.</summary>
+    public Task SendStartAsync(IReadOnlyDictionary<string, string> customParameters, CancellationToken cancellationToken, string encoding = "PCMU", int sampleRate = 8000)
+    {
+        var parameters = new JsonObject();
+        foreach (var (name, value) in customParameters)
+        {
+            parameters[name] = value;
+        }
+
+        var start = new JsonObject
+        {
+            ["event"] = "start",
+            ["sequence_number"] = NextSequence(),
+            ["stream_id"] = StreamId,
+            ["start"] = new JsonObject
+            {
+                ["user_id"] = "3E6F995F-85F7-4705-9741-53B116D28237",
+                ["call_control_id"] = CallControlId,
+                ["call_session_id"] = Guid.NewGuid().ToString(),
+                ["from"] = "+13122010094",
+                ["to"] = "+13122123456",
+                ["tags"] = new JsonArray(),
+                ["client_state"] = "aGF2ZSBhIG5pY2UgZGF5ID1d",
+                ["custom_parameters"] = parameters,
+                ["media_format"] = new JsonObject { ["encoding"] = encoding, ["sample_rate"] = sampleRate, ["channels"] = 1 },
+            },
+        };
+        return SendTextAsync(start.ToJsonString(), cancellationToken);
+    }
+
+    /// <summary>Caller audio in 20 ms frames (160 bytes of μ-law), each a <c>media</c> frame with string counters.</summary>
+    public async Task SendAudioAsync(ReadOnlyMemory<byte> mulaw, CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < mulaw.Length; offset += 160)
+        {
+            var frame = mulaw.Slice(offset, Math.Min(160, mulaw.Length - offset));
+            var chunk = Interlocked.Increment(ref _chunk).ToString(CultureInfo.InvariantCulture);
+            var timestamp = _timestampMs.ToString(CultureInfo.InvariantCulture);
+            _timestampMs += 20;
+            var media = new JsonObject
+            {
+                ["event"] = "media",
+                ["sequence_number"] = NextSequence(),
+                ["stream_id"] = StreamId,
+                ["media"] = new JsonObject { ["track"] = "inbound", ["chunk"] = chunk, ["timestamp"] = timestamp, ["payload"] = Convert.ToBase64String(frame.Span) },
+            };
+            await SendTextAsync(media.ToJsonString(), cancellationToken);
+        }
+    }
+
+    public Task SendDtmfAsync(char digit, CancellationToken cancellationToken) =>
+        SendEventAsync("dtmf", new JsonObject { ["digit"] = digit.ToString() }, cancellationToken);
+
+    /// <summary>A stream error as Telnyx reports it on the socket (§3.5): details under <c>payload</c>.</summary>
+    public Task SendErrorAsync(int code, string title, CancellationToken cancellationToken) =>
+        SendEventAsync("payload", new JsonObject { ["code"] = code, ["title"] = title, ["detail"] = "x" }, cancellationToken, eventName: "error");
+
+    public Task SendStopAsync(CancellationToken cancellationToken) =>
+        SendEventAsync("stop", new JsonObject { ["user_id"] = "3E6F995F-85F7-4705-9741-53B116D28237", ["call_control_id"] = CallControlId }, cancellationToken);
+
+    /// <summary>Returns the oldest <paramref name="count"/> pending marks: the audio before them played.</summary>
+    public async Task AckPendingMarksAsync(int count, CancellationToken cancellationToken)
+    {
+        List<string> marks;
+        lock (_gate)
+        {
+            marks = _pendingMarks.Take(count).ToList();
+            _pendingMarks.RemoveRange(0, marks.Count);
+        }
+
+        foreach (var mark in marks)
+        {
+            await SendMarkAsync(mark, cancellationToken);
+        }
+    }
+
+    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Something Telnyx never sends: a binary frame.</summary>
+    public async Task SendBinaryAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
+
+    public Task WaitForPendingMarksAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
+
+    public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
+
+    public Task WaitForFramesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _frames.Count >= count, cancellationToken);
+
+    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
+        _closed.Task.WaitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        _socket.Abort();
+        await _receiveLoop;
+        _socket.Dispose();
+        _sendLock.Dispose();
+        lock (_gate)
+        {
+            if (_violations.Count > 0)
+            {
+                throw new InvalidOperationException("The fake Telnyx caller saw protocol violations: " + string.Join("; ", _violations));
+            }
+        }
+    }
+
+    /// <summary>A frame with the common top-level fields and one body object.</summary>
+    private Task SendEventAsync(string bodyName, JsonObject body, CancellationToken cancellationToken, string? eventName = null) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = eventName ?? bodyName,
+            ["sequence_number"] = NextSequence(),
+            ["stream_id"] = StreamId,
+            [bodyName] = body,
+        }.ToJsonString(), cancellationToken);
+
+    private string NextSequence() => Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
+
+    private Task SendMarkAsync(string name, CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "mark",
+            ["sequence_number"] = NextSequence(),
+            ["stream_id"] = StreamId,
+            ["mark"] = new JsonObject { ["name"] = name },
+        }.ToJsonString(), cancellationToken);
+
+    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (condition())
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((condition, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
+    private void WakeWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition())
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                    message.Write(buffer, 0, result.Count);
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
+                    return;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    Violation("a binary frame: Telnyx takes JSON text only");
+                    continue;
+                }
+
+                await HandleAsync(Encoding.UTF8.GetString(message.ToArray()));
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closed.TrySetResult((null, null));
+        }
+    }
+
+    private async Task HandleAsync(string json)
+    {
+        JsonObject frame;
+        try
+        {
+            frame = JsonNode.Parse(json)!.AsObject();
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Violation($"not a JSON object: {json}");
+            return;
+        }
+
+        var kind = (string?)frame["event"];
+        string? markToReturn = null;
+        List<string> flushed = [];
+        lock (_gate)
+        {
+            switch (kind)
+            {
+                case "media" when HasExactly(frame, "event", "media") && frame["media"] is JsonObject media && HasExactly(media, "payload"):
+                    var payload = (string)media["payload"]!;
+                    var bytes = Convert.FromBase64String(payload);
+                    if (bytes.Length == 0)
+                    {
+                        Violation("an empty media payload");
+                    }
+
+                    _audio.Write(bytes);
+                    _frames.Add(new TelnyxReceivedFrame("media", payload, null));
+                    break;
+                case "mark" when HasExactly(frame, "event", "mark") && frame["mark"] is JsonObject mark && HasExactly(mark, "name"):
+                    var name = (string)mark["name"]!;
+                    _frames.Add(new TelnyxReceivedFrame("mark", null, name));
+                    if (_markMode == TelnyxMarkMode.Immediate)
+                    {
+                        markToReturn = name;
+                    }
+                    else
+                    {
+                        _pendingMarks.Add(name);
+                    }
+
+                    break;
+                case "clear" when HasExactly(frame, "event"):
+                    // "Stops the current media playback and clears queued media. Queued marks are sent back."
+                    _clears++;
+                    _frames.Add(new TelnyxReceivedFrame("clear", null, null));
+                    flushed.AddRange(_pendingMarks);
+                    _pendingMarks.Clear();
+                    break;
+                default:
+                    Violation($"a frame Telnyx does not accept: {json}");
+                    break;
+            }
+
+            WakeWaiters();
+        }
+
+        if (markToReturn is not null)
+        {
+            flushed.Add(markToReturn);
+        }
+
+        foreach (var name in flushed)
+        {
+            try
+            {
+                await SendMarkAsync(name, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool HasExactly(JsonObject node, params string[] names) =>
+        node.Count == names.Length && names.All(node.ContainsKey);
+
+    private void Violation(string what)
+    {
+        lock (_gate)
+        {
+            _violations.Add(what);
+        }
+    }
+}
