@@ -74,7 +74,9 @@ public sealed class TelnyxCallControl : ICallControl
             return (CallControlOutcome.Failed, "the call control id is not one Telnyx issues");
         }
 
-        var url = new Uri(_baseUrl, $"calls/{Uri.EscapeDataString(callControlId)}/actions/{action}");
+        // The id's characters are all legal in a path segment (':' included), so it goes in as is, as the official
+        // SDK sends it.
+        var url = new Uri(_baseUrl, $"calls/{callControlId}/actions/{action}");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

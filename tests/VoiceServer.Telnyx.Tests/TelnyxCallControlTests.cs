@@ -22,7 +22,7 @@ public sealed class TelnyxCallControlTests
         Assert.Equal(CallControlOutcome.Done, outcome);
         var request = Assert.Single(handler.Requests);
         Assert.Equal(HttpMethod.Post, request.Method);
-        Assert.Equal("https://api.telnyx.com/v2/calls/v3%3AT02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/actions/hangup", request.Url);
+        Assert.Equal("https://api.telnyx.com/v2/calls/v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/actions/hangup", request.Url);
         Assert.Equal($"Bearer {ApiKey}", request.Authorization);
         Assert.Equal("application/json", request.ContentType);
         Assert.True(JsonNode.DeepEquals(new JsonObject(), JsonNode.Parse(request.Body)));
@@ -38,7 +38,7 @@ public sealed class TelnyxCallControlTests
 
         Assert.Equal(CallControlOutcome.Done, outcome);
         var request = Assert.Single(handler.Requests);
-        Assert.Equal("http://127.0.0.1:5999/telnyx/v2/calls/v3%3AT02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/actions/transfer", request.Url);
+        Assert.Equal("http://127.0.0.1:5999/telnyx/v2/calls/v3:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ/actions/transfer", request.Url);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["to"] = "+18005550100" }, JsonNode.Parse(request.Body)));
     }
 

@@ -178,7 +178,6 @@ public sealed class TelnyxCallTests
         Assert.Contains("agent_hung_up", (await harness.Server.WaitForCallEndAsync(harness.Token)).Message, StringComparison.Ordinal);
         var request = Assert.Single(telnyx.Requests);
         Assert.Equal("POST", request.Method);
-        // The receiver sees the path decoded; the encoding on the wire is checked in TelnyxCallControlTests.
         Assert.Equal($"/v2/calls/{callControlId}/actions/hangup", request.Path);
         Assert.Equal("Bearer " + ApiKey, request.Headers["Authorization"]);
         // The whole goodbye reached the caller before the hang-up.
@@ -220,7 +219,6 @@ public sealed class TelnyxCallTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
         Assert.Contains("transferred", (await harness.Server.WaitForCallEndAsync(harness.Token)).Message, StringComparison.Ordinal);
         var request = Assert.Single(telnyx.Requests);
-        // The receiver sees the path decoded; the encoding on the wire is checked in TelnyxCallControlTests.
         Assert.Equal($"/v2/calls/{callControlId}/actions/transfer", request.Path);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["to"] = TransferNumber }, JsonNode.Parse(request.Body)));
     }
