@@ -242,6 +242,39 @@ public sealed class TelnyxCallTests
         Assert.Equal(WebSocketState.Open, caller.State);
     }
 
+    [Fact]
+    public async Task CallEnds_RecordPosted_WithTheCallControlIdTheStreamAndTheTurns()
+    {
+        await using var receiver = await FakeHttpReceiver.StartAsync();
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["CALL_EVENTS_URL"] = receiver.Url("/api/calls/events").ToString(),
+            ["CALL_EVENTS_SIGNING_KEY"] = "call-events-signing-key-0123456789abcdef",
+        });
+        var (caller, model) = await TelnyxCalls.StartCallAsync(harness);
+        await using var _ = caller;
+
+        var userItem = await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await model.SendSpeechStoppedAsync(cancellationToken: harness.Token);
+        await model.SendInputTranscriptionCompletedAsync(userItem, "When do you open?", harness.Token);
+        await model.SendResponseCreatedAsync("resp_1", harness.Token);
+        await model.SendAudioDeltaAsync("resp_1", "item_a1", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendAudioDoneAsync("resp_1", "item_a1", cancellationToken: harness.Token);
+        await model.SendTranscriptDoneAsync("resp_1", "item_a1", "We open at nine.", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_1", "completed", harness.Token);
+        await caller.WaitForAudioBytesAsync(1600, harness.Token);
+        await harness.Server.WaitForLogCountAsync("ResponseDone", 1, harness.Token);
+        await caller.SendStopAsync(harness.Token);
+
+        var record = JsonNode.Parse((await receiver.WaitForRequestAsync(0, harness.Token)).Body)!;
+        Assert.Equal(caller.CallControlId, (string?)record["callSid"]);
+        Assert.Equal(caller.StreamId, (string?)record["streamSid"]);
+        Assert.Equal(CallHarness.AgentId, (string?)record["agentId"]);
+        Assert.Equal("caller_stopped", (string?)record["endReason"]);
+        var turns = record["turns"]!.AsArray();
+        Assert.Equal(["When do you open?", "We open at nine."], turns.Select(turn => (string?)turn!["text"]));
+    }
+
     internal static Task<CallHarness> StartWithTelnyxApiAsync(FakeHttpReceiver telnyx) => CallHarness.StartAsync(settings: new Dictionary<string, string?>
     {
         ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
