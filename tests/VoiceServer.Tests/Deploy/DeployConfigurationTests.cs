@@ -53,6 +53,33 @@ public sealed class DeployConfigurationTests
         Assert.Matches(@"(?m)^ENTRYPOINT \[""dotnet"", ""VoiceServer.dll""\]$", s_dockerfile);
     }
 
+    [Fact]
+    public void Dockerfile_CopiesEveryProjectTheHostReferences_BeforeItsRestore()
+    {
+        // The restore layer sees only the project files copied before it; a project missing there fails the image's
+        // build (restore cannot find it, and the publish after it does not restore). Docker cannot run here.
+        var beforeRestore = s_dockerfile[..s_dockerfile.IndexOf("RUN dotnet restore", StringComparison.Ordinal)];
+        var pending = new Queue<string>(["src/VoiceServer/VoiceServer.csproj"]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryDequeue(out var project))
+        {
+            if (!seen.Add(project))
+            {
+                continue;
+            }
+
+            Assert.Contains($"COPY {project} ", beforeRestore, StringComparison.Ordinal);
+            var directory = Path.GetDirectoryName(project)!;
+            foreach (Match reference in Regex.Matches(File.ReadAllText(Path.Combine(s_root, project)), "ProjectReference Include=\"([^\"]+)\""))
+            {
+                var full = Path.GetFullPath(Path.Combine(s_root, directory, reference.Groups[1].Value.Replace('\\', '/')));
+                pending.Enqueue(Path.GetRelativePath(s_root, full).Replace('\\', '/'));
+            }
+        }
+
+        Assert.Contains("src/VoiceServer.Telnyx/VoiceServer.Telnyx.csproj", seen);
+    }
+
     private static string Toml(string key)
     {
         var match = Regex.Match(s_flyToml, $@"(?m)^\s*{Regex.Escape(key)}\s*=\s*""?([^""\r\n]*)""?\s*$");
