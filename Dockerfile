@@ -9,6 +9,7 @@ COPY src/VoiceServer.Core/VoiceServer.Core.csproj src/VoiceServer.Core/
 COPY src/VoiceServer.Twilio/VoiceServer.Twilio.csproj src/VoiceServer.Twilio/
 COPY src/VoiceServer.OpenAI/VoiceServer.OpenAI.csproj src/VoiceServer.OpenAI/
 COPY src/VoiceServer.Telnyx/VoiceServer.Telnyx.csproj src/VoiceServer.Telnyx/
+COPY src/VoiceServer.Plivo/VoiceServer.Plivo.csproj src/VoiceServer.Plivo/
 COPY src/VoiceServer.RealtimeEmulator/VoiceServer.RealtimeEmulator.csproj src/VoiceServer.RealtimeEmulator/
 RUN dotnet restore src/VoiceServer/VoiceServer.csproj
 COPY src/ src/

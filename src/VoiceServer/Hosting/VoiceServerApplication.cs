@@ -18,6 +18,7 @@ internal static class VoiceServerApplication
         builder.AddVoiceServerOptions();
         builder.AddCalls();
         builder.AddTelnyx();
+        builder.AddPlivo();
         builder.AddLocalRealtimeEmulator();
         builder.AddPlayground();
         configure?.Invoke(builder);
@@ -32,6 +33,7 @@ internal static class VoiceServerApplication
         app.MapMetrics();
         app.MapMediaStream();
         app.MapTelnyxMediaStream();
+        app.MapPlivoMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
         app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));

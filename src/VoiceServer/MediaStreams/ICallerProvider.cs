@@ -14,7 +14,7 @@ namespace VoiceServer.MediaStreams;
 /// </summary>
 internal interface ICallerProvider
 {
-    /// <summary>The provider's name in logs: <c>Twilio</c>, <c>Telnyx</c>.</summary>
+    /// <summary>The provider's name in logs: <c>Twilio</c>, <c>Telnyx</c>, <c>Plivo</c>.</summary>
     string Name { get; }
 
     /// <summary>True when a playground call (a browser, speaking Twilio's protocol) may use this path.</summary>
