@@ -1,0 +1,461 @@
+using System.Globalization;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace VoiceServer.PlivoEmulator;
+
+/// <summary>
+/// Plivo's side of a bidirectional audio stream on a real socket, written from docs/reference/plivo-audio-streams.md
+/// and independent of the production codec: frames are JSON text built by hand and parsed with
+/// <see cref="JsonNode"/>. It is strict like the real service: any outbound frame that is not exactly
+/// <c>playAudio</c> (μ-law 8000), <c>checkpoint</c> or <c>clearAudio</c> naming this stream is a violation,
+/// rethrown when the fake is disposed. Checkpoints come back as <c>playedStream</c> after the audio before them
+/// played, or at once; a <c>clearAudio</c> is answered with <c>clearedAudio</c> and the checkpoints it flushed never
+/// come back (§3.5). Plivo sends no <c>connected</c> and ends a stream by closing the socket (§3.7).
+/// </summary>
+public sealed class FakePlivoCaller : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+    private readonly PlivoCheckpointMode _checkpointMode;
+    private readonly object _gate = new();
+    private readonly List<PlivoReceivedFrame> _frames = [];
+    private readonly List<string> _pendingMarks = [];
+    private readonly List<string> _violations = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly MemoryStream _audio = new();
+    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Task _receiveLoop;
+    private int _sequence;
+    private int _chunk;
+    private long _timestampMs;
+    private int _clears;
+
+    private FakePlivoCaller(ClientWebSocket socket, PlivoCheckpointMode checkpointMode)
+    {
+        _socket = socket;
+        _checkpointMode = checkpointMode;
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    public string StreamId { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>The call's <c>CallUUID</c>, the id Plivo's REST API takes.</summary>
+    public string CallId { get; init; } = Guid.NewGuid().ToString();
+
+    /// <summary><c>extraHeaders</c> as the XML set them; repeated on every media and dtmf frame (§2.3).</summary>
+    public string ExtraHeaders { get; init; } = string.Empty;
+
+    public WebSocketState State => _socket.State;
+
+    public IReadOnlyList<PlivoReceivedFrame> Frames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _frames];
+            }
+        }
+    }
+
+    public byte[] ReceivedAudio
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _audio.ToArray();
+            }
+        }
+    }
+
+    public IReadOnlyList<string> PendingCheckpoints
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _pendingMarks];
+            }
+        }
+    }
+
+    public int ClearAudioCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _clears;
+            }
+        }
+    }
+
+    public static async Task<FakePlivoCaller> ConnectAsync(
+        Uri url,
+        PlivoCheckpointMode checkpointMode = PlivoCheckpointMode.Immediate,
+        IReadOnlyDictionary<string, string>? headers = null,
+        string? callId = null,
+        CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        await socket.ConnectAsync(url, cancellationToken);
+        return callId is null ? new FakePlivoCaller(socket, checkpointMode) : new FakePlivoCaller(socket, checkpointMode) { CallId = callId };
+    }
+
+    /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
+    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(url, cancellationToken);
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
+        {
+            return socket.HttpStatusCode;
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
+        return null;
+    }
+
+    /// <summary>Plivo's <c>start</c> (§3.2): the ids inside <c>start</c>, <c>extra_headers</c> at the top level.</summary>
+    public Task SendStartAsync(CancellationToken cancellationToken, string encoding = "audio/x-mulaw", int sampleRate = 8000) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "start",
+            ["sequenceNumber"] = NextSequence(),
+            ["start"] = new JsonObject
+            {
+                ["callId"] = CallId,
+                ["streamId"] = StreamId,
+                ["accountId"] = "MAXXXXXXXXXXXXXXXXXX",
+                ["tracks"] = new JsonArray("inbound"),
+                ["mediaFormat"] = new JsonObject { ["encoding"] = encoding, ["sampleRate"] = sampleRate },
+            },
+            ["extra_headers"] = ExtraHeaders,
+        }.ToJsonString(), cancellationToken);
+
+    /// <summary>Caller audio in 20 ms frames (160 bytes of μ-law): <c>chunk</c> a number, <c>timestamp</c> a string (§3.3).</summary>
+    public async Task SendAudioAsync(ReadOnlyMemory<byte> mulaw, CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < mulaw.Length; offset += 160)
+        {
+            var frame = mulaw.Slice(offset, Math.Min(160, mulaw.Length - offset));
+            var chunk = Interlocked.Increment(ref _chunk);
+            var timestamp = _timestampMs.ToString(CultureInfo.InvariantCulture);
+            _timestampMs += 20;
+            var media = new JsonObject
+            {
+                ["event"] = "media",
+                ["sequenceNumber"] = NextSequence(),
+                ["streamId"] = StreamId,
+                ["media"] = new JsonObject { ["track"] = "inbound", ["timestamp"] = timestamp, ["chunk"] = chunk, ["payload"] = Convert.ToBase64String(frame.Span) },
+                ["extra_headers"] = ExtraHeaders,
+            };
+            await SendTextAsync(media.ToJsonString(), cancellationToken);
+        }
+    }
+
+    public Task SendDtmfAsync(char digit, CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "dtmf",
+            ["sequenceNumber"] = NextSequence(),
+            ["streamId"] = StreamId,
+            ["dtmf"] = new JsonObject { ["track"] = "inbound", ["digit"] = digit.ToString(), ["timestamp"] = _timestampMs.ToString(CultureInfo.InvariantCulture) },
+            ["extra_headers"] = ExtraHeaders,
+        }.ToJsonString(), cancellationToken);
+
+    /// <summary>The <c>stop</c> Plivo's Java stream SDK maps (§3.7); Plivo's own list has none.</summary>
+    public Task SendStopAsync(CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "stop",
+            ["sequenceNumber"] = NextSequence(),
+            ["streamId"] = StreamId,
+            ["stop"] = new JsonObject { ["callId"] = CallId, ["reason"] = "hangup" },
+        }.ToJsonString(), cancellationToken);
+
+    /// <summary>The caller hangs up: Plivo closes the socket, with no message before (§3.7).</summary>
+    public async Task HangUpAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Answers the oldest <paramref name="count"/> pending checkpoints: the audio before them played.</summary>
+    public async Task AckPendingCheckpointsAsync(int count, CancellationToken cancellationToken)
+    {
+        List<string> marks;
+        lock (_gate)
+        {
+            marks = _pendingMarks.Take(count).ToList();
+            _pendingMarks.RemoveRange(0, marks.Count);
+        }
+
+        foreach (var mark in marks)
+        {
+            await SendPlayedStreamAsync(mark, cancellationToken);
+        }
+    }
+
+    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Something Plivo never sends: a binary frame.</summary>
+    public async Task SendBinaryAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
+
+    public Task WaitForPendingCheckpointsAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
+
+    public Task WaitForClearAudioAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
+
+    public Task WaitForFramesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _frames.Count >= count, cancellationToken);
+
+    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
+        _closed.Task.WaitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        _socket.Abort();
+        await _receiveLoop;
+        _socket.Dispose();
+        _sendLock.Dispose();
+        lock (_gate)
+        {
+            if (_violations.Count > 0)
+            {
+                throw new InvalidOperationException("The fake Plivo caller saw protocol violations: " + string.Join("; ", _violations));
+            }
+        }
+    }
+
+    private int NextSequence() => Interlocked.Increment(ref _sequence);
+
+    private Task SendPlayedStreamAsync(string name, CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "playedStream",
+            ["sequenceNumber"] = NextSequence(),
+            ["streamId"] = StreamId,
+            ["name"] = name,
+        }.ToJsonString(), cancellationToken);
+
+    private Task SendClearedAudioAsync(CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject
+        {
+            ["event"] = "clearedAudio",
+            ["sequenceNumber"] = NextSequence(),
+            ["streamId"] = StreamId,
+        }.ToJsonString(), cancellationToken);
+
+    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (condition())
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((condition, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
+    private void WakeWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition())
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                    message.Write(buffer, 0, result.Count);
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
+                    return;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    Violation("a binary frame: Plivo takes JSON text only");
+                    continue;
+                }
+
+                await HandleAsync(Encoding.UTF8.GetString(message.ToArray()));
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closed.TrySetResult((null, null));
+        }
+    }
+
+    private async Task HandleAsync(string json)
+    {
+        JsonObject frame;
+        try
+        {
+            frame = JsonNode.Parse(json)!.AsObject();
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Violation($"not a JSON object: {json}");
+            return;
+        }
+
+        var kind = (string?)frame["event"];
+        string? played = null;
+        var cleared = false;
+        lock (_gate)
+        {
+            switch (kind)
+            {
+                case "playAudio" when HasExactly(frame, "event", "media") && frame["media"] is JsonObject media && HasExactly(media, "contentType", "sampleRate", "payload") &&
+                    (string?)media["contentType"] == "audio/x-mulaw" && media["sampleRate"]?.GetValueKind() == System.Text.Json.JsonValueKind.Number && (int)media["sampleRate"]! == 8000:
+                    var payload = (string)media["payload"]!;
+                    var bytes = Convert.FromBase64String(payload);
+                    if (bytes.Length == 0)
+                    {
+                        Violation("an empty playAudio payload");
+                    }
+
+                    _audio.Write(bytes);
+                    _frames.Add(new PlivoReceivedFrame("playAudio", payload, null));
+                    break;
+                case "checkpoint" when HasExactly(frame, "event", "streamId", "name") && (string?)frame["streamId"] == StreamId:
+                    var name = (string)frame["name"]!;
+                    _frames.Add(new PlivoReceivedFrame("checkpoint", null, name));
+                    if (_checkpointMode == PlivoCheckpointMode.Immediate)
+                    {
+                        played = name;
+                    }
+                    else
+                    {
+                        _pendingMarks.Add(name);
+                    }
+
+                    break;
+                case "clearAudio" when HasExactly(frame, "event", "streamId") && (string?)frame["streamId"] == StreamId:
+                    // "Plivo clears all buffered media events": the checkpoints among them are dropped, not answered.
+                    _clears++;
+                    _frames.Add(new PlivoReceivedFrame("clearAudio", null, null));
+                    _pendingMarks.Clear();
+                    cleared = true;
+                    break;
+                default:
+                    Violation($"a frame Plivo does not accept: {json}");
+                    break;
+            }
+
+            WakeWaiters();
+        }
+
+        try
+        {
+            if (played is not null)
+            {
+                await SendPlayedStreamAsync(played, CancellationToken.None);
+            }
+
+            if (cleared)
+            {
+                await SendClearedAudioAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static bool HasExactly(JsonObject node, params string[] names) =>
+        node.Count == names.Length && names.All(node.ContainsKey);
+
+    private void Violation(string what)
+    {
+        lock (_gate)
+        {
+            _violations.Add(what);
+        }
+    }
+}
