@@ -2,8 +2,8 @@
 # The test command: PostgreSQL on loopback for the main app's database tests (Debian's package; skipped in favour
 # of MAIN_APP_TEST_POSTGRES when that is set), a throwaway Redis for the replay-guard tests (Debian's package;
 # skipped in favour of VOICE_SERVER_TEST_REDIS when that is set), Chromium for the playground's browser tests
-# (Debian's package; CHROMIUM_PATH points elsewhere), the official Telnyx Node SDK for the Telnyx cross-check tests
-# (npm ci from a pinned lock file), then every test project of the solution.
+# (Debian's package; CHROMIUM_PATH points elsewhere), the official Telnyx and Plivo Node SDKs for the cross-check
+# tests (npm ci from pinned lock files), then every test project of the solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +21,6 @@ fi
 
 scripts/chromium-for-tests.sh
 scripts/telnyx-sdk-for-tests.sh
+scripts/plivo-sdk-for-tests.sh
 
 dotnet test VoiceServer.slnx "$@"
