@@ -83,7 +83,7 @@ public sealed class PlivoSignatureValidatorTests
     [Fact]
     public void WrongAuthToken_Mismatch()
     {
-        var signature = new PlivoSignatureValidator("ANOTHER_TOKEN").Sign("GET", "https://example.com/api/plivo/answer", Nonce);
+        var signature = new PlivoSignatureValidator("another-auth-token").Sign("GET", "https://example.com/api/plivo/answer", Nonce);
 
         Assert.Equal(PlivoSignatureCheck.Mismatch, _validator.Verify("GET", "https://example.com/api/plivo/answer", Nonce, signature));
     }

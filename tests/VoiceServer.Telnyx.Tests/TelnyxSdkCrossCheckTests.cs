@@ -74,7 +74,7 @@ public sealed class TelnyxSdkCrossCheckTests
         const string to = "+18005550100";
         var sdk = (await RunSdkAsync(new JsonObject { ["mode"] = "callControl", ["callControlId"] = callControlId, ["to"] = to }))["requests"]!.AsArray();
         var handler = new RecordingHandler();
-        var control = new TelnyxCallControl("KEY_CROSSCHECK", new HttpClient(handler), new Uri("http://127.0.0.1:1/v2"));
+        var control = new TelnyxCallControl("key-for-the-cross-check", new HttpClient(handler), new Uri("http://127.0.0.1:1/v2"));
 
         await control.HangUpAsync(callControlId, CancellationToken.None);
         await control.TransferAsync(callControlId, to, CancellationToken.None);

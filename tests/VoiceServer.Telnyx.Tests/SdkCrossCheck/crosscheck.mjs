@@ -54,7 +54,7 @@ async function callControl(callControlId, to) {
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new Telnyx({ apiKey: 'KEY_CROSSCHECK', baseURL: `http://127.0.0.1:${server.address().port}/v2`, maxRetries: 0 });
+  const client = new Telnyx({ apiKey: 'key-for-the-cross-check', baseURL: `http://127.0.0.1:${server.address().port}/v2`, maxRetries: 0 });
   await client.calls.actions.hangup(callControlId, {});
   await client.calls.actions.transfer(callControlId, { to });
   server.close();
