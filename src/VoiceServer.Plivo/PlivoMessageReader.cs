@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Text.Json;
 using VoiceServer.Json;
 using VoiceServer.Legs;
@@ -100,7 +99,7 @@ internal static class PlivoMessageReader
                 else if (reader.ValueTextEquals("media"u8))
                 {
                     reader.Read();
-                    if (!TryReadMedia(json, ref reader, scratch, ref scratchUsed, out message.Payload, out message.MediaTimestampMs))
+                    if (!JsonMedia.TryRead(json, ref reader, scratch, ref scratchUsed, numberTimestampAllowed: true, out message.Payload, out message.MediaTimestampMs))
                     {
                         problem = "media is not an object";
                         return false;
@@ -221,52 +220,6 @@ internal static class PlivoMessageReader
         }
 
         return digit;
-    }
-
-    /// <summary>
-    /// <c>media</c>'s payload (in place) and timestamp, read without allocating. Plivo's timestamp is a string of
-    /// digits (§3.1); a number is accepted too.
-    /// </summary>
-    private static bool TryReadMedia(
-        ReadOnlySpan<byte> json,
-        scoped ref Utf8JsonReader reader,
-        Span<byte> scratch,
-        scoped ref int scratchUsed,
-        out ReadOnlySpan<byte> payload,
-        out long timestampMs)
-    {
-        payload = default;
-        timestampMs = -1;
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("payload"u8))
-            {
-                reader.Read();
-                payload = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
-            }
-            else if (reader.ValueTextEquals("timestamp"u8))
-            {
-                reader.Read();
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped &&
-                    Utf8Parser.TryParse(reader.ValueSpan, out long timestamp, out var consumed) && consumed == reader.ValueSpan.Length && timestamp >= 0)
-                {
-                    timestampMs = timestamp;
-                }
-            }
-            else
-            {
-                reader.Read();
-            }
-
-            reader.Skip();
-        }
-
-        return true;
     }
 
     private static PlivoEvent ReadEvent(ref Utf8JsonReader reader)

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text.Json;
 using VoiceServer.Json;
 using VoiceServer.Legs;
@@ -83,7 +82,7 @@ internal static class TelnyxMessageReader
                 else if (reader.ValueTextEquals("media"u8))
                 {
                     reader.Read();
-                    if (!TryReadMedia(json, ref reader, scratch, ref scratchUsed, out message.Payload, out message.MediaTimestampMs))
+                    if (!JsonMedia.TryRead(json, ref reader, scratch, ref scratchUsed, numberTimestampAllowed: true, out message.Payload, out message.MediaTimestampMs))
                     {
                         problem = "media is not an object";
                         return false;
@@ -204,52 +203,6 @@ internal static class TelnyxMessageReader
         }
 
         return value;
-    }
-
-    /// <summary>
-    /// <c>media</c>'s payload (in place) and timestamp, read without allocating. Telnyx does not type the timestamp
-    /// in its docs (§3.1): a string of digits and a number are both accepted.
-    /// </summary>
-    private static bool TryReadMedia(
-        ReadOnlySpan<byte> json,
-        scoped ref Utf8JsonReader reader,
-        Span<byte> scratch,
-        scoped ref int scratchUsed,
-        out ReadOnlySpan<byte> payload,
-        out long timestampMs)
-    {
-        payload = default;
-        timestampMs = -1;
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("payload"u8))
-            {
-                reader.Read();
-                payload = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
-            }
-            else if (reader.ValueTextEquals("timestamp"u8))
-            {
-                reader.Read();
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped &&
-                    Utf8Parser.TryParse(reader.ValueSpan, out long timestamp, out var consumed) && consumed == reader.ValueSpan.Length && timestamp >= 0)
-                {
-                    timestampMs = timestamp;
-                }
-            }
-            else
-            {
-                reader.Read();
-            }
-
-            reader.Skip();
-        }
-
-        return true;
     }
 
     private static TelnyxEvent ReadEvent(ref Utf8JsonReader reader)

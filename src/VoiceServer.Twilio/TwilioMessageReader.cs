@@ -38,7 +38,7 @@ internal static class TwilioMessageReader
                 else if (reader.ValueTextEquals("media"u8))
                 {
                     reader.Read();
-                    if (!TryReadMedia(json, ref reader, scratch, ref scratchUsed, out message.Payload, out message.MediaTimestampMs))
+                    if (!JsonMedia.TryRead(json, ref reader, scratch, ref scratchUsed, numberTimestampAllowed: false, out message.Payload, out message.MediaTimestampMs))
                     {
                         problem = "media is not an object";
                         return false;
@@ -115,49 +115,6 @@ internal static class TwilioMessageReader
             default:
                 return true;
         }
-    }
-
-    /// <summary><c>media</c>'s payload (in place) and timestamp (a string of digits, read without allocating).</summary>
-    private static bool TryReadMedia(
-        ReadOnlySpan<byte> json,
-        scoped ref Utf8JsonReader reader,
-        Span<byte> scratch,
-        scoped ref int scratchUsed,
-        out ReadOnlySpan<byte> payload,
-        out long timestampMs)
-    {
-        payload = default;
-        timestampMs = -1;
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("payload"u8))
-            {
-                reader.Read();
-                payload = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
-            }
-            else if (reader.ValueTextEquals("timestamp"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped &&
-                    System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out long timestamp, out var consumed) && consumed == reader.ValueSpan.Length && timestamp >= 0)
-                {
-                    timestampMs = timestamp;
-                }
-            }
-            else
-            {
-                reader.Read();
-            }
-
-            reader.Skip();
-        }
-
-        return true;
     }
 
     private static TwilioEvent ReadEvent(ref Utf8JsonReader reader)
