@@ -24,6 +24,9 @@ internal static class ConfigurationExtensions
                 options.ServerKeyModels = (configuration["OPENAI_REALTIME_MODELS"] ?? string.Empty)
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 options.AllowUnauthenticated = ReadBool(configuration, "ALLOW_UNAUTHENTICATED");
+                options.CallerProviders = NullIfEmpty(configuration["CALLER_PROVIDERS"]) is { } providers
+                    ? [.. providers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static name => name.ToLowerInvariant()).Distinct()]
+                    : CallerProviderKeys.All;
                 options.MaxMessageBytes = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGE_BYTES", options.MaxMessageBytes);
                 options.MaxMessagesPerSecond = ReadInt(configuration, "MEDIA_STREAM_MAX_MESSAGES_PER_SECOND", options.MaxMessagesPerSecond);
                 options.StartTimeoutSeconds = ReadInt(configuration, "CALL_START_TIMEOUT_SECONDS", options.StartTimeoutSeconds);
@@ -61,9 +64,11 @@ internal static class ConfigurationExtensions
                 static options => options.ConfigSigningKey is null || System.Text.Encoding.UTF8.GetByteCount(options.ConfigSigningKey) >= 32,
                 "CONFIG_SIGNING_KEY must be at least 32 bytes (HS256).")
             .Validate(
-                static options => !options.LeavesServerKeyOpen,
-                "OPENAI_API_KEY is set, but nothing proves who a call comes from: anyone who reaches /api/twilio/media-stream could talk to an agent on this key. " +
-                "Set TWILIO_AUTH_TOKEN (with PUBLIC_BASE_URL) or CONFIG_SIGNING_KEY, or, for a local experiment only, ALLOW_UNAUTHENTICATED=true.")
+                static options => options.CallerProviders.Count > 0 && options.CallerProviders.All(CallerProviderKeys.All.Contains),
+                $"CALLER_PROVIDERS must be a comma-separated list of {string.Join(", ", CallerProviderKeys.All)}.")
+            .Validate(
+                static options => options.PlaygroundEnabled is not true || options.Serves(CallerProviderKeys.Twilio),
+                "PLAYGROUND_ENABLED needs twilio in CALLER_PROVIDERS: the playground's calls speak Twilio's protocol on its path.")
             .Validate(
                 static options => options.ServerKeyModels.All(static model => model.Length is > 0 and <= 128 && model.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')),
                 "OPENAI_REALTIME_MODELS must be a comma-separated list of model names.")
@@ -88,6 +93,7 @@ internal static class ConfigurationExtensions
                 "METRICS_BEARER_TOKEN must be at least 16 characters.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceServerOptions>, VoiceServerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<VoiceServerOptions>, CallerProofValidator>();
 
         services.AddOptions<RealtimeOptions>()
             .Configure<IConfiguration>(static (options, configuration) =>

@@ -18,19 +18,51 @@ internal sealed class VoiceServerOptions
     public IReadOnlyList<string> ServerKeyModels { get; set; } = [];
 
     /// <summary>
-    /// <c>ALLOW_UNAUTHENTICATED</c>: lets a server that holds <c>OPENAI_API_KEY</c> start without anything that proves
-    /// who a call comes from (no <c>TWILIO_AUTH_TOKEN</c>, no <c>CONFIG_SIGNING_KEY</c>). For local experiments only;
+    /// <c>ALLOW_UNAUTHENTICATED</c>: lets a server that holds <c>OPENAI_API_KEY</c> start while a served path has
+    /// nothing that proves who a call comes from (<see cref="PathsOpenToStrangers"/>). For local experiments only;
     /// announced with a warning at start-up.
     /// </summary>
     public bool AllowUnauthenticated { get; set; }
 
-    /// <summary>True when strangers could spend the server's key: a key, no proof of the caller, no emulator.</summary>
-    public bool LeavesServerKeyOpen =>
-        OpenAIApiKey is not null && !LocalEmulator && TwilioAuthToken is null && ConfigSigningKey is null && !AllowUnauthenticated;
+    /// <summary>
+    /// <c>CALLER_PROVIDERS</c>: the providers whose media-stream path this server serves (all by default); the path of
+    /// any other answers 404. A team on one carrier turns the others' paths off.
+    /// </summary>
+    public IReadOnlyList<string> CallerProviders { get; set; } = CallerProviderKeys.All;
 
-    /// <summary>True when the operator chose to run open: the start-up warning names what that exposes.</summary>
-    public bool RunsUnauthenticated =>
-        OpenAIApiKey is not null && !LocalEmulator && TwilioAuthToken is null && ConfigSigningKey is null && AllowUnauthenticated;
+    public bool Serves(string provider) => CallerProviders.Contains(provider, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The served paths where a stranger could talk to an agent on the server's key, each with the setting that would
+    /// prove its callers; empty when the server holds no key, runs the emulator, or every served path is proven. A
+    /// signed configuration proves every path. Twilio's signature proves Twilio's and closes Telnyx's and Plivo's
+    /// unless their own proof is set, since those are never weaker than Twilio's.
+    /// </summary>
+    public IReadOnlyList<string> PathsOpenToStrangers(string? telnyxStreamAuthToken, string? plivoAuthToken)
+    {
+        if (OpenAIApiKey is null || LocalEmulator || ConfigSigningKey is not null || TwilioAuthToken is not null)
+        {
+            return [];
+        }
+
+        var open = new List<string>();
+        if (Serves(CallerProviderKeys.Twilio))
+        {
+            open.Add("/api/twilio/media-stream (TWILIO_AUTH_TOKEN with PUBLIC_BASE_URL)");
+        }
+
+        if (Serves(CallerProviderKeys.Telnyx) && telnyxStreamAuthToken is null)
+        {
+            open.Add("/api/telnyx/media-stream (TELNYX_STREAM_AUTH_TOKEN)");
+        }
+
+        if (Serves(CallerProviderKeys.Plivo) && plivoAuthToken is null)
+        {
+            open.Add("/api/plivo/media-stream (PLIVO_AUTH_TOKEN with PUBLIC_BASE_URL)");
+        }
+
+        return open;
+    }
 
     /// <summary>
     /// <c>MEDIA_STREAM_MAX_MESSAGE_BYTES</c>: a larger text message from the caller ends the call with 1009.
@@ -150,11 +182,11 @@ internal sealed class VoiceServerOptions
 
     /// <summary>
     /// <c>PLAYGROUND_ENABLED</c>: serve the browser playground at <c>/playground/</c> and its live view. Unset: on
-    /// with the local emulator, off otherwise.
+    /// with the local emulator (when Twilio's path, which the playground speaks, is served), off otherwise.
     /// </summary>
     public bool? PlaygroundEnabled { get; set; }
 
-    public bool IsPlaygroundEnabled => PlaygroundEnabled ?? LocalEmulator;
+    public bool IsPlaygroundEnabled => PlaygroundEnabled ?? (LocalEmulator && Serves(CallerProviderKeys.Twilio));
 
     /// <summary>
     /// <c>PLAYGROUND_ACCESS_KEY</c>: when set, placing a playground call needs it (<c>Authorization: Bearer</c>).

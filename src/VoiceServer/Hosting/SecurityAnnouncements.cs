@@ -9,20 +9,24 @@ internal static partial class SecurityAnnouncements
     public static void AnnounceOpenSettings(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
-        if (!options.RunsUnauthenticated)
+        var open = options.PathsOpenToStrangers(
+            app.Services.GetRequiredService<IOptions<TelnyxOptions>>().Value.StreamAuthToken,
+            app.Services.GetRequiredService<IOptions<PlivoOptions>>().Value.AuthToken);
+        if (!options.AllowUnauthenticated || open.Count == 0)
         {
             return;
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.Security");
-        app.Lifetime.ApplicationStarted.Register(() => Log.UnauthenticatedCalls(logger));
+        var paths = string.Join(", ", open);
+        app.Lifetime.ApplicationStarted.Register(() => Log.UnauthenticatedCalls(logger, paths));
     }
 
     private static partial class Log
     {
         [LoggerMessage(310, LogLevel.Warning,
-            "*** ALLOW_UNAUTHENTICATED IS SET *** Anyone who reaches /api/twilio/media-stream can talk to an agent of their own on OPENAI_API_KEY. " +
-            "For local experiments only: set TWILIO_AUTH_TOKEN or CONFIG_SIGNING_KEY and remove it before the server is reachable from anywhere else.")]
-        public static partial void UnauthenticatedCalls(ILogger logger);
+            "*** ALLOW_UNAUTHENTICATED IS SET *** Anyone who reaches {OpenPaths} can talk to an agent of their own on OPENAI_API_KEY. " +
+            "For local experiments only: set CONFIG_SIGNING_KEY or the settings named there, and remove it before the server is reachable from anywhere else.")]
+        public static partial void UnauthenticatedCalls(ILogger logger, string openPaths);
     }
 }

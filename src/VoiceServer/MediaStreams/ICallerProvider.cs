@@ -17,6 +17,9 @@ internal interface ICallerProvider
     /// <summary>The provider's name in logs: <c>Twilio</c>, <c>Telnyx</c>, <c>Plivo</c>.</summary>
     string Name { get; }
 
+    /// <summary>Its name in <c>CALLER_PROVIDERS</c> (<see cref="CallerProviderKeys"/>).</summary>
+    string Key { get; }
+
     /// <summary>True when a playground call (a browser, speaking Twilio's protocol) may use this path.</summary>
     bool AcceptsLiveView { get; }
 

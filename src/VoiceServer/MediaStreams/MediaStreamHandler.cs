@@ -41,6 +41,13 @@ internal sealed partial class MediaStreamHandler(
 
     public async Task HandleAsync(HttpContext context, ICallerProvider provider)
     {
+        var settings = options.Value;
+        if (!settings.Serves(provider.Key))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("provider_not_served", $"This server does not take {provider.Name} calls (CALLER_PROVIDERS)."));
+            return;
+        }
+
         var client = failedUpgrades.ClientOf(context);
         if (failedUpgrades.IsBlocked(client))
         {
@@ -49,7 +56,6 @@ internal sealed partial class MediaStreamHandler(
             return;
         }
 
-        var settings = options.Value;
         if (!originPolicy.IsAllowed(context.Request))
         {
             metrics.UpgradeRejected("origin");

@@ -28,6 +28,8 @@ internal sealed class PlivoCallerProvider(
 
     public string Name => "Plivo";
 
+    public string Key => CallerProviderKeys.Plivo;
+
     public bool AcceptsLiveView => false;
 
     public ICallControl CallControl => callControl;

@@ -31,6 +31,8 @@ internal sealed class TelnyxCallerProvider(
 
     public string Name => "Telnyx";
 
+    public string Key => CallerProviderKeys.Telnyx;
+
     public bool AcceptsLiveView => false;
 
     public ICallControl CallControl => callControl;

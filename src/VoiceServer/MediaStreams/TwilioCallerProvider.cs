@@ -16,6 +16,8 @@ internal sealed class TwilioCallerProvider(UpgradeSignatureCheck signatureCheck,
 {
     public string Name => "Twilio";
 
+    public string Key => CallerProviderKeys.Twilio;
+
     public bool AcceptsLiveView => true;
 
     public ICallControl CallControl => callControl;
