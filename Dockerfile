@@ -11,6 +11,7 @@ COPY src/VoiceServer.OpenAI/VoiceServer.OpenAI.csproj src/VoiceServer.OpenAI/
 COPY src/VoiceServer.Telnyx/VoiceServer.Telnyx.csproj src/VoiceServer.Telnyx/
 COPY src/VoiceServer.Plivo/VoiceServer.Plivo.csproj src/VoiceServer.Plivo/
 COPY src/VoiceServer.RealtimeEmulator/VoiceServer.RealtimeEmulator.csproj src/VoiceServer.RealtimeEmulator/
+COPY src/VoiceServer.Redis/VoiceServer.Redis.csproj src/VoiceServer.Redis/
 RUN dotnet restore src/VoiceServer/VoiceServer.csproj
 COPY src/ src/
 RUN dotnet publish src/VoiceServer/VoiceServer.csproj -c Release -o /app --no-restore -p:UseAppHost=false

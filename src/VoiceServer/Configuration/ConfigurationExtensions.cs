@@ -4,6 +4,7 @@ using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.OpenAI;
 using VoiceServer.Outbound;
+using VoiceServer.Redis;
 using VoiceServer.Security;
 using VoiceServer.Twilio;
 

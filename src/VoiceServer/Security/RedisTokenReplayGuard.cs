@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using VoiceServer.Redis;
 
 namespace VoiceServer.Security;
 

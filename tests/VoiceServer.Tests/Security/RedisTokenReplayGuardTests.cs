@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using VoiceServer.Redis;
 using VoiceServer.Security;
 using VoiceServer.Tests.Infrastructure;
 

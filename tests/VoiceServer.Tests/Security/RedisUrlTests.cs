@@ -1,6 +1,6 @@
 using System.Net;
 using StackExchange.Redis;
-using VoiceServer.Security;
+using VoiceServer.Redis;
 using VoiceServer.Tests.Infrastructure;
 
 namespace VoiceServer.Tests.Security;

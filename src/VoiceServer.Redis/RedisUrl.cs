@@ -3,14 +3,14 @@ using System.Globalization;
 using System.Net;
 using StackExchange.Redis;
 
-namespace VoiceServer.Security;
+namespace VoiceServer.Redis;
 
 /// <summary>
 /// Reads <c>REDIS_URL</c>: <c>redis://[[user]:password@]host[:port][/db]</c>, <c>rediss://</c> for TLS (the form
 /// Fly.io's managed Redis, Upstash, gives), or a StackExchange.Redis configuration string
 /// (<c>host:6379,password=…,ssl=true</c>). The setting usually holds a password, so no problem message quotes it.
 /// </summary>
-internal static class RedisUrl
+public static class RedisUrl
 {
     public const int DefaultPort = 6379;
 
