@@ -59,6 +59,12 @@ public enum CallEndReason
     /// <summary>The agent transferred the caller (<c>transfer_call</c>); the call left the stream.</summary>
     Transferred,
 
+    /// <summary>An operator hung up the live call through the main app's admin API.</summary>
+    AdminHungUp,
+
+    /// <summary>An operator transferred the caller through the main app's admin API; the call left the stream.</summary>
+    AdminTransferred,
+
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
 

@@ -22,6 +22,8 @@ public static class CallEndReasonNames
         CallEndReason.IdleTimeout => "idle_timeout",
         CallEndReason.AgentHungUp => "agent_hung_up",
         CallEndReason.Transferred => "transferred",
+        CallEndReason.AdminHungUp => "admin_hung_up",
+        CallEndReason.AdminTransferred => "admin_transferred",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",
         _ => "unknown",

@@ -94,6 +94,12 @@ public sealed partial class CallSession
         [LoggerMessage(165, LogLevel.Information, "Telephony API for {Outcome}: {Result} ({Detail}).")]
         public static partial void CallControlFinished(ILogger logger, string outcome, string result, string detail);
 
+        [LoggerMessage(170, LogLevel.Information, "Operator command: {Action}.")]
+        public static partial void OperatorCommand(ILogger logger, string action);
+
+        [LoggerMessage(171, LogLevel.Warning, "Another live call here already has this CallSid: this one takes no operator commands.")]
+        public static partial void AlreadyListed(ILogger logger);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

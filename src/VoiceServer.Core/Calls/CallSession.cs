@@ -218,6 +218,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _services.Observer?.OnReady();
             StartMaxDurationTimer(configuration);
             StartRecycleTimers(model);
+            ListForOperators(configuration);
             _metrics.CallReady(_time.GetElapsedTime(_startedAt));
             Log.CallReady(_logger, (long)_time.GetElapsedTime(model.StartedAt).TotalMilliseconds, buffered, _pendingAudio.DroppedFrames);
         }
@@ -344,6 +345,8 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
 
     private async Task TearDownAsync(CallEnd end, Task callerSend, Task<LegCompletion> callerReceive, CancellationTokenSource callCancellation)
     {
+        // An ended call takes no more commands: the next one for it finds no instance holding it.
+        _listing?.Dispose();
         ModelConnection[] connections;
         lock (_gate)
         {
@@ -425,7 +428,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
     {
         CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration or
-            CallEndReason.IdleTimeout or CallEndReason.AgentHungUp or CallEndReason.Transferred =>
+            CallEndReason.IdleTimeout or CallEndReason.AgentHungUp or CallEndReason.Transferred or CallEndReason.AdminHungUp or CallEndReason.AdminTransferred =>
             (WebSocketCloseStatus.NormalClosure, "call ended"),
         CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),

@@ -7,6 +7,7 @@ using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
+using VoiceServer.LiveCalls;
 using VoiceServer.MediaStreams;
 using VoiceServer.OpenAI;
 using VoiceServer.Outbound;
@@ -115,7 +116,9 @@ internal static class HostingExtensions
         services.AddSingleton(static provider => new CallServices(
             provider.GetRequiredService<ICallRecordSink>(),
             provider.GetRequiredService<IToolRunner>(),
-            provider.GetRequiredService<ICallControl>()));
+            provider.GetRequiredService<ICallControl>(),
+            // Operators' commands are signed with a key derived from CONFIG_SIGNING_KEY; without it no call is listed.
+            Directory: provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ConfigSigningKey is null ? null : provider.GetRequiredService<LiveCallDirectory>()));
         services.AddSingleton<CallRecordDispatcher>();
         services.AddSingleton<ICallRecordSink>(static provider => provider.GetRequiredService<CallRecordDispatcher>());
         services.AddHostedService(static provider => provider.GetRequiredService<CallRecordDispatcher>());

@@ -1,6 +1,7 @@
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
 using VoiceServer.Endpoints;
+using VoiceServer.LiveCalls;
 using VoiceServer.LocalEmulator;
 using VoiceServer.Playground;
 using VoiceServer.Webhooks;
@@ -17,6 +18,7 @@ internal static class VoiceServerApplication
         builder.AddSecretSafeLogging();
         builder.AddVoiceServerOptions();
         builder.AddCalls();
+        builder.AddLiveCalls();
         builder.AddTelnyx();
         builder.AddPlivo();
         builder.AddLocalRealtimeEmulator();
@@ -34,6 +36,7 @@ internal static class VoiceServerApplication
         app.MapMediaStream();
         app.MapTelnyxMediaStream();
         app.MapPlivoMediaStream();
+        app.MapLiveCallCommands();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
         app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));

@@ -1,0 +1,186 @@
+using VoiceServer.Commands;
+using VoiceServer.Tools;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// An operator's commands, delivered by the instance's command receiver (docs/main-app.md#live-calls): hang up or
+/// transfer at once, through the telephony API, or have the agent say a message after its current response. Only a
+/// call whose configuration was signed for its CallSid is listed for them (<see cref="ICallDirectory"/>).
+/// </summary>
+public sealed partial class CallSession
+{
+    private IDisposable? _listing;
+    private bool _operatorCommandUnderWay;
+
+    /// <summary>The provider's id of the call, once <c>start</c> has brought it.</summary>
+    public string? CallSid => _logScope.CallSid;
+
+    // After set-up: a ready call whose configuration names its CallSid becomes addressable by operators.
+    private void ListForOperators(CallConfiguration configuration)
+    {
+        if (_services.Directory is { } directory && configuration.CallControlAllowed && _logScope.CallSid is { } callSid && _ready.Task.IsCompleted)
+        {
+            if (directory.TryList(callSid, this, out var listing))
+            {
+                _listing = listing;
+            }
+            else
+            {
+                Log.AlreadyListed(_logger);
+            }
+        }
+    }
+
+    /// <summary>Ends the call now: the provider's API hangs up (or, without one for this call, the stream is closed).</summary>
+    public async Task<CallCommandResult> HangUpForOperatorAsync(CancellationToken cancellationToken)
+    {
+        if (!TryBeginOperatorCommand(out var control, out var callSid, out var refusal))
+        {
+            return refusal.Value;
+        }
+
+        Log.OperatorCommand(_logger, CallCommandActions.HangUp);
+        var (outcome, detail) = await RunOperatorControlAsync(token => control.HangUpAsync(callSid, token), cancellationToken);
+        if (outcome is null)
+        {
+            return new CallCommandResult(CallCommandOutcome.NotFound, "the call ended meanwhile");
+        }
+
+        // As with end_call: without the API, closing the socket ends <Connect>, and with it the call.
+        var done = outcome == CallControlOutcome.Done;
+        End(CallEndReason.AdminHungUp, done ? "hung up by an operator" : $"hung up by an operator ({detail}: the socket was closed instead)");
+        return new CallCommandResult(CallCommandOutcome.Done, done ? "the call was hung up" : "the call's stream was closed (no telephony API for this call)");
+    }
+
+    /// <summary>Transfers the caller to <paramref name="number"/> (E.164, checked by the receiver) through the provider's API.</summary>
+    public async Task<CallCommandResult> TransferForOperatorAsync(string number, CancellationToken cancellationToken)
+    {
+        if (!TryBeginOperatorCommand(out var control, out var callSid, out var refusal))
+        {
+            return refusal.Value;
+        }
+
+        if (control is NoCallControl)
+        {
+            EndOperatorCommand();
+            return new CallCommandResult(CallCommandOutcome.Conflict, "no telephony API is configured for this call's provider, so it cannot be transferred");
+        }
+
+        Log.OperatorCommand(_logger, CallCommandActions.Transfer);
+        var (outcome, detail) = await RunOperatorControlAsync(token => control.TransferAsync(callSid, number, token), cancellationToken);
+        if (outcome is null)
+        {
+            return new CallCommandResult(CallCommandOutcome.NotFound, "the call ended meanwhile");
+        }
+
+        if (outcome == CallControlOutcome.Done)
+        {
+            End(CallEndReason.AdminTransferred, $"transferred to {number} by an operator");
+            return new CallCommandResult(CallCommandOutcome.Done, $"the call was transferred to {number}");
+        }
+
+        // The call goes on as it was; the operator may try again.
+        EndOperatorCommand();
+        return new CallCommandResult(outcome == CallControlOutcome.NotConfigured ? CallCommandOutcome.Conflict : CallCommandOutcome.Failed, $"the transfer did not happen: {detail}");
+    }
+
+    /// <summary>
+    /// Asks the model to say <paramref name="text"/> once, as written: now when the agent is quiet, otherwise right
+    /// after its current response (never cutting it off).
+    /// </summary>
+    public CallCommandResult SayForOperator(string text)
+    {
+        lock (_gate)
+        {
+            if (_end.Task.IsCompleted)
+            {
+                return new CallCommandResult(CallCommandOutcome.NotFound, "the call has ended");
+            }
+
+            if (_operatorCommandUnderWay || _goodbye.IsUnderWay)
+            {
+                return new CallCommandResult(CallCommandOutcome.Conflict, "the call is ending");
+            }
+
+            if (!_audioFlowing)
+            {
+                return new CallCommandResult(CallCommandOutcome.Conflict, "the call's model session is being replaced; try again in a moment");
+            }
+
+            if (_responses.IsQueued)
+            {
+                // One response may wait for the current one; folding the message into another would lose it.
+                return new CallCommandResult(CallCommandOutcome.Conflict, "the agent already has a response waiting; try again in a moment");
+            }
+
+            var afterCurrent = _playback.ActiveResponseId is not null || _responses.IsRequested;
+            RequestResponse($"An operator asks you to give the caller this message. Say it exactly as written, word for word, and nothing else: \"{text}\"");
+            Log.OperatorCommand(_logger, CallCommandActions.Say);
+            return new CallCommandResult(CallCommandOutcome.Accepted, afterCurrent ? "the agent will say it after its current response" : "the agent is saying it");
+        }
+    }
+
+    private bool TryBeginOperatorCommand(out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)
+    {
+        lock (_gate)
+        {
+            control = NoCallControl.Instance;
+            callSid = _logScope.CallSid ?? string.Empty;
+            if (_end.Task.IsCompleted)
+            {
+                refusal = new CallCommandResult(CallCommandOutcome.NotFound, "the call has ended");
+                return false;
+            }
+
+            if (_operatorCommandUnderWay)
+            {
+                refusal = new CallCommandResult(CallCommandOutcome.Conflict, "another operator command is changing this call");
+                return false;
+            }
+
+            _operatorCommandUnderWay = true;
+            // Listed calls are signed for their CallSid; the check stays here so no other call can reach the API.
+            if (_model?.Configuration.CallControlAllowed == true && _services.CallControl is { } callControl)
+            {
+                control = callControl;
+            }
+
+            refusal = null;
+            return true;
+        }
+    }
+
+    private void EndOperatorCommand()
+    {
+        lock (_gate)
+        {
+            _operatorCommandUnderWay = false;
+        }
+    }
+
+    /// <summary>The API call, bounded like the agent's own; a null outcome when the call ended first.</summary>
+    private async Task<(CallControlOutcome? Outcome, string Detail)> RunOperatorControlAsync(
+        Func<CancellationToken, Task<(CallControlOutcome Outcome, string Detail)>> action,
+        CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken, cancellationToken);
+        (CallControlOutcome? Outcome, string Detail) result;
+        try
+        {
+            result = await action(linked.Token);
+        }
+        catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
+        {
+            return (null, "the call ended");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+        {
+            result = (CallControlOutcome.Failed, "the telephony API did not answer in time");
+        }
+
+        Log.CallControlFinished(_logger, "operator", result.Outcome.ToString()!, result.Detail);
+        return _end.Task.IsCompleted && result.Outcome != CallControlOutcome.Done ? (null, "the call ended") : result;
+    }
+}
