@@ -2,8 +2,10 @@ using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Twilio;
+using VoiceServer.Redis;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -35,6 +37,13 @@ internal static partial class MainAppApplication
             options.AdminApiKey = Text(configuration, "ADMIN_API_KEY");
             options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
             options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
+            if (Text(configuration, "REDIS_URL") is { } redisUrl)
+            {
+                options.Redis = RedisUrl.TryParse(redisUrl, out var redis, out var problem)
+                    ? redis
+                    : throw new OptionsValidationException("REDIS_URL", typeof(MainAppOptions), [problem]);
+            }
+
             if (Text(configuration, "ALLOW_UNAUTHENTICATED") is { } allow)
             {
                 options.AllowUnauthenticated = bool.TryParse(allow, out var allowed)
@@ -64,6 +73,7 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<StreamTwiml>();
         builder.Services.AddAdminApiKeyAuthentication();
+        builder.Services.AddLiveCallApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -74,6 +84,7 @@ internal static partial class MainAppApplication
         app.MapVoiceWebhook();
         app.MapCallEvents();
         app.MapAdminApi();
+        app.MapLiveCallApi();
         return app;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
+using VoiceServer.MainApp.LiveCalls;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -13,4 +14,7 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(NumberInput))]
 [JsonSerializable(typeof(List<CallRecordView>))]
 [JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(TransferInput))]
+[JsonSerializable(typeof(SayInput))]
+[JsonSerializable(typeof(CommandResultView))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

@@ -32,4 +32,13 @@ internal sealed class MainAppOptions
 
     /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
     public string? ConfigSigningKey { get; set; }
+
+    /// <summary>The key live-call commands are signed with, derived from <c>CONFIG_SIGNING_KEY</c>; null without it.</summary>
+    public byte[]? CommandKey => ConfigSigningKey is null ? null : Commands.CallCommandSignature.Key(ConfigSigningKey);
+
+    /// <summary>
+    /// <c>REDIS_URL</c>, parsed as the voice server parses it: live-call commands go through Redis to whichever instance
+    /// holds the call. Null: straight to <c>VOICE_SERVER_URL</c>. Holds the password: never log it whole.
+    /// </summary>
+    public StackExchange.Redis.ConfigurationOptions? Redis { get; set; }
 }

@@ -1,0 +1,3 @@
+namespace VoiceServer.MainApp.LiveCalls;
+
+internal sealed record SayInput(string? Text);
