@@ -71,16 +71,28 @@ public sealed class SystemHarness : IAsyncDisposable
     /// <summary>The backends a test runs on: SQLite always; PostgreSQL as the test command starts it (scripts/test.sh).</summary>
     public static TheoryData<string> Backends => ["sqlite", "postgres"];
 
-    public static async Task<SystemHarness> StartAsync(string backend, IReadOnlyDictionary<string, string?>? extra = null)
+    /// <summary>The voice server's settings in every system: <paramref name="extra"/> adds to them or overrides them.</summary>
+    public static Dictionary<string, string?> VoiceSettings(IReadOnlyDictionary<string, string?>? extra = null)
     {
         // Deployed as docs/security.md's checklist says: signed configuration with the agents' keys encrypted in it,
         // so the voice server needs no key of its own.
-        var voice = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["CONFIG_SIGNING_KEY"] = ConfigKey,
             ["CALL_EVENTS_SIGNING_KEY"] = EventsKey,
             ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
-        });
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
+        return settings;
+    }
+
+    public static async Task<SystemHarness> StartAsync(string backend, IReadOnlyDictionary<string, string?>? extra = null, IReadOnlyDictionary<string, string?>? voiceSettings = null)
+    {
+        var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings));
         var timeout = TestTimeout.Create(30);
         string? sqliteFile = null;
         string? schema = null;
