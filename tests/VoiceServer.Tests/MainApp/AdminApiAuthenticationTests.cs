@@ -117,7 +117,7 @@ public sealed class AdminApiAuthenticationTests
     private static string Tail(string? value) => value is null ? string.Empty : "/" + value;
 
     /// <summary>Sends the path exactly as written: no dot-segment removal or unescaping on the client's side.</summary>
-    private static async Task<HttpResponseMessage> SendRawAsync(SystemHarness system, string method, string path, string? body, string? key)
+    internal static async Task<HttpResponseMessage> SendRawAsync(SystemHarness system, string method, string path, string? body, string? key)
     {
         var url = new Uri(system.BaseAddress.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         using var request = new HttpRequestMessage(new HttpMethod(method), url);

@@ -16,12 +16,12 @@ namespace VoiceServer.Tests.MainApp;
 /// </summary>
 public sealed class LiveCallControlTests
 {
-    private const string Number = "+15557001234";
+    internal const string Number = "+15557001234";
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string PublicBaseUrl = "wss://voice.example.com";
     private const string TransferNumber = "+15557654321";
 
-    private static Dictionary<string, string?> VoiceSettings(FakeHttpReceiver twilio, bool redis = true) => new()
+    internal static Dictionary<string, string?> VoiceSettings(FakeHttpReceiver twilio, bool redis = true) => new()
     {
         ["TWILIO_ACCOUNT_SID"] = AccountSid,
         ["TWILIO_AUTH_TOKEN"] = SystemHarness.AuthToken,
@@ -30,7 +30,7 @@ public sealed class LiveCallControlTests
         ["REDIS_URL"] = redis ? TestRedis.Url.ToString() : null,
     };
 
-    private static readonly JsonObject s_agent = new()
+    internal static readonly JsonObject s_agent = new()
     {
         ["name"] = "Rosa's Bakery front desk",
         ["prompt"] = "You are the front desk of Rosa's Bakery.",
@@ -39,7 +39,7 @@ public sealed class LiveCallControlTests
     };
 
     /// <summary>The system with a second voice server beside the main app's own, both on Redis.</summary>
-    private sealed class TwoInstances : IAsyncDisposable
+    internal sealed class TwoInstances : IAsyncDisposable
     {
         public required FakeHttpReceiver Twilio { get; init; }
 
@@ -69,7 +69,7 @@ public sealed class LiveCallControlTests
     /// Twilio calls the webhook, then opens the Stream URL, which a load balancer sends to <paramref name="holder"/>:
     /// the call is ready there, and its channel subscribed, when this returns.
     /// </summary>
-    private static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> CallThroughAsync(SystemHarness system, CallHarness holder)
+    internal static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> CallThroughAsync(SystemHarness system, CallHarness holder)
     {
         var callSid = TwilioIds.NewCallSid();
         var twiml = await system.CallAsync(Number, callSid);
