@@ -112,14 +112,14 @@ public sealed partial class CallSession
     void ICallerEvents.OnStop() => EndAsCallerLeft(CallEndReason.CallerStopped, "the caller's stream stopped");
 
     /// <summary>
-    /// The caller's stream ended. While the agent's hang-up or transfer is being carried out, that is its effect
-    /// (Twilio stops the stream when the call is updated), so the call ends for the agent's reason.
+    /// The caller's stream ended. While the agent's (or an operator's) hang-up or transfer is being carried out, that
+    /// is its effect (Twilio stops the stream when the call is updated), so the call ends for that reason.
     /// </summary>
     private void EndAsCallerLeft(CallEndReason reason, string detail)
     {
         lock (_gate)
         {
-            if (_goodbye.CallControlUnderWay is { } request)
+            if ((_operatorCommand ?? _goodbye.CallControlUnderWay) is { } request)
             {
                 End(request.Reason, request.Detail);
                 return;

@@ -11,7 +11,9 @@ namespace VoiceServer.Calls;
 public sealed partial class CallSession
 {
     private IDisposable? _listing;
-    private bool _operatorCommandUnderWay;
+
+    // The hang-up or transfer an operator asked for, while the provider's API carries it out.
+    private CallControlRequest? _operatorCommand;
 
     /// <summary>The provider's id of the call, once <c>start</c> has brought it.</summary>
     public string? CallSid => _logScope.CallSid;
@@ -35,7 +37,8 @@ public sealed partial class CallSession
     /// <summary>Ends the call now: the provider's API hangs up (or, without one for this call, the stream is closed).</summary>
     public async Task<CallCommandResult> HangUpForOperatorAsync(CancellationToken cancellationToken)
     {
-        if (!TryBeginOperatorCommand(out var control, out var callSid, out var refusal))
+        var request = new CallControlRequest(CallEndReason.AdminHungUp, "hung up by an operator", Number: null);
+        if (!TryBeginOperatorCommand(request, out var control, out var callSid, out var refusal))
         {
             return refusal.Value;
         }
@@ -44,7 +47,7 @@ public sealed partial class CallSession
         var (outcome, detail) = await RunOperatorControlAsync(token => control.HangUpAsync(callSid, token), cancellationToken);
         if (outcome is null)
         {
-            return new CallCommandResult(CallCommandOutcome.NotFound, "the call ended meanwhile");
+            return EndedMeanwhile(request, "the call was hung up");
         }
 
         // As with end_call: without the API, closing the socket ends <Connect>, and with it the call.
@@ -56,7 +59,8 @@ public sealed partial class CallSession
     /// <summary>Transfers the caller to <paramref name="number"/> (E.164, checked by the receiver) through the provider's API.</summary>
     public async Task<CallCommandResult> TransferForOperatorAsync(string number, CancellationToken cancellationToken)
     {
-        if (!TryBeginOperatorCommand(out var control, out var callSid, out var refusal))
+        var request = new CallControlRequest(CallEndReason.AdminTransferred, $"transferred to {number} by an operator", number);
+        if (!TryBeginOperatorCommand(request, out var control, out var callSid, out var refusal))
         {
             return refusal.Value;
         }
@@ -71,12 +75,12 @@ public sealed partial class CallSession
         var (outcome, detail) = await RunOperatorControlAsync(token => control.TransferAsync(callSid, number, token), cancellationToken);
         if (outcome is null)
         {
-            return new CallCommandResult(CallCommandOutcome.NotFound, "the call ended meanwhile");
+            return EndedMeanwhile(request, $"the call was transferred to {number}");
         }
 
         if (outcome == CallControlOutcome.Done)
         {
-            End(CallEndReason.AdminTransferred, $"transferred to {number} by an operator");
+            End(request.Reason, request.Detail);
             return new CallCommandResult(CallCommandOutcome.Done, $"the call was transferred to {number}");
         }
 
@@ -98,7 +102,7 @@ public sealed partial class CallSession
                 return new CallCommandResult(CallCommandOutcome.NotFound, "the call has ended");
             }
 
-            if (_operatorCommandUnderWay || _goodbye.IsUnderWay)
+            if (_operatorCommand is not null || _goodbye.IsUnderWay)
             {
                 return new CallCommandResult(CallCommandOutcome.Conflict, "the call is ending");
             }
@@ -121,7 +125,7 @@ public sealed partial class CallSession
         }
     }
 
-    private bool TryBeginOperatorCommand(out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)
+    private bool TryBeginOperatorCommand(CallControlRequest request, out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)
     {
         lock (_gate)
         {
@@ -133,13 +137,13 @@ public sealed partial class CallSession
                 return false;
             }
 
-            if (_operatorCommandUnderWay)
+            if (_operatorCommand is not null)
             {
                 refusal = new CallCommandResult(CallCommandOutcome.Conflict, "another operator command is changing this call");
                 return false;
             }
 
-            _operatorCommandUnderWay = true;
+            _operatorCommand = request;
             // Listed calls are signed for their CallSid; the check stays here so no other call can reach the API.
             if (_model?.Configuration.CallControlAllowed == true && _services.CallControl is { } callControl)
             {
@@ -155,9 +159,18 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            _operatorCommandUnderWay = false;
+            _operatorCommand = null;
         }
     }
+
+    /// <summary>
+    /// The call ended while the API was at work: when its stream stopped because of the command (Twilio stops it once
+    /// the call is updated), the command is what ended it.
+    /// </summary>
+    private CallCommandResult EndedMeanwhile(CallControlRequest request, string done) =>
+        _end.Task.IsCompletedSuccessfully && _end.Task.Result.Reason == request.Reason
+            ? new CallCommandResult(CallCommandOutcome.Done, done)
+            : new CallCommandResult(CallCommandOutcome.NotFound, "the call ended meanwhile");
 
     /// <summary>The API call, bounded like the agent's own; a null outcome when the call ended first.</summary>
     private async Task<(CallControlOutcome? Outcome, string Detail)> RunOperatorControlAsync(

@@ -76,6 +76,24 @@ public sealed class CallCommandReceiverTests
     }
 
     [Fact]
+    public async Task HangUp_TwilioStopsTheStreamBeforeRestAnswers_StillAdminHungUp_Done()
+    {
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.HoldRequests();
+        await using var harness = await StartAsync(twilio);
+        var (caller, _) = await StartBoundCallAsync(harness);
+
+        var posting = SignedCommands.PostAsync(harness.Server, caller.CallSid, SignedCommands.Command(caller.CallSid, "hangup").ToJsonString(), harness.Token);
+        // What Twilio does when the call is completed: the stream stops, possibly before the REST answer.
+        await twilio.WaitForRequestAsync(0, harness.Token);
+        await caller.SendStopAsync(harness.Token);
+
+        using var response = await posting;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "admin_hung_up");
+    }
+
+    [Fact]
     public async Task Transfer_Signed_DialTwimlThroughTwilioRest_EndsAsAdminTransferred()
     {
         await using var twilio = await FakeHttpReceiver.StartAsync();
