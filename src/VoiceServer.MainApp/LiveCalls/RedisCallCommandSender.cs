@@ -37,12 +37,12 @@ internal sealed partial class RedisCallCommandSender : ICallCommandSender, IAsyn
 
     public async Task<CallCommandAck?> SendAsync(CallCommand command, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken);
         var body = JsonSerializer.SerializeToUtf8Bytes(command with { ReplyTo = _replyChannel }, CallCommandJsonContext.Default.CallCommand);
         var answer = new TaskCompletionSource<CallCommandAck>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[command.Id] = answer;
         try
         {
+            var connection = await ConnectAsync(cancellationToken);
             var receivers = await connection.GetSubscriber().PublishAsync(
                 RedisChannel.Literal(CallCommandChannels.ForCall(command.CallSid)),
                 CallCommandSignature.Wrap(_key, CallCommandSignature.Purpose.Command, body)).WaitAsync(cancellationToken);
@@ -60,6 +60,7 @@ internal sealed partial class RedisCallCommandSender : ICallCommandSender, IAsyn
         }
         catch (RedisException ex)
         {
+            // Redis unreachable or refusing: the operator gets the 504, never a 500 (the next command tries again).
             Log.RedisFailed(_logger, command.CallSid, ex.GetType().Name);
             return null;
         }
@@ -87,8 +88,17 @@ internal sealed partial class RedisCallCommandSender : ICallCommandSender, IAsyn
             if (_connection is null)
             {
                 var connection = await ConnectionMultiplexer.ConnectAsync(_configuration);
-                // Subscribed before the first command goes out, so no answer can arrive unheard.
-                await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_replyChannel), (_, message) => OnReply(message));
+                try
+                {
+                    // Subscribed before the first command goes out, so no answer can arrive unheard.
+                    await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_replyChannel), (_, message) => OnReply(message));
+                }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
+
                 Log.Connected(_logger, RedisUrl.Describe(_configuration));
                 _connection = connection;
             }

@@ -1,4 +1,5 @@
 using VoiceServer.Commands;
+using VoiceServer.Endpoints;
 
 namespace VoiceServer.LiveCalls;
 
@@ -23,7 +24,7 @@ internal static class LiveCallEndpoints
 
         if (context.Request.ContentLength > CallCommandSignature.MaxBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await WriteTooLargeAsync(context);
             return;
         }
 
@@ -31,7 +32,7 @@ internal static class LiveCallEndpoints
         var body = await ReadBoundedAsync(context.Request.Body, CallCommandSignature.MaxBodyBytes + 1, context.RequestAborted);
         if (body.Length > CallCommandSignature.MaxBodyBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await WriteTooLargeAsync(context);
             return;
         }
 
@@ -44,6 +45,13 @@ internal static class LiveCallEndpoints
     {
         context.Response.StatusCode = outcome.HttpStatus();
         return context.Response.WriteAsJsonAsync(ack, CallCommandJsonContext.Default.CallCommandAck, contentType: null, context.RequestAborted);
+    }
+
+    private static Task WriteTooLargeAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        return context.Response.WriteAsJsonAsync(
+            new ErrorResponse("payload_too_large", $"A command is at most {CallCommandSignature.MaxBodyBytes} bytes."), HostJsonContext.Default.ErrorResponse, contentType: null, context.RequestAborted);
     }
 
     private static async Task<byte[]> ReadBoundedAsync(Stream stream, int limit, CancellationToken cancellationToken)

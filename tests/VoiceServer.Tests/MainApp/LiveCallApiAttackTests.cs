@@ -194,6 +194,22 @@ public sealed class LiveCallApiAttackTests
     }
 
     [Fact]
+    public async Task RedisUnreachable_504_NeverA500_PasswordNeverLogged()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["REDIS_URL"] = TestRedis.UrlAtPort(closedPort) });
+
+        using var response = await system.Admin.PostAsync($"/api/calls/{TwilioIds.NewCallSid()}/hangup", content: null, system.Token);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("no_acknowledgement", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["error"]);
+        TestRedis.AssertNeverLogged(system.Logs, TestRedis.Password);
+    }
+
+    [Fact]
     public async Task Keys_NeverLogged()
     {
         var (twilio, system, caller) = await StartWithACallAsync();
