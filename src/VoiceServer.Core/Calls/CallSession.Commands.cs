@@ -15,9 +15,6 @@ public sealed partial class CallSession
     // The hang-up or transfer an operator asked for, while the provider's API carries it out.
     private CallControlRequest? _operatorCommand;
 
-    /// <summary>The provider's id of the call, once <c>start</c> has brought it.</summary>
-    public string? CallSid => _logScope.CallSid;
-
     // After set-up: a ready call whose configuration names its CallSid becomes addressable by operators.
     private void ListForOperators(CallConfiguration configuration)
     {
@@ -53,7 +50,7 @@ public sealed partial class CallSession
         // As with end_call: without the API, closing the socket ends <Connect>, and with it the call.
         var done = outcome == CallControlOutcome.Done;
         End(CallEndReason.AdminHungUp, done ? "hung up by an operator" : $"hung up by an operator ({detail}: the socket was closed instead)");
-        return new CallCommandResult(CallCommandOutcome.Done, done ? "the call was hung up" : "the call's stream was closed (no telephony API for this call)");
+        return new CallCommandResult(CallCommandOutcome.Done, done ? "the call was hung up" : $"the call's stream was closed, which ends it ({detail})");
     }
 
     /// <summary>Transfers the caller to <paramref name="number"/> (E.164, checked by the receiver) through the provider's API.</summary>
