@@ -18,6 +18,8 @@ public sealed class VoiceServerMetrics
     private const string ErrorTypeTag = "error.type";
     private const string CauseTag = "voice_server.reconnect.cause";
     private const string OutcomeTag = "voice_server.reconnect.outcome";
+    private const string CommandActionTag = "voice_server.command.action";
+    private const string CommandOutcomeTag = "voice_server.command.outcome";
 
     // Seconds-scale histograms: set-up and response latencies live between tens of milliseconds and a few seconds.
     private static readonly InstrumentAdvice<double> s_latencyAdvice = new()
@@ -48,6 +50,7 @@ public sealed class VoiceServerMetrics
     private readonly Counter<long> _modelErrors;
     private readonly Counter<long> _modelReconnects;
     private readonly Counter<long> _modelTokens;
+    private readonly Counter<long> _callCommands;
     private readonly Histogram<double> _modelReconnectDuration;
 
     public VoiceServerMetrics(IMeterFactory meterFactory)
@@ -67,6 +70,7 @@ public sealed class VoiceServerMetrics
         _modelReconnects = meter.CreateCounter<long>("voice_server.model.reconnects", unit: "{reconnect}", description: "Model sessions replaced mid-call, by cause and outcome.");
         _modelReconnectDuration = meter.CreateHistogram("voice_server.model.reconnect.duration", unit: "s", description: "From losing (or starting to recycle) a model session to audio flowing on its replacement.", advice: s_latencyAdvice);
         _modelTokens = meter.CreateCounter<long>("voice_server.model.tokens", unit: "{token}", description: "Tokens billed by the model, by direction and kind (cached input counted apart).");
+        _callCommands = meter.CreateCounter<long>("voice_server.call_commands", unit: "{command}", description: "Operators' live-call commands received, by action and outcome (refused: not signed, stale or replayed).");
         meter.CreateObservableGauge("voice_server.calls.limit", () => CallLimit, unit: "{call}", description: "The most calls this instance accepts (MAX_CONCURRENT_CALLS).");
     }
 
@@ -88,6 +92,19 @@ public sealed class VoiceServerMetrics
         _rejectedUpgrades.Add(1, new KeyValuePair<string, object?>(RejectionTag, rejection));
 
     public void MalformedMessage() => _malformedMessages.Add(1);
+
+    /// <summary>An operator's command answered; <paramref name="action"/> is any text, tagged only as a known action or <c>unknown</c>.</summary>
+    public void CallCommand(string? action, Commands.CallCommandOutcome outcome) =>
+        _callCommands.Add(
+            1,
+            new KeyValuePair<string, object?>(CommandActionTag, action switch
+            {
+                Commands.CallCommandActions.HangUp => Commands.CallCommandActions.HangUp,
+                Commands.CallCommandActions.Transfer => Commands.CallCommandActions.Transfer,
+                Commands.CallCommandActions.Say => Commands.CallCommandActions.Say,
+                _ => "unknown",
+            }),
+            new KeyValuePair<string, object?>(CommandOutcomeTag, Commands.CallCommandOutcomes.ToName(outcome)));
 
     public void ModelConnected(TimeSpan elapsed) => _modelConnectDuration.Record(elapsed.TotalSeconds);
 

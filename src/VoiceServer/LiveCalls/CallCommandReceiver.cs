@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceServer.Commands;
 using VoiceServer.Configuration;
+using VoiceServer.Diagnostics;
 using VoiceServer.Security;
 
 namespace VoiceServer.LiveCalls;
@@ -21,9 +22,17 @@ internal sealed partial class CallCommandReceiver
     private readonly LiveCallDirectory _directory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly VoiceServerMetrics _metrics;
 
-    public CallCommandReceiver(IOptions<VoiceServerOptions> options, ITokenReplayGuard replayGuard, LiveCallDirectory directory, TimeProvider timeProvider, ILogger<CallCommandReceiver> logger)
+    public CallCommandReceiver(
+        IOptions<VoiceServerOptions> options,
+        ITokenReplayGuard replayGuard,
+        LiveCallDirectory directory,
+        TimeProvider timeProvider,
+        VoiceServerMetrics metrics,
+        ILogger<CallCommandReceiver> logger)
     {
+        _metrics = metrics;
         _key = options.Value.ConfigSigningKey is { } secret ? CallCommandSignature.Key(secret) : null;
         _replayGuard = replayGuard;
         _directory = directory;
@@ -107,12 +116,14 @@ internal sealed partial class CallCommandReceiver
     private CallCommandAck Refuse(string transport, string callSid, string reason)
     {
         Log.CommandRefused(_logger, transport, callSid, reason);
+        _metrics.CallCommand(action: null, CallCommandOutcome.Refused);
         return new CallCommandAck(string.Empty, callSid, CallCommandOutcome.Refused.ToName(), reason);
     }
 
     private CallCommandAck Answer(string transport, string id, string callSid, string action, CallCommandResult result)
     {
         Log.CommandHandled(_logger, transport, action, callSid, id, result.Outcome.ToName(), result.Detail);
+        _metrics.CallCommand(action, result.Outcome);
         return new CallCommandAck(id, callSid, result.Outcome.ToName(), result.Detail);
     }
 

@@ -136,6 +136,8 @@ public sealed class CallCommandAttackTests : IAsyncLifetime
     [Fact]
     public async Task Replayed_SecondUseRefused_401()
     {
+        var meters = _harness.Server.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var commands = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, VoiceServer.Diagnostics.VoiceServerMetrics.MeterName, "voice_server.call_commands");
         var body = SignedCommands.Command(_caller.CallSid, "say", text: "Once only.").ToJsonString();
         using var first = await PostAsync(body);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -146,6 +148,10 @@ public sealed class CallCommandAttackTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
         Assert.Contains("already used", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Single(_model.Received, e => (string?)e["type"] == "response.create");
+        // Counted by action and outcome; a refused command's action is not trusted, so it is "unknown".
+        Assert.Equal(
+            [("say", "accepted"), ("unknown", "refused")],
+            commands.GetMeasurementSnapshot().Select(m => ((string)m.Tags["voice_server.command.action"]!, (string)m.Tags["voice_server.command.outcome"]!)));
     }
 
     [Fact]
