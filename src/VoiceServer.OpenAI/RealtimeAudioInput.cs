@@ -2,7 +2,7 @@ namespace VoiceServer.OpenAI;
 
 internal sealed class RealtimeAudioInput
 {
-    public RealtimeAudioFormat Format { get; } = RealtimeAudioFormat.MuLaw;
+    public RealtimeAudioFormat Format { get; init; } = RealtimeAudioFormat.MuLaw;
 
     public RealtimeTranscription? Transcription { get; init; }
 

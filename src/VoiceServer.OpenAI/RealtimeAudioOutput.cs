@@ -2,7 +2,7 @@ namespace VoiceServer.OpenAI;
 
 internal sealed class RealtimeAudioOutput
 {
-    public RealtimeAudioFormat Format { get; } = RealtimeAudioFormat.MuLaw;
+    public RealtimeAudioFormat Format { get; init; } = RealtimeAudioFormat.MuLaw;
 
     public required string Voice { get; init; }
 }

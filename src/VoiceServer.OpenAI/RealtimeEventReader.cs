@@ -146,6 +146,8 @@ internal static class RealtimeEventReader
         var output = Property(audio, "output");
         var inputFormat = String(Property(Property(input, "format"), "type"));
         var outputFormat = String(Property(Property(output, "format"), "type"));
+        var inputRate = Property(Property(input, "format"), "rate");
+        var outputRate = Property(Property(output, "format"), "rate");
         var interrupt = Property(Property(input, "turn_detection"), "interrupt_response");
         return new ModelSessionState(
             InputIsMuLaw: inputFormat == RealtimeAudioFormat.MuLawType,
@@ -153,8 +155,15 @@ internal static class RealtimeEventReader
             inputFormat,
             outputFormat,
             String(Property(output, "voice")),
-            interrupt.ValueKind is JsonValueKind.True or JsonValueKind.False ? interrupt.GetBoolean() : null);
+            interrupt.ValueKind is JsonValueKind.True or JsonValueKind.False ? interrupt.GetBoolean() : null,
+            InputIsPcm24: IsPcm24(inputFormat, inputRate),
+            OutputIsPcm24: IsPcm24(outputFormat, outputRate));
     }
+
+    // audio/pcm has one rate today; an absent rate means it.
+    private static bool IsPcm24(string? type, JsonElement rate) =>
+        type == RealtimeAudioFormat.PcmType &&
+        (rate.ValueKind == JsonValueKind.Undefined || (rate.ValueKind == JsonValueKind.Number && rate.TryGetInt32(out var hz) && hz == RealtimeAudioFormat.PcmRate));
 
     public static ModelError ReadError(ReadOnlySpan<byte> body)
     {

@@ -29,11 +29,12 @@ internal static class RealtimeEventWriter
                     {
                         Input = new RealtimeAudioInput
                         {
+                            Format = RealtimeAudioFormat.For(request.AudioFormat),
                             Transcription = request.TranscriptionModel is { } model ? new RealtimeTranscription { Model = model, Language = request.Language } : null,
                             NoiseReduction = request.NoiseReduction is { } noise ? new RealtimeNoiseReduction { Type = noise } : null,
                             TurnDetection = RealtimeTurnDetection.From(request.TurnDetection, request.InterruptResponse),
                         },
-                        Output = new RealtimeAudioOutput { Voice = request.Voice },
+                        Output = new RealtimeAudioOutput { Format = RealtimeAudioFormat.For(request.AudioFormat), Voice = request.Voice },
                     },
                 },
             },

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.Audio;
 using VoiceServer.Conversation;
 using VoiceServer.Legs;
 using VoiceServer.Records;
@@ -26,6 +27,25 @@ public sealed class RealtimeProtocolTests
         Assert.Equal(500, (int)vad["silence_duration_ms"]!);
         Assert.True((bool)vad["interrupt_response"]!);
         Assert.Equal(["type", "output_modalities", "instructions", "audio"], session.Select(p => p.Key));
+    }
+
+    [Fact]
+    public void SessionUpdate_Pcm24Call_AsksForAudioPcmAt24kHzBothWays()
+    {
+        var request = new ModelSessionRequest(null, "marin", true, AudioFormat: ModelAudioFormat.Pcm24);
+        var json = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(request, "e"))!;
+
+        var audio = json["session"]!["audio"]!;
+        Assert.Equal("""{"type":"audio/pcm","rate":24000}""", audio["input"]!["format"]!.ToJsonString());
+        Assert.Equal("""{"type":"audio/pcm","rate":24000}""", audio["output"]!["format"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void SessionUpdate_MuLawCall_FormatHasNoRate()
+    {
+        var json = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(new ModelSessionRequest(null, "marin", true), "e"))!;
+
+        Assert.Equal("""{"type":"audio/pcmu"}""", json["session"]!["audio"]!["input"]!["format"]!.ToJsonString());
     }
 
     [Fact]
@@ -123,6 +143,21 @@ public sealed class RealtimeProtocolTests
         Assert.Equal("audio/pcm", state.OutputFormat);
         Assert.Equal("ash", state.Voice);
         Assert.False(state.InterruptResponse);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"audio/pcm","rate":24000}""", true)]
+    [InlineData("""{"type":"audio/pcm"}""", true)]
+    [InlineData("""{"type":"audio/pcm","rate":16000}""", false)]
+    [InlineData("""{"type":"audio/pcmu"}""", false)]
+    public void SessionUpdated_Pcm24_OnlyAudioPcmAt24kHz(string format, bool isPcm24)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"type":"realtime","audio":{"input":{"format":""" + format + """},"output":{"format":""" + format + ""","voice":"ash"}}}""");
+
+        var state = RealtimeEventReader.ReadSession(body);
+
+        Assert.Equal(isPcm24, state.CarriesBothWays(ModelAudioFormat.Pcm24));
+        Assert.Equal(isPcm24, state.InputIsPcm24 && state.OutputIsPcm24);
     }
 
     [Fact]

@@ -22,6 +22,12 @@ public sealed partial class CallSession
             _started = true;
             _logScope.CallSid = start.CallSid;
             _logScope.StreamSid = start.StreamSid;
+            // An unsupported format keeps μ-law here; the set-up refuses the call before any audio moves.
+            if (TryGetAudioFormat(start, out var format, out _))
+            {
+                UseAudioFormat(format);
+            }
+
             _playback.StartGeneration();
         }
 
@@ -45,7 +51,7 @@ public sealed partial class CallSession
                 var sent = true;
                 for (var i = 0; i < silenceFrames && sent; i++)
                 {
-                    sent = leg.TryAppendAudio(SilencePadding.SilenceFrame);
+                    sent = leg.TryAppendAudio(_silence.FormatSilenceFrame);
                 }
 
                 if (sent && leg.TryAppendAudio(base64Audio))
@@ -59,10 +65,10 @@ public sealed partial class CallSession
             }
             else if (_started && !_end.Task.IsCompleted)
             {
-                // Until the model confirms μ-law both ways, audio waits here: none lost, none sent in the wrong format.
+                // Until the model confirms the call's audio format both ways, audio waits here: none lost, none sent in the wrong format.
                 for (var i = 0; i < silenceFrames; i++)
                 {
-                    _pendingAudio.TryAdd(SilencePadding.SilenceFrame);
+                    _pendingAudio.TryAdd(_silence.FormatSilenceFrame);
                 }
 
                 if (!_pendingAudio.TryAdd(base64Audio) && _pendingAudio.DroppedFrames == 1)

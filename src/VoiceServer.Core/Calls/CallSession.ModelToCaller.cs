@@ -99,7 +99,7 @@ public sealed partial class CallSession
     private bool IsCurrent(ModelConnection connection) => ReferenceEquals(_model, connection);
 
     private ModelConnection NewModelConnection(CallConfiguration configuration) =>
-        new(this, _connector, _options, _time, _logger, _metrics, configuration, _time.GetTimestamp());
+        new(this, _connector, _options, _time, _logger, _metrics, configuration, _time.GetTimestamp()) { AudioFormat = _audioFormat };
 
     string IModelConnectionEvents.NextSessionUpdateEventId() =>
         $"voice_server_session_update_{Interlocked.Increment(ref _sessionUpdateCount)}";

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using VoiceServer.Audio;
 using VoiceServer.Conversation;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
@@ -10,7 +11,7 @@ namespace VoiceServer.Calls;
 
 /// <summary>
 /// One phone call: a caller leg and a model leg, protocol-free. It resolves the configuration once the caller's
-/// <c>start</c> has arrived, then opens the model session, relays audio both ways untouched, tracks playback for barge-in and ends the call
+/// <c>start</c> has arrived, then opens the model session, relays audio both ways untouched (in the model's audio format, chosen per call), tracks playback for barge-in and ends the call
 /// with exactly one <see cref="CallEndReason"/>.
 /// </summary>
 /// <remarks>
@@ -40,6 +41,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly TaskCompletionSource<CallEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelConnection? _model;
+    private ModelAudioFormat _audioFormat;
     private bool _started;
     private bool _audioFlowing;
     private int _sessionUpdateCount;
@@ -157,7 +159,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             return;
         }
 
-        if (!IsSupportedMediaFormat(start, out var formatProblem))
+        if (!TryGetAudioFormat(start, out _, out var formatProblem))
         {
             End(CallEndReason.InvalidConfiguration, formatProblem);
             return;
@@ -272,17 +274,35 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         return task.IsCompleted && !_end.Task.IsCompleted;
     }
 
-    private static bool IsSupportedMediaFormat(CallerStart start, out string problem)
+    /// <summary>
+    /// The model's audio format for the caller's media format: μ-law 8 kHz passes through; L16 at 16 kHz only from a
+    /// leg that converts it to and from 24 kHz PCM (Vonage). Anything else is refused before the model is contacted.
+    /// </summary>
+    private static bool TryGetAudioFormat(CallerStart start, out ModelAudioFormat format, out string problem)
     {
-        if (start.Encoding is "audio/x-mulaw" && start.SampleRate is 8000 && start.Channels is 1)
+        problem = string.Empty;
+        format = ModelAudioFormat.MuLaw;
+        var (encoding, rate) = start.ConvertedAudio == ModelAudioFormat.Pcm24 ? ("audio/l16", 16000) : ("audio/x-mulaw", 8000);
+        if (start.Encoding == encoding && start.SampleRate == rate && start.Channels is 1)
         {
-            problem = string.Empty;
+            format = start.ConvertedAudio ?? ModelAudioFormat.MuLaw;
             return true;
         }
 
         problem = $"unsupported media format {start.Encoding ?? "(none)"} {start.SampleRate?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} Hz " +
-            $"{start.Channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ch: expected audio/x-mulaw 8000 Hz mono";
+            $"{start.Channels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ch: expected {encoding} {rate} Hz mono";
         return false;
+    }
+
+    /// <summary>Sizes every millisecond and byte computation of the call for its audio format. Under _gate, at <c>start</c>.</summary>
+    private void UseAudioFormat(ModelAudioFormat format)
+    {
+        _audioFormat = format;
+        _silence.Format = format;
+        _playback.AudioFormat = format;
+        _transcript.AudioFormat = format;
+        // The limit is set in μ-law bytes; the same seconds of another format take proportionally more.
+        _pendingAudio.MaxBytes = (int)Math.Min(int.MaxValue, (long)_options.MaxPendingAudioBytes * format.BytesPerMillisecond() / MuLaw.BytesPerMillisecond);
     }
 
     /// <summary>Tells the live view (if any) that a turn changed. Under _gate.</summary>

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using VoiceServer.Audio;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Records;
@@ -8,7 +9,7 @@ namespace VoiceServer.Calls;
 
 /// <summary>
 /// One model session of a call (the first, or a replacement): it connects, sends <c>session.update</c> and waits for a
-/// confirmation that shows μ-law both ways, classifies how its receive loop ended, and passes the conversation's
+/// confirmation that shows the call's audio format both ways, classifies how its receive loop ended, and passes the conversation's
 /// events on to the call (<see cref="IModelConnectionEvents"/>), saying which connection they came from.
 /// </summary>
 /// <remarks>
@@ -30,6 +31,9 @@ internal sealed class ModelConnection(
     private string? _pendingUpdateEventId;
 
     public CallConfiguration Configuration { get; set; } = configuration;
+
+    /// <summary>The call's audio format, asked for both ways in <c>session.update</c> and required in the confirmation.</summary>
+    public ModelAudioFormat AudioFormat { get; init; }
 
     public long StartedAt { get; } = startedAt;
 
@@ -95,7 +99,7 @@ internal sealed class ModelConnection(
         EndIfCurrent(reason, detail);
     }
 
-    /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows μ-law both ways.</summary>
+    /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows the call's audio format both ways.</summary>
     public async Task<bool> UpdateSessionAsync(CancellationToken cancellationToken)
     {
         var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,7 +122,8 @@ internal sealed class ModelConnection(
             Configuration.Language,
             Configuration.TurnDetection,
             Configuration.NoiseReduction,
-            Configuration.Tools);
+            Configuration.Tools,
+            AudioFormat);
         if (!Leg!.TryUpdateSession(request, eventId))
         {
             Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
@@ -140,9 +145,9 @@ internal sealed class ModelConnection(
             return false;
         }
 
-        if (!state.InputIsMuLaw || !state.OutputIsMuLaw)
+        if (!state.CarriesBothWays(AudioFormat))
         {
-            var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not G.711 μ-law";
+            var detail = $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not {AudioFormat.Describe()}";
             Fail(CallEndReason.ModelSessionRejected, detail, permanent: true);
             return false;
         }

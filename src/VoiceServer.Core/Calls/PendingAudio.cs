@@ -12,6 +12,9 @@ internal sealed class PendingAudio(int maxBytes)
     private readonly List<int> _frameLengths = [];
     private int _length;
 
+    /// <summary>The byte limit; the call scales it for its audio format at <c>start</c>, before any frame is kept.</summary>
+    public int MaxBytes { get; set; } = maxBytes;
+
     public int DroppedFrames { get; private set; }
 
     public int FrameCount => _frameLengths.Count;
@@ -19,7 +22,7 @@ internal sealed class PendingAudio(int maxBytes)
     /// <summary>Keeps the frame if it fits; otherwise counts it as dropped.</summary>
     public bool TryAdd(ReadOnlySpan<byte> frame)
     {
-        if (_length + frame.Length > maxBytes)
+        if (_length + frame.Length > MaxBytes)
         {
             DroppedFrames++;
             return false;
@@ -27,7 +30,7 @@ internal sealed class PendingAudio(int maxBytes)
 
         if (_length + frame.Length > _buffer.Length)
         {
-            var next = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, Math.Max(_buffer.Length * 2, _length + frame.Length)));
+            var next = ArrayPool<byte>.Shared.Rent(Math.Min(MaxBytes, Math.Max(_buffer.Length * 2, _length + frame.Length)));
             _buffer.AsSpan(0, _length).CopyTo(next);
             ReturnBuffer();
             _buffer = next;

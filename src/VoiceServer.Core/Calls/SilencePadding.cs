@@ -5,7 +5,7 @@ namespace VoiceServer.Calls;
 /// <summary>
 /// Frames lost on the way from the caller (a jump in <c>media.timestamp</c>) would leave the model's VAD waiting for
 /// silence that never comes, so the gap is filled with silence, in whole 20 ms frames, up to
-/// <see cref="CallSessionOptions.MaxSilencePadding"/>. On the per-frame path: allocates nothing.
+/// <see cref="CallSessionOptions.MaxSilencePadding"/>, in the call's <see cref="ModelAudioFormat"/>. On the per-frame path: allocates nothing.
 /// Not thread-safe: the session calls it one frame at a time.
 /// </summary>
 internal sealed class SilencePadding(TimeSpan maxPadding)
@@ -14,6 +14,12 @@ internal sealed class SilencePadding(TimeSpan maxPadding)
 
     /// <summary>20 ms of μ-law silence (160 × 0xFF), base64.</summary>
     public static ReadOnlySpan<byte> SilenceFrame => "/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////w=="u8;
+
+    /// <summary>The caller's audio format, set at <c>start</c>: it sizes the frames and the silence.</summary>
+    public ModelAudioFormat Format { get; set; }
+
+    /// <summary>20 ms of silence in <see cref="Format"/>, base64.</summary>
+    public ReadOnlySpan<byte> FormatSilenceFrame => Format.SilenceFrame();
 
     /// <summary>
     /// Per caller frame: how many silence frames go before this one; <paramref name="gapMs"/> is the gap they fill
@@ -28,8 +34,7 @@ internal sealed class SilencePadding(TimeSpan maxPadding)
         }
 
         var expected = _nextTimestampMs;
-        // μ-law at 8 kHz: 8 bytes a millisecond.
-        _nextTimestampMs = timestampMs + (Base64Length.GetDecodedLength(base64Audio) / 8);
+        _nextTimestampMs = timestampMs + (Base64Length.GetDecodedLength(base64Audio) / Format.BytesPerMillisecond());
         var gap = timestampMs - expected;
         if (expected < 0 || gap < 20)
         {

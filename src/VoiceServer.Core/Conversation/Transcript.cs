@@ -1,3 +1,5 @@
+using VoiceServer.Audio;
+
 namespace VoiceServer.Conversation;
 
 /// <summary>
@@ -13,6 +15,9 @@ public sealed class Transcript(TimeProvider timeProvider)
     private TranscriptTurn? _lastAgentTurn;
 
     public IReadOnlyList<TranscriptTurn> Turns => _turns;
+
+    /// <summary>The call's audio format: it turns an agent item's audio bytes into milliseconds.</summary>
+    public ModelAudioFormat AudioFormat { get; set; }
 
     /// <summary>The caller's input was committed as an item; its text follows when transcription completes.</summary>
     public TranscriptTurn OnCallerTurn(string itemId) => GetOrAdd(Speaker.Caller, itemId);
@@ -39,6 +44,7 @@ public sealed class Transcript(TimeProvider timeProvider)
         // Deltas of one item arrive in a run, and item ids are interned: the common case is one reference check.
         var turn = ReferenceEquals(_lastAgentTurn?.ItemId, itemId) ? _lastAgentTurn! : GetOrAdd(Speaker.Agent, itemId);
         turn.AudioBytes += audioBytes;
+        turn.BytesPerMillisecond = AudioFormat.BytesPerMillisecond();
         return turn;
     }
 

@@ -1,13 +1,11 @@
 using System.Text;
+using VoiceServer.Audio;
 
 namespace VoiceServer.Conversation;
 
 /// <summary>One turn of the <see cref="Transcript"/>.</summary>
 public sealed class TranscriptTurn
 {
-    // μ-law at 8 kHz: 8 bytes a millisecond.
-    private const int BytesPerMillisecond = 8;
-
     private StringBuilder? _streamed;
     private string? _final;
 
@@ -57,6 +55,9 @@ public sealed class TranscriptTurn
     }
 
     internal long AudioBytes { get; set; }
+
+    /// <summary>Of the call's audio format (μ-law: 8).</summary>
+    internal int BytesPerMillisecond { get; set; } = MuLaw.BytesPerMillisecond;
 
     internal int? HeardMs { get; set; }
 

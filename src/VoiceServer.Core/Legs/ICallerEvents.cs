@@ -8,7 +8,7 @@ public interface ICallerEvents
     void OnStart(CallerStart start);
 
     /// <summary>
-    /// Caller audio as base64 μ-law; the span is only valid during the call. <paramref name="timestampMs"/> is the
+    /// Caller audio as base64 in the call's <see cref="Audio.ModelAudioFormat"/> (an L16 leg converts to 24 kHz PCM); the span is only valid during the call. <paramref name="timestampMs"/> is the
     /// frame's position in the stream (Twilio's <c>media.timestamp</c>), or -1 when unknown.
     /// </summary>
     void OnMedia(ReadOnlySpan<byte> base64Audio, long timestampMs);

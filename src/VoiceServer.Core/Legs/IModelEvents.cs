@@ -17,7 +17,7 @@ public interface IModelEvents
 
     void OnResponseCreated(string responseId);
 
-    /// <summary>Agent audio as base64 μ-law; the span is only valid during the call.</summary>
+    /// <summary>Agent audio as base64 in the call's <see cref="Audio.ModelAudioFormat"/>; the span is only valid during the call.</summary>
     void OnAudioDelta(string responseId, string itemId, int contentIndex, ReadOnlySpan<byte> base64Audio);
 
     void OnAudioDone(string responseId, string itemId, int contentIndex);

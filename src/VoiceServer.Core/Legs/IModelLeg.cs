@@ -15,7 +15,7 @@ public interface IModelLeg : IAsyncDisposable
 
     bool TryUpdateSession(ModelSessionRequest request, string eventId);
 
-    /// <summary>Queues caller audio (base64 μ-law, passed through unchanged).</summary>
+    /// <summary>Queues caller audio (base64 in the call's <see cref="Audio.ModelAudioFormat"/>, passed through unchanged).</summary>
     bool TryAppendAudio(ReadOnlySpan<byte> base64Audio);
 
     bool TryTruncate(string itemId, int contentIndex, int audioEndMs);

@@ -1,10 +1,12 @@
+using VoiceServer.Audio;
 using VoiceServer.Calls;
 
 namespace VoiceServer.Legs;
 
 /// <summary>
 /// The session the call asks the model for (the wire shape belongs to the adapter). <c>TranscriptionModel</c>
-/// transcribes the caller's speech (in <c>Language</c> when given); null for none.
+/// transcribes the caller's speech (in <c>Language</c> when given); null for none. <c>AudioFormat</c> is
+/// asked for both ways.
 /// </summary>
 public sealed record ModelSessionRequest(
     string? Instructions,
@@ -14,4 +16,5 @@ public sealed record ModelSessionRequest(
     string? Language = null,
     TurnDetectionSettings? TurnDetection = null,
     string? NoiseReduction = null,
-    IReadOnlyList<ToolDefinition>? Tools = null);
+    IReadOnlyList<ToolDefinition>? Tools = null,
+    ModelAudioFormat AudioFormat = ModelAudioFormat.MuLaw);

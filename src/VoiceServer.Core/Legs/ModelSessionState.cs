@@ -1,8 +1,10 @@
+using VoiceServer.Audio;
+
 namespace VoiceServer.Legs;
 
 /// <summary>
-/// The effective session the model confirmed, reduced by the adapter to what the call checks: both directions
-/// G.711 μ-law at 8 kHz (the formats are kept as text for the log).
+/// The effective session the model confirmed, reduced by the adapter to what the call checks: which of the
+/// <see cref="ModelAudioFormat"/>s each direction carries (the formats are kept as text for the log).
 /// </summary>
 public sealed record ModelSessionState(
     bool InputIsMuLaw,
@@ -10,4 +12,13 @@ public sealed record ModelSessionState(
     string? InputFormat,
     string? OutputFormat,
     string? Voice,
-    bool? InterruptResponse);
+    bool? InterruptResponse,
+    bool InputIsPcm24 = false,
+    bool OutputIsPcm24 = false)
+{
+    public bool CarriesBothWays(ModelAudioFormat format) => format switch
+    {
+        ModelAudioFormat.Pcm24 => InputIsPcm24 && OutputIsPcm24,
+        _ => InputIsMuLaw && OutputIsMuLaw,
+    };
+}

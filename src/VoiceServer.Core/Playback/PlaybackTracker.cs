@@ -30,6 +30,9 @@ public sealed class PlaybackTracker
 
     public int PendingMarkCount => _pendingMarks.Count;
 
+    /// <summary>The call's audio format: it turns the bytes sent and played into milliseconds.</summary>
+    public ModelAudioFormat AudioFormat { get; set; }
+
     /// <summary>Starts a fresh playback queue (Twilio <c>start</c>).</summary>
     public void StartGeneration()
     {
@@ -158,8 +161,9 @@ public sealed class PlaybackTracker
             var audioEndMs = 0;
             if (i == 0 || item.PlayedBytes > 0)
             {
-                var sentMs = item.SentBytes / MuLaw.BytesPerMillisecond;
-                var playedMs = item.PlayedBytes / MuLaw.BytesPerMillisecond;
+                var bytesPerMillisecond = AudioFormat.BytesPerMillisecond();
+                var sentMs = item.SentBytes / bytesPerMillisecond;
+                var playedMs = item.PlayedBytes / bytesPerMillisecond;
                 audioEndMs = Math.Max(0, Math.Min(sentMs, playedMs + PlayedLeadMs));
             }
 

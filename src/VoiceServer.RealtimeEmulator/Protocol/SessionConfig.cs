@@ -62,6 +62,15 @@ internal sealed class SessionConfig
 
     public string OutputFormat { get; private set; } = RealtimeSchema.FormatPcm;
 
+    /// <summary>
+    /// The client asked for <c>audio/pcm</c> input in a <c>session.update</c>: appends are converted from 24 kHz PCM.
+    /// A session left at the default format keeps the emulator's leniency: whatever arrives is read as μ-law.
+    /// </summary>
+    public bool InputIsChosenPcm { get; private set; }
+
+    /// <summary>The client asked for <c>audio/pcm</c> output: deltas are converted to 24 kHz PCM.</summary>
+    public bool OutputIsChosenPcm { get; private set; }
+
     public string Voice { get; private set; } = "alloy";
 
     public string Instructions { get; private set; } = DefaultInstructions;
@@ -144,6 +153,19 @@ internal sealed class SessionConfig
             var section = target[direction.Name]!.AsObject();
             foreach (var property in direction.Value.EnumerateObject())
             {
+                if (property.Name == "format")
+                {
+                    var isPcm = property.Value.GetProperty("type").GetString() == RealtimeSchema.FormatPcm;
+                    if (direction.Name == "input")
+                    {
+                        InputIsChosenPcm = isPcm;
+                    }
+                    else
+                    {
+                        OutputIsChosenPcm = isPcm;
+                    }
+                }
+
                 section[property.Name] = property.Name switch
                 {
                     "format" => NormalizeFormat(property.Value.GetProperty("type").GetString()!),

@@ -31,6 +31,9 @@ internal sealed partial class RealtimeSession
     private long _turnAudioStartMs;
     private string? _warnedInputFormat;
 
+    /// <summary>An <c>audio/pcm</c> append's bytes short of a whole 8 kHz sample, kept for the next append.</summary>
+    private readonly List<byte> _pcmCarry = new(Pcm24Conversion.BytesPerMuLawByte);
+
     /// <summary>A committed user turn no response has used yet: the next <c>response.create</c> echoes it.</summary>
     private byte[]? _unansweredTurn;
 
@@ -47,15 +50,19 @@ internal sealed partial class RealtimeSession
             return RealtimeError.InvalidValue("audio", "Invalid 'audio': expected base64-encoded audio bytes.");
         }
 
-        if (audio.Length == 0)
+        if (_config.InputIsChosenPcm)
         {
-            return null;
+            audio = Pcm24Conversion.ToMuLaw(audio, _pcmCarry);
         }
-
-        if (_config.InputFormat != RealtimeSchema.FormatPcmu && _config.InputFormat != _warnedInputFormat)
+        else if (_config.InputFormat != RealtimeSchema.FormatPcmu && _config.InputFormat != _warnedInputFormat)
         {
             _warnedInputFormat = _config.InputFormat;
             Log.NotMuLaw(_logger, "input", _config.InputFormat);
+        }
+
+        if (audio.Length == 0)
+        {
+            return null;
         }
 
         _input.Append(audio);

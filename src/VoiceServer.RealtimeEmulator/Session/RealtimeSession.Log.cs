@@ -16,7 +16,7 @@ internal sealed partial class RealtimeSession
         [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Session updated: input {InputFormat}, output {OutputFormat}, voice {Voice}, turn detection {TurnDetection}")]
         public static partial void SessionUpdated(ILogger logger, string inputFormat, string outputFormat, string voice, string turnDetection);
 
-        [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The session's {Direction} format is {Format}; the emulator reads and writes G.711 μ-law (audio/pcmu) regardless")]
+        [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The session's {Direction} format is {Format}; the emulator reads and writes audio/pcmu or audio/pcm (24 kHz) only, and treats it as audio/pcmu")]
         public static partial void NotMuLaw(ILogger logger, string direction, string format);
 
         [LoggerMessage(EventId = 24, Level = LogLevel.Debug, Message = "Speech started at {AudioStartMs} ms")]

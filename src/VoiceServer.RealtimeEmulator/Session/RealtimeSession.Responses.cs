@@ -66,7 +66,8 @@ internal sealed partial class RealtimeSession
         var count = Math.Min(ResponseChunkBytes, audio.Length - response.SentBytes);
         if (count > 0)
         {
-            var delta = Convert.ToBase64String(audio.Span.Slice(response.SentBytes, count));
+            var chunk = audio.Span.Slice(response.SentBytes, count);
+            var delta = Convert.ToBase64String(_config.OutputIsChosenPcm ? Pcm24Conversion.FromMuLaw(chunk) : chunk);
             response.SentBytes += count;
             response.LastChunkTimestamp = _timeProvider.GetTimestamp();
             if (response.Item is { } item)
@@ -155,7 +156,7 @@ internal sealed partial class RealtimeSession
 
     private async ValueTask StartResponseAsync(ResponseRequest request, CancellationToken cancellationToken)
     {
-        if (!request.TextOnly && _config.OutputFormat != RealtimeSchema.FormatPcmu && _config.OutputFormat != _warnedOutputFormat)
+        if (!request.TextOnly && _config.OutputFormat != RealtimeSchema.FormatPcmu && !_config.OutputIsChosenPcm && _config.OutputFormat != _warnedOutputFormat)
         {
             _warnedOutputFormat = _config.OutputFormat;
             Log.NotMuLaw(_logger, "output", _config.OutputFormat);

@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using VoiceServer.Audio;
 using VoiceServer.Calls;
+using VoiceServer.Legs;
 using VoiceServer.Diagnostics;
 
 namespace VoiceServer.Core.Tests.Calls;
@@ -84,6 +86,55 @@ public sealed class CallSessionTests : IDisposable
         Assert.Equal(CallEndReason.InternalError, outcome.Reason);
         Assert.Equal(WebSocketCloseStatus.InternalServerError, (await _caller.Closed.WaitAsync(_timeout.Token)).Status);
     }
+
+    [Fact]
+    public async Task ConvertingL16Leg_ModelAskedForPcm24_AndMustConfirmIt()
+    {
+        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
+        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", null, "audio/l16", 16000, 1, s_parameters, ModelAudioFormat.Pcm24)));
+        var model = await _connector.NextLegAsync(_timeout.Token);
+        await model.SessionUpdate.WaitAsync(_timeout.Token);
+
+        Assert.Equal(ModelAudioFormat.Pcm24, model.LastSessionRequest!.AudioFormat);
+        // A session confirmed in μ-law cannot carry this call's audio.
+        model.ConfirmMuLawSession();
+        var outcome = await run.WaitAsync(_timeout.Token);
+        Assert.Equal(CallEndReason.ModelSessionRejected, outcome.Reason);
+        Assert.Contains("not 16-bit PCM 24 kHz", outcome.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConvertingL16Leg_Pcm24Confirmed_Ready()
+    {
+        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
+        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", null, "audio/l16", 16000, 1, s_parameters, ModelAudioFormat.Pcm24)));
+        var model = await _connector.NextLegAsync(_timeout.Token);
+        await model.SessionUpdate.WaitAsync(_timeout.Token);
+
+        model.Push(events => events.OnSessionUpdated(new ModelSessionState(false, false, "audio/pcm", "audio/pcm", "alloy", true, InputIsPcm24: true, OutputIsPcm24: true)));
+
+        await _session.Ready.WaitAsync(_timeout.Token);
+        _caller.Push(events => events.OnStop());
+        Assert.Equal(CallEndReason.CallerStopped, (await run.WaitAsync(_timeout.Token)).Reason);
+    }
+
+    [Theory]
+    [InlineData("audio/l16", 16000, null)]
+    [InlineData("audio/l16", 8000, ModelAudioFormat.Pcm24)]
+    [InlineData("audio/x-mulaw", 8000, ModelAudioFormat.Pcm24)]
+    public async Task MediaFormatTheLegCannotCarry_RefusedBeforeTheModel(string encoding, int rate, ModelAudioFormat? converted)
+    {
+        var run = _session.RunAsync(new Dictionary<string, string>(), new PlainCallConfigurationResolver(new CallResolutionRules()), CancellationToken.None);
+        _caller.Push(events => events.OnStart(new CallerStart("MZ1", "CA1", null, encoding, rate, 1, s_parameters, converted)));
+
+        var outcome = await run.WaitAsync(_timeout.Token);
+
+        Assert.Equal(CallEndReason.InvalidConfiguration, outcome.Reason);
+        Assert.StartsWith("unsupported media format", outcome.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, _connector.ConnectCount);
+    }
+
+    private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
 
     private sealed class TestMeterFactory : IMeterFactory
     {

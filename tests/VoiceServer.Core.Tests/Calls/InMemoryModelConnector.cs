@@ -12,6 +12,9 @@ internal sealed class InMemoryModelConnector : IModelConnector
     /// <summary>When set, connections are refused with this HTTP status, as the provider refuses an upgrade.</summary>
     public int? RefuseWithStatus { get; set; }
 
+    /// <summary>How many connections were attempted, refused or not.</summary>
+    public int ConnectCount => Volatile.Read(ref _attemptCount);
+
     public Task<IModelLeg> ConnectAsync(ModelConnectRequest request, CancellationToken cancellationToken)
     {
         _attempts.Writer.TryWrite(Interlocked.Increment(ref _attemptCount));

@@ -34,8 +34,12 @@ internal sealed class InMemoryModelLeg : IModelLeg
 
     public Task RunSendLoopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The last <c>session.update</c> asked for.</summary>
+    public ModelSessionRequest? LastSessionRequest { get; private set; }
+
     public bool TryUpdateSession(ModelSessionRequest request, string eventId)
     {
+        LastSessionRequest = request;
         _sessionUpdate.TrySetResult(eventId);
         return _peer.Record($"session.update:{request.Voice}");
     }

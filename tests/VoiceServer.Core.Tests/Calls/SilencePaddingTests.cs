@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using VoiceServer.Audio;
 using VoiceServer.Calls;
 
 namespace VoiceServer.Core.Tests.Calls;
@@ -54,5 +55,21 @@ public sealed class SilencePaddingTests
     {
         Assert.Equal(0, _padding.CountMissingFrames(-1, Frame, out _));
         Assert.Equal(0, _padding.CountMissingFrames(1_000, Frame, out _));
+    }
+
+    [Fact]
+    public void Pcm24_FramesCountedAt48BytesAMillisecond_SilenceIs960ZeroBytes()
+    {
+        var padding = new SilencePadding(TimeSpan.FromMilliseconds(200)) { Format = ModelAudioFormat.Pcm24 };
+        var frame = Base64Encoding(new byte[960]);
+
+        padding.CountMissingFrames(0, frame, out _);
+        Assert.Equal(0, padding.CountMissingFrames(20, frame, out _));
+        Assert.Equal(2, padding.CountMissingFrames(80, frame, out var gapMs));
+
+        Assert.Equal(40, gapMs);
+        var silence = Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(padding.FormatSilenceFrame));
+        Assert.Equal(960, silence.Length);
+        Assert.All(silence, sample => Assert.Equal(0, sample));
     }
 }

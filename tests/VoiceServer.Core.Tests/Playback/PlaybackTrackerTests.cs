@@ -1,4 +1,5 @@
 using System.Text;
+using VoiceServer.Audio;
 using VoiceServer.Playback;
 
 namespace VoiceServer.Core.Tests.Playback;
@@ -29,6 +30,20 @@ public sealed class PlaybackTrackerTests
     public void BargeIn_NothingPlayingNoResponse_ReturnsNull()
     {
         Assert.Null(_tracker.TryBargeIn(serverCancelsOnSpeech: true));
+    }
+
+    [Fact]
+    public void BargeIn_Pcm24Call_MillisecondsCountedAt48BytesEach()
+    {
+        _tracker.AudioFormat = ModelAudioFormat.Pcm24;
+        _tracker.OnResponseCreated("resp_1");
+        var first = TrackAudio("resp_1", "item_1", 48_000);   // 1000 ms at 24 kHz, 16-bit
+        TrackAudio("resp_1", "item_1", 48_000);               // 2000 ms sent
+        Assert.Equal(MarkOutcome.Played, Return(first));
+
+        var plan = _tracker.TryBargeIn(serverCancelsOnSpeech: true)!;
+
+        Assert.Equal(1050, Assert.Single(plan.Truncations).AudioEndMs);
     }
 
     [Fact]

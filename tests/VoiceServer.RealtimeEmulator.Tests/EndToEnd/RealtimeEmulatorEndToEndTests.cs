@@ -85,6 +85,45 @@ public sealed class RealtimeEmulatorEndToEndTests
     }
 
     [Fact]
+    public async Task CallerTurn_Pcm24Session_EchoedBackAsPcm24()
+    {
+        using var timeout = TestTimeout.Create();
+        var ct = timeout.Token;
+        await using var host = await EmulatorHost.StartAsync(ct);
+        using var client = await ConnectAsync(host.RealtimeUri("gpt-realtime-mini"), ct);
+        await client.ReceiveUntilAsync("conversation.created", ct);
+        var pcmSession = EmulatorJson.VoiceServerSession.Replace("""{ "type": "audio/pcmu" }""", """{ "type": "audio/pcm", "rate": 24000 }""", StringComparison.Ordinal);
+        await client.SendAsync(EmulatorJson.SessionUpdate(pcmSession, "cfg_1"), ct);
+        var updated = await client.ReceiveAsync(ct);
+        Assert.Equal("audio/pcm", (string?)updated["session"]!["audio"]!["output"]!["format"]!["type"]);
+
+        // One second of a 440 Hz tone, then one of silence, as 16-bit little-endian PCM at 24 kHz.
+        var input = new byte[2 * 24_000 * 2];
+        for (var i = 0; i < 24_000; i++)
+        {
+            var sample = (short)Math.Round(8000 * Math.Sin(2 * Math.PI * 440 * i / 24_000.0));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(input.AsSpan(i * 2), sample);
+        }
+
+        var sending = client.SendAudioAsync(input, ct, frameBytes: 1000); // not a multiple of a 3-sample group
+        var done = await client.ReceiveUntilAsync("response.done", ct);
+        await sending;
+
+        var speechStarted = client.Received.Single(e => Type(e) == "input_audio_buffer.speech_started");
+        Assert.InRange((long)speechStarted["audio_start_ms"]!, 0, 300);
+        var echo = client.Received.Where(e => Type(e) == "response.output_audio.delta")
+            .SelectMany(d => Convert.FromBase64String((string)d["delta"]!)).ToArray();
+        Assert.Equal("completed", (string?)done["response"]!["status"]);
+        // The echo is PCM again: whole samples, about the second of tone, and as loud (μ-law on the way loses little).
+        Assert.Equal(0, echo.Length % 2);
+        Assert.InRange(echo.Length, 800 * 48, 1300 * 48);
+        var peak = Enumerable.Range(0, echo.Length / 2).Max(i => Math.Abs((int)System.Buffers.Binary.BinaryPrimitives.ReadInt16LittleEndian(echo.AsSpan(i * 2))));
+        Assert.InRange(peak, 7000, 8500);
+
+        await client.CloseAsync(ct);
+    }
+
+    [Fact]
     public async Task SessionUpdate_WithTemperature_UnknownParameterAndNothingApplied()
     {
         using var timeout = TestTimeout.Create();

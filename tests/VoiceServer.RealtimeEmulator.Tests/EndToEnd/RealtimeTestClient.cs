@@ -27,13 +27,12 @@ internal sealed class RealtimeTestClient : IDisposable
     public Task SendAsync(string json, CancellationToken cancellationToken) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
 
-    /// <summary>Streams μ-law as 20 ms appends, as voice-server forwards Twilio frames.</summary>
-    public async Task SendAudioAsync(ReadOnlyMemory<byte> mulaw, CancellationToken cancellationToken)
+    /// <summary>Streams audio as appends of <paramref name="frameBytes"/>: by default 20 ms of μ-law, as voice-server forwards Twilio frames.</summary>
+    public async Task SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken, int frameBytes = 160)
     {
-        const int FrameBytes = 160;
-        for (var offset = 0; offset < mulaw.Length; offset += FrameBytes)
+        for (var offset = 0; offset < audio.Length; offset += frameBytes)
         {
-            var frame = mulaw.Slice(offset, Math.Min(FrameBytes, mulaw.Length - offset));
+            var frame = audio.Slice(offset, Math.Min(frameBytes, audio.Length - offset));
             await SendAsync(EmulatorJson.Append(frame.Span), cancellationToken);
         }
     }
