@@ -29,7 +29,21 @@ public sealed class OutboundChannel
         first.CopyTo(buffer);
         second.CopyTo(buffer.AsSpan(first.Length));
         third.CopyTo(buffer.AsSpan(first.Length + second.Length));
-        if (_channel.Writer.TryWrite(new OutboundMessage(buffer, length)))
+        if (_channel.Writer.TryWrite(new OutboundMessage(buffer, length, WebSocketMessageType.Text)))
+        {
+            return true;
+        }
+
+        MessageBufferPool.Instance.Return(buffer);
+        return false;
+    }
+
+    /// <summary>Queues <paramref name="payload"/> as one binary message. False when full or completed.</summary>
+    public bool TryEnqueueBinary(ReadOnlySpan<byte> payload)
+    {
+        var buffer = MessageBufferPool.Instance.Rent(payload.Length);
+        payload.CopyTo(buffer);
+        if (_channel.Writer.TryWrite(new OutboundMessage(buffer, payload.Length, WebSocketMessageType.Binary)))
         {
             return true;
         }
@@ -60,7 +74,7 @@ public sealed class OutboundChannel
                 {
                     try
                     {
-                        await socket.SendAsync(message.Buffer.AsMemory(0, message.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                        await socket.SendAsync(message.Buffer.AsMemory(0, message.Length), message.Type, endOfMessage: true, cancellationToken);
                     }
                     finally
                     {
@@ -83,5 +97,5 @@ public sealed class OutboundChannel
         }
     }
 
-    private readonly record struct OutboundMessage(byte[] Buffer, int Length);
+    private readonly record struct OutboundMessage(byte[] Buffer, int Length, WebSocketMessageType Type);
 }

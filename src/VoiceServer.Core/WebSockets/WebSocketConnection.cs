@@ -17,11 +17,16 @@ public sealed class WebSocketConnection : IAsyncDisposable
 
     private readonly MessageRateLimit? _rateLimit;
 
-    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
+    /// <param name="socket">The accepted or connected socket.</param>
+    /// <param name="maxMessageBytes">Larger messages end the receive loop (1009).</param>
+    /// <param name="outboundCapacity">Messages queued before the peer counts as too slow.</param>
+    /// <param name="rateLimit">The peer's inbound message budget, if any.</param>
+    /// <param name="acceptsBinary">Binary messages go to the binary handler instead of ending the receive loop.</param>
+    public WebSocketConnection(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null, bool acceptsBinary = false)
     {
         _socket = socket;
         _rateLimit = rateLimit;
-        _reader = new WebSocketMessageReader(maxMessageBytes);
+        _reader = new WebSocketMessageReader(maxMessageBytes) { AcceptsBinary = acceptsBinary };
         Outbound = new OutboundChannel(outboundCapacity);
     }
 
@@ -29,7 +34,15 @@ public sealed class WebSocketConnection : IAsyncDisposable
     public OutboundChannel Outbound { get; }
 
     /// <summary>Receives until the socket ends, handing each text message to <paramref name="handle"/>.</summary>
-    public async Task<LegCompletion> RunReceiveLoopAsync<TState>(TState state, MessageHandler<TState> handle, CancellationToken cancellationToken)
+    public Task<LegCompletion> RunReceiveLoopAsync<TState>(TState state, MessageHandler<TState> handle, CancellationToken cancellationToken) =>
+        RunReceiveLoopAsync(state, handle, handle, cancellationToken);
+
+    /// <summary>
+    /// Receives until the socket ends, handing each text message to <paramref name="handleText"/> and, when the
+    /// connection accepts binary messages, each binary one to <paramref name="handleBinary"/>.
+    /// </summary>
+    public async Task<LegCompletion> RunReceiveLoopAsync<TState>(
+        TState state, MessageHandler<TState> handleText, MessageHandler<TState> handleBinary, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _receiving, 1);
         try
@@ -47,6 +60,7 @@ public sealed class WebSocketConnection : IAsyncDisposable
                     return new LegCompletion(LegCompletionKind.RateLimited);
                 }
 
+                var handle = received.IsBinary ? handleBinary : handleText;
                 handle(state, _reader.Message(received.Length), _reader.Scratch(received.Length));
             }
         }

@@ -6,7 +6,8 @@ using VoiceServer.Legs;
 namespace VoiceServer.WebSockets;
 
 /// <summary>
-/// Assembles WebSocket frames into whole text messages in a pooled buffer, up to a maximum size.
+/// Assembles WebSocket frames into whole text messages in a pooled buffer, up to a maximum size. Binary messages
+/// end the receive loop unless the protocol carries them (<see cref="AcceptsBinary"/>: Vonage's audio).
 /// </summary>
 /// <remarks>
 /// A call's socket spends nearly all its life waiting for the next 20 ms frame, so the reader waits with a
@@ -35,6 +36,9 @@ public sealed class WebSocketMessageReader : IDisposable
         _maxMessageBytes = maxMessageBytes;
         _rentBytes = Math.Min(InitialBufferBytes, maxMessageBytes + 1);
     }
+
+    /// <summary>Binary messages are assembled like text ones instead of ending the loop.</summary>
+    public bool AcceptsBinary { get; init; }
 
     /// <summary>How many pooled bytes the reader holds now (nothing while it waits for a message).</summary>
     public int HeldBytes => _buffer.Length + _scratch.Length;
@@ -81,11 +85,12 @@ public sealed class WebSocketMessageReader : IDisposable
                 return new(new LegCompletion(LegCompletionKind.ClosedByPeer, socket.CloseStatus, socket.CloseStatusDescription), 0);
             }
 
-            if (result.MessageType == WebSocketMessageType.Binary)
+            if (result.MessageType == WebSocketMessageType.Binary && !AcceptsBinary)
             {
                 return new(new LegCompletion(LegCompletionKind.BinaryMessage), 0);
             }
 
+            var messageType = result.MessageType;
             _buffer = ArrayPool<byte>.Shared.Rent(_rentBytes);
             var count = 0;
             while (!result.EndOfMessage)
@@ -113,9 +118,9 @@ public sealed class WebSocketMessageReader : IDisposable
                 }
             }
 
-            return result.MessageType == WebSocketMessageType.Binary
+            return result.MessageType == WebSocketMessageType.Binary && !AcceptsBinary
                 ? new(new LegCompletion(LegCompletionKind.BinaryMessage), 0)
-                : new(null, count);
+                : new(null, count, messageType == WebSocketMessageType.Binary);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
