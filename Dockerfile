@@ -10,6 +10,7 @@ COPY src/VoiceServer.Twilio/VoiceServer.Twilio.csproj src/VoiceServer.Twilio/
 COPY src/VoiceServer.OpenAI/VoiceServer.OpenAI.csproj src/VoiceServer.OpenAI/
 COPY src/VoiceServer.Telnyx/VoiceServer.Telnyx.csproj src/VoiceServer.Telnyx/
 COPY src/VoiceServer.Plivo/VoiceServer.Plivo.csproj src/VoiceServer.Plivo/
+COPY src/VoiceServer.Vonage/VoiceServer.Vonage.csproj src/VoiceServer.Vonage/
 COPY src/VoiceServer.RealtimeEmulator/VoiceServer.RealtimeEmulator.csproj src/VoiceServer.RealtimeEmulator/
 COPY src/VoiceServer.Redis/VoiceServer.Redis.csproj src/VoiceServer.Redis/
 RUN dotnet restore src/VoiceServer/VoiceServer.csproj

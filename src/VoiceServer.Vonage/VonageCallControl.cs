@@ -50,7 +50,7 @@ public sealed class VonageCallControl : ICallControl, IDisposable
         {
             _key.ImportFromPem(privateKeyPem);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             _key.Dispose();
             // The message names the setting, never the key.

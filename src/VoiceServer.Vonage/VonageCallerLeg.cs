@@ -68,14 +68,22 @@ public sealed class VonageCallerLeg : ICallerLeg
     private byte _pendingOddByte;
     private bool _hasPendingOddByte;
 
+    private readonly IReadOnlyDictionary<string, string>? _upgradeParameters;
     private bool _started;
 
     /// <param name="socket">The accepted socket.</param>
     /// <param name="maxMessageBytes">Larger messages (text or binary) end the call with 1009.</param>
     /// <param name="outboundCapacity">Messages queued for Vonage before the caller counts as too slow.</param>
     /// <param name="rateLimit">The caller's inbound message budget, if any.</param>
-    public VonageCallerLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity, MessageRateLimit? rateLimit = null)
+    /// <param name="upgradeParameters">What the upgrade proved (the signed configuration); wins over the headers.</param>
+    public VonageCallerLeg(
+        WebSocket socket,
+        int maxMessageBytes,
+        int outboundCapacity,
+        MessageRateLimit? rateLimit = null,
+        IReadOnlyDictionary<string, string>? upgradeParameters = null)
     {
+        _upgradeParameters = upgradeParameters;
         _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity, rateLimit, acceptsBinary: true);
         _inboundResampled = new short[_inbound.MaxOutputSamples(FrameSamples)];
         _inboundPcm24 = new byte[_inboundResampled.Length * 2];
@@ -252,7 +260,7 @@ public sealed class VonageCallerLeg : ICallerLeg
     {
         if (!_started)
         {
-            if (VonageMessageReader.ReadFirstMessage(json, out var problem) is not { } start)
+            if (VonageMessageReader.ReadFirstMessage(json, _upgradeParameters, out var problem) is not { } start)
             {
                 events.OnMalformedMessage(problem ?? "malformed first message");
                 return;

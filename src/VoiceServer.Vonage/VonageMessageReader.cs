@@ -32,6 +32,8 @@ internal static class VonageMessageReader
     /// <summary>Vonage's own keys of the first message, never call parameters.</summary>
     private static readonly string[] s_reservedKeys = ["event", "content-type"];
 
+    private static readonly Dictionary<string, string> s_none = [];
+
     private static readonly SearchValues<char> s_idCharacters =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
 
@@ -44,7 +46,13 @@ internal static class VonageMessageReader
     /// parameter (numbers and booleans as their JSON text); objects and arrays are refused. The media format comes
     /// from <c>content-type</c> (<c>audio/l16;rate=16000</c>); the session refuses anything it cannot use.
     /// </summary>
-    public static CallerStart? ReadFirstMessage(ReadOnlySpan<byte> json, out string? problem)
+    /// <param name="json">The message.</param>
+    /// <param name="upgradeParameters">
+    /// Parameters the upgrade itself proved (the signed configuration from <c>Authorization</c>): they win over
+    /// headers of the same name, split parts (<c>config.0</c>, …) included.
+    /// </param>
+    /// <param name="problem">Why the message was refused.</param>
+    public static CallerStart? ReadFirstMessage(ReadOnlySpan<byte> json, IReadOnlyDictionary<string, string>? upgradeParameters, out string? problem)
     {
         JsonDocument document;
         try
@@ -94,6 +102,16 @@ internal static class VonageMessageReader
                         problem = "a header of the first message is not a string";
                         return null;
                 }
+            }
+
+            foreach (var (name, value) in upgradeParameters ?? s_none)
+            {
+                foreach (var key in parameters.Keys.Where(key => key == name || key.StartsWith(name + ".", StringComparison.Ordinal)).ToList())
+                {
+                    parameters.Remove(key);
+                }
+
+                parameters[name] = value;
             }
 
             parameters.Remove(CallSidHeader, out var callSid);

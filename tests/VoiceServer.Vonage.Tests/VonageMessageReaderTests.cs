@@ -8,7 +8,7 @@ public sealed class VonageMessageReaderTests
     [Fact]
     public void FirstMessage_OlderShapeWithoutEvent_Read()
     {
-        var start = VonageMessageReader.ReadFirstMessage("""{"app":"demo","content-type":"audio/l16;rate=16000"}"""u8, out var problem);
+        var start = VonageMessageReader.ReadFirstMessage("""{"app":"demo","content-type":"audio/l16;rate=16000"}"""u8, null, out var problem);
 
         Assert.Null(problem);
         Assert.Equal(new Dictionary<string, string> { ["app"] = "demo" }, start!.CustomParameters);
@@ -19,7 +19,7 @@ public sealed class VonageMessageReaderTests
     [Fact]
     public void FirstMessage_NumbersAndBooleansAsTheirText_NullsSkipped()
     {
-        var start = VonageMessageReader.ReadFirstMessage("""{"content-type":"audio/l16;rate=16000","temperature":0.7,"endCall":true,"voice":null}"""u8, out _);
+        var start = VonageMessageReader.ReadFirstMessage("""{"content-type":"audio/l16;rate=16000","temperature":0.7,"endCall":true,"voice":null}"""u8, null, out _);
 
         Assert.Equal(new Dictionary<string, string> { ["temperature"] = "0.7", ["endCall"] = "true" }, start!.CustomParameters);
     }
@@ -32,7 +32,7 @@ public sealed class VonageMessageReaderTests
     [InlineData("""{"content-type":""", "the first message is not JSON")]
     public void FirstMessage_Hostile_Refused(string json, string expected)
     {
-        var start = VonageMessageReader.ReadFirstMessage(Encoding.UTF8.GetBytes(json), out var problem);
+        var start = VonageMessageReader.ReadFirstMessage(Encoding.UTF8.GetBytes(json), null, out var problem);
 
         Assert.Null(start);
         Assert.Equal(expected, problem);
@@ -43,7 +43,17 @@ public sealed class VonageMessageReaderTests
     {
         var json = $$"""{"content-type":"audio/l16;rate=16000","CallSid":"{{new string('a', 65)}}"}""";
 
-        Assert.Null(VonageMessageReader.ReadFirstMessage(Encoding.UTF8.GetBytes(json), out _));
+        Assert.Null(VonageMessageReader.ReadFirstMessage(Encoding.UTF8.GetBytes(json), null, out _));
+    }
+
+    [Fact]
+    public void FirstMessage_UpgradeParametersWin_OverHeadersOfTheSameName()
+    {
+        var json = """{"content-type":"audio/l16;rate=16000","config":"header-token","config.0":"part","agentId":"a"}"""u8;
+
+        var start = VonageMessageReader.ReadFirstMessage(json, new Dictionary<string, string> { ["config"] = "upgrade-token" }, out _);
+
+        Assert.Equal(new Dictionary<string, string> { ["config"] = "upgrade-token", ["agentId"] = "a" }, start!.CustomParameters);
     }
 
     [Theory]

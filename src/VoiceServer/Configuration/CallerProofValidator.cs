@@ -12,7 +12,7 @@ internal sealed class CallerProofValidator(IConfiguration configuration) : IVali
 {
     public ValidateOptionsResult Validate(string? name, VoiceServerOptions options)
     {
-        var open = options.PathsOpenToStrangers(Setting("TELNYX_STREAM_AUTH_TOKEN"), Setting("PLIVO_AUTH_TOKEN"));
+        var open = options.PathsOpenToStrangers(Setting("TELNYX_STREAM_AUTH_TOKEN"), Setting("PLIVO_AUTH_TOKEN"), Setting("VONAGE_SIGNATURE_SECRET"));
         return open.Count == 0 || options.AllowUnauthenticated
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(

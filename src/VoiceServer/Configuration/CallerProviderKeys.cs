@@ -9,5 +9,7 @@ internal static class CallerProviderKeys
 
     public const string Plivo = "plivo";
 
-    public static IReadOnlyList<string> All { get; } = [Twilio, Telnyx, Plivo];
+    public const string Vonage = "vonage";
+
+    public static IReadOnlyList<string> All { get; } = [Twilio, Telnyx, Plivo, Vonage];
 }

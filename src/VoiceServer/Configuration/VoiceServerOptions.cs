@@ -35,10 +35,10 @@ internal sealed class VoiceServerOptions
     /// <summary>
     /// The served paths where a stranger could talk to an agent on the server's key, each with the setting that would
     /// prove its callers; empty when the server holds no key, runs the emulator, or every served path is proven. A
-    /// signed configuration proves every path. Twilio's signature proves Twilio's and closes Telnyx's and Plivo's
+    /// signed configuration proves every path. Twilio's signature proves Twilio's and closes Telnyx's, Plivo's and Vonage's
     /// unless their own proof is set, since those are never weaker than Twilio's.
     /// </summary>
-    public IReadOnlyList<string> PathsOpenToStrangers(string? telnyxStreamAuthToken, string? plivoAuthToken)
+    public IReadOnlyList<string> PathsOpenToStrangers(string? telnyxStreamAuthToken, string? plivoAuthToken, string? vonageSignatureSecret)
     {
         if (OpenAIApiKey is null || LocalEmulator || ConfigSigningKey is not null || TwilioAuthToken is not null)
         {
@@ -59,6 +59,11 @@ internal sealed class VoiceServerOptions
         if (Serves(CallerProviderKeys.Plivo) && plivoAuthToken is null)
         {
             open.Add("/api/plivo/media-stream (PLIVO_AUTH_TOKEN with PUBLIC_BASE_URL)");
+        }
+
+        if (Serves(CallerProviderKeys.Vonage) && vonageSignatureSecret is null)
+        {
+            open.Add("/api/vonage/media-stream (VONAGE_SIGNATURE_SECRET)");
         }
 
         return open;

@@ -11,7 +11,8 @@ internal static partial class SecurityAnnouncements
         var options = app.Services.GetRequiredService<IOptions<VoiceServerOptions>>().Value;
         var open = options.PathsOpenToStrangers(
             app.Services.GetRequiredService<IOptions<TelnyxOptions>>().Value.StreamAuthToken,
-            app.Services.GetRequiredService<IOptions<PlivoOptions>>().Value.AuthToken);
+            app.Services.GetRequiredService<IOptions<PlivoOptions>>().Value.AuthToken,
+            app.Services.GetRequiredService<IOptions<VonageOptions>>().Value.SignatureSecret);
         if (!options.AllowUnauthenticated || open.Count == 0)
         {
             return;

@@ -21,6 +21,7 @@ internal static class VoiceServerApplication
         builder.AddLiveCalls();
         builder.AddTelnyx();
         builder.AddPlivo();
+        builder.AddVonage();
         builder.AddLocalRealtimeEmulator();
         builder.AddPlayground();
         configure?.Invoke(builder);
@@ -37,6 +38,7 @@ internal static class VoiceServerApplication
         app.MapTelnyxMediaStream();
         app.MapPlivoMediaStream();
         app.MapLiveCallCommands();
+        app.MapVonageMediaStream();
         app.MapLocalRealtimeEmulator();
         app.MapPlayground();
         app.Lifetime.ApplicationStarted.Register(() => WebhookToolRunner.WarnIfUnsigned(app.Services));

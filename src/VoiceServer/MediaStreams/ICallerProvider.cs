@@ -14,7 +14,7 @@ namespace VoiceServer.MediaStreams;
 /// </summary>
 internal interface ICallerProvider
 {
-    /// <summary>The provider's name in logs: <c>Twilio</c>, <c>Telnyx</c>, <c>Plivo</c>.</summary>
+    /// <summary>The provider's name in logs: <c>Twilio</c>, <c>Telnyx</c>, <c>Plivo</c>, <c>Vonage</c>.</summary>
     string Name { get; }
 
     /// <summary>Its name in <c>CALLER_PROVIDERS</c> (<see cref="CallerProviderKeys"/>).</summary>
@@ -29,7 +29,14 @@ internal interface ICallerProvider
     /// <summary>Null when the request may be upgraded; otherwise why not. Runs before anything but the origin rule.</summary>
     UpgradeRefusal? CheckUpgrade(HttpContext context);
 
+    /// <summary><see cref="CheckUpgrade"/> for a provider whose proof takes an asynchronous check (a signed token).</summary>
+    ValueTask<UpgradeRefusal?> CheckUpgradeAsync(HttpContext context) => ValueTask.FromResult(CheckUpgrade(context));
+
     ICallerLeg CreateLeg(WebSocket socket, VoiceServerOptions settings, MessageRateLimit rateLimit);
+
+    /// <summary>The leg for an accepted upgrade, when the upgrade itself carries something the call needs.</summary>
+    ICallerLeg CreateLeg(HttpContext context, WebSocket socket, VoiceServerOptions settings, MessageRateLimit rateLimit) =>
+        CreateLeg(socket, settings, rateLimit);
 }
 
 /// <param name="Rejection">The <c>voice_server.rejection</c> tag.</param>

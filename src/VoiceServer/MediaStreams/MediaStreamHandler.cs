@@ -82,7 +82,7 @@ internal sealed partial class MediaStreamHandler(
 
         try
         {
-            if (liveView is null && provider.CheckUpgrade(context) is { } refusal)
+            if (liveView is null && await provider.CheckUpgradeAsync(context) is { } refusal)
             {
                 metrics.UpgradeRejected(refusal.Rejection);
                 Log.SignatureRefused(_logger, provider.Name, refusal.ProofPresent);
@@ -134,7 +134,7 @@ internal sealed partial class MediaStreamHandler(
             context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
 
             var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
-            var caller = provider.CreateLeg(socket, settings, rateLimit);
+            var caller = provider.CreateLeg(context, socket, settings, rateLimit);
             var services = callServices with { CallControl = provider.CallControl, Observer = liveView ?? callServices.Observer };
             var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
             await session.RunAsync(query, configurationResolver, drain.CallsEnding);

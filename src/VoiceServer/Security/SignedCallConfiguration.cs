@@ -70,14 +70,7 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
         var result = await _handler.ValidateTokenAsync(token, _validation);
         if (!result.IsValid)
         {
-            return Refuse(result.Exception switch
-            {
-                SecurityTokenExpiredException => "the config token has expired",
-                SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the config token's signature is invalid",
-                SecurityTokenInvalidAudienceException => $"the config token's audience must be {Audience}",
-                SecurityTokenDecryptionFailedException => "the config token could not be decrypted (another CONFIG_SIGNING_KEY?)",
-                _ => "the config token is invalid",
-            });
+            return Refuse(Describe(result.Exception));
         }
 
         var outer = (JsonWebToken)result.SecurityToken;
@@ -134,6 +127,26 @@ internal sealed partial class SignedCallConfiguration : ICallConfigurationResolv
 
         return CallConfigurationResult.Success(configuration);
     }
+
+    /// <summary>
+    /// Checks a token's signature, encryption, audience and lifetime without spending it: for a provider whose upgrade
+    /// carries the token (Vonage's <c>Authorization</c>), before the upgrade is accepted. The call's <c>start</c> checks
+    /// it again in full and spends it. Null when it passes; otherwise why not.
+    /// </summary>
+    public async ValueTask<string?> CheckWithoutUsingAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        return result.IsValid ? null : Describe(result.Exception);
+    }
+
+    private static string Describe(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "the config token has expired",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "the config token's signature is invalid",
+        SecurityTokenInvalidAudienceException => $"the config token's audience must be {Audience}",
+        SecurityTokenDecryptionFailedException => "the config token could not be decrypted (another CONFIG_SIGNING_KEY?)",
+        _ => "the config token is invalid",
+    };
 
     private static bool IsShortLived(JsonWebToken jwt)
     {
