@@ -1,0 +1,421 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace VoiceServer.VonageEmulator;
+
+/// <summary>
+/// Vonage's side of a Voice API WebSocket on a real socket, written from docs/reference/vonage-voice-websockets.md and
+/// independent of the production codec: the first message and the events are JSON text built by hand, audio is
+/// binary 16-bit little-endian PCM at 16 kHz in 640-byte (20 ms) frames. It is strict like the real service: an
+/// outbound binary frame that is not 640 bytes, or a text frame that is not exactly <c>{"action":"notify","payload":{…}}</c>
+/// or <c>{"action":"clear"}</c>, is a violation, rethrown when the fake is disposed. Notifies come back as
+/// <c>websocket:notify</c> with their payload, at once or when the test says the audio played; a <c>clear</c> is
+/// answered with <c>websocket:cleared</c> and the notifies it flushed never come back (whether Vonage returns them is
+/// unconfirmed, §3.4: the fake takes the stricter view). The caller hanging up closes the socket.
+/// </summary>
+public sealed class FakeVonageCaller : IAsyncDisposable
+{
+    /// <summary>20 ms at 16 kHz, two bytes a sample.</summary>
+    public const int FrameBytes = 640;
+
+    private readonly ClientWebSocket _socket;
+    private readonly VonageNotifyMode _notifyMode;
+    private readonly object _gate = new();
+    private readonly List<string> _frames = [];
+    private readonly List<JsonObject> _pendingNotifies = [];
+    private readonly List<string> _violations = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly MemoryStream _audio = new();
+    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Task _receiveLoop;
+    private int _clears;
+
+    private FakeVonageCaller(ClientWebSocket socket, VonageNotifyMode notifyMode)
+    {
+        _socket = socket;
+        _notifyMode = notifyMode;
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>The call's uuid, which the main app puts in the NCCO <c>headers</c> as <c>CallSid</c>.</summary>
+    public string CallUuid { get; init; } = Guid.NewGuid().ToString();
+
+    public WebSocketState State => _socket.State;
+
+    /// <summary>What arrived, in order: <c>audio</c>, <c>notify:{mark}</c> or <c>clear</c>.</summary>
+    public IReadOnlyList<string> Frames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _frames];
+            }
+        }
+    }
+
+    /// <summary>Every binary frame received, concatenated: 16 kHz L16.</summary>
+    public byte[] ReceivedAudio
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _audio.ToArray();
+            }
+        }
+    }
+
+    public int PendingNotifyCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pendingNotifies.Count;
+            }
+        }
+    }
+
+    public int ClearCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _clears;
+            }
+        }
+    }
+
+    /// <param name="url">The NCCO endpoint's <c>uri</c>.</param>
+    /// <param name="notifyMode">When notifies come back.</param>
+    /// <param name="authorization">The upgrade's <c>Authorization</c> header, as the endpoint's <c>authorization</c> sets it.</param>
+    /// <param name="callUuid">The call's uuid; a new one when null.</param>
+    /// <param name="cancellationToken">Bounds the connection.</param>
+    public static async Task<FakeVonageCaller> ConnectAsync(
+        Uri url,
+        VonageNotifyMode notifyMode = VonageNotifyMode.Immediate,
+        string? authorization = null,
+        string? callUuid = null,
+        CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        if (authorization is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", authorization);
+        }
+
+        await socket.ConnectAsync(url, cancellationToken);
+        return callUuid is null ? new FakeVonageCaller(socket, notifyMode) : new FakeVonageCaller(socket, notifyMode) { CallUuid = callUuid };
+    }
+
+    /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
+    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, string? authorization, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (authorization is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", authorization);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(url, cancellationToken);
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
+        {
+            return socket.HttpStatusCode;
+        }
+
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// The first message (§3.1): <c>websocket:connected</c>, the content type, <c>CallSid</c> and the NCCO
+    /// <paramref name="headers"/>, all at the top level.
+    /// </summary>
+    public Task SendFirstMessageAsync(IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken, string contentType = "audio/l16;rate=16000")
+    {
+        var message = new JsonObject
+        {
+            ["event"] = "websocket:connected",
+            ["content-type"] = contentType,
+            ["CallSid"] = CallUuid,
+        };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            message[name] = value;
+        }
+
+        return SendTextAsync(message.ToJsonString(), cancellationToken);
+    }
+
+    /// <summary>Caller audio, 16 kHz L16, as 640-byte binary frames (the last one shorter if it must be).</summary>
+    public async Task SendAudioAsync(ReadOnlyMemory<byte> pcm16, CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < pcm16.Length; offset += FrameBytes)
+        {
+            await SendBinaryAsync(pcm16.Slice(offset, Math.Min(FrameBytes, pcm16.Length - offset)), cancellationToken);
+        }
+    }
+
+    /// <summary><c>websocket:dtmf</c>: the flat shape, or the nested one some implementations read (§3.5).</summary>
+    public Task SendDtmfAsync(char digit, CancellationToken cancellationToken, bool nested = false) =>
+        SendTextAsync(
+            nested
+                ? new JsonObject { ["event"] = "websocket:dtmf", ["dtmf"] = new JsonObject { ["digit"] = digit.ToString(), ["duration"] = 260 } }.ToJsonString()
+                : new JsonObject { ["event"] = "websocket:dtmf", ["digit"] = digit.ToString(), ["duration"] = 260 }.ToJsonString(),
+            cancellationToken);
+
+    /// <summary>The caller hangs up: Vonage closes the socket.</summary>
+    public async Task HangUpAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Answers the oldest <paramref name="count"/> pending notifies: the audio before them played.</summary>
+    public async Task AckPendingNotifiesAsync(int count, CancellationToken cancellationToken)
+    {
+        List<JsonObject> notifies;
+        lock (_gate)
+        {
+            notifies = _pendingNotifies.Take(count).ToList();
+            _pendingNotifies.RemoveRange(0, notifies.Count);
+        }
+
+        foreach (var payload in notifies)
+        {
+            await SendNotifyAsync(payload, cancellationToken);
+        }
+    }
+
+    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public async Task SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
+
+    public Task WaitForPendingNotifiesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingNotifies.Count >= count, cancellationToken);
+
+    public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
+
+    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
+        _closed.Task.WaitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        _socket.Abort();
+        await _receiveLoop;
+        _socket.Dispose();
+        _sendLock.Dispose();
+        lock (_gate)
+        {
+            if (_violations.Count > 0)
+            {
+                throw new InvalidOperationException("The fake Vonage caller saw protocol violations: " + string.Join("; ", _violations));
+            }
+        }
+    }
+
+    private Task SendNotifyAsync(JsonObject payload, CancellationToken cancellationToken) =>
+        SendTextAsync(new JsonObject { ["event"] = "websocket:notify", ["payload"] = payload }.ToJsonString(), cancellationToken);
+
+    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (condition())
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((condition, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
+    private void WakeWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition())
+            {
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                    message.Write(buffer, 0, result.Count);
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
+                    return;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    HandleAudio(message.ToArray());
+                    continue;
+                }
+
+                await HandleTextAsync(Encoding.UTF8.GetString(message.ToArray()));
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _closed.TrySetResult((null, null));
+        }
+    }
+
+    private void HandleAudio(byte[] frame)
+    {
+        lock (_gate)
+        {
+            if (frame.Length != FrameBytes)
+            {
+                Violation($"a binary frame of {frame.Length} bytes: Vonage takes 20 ms frames of {FrameBytes}");
+            }
+
+            _audio.Write(frame);
+            _frames.Add("audio");
+            WakeWaiters();
+        }
+    }
+
+    private async Task HandleTextAsync(string json)
+    {
+        JsonObject command;
+        try
+        {
+            command = JsonNode.Parse(json)!.AsObject();
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Violation($"not a JSON object: {json}");
+            return;
+        }
+
+        JsonObject? played = null;
+        var cleared = false;
+        lock (_gate)
+        {
+            switch ((string?)command["action"])
+            {
+                case "notify" when command.Count == 2 && command["payload"] is JsonObject payload:
+                    _frames.Add($"notify:{(string?)payload["mark"]}");
+                    if (_notifyMode == VonageNotifyMode.Immediate)
+                    {
+                        played = (JsonObject)payload.DeepClone();
+                    }
+                    else
+                    {
+                        _pendingNotifies.Add((JsonObject)payload.DeepClone());
+                    }
+
+                    break;
+                case "clear" when command.Count == 1:
+                    // Queued audio is dropped, and with it the notifies among it (the fake's reading of §3.4).
+                    _clears++;
+                    _frames.Add("clear");
+                    _pendingNotifies.Clear();
+                    cleared = true;
+                    break;
+                default:
+                    Violation($"a command Vonage does not accept: {json}");
+                    break;
+            }
+
+            WakeWaiters();
+        }
+
+        try
+        {
+            if (played is not null)
+            {
+                await SendNotifyAsync(played, CancellationToken.None);
+            }
+
+            if (cleared)
+            {
+                await SendTextAsync("""{"event":"websocket:cleared"}""", CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Violation(string what)
+    {
+        lock (_gate)
+        {
+            _violations.Add(what);
+        }
+    }
+}
