@@ -22,5 +22,6 @@ fi
 scripts/chromium-for-tests.sh
 scripts/telnyx-sdk-for-tests.sh
 scripts/plivo-sdk-for-tests.sh
+scripts/vonage-sdk-for-tests.sh
 
 dotnet test VoiceServer.slnx "$@"

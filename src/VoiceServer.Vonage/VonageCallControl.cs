@@ -23,7 +23,8 @@ public sealed class VonageCallControl : ICallControl, IDisposable
     /// <summary>How long each application JWT is valid: one request's worth, as the SDK's default of 15 minutes is far more than needed.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
 
-    private static readonly JsonWebTokenHandler s_handler = new();
+    // No default nbf: the token carries exactly the claims tokenGenerate sets (checked against the SDK).
+    private static readonly JsonWebTokenHandler s_handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     private readonly HttpClient _httpClient;
     private readonly Uri _baseUrl;
@@ -96,7 +97,6 @@ public sealed class VonageCallControl : ICallControl, IDisposable
                 ["jti"] = Guid.NewGuid().ToString(),
             },
             IssuedAt = now.UtcDateTime,
-            NotBefore = null,
             Expires = (now + TokenLifetime).UtcDateTime,
             SigningCredentials = _credentials,
         });

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the official Vonage JWT package that the Vonage cross-check tests use as an independent oracle
+# (tests/VoiceServer.Vonage.Tests/SdkCrossCheck): Debian's nodejs and npm packages when node is missing (as root,
+# otherwise with sudo), then the pinned @vonage/jwt package with npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  scripts/install-debian-packages.sh nodejs npm
+fi
+
+cd tests/VoiceServer.Vonage.Tests/SdkCrossCheck
+npm ci --omit=dev --no-audit --no-fund --loglevel=error
+echo "Vonage SDK ready: $(node --version), @vonage/jwt $(node -p "require('./node_modules/@vonage/jwt/package.json').version")" >&2
