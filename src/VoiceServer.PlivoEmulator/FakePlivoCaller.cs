@@ -50,6 +50,12 @@ public sealed class FakePlivoCaller : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>
+    /// Called on the receive loop after each valid frame is recorded (a player, e.g. the simulator's, times its
+    /// audio and checkpoints from it); set it before <c>start</c>, since nothing comes before that.
+    /// </summary>
+    public Action<PlivoReceivedFrame>? FrameReceived { get; set; }
+
     public IReadOnlyList<PlivoReceivedFrame> Frames
     {
         get
@@ -205,6 +211,9 @@ public sealed class FakePlivoCaller : IAsyncDisposable
             _sendLock.Release();
         }
     }
+
+    /// <summary>Drops the connection without a close frame (a network failure).</summary>
+    public void Abort() => _socket.Abort();
 
     /// <summary>Answers the oldest <paramref name="count"/> pending checkpoints: the audio before them played.</summary>
     public async Task AckPendingCheckpointsAsync(int count, CancellationToken cancellationToken)
@@ -387,6 +396,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         var kind = (string?)frame["event"];
         string? played = null;
         var cleared = false;
+        PlivoReceivedFrame? received = null;
         lock (_gate)
         {
             switch (kind)
@@ -401,11 +411,13 @@ public sealed class FakePlivoCaller : IAsyncDisposable
                     }
 
                     _audio.Write(bytes);
-                    _frames.Add(new PlivoReceivedFrame("playAudio", payload, null));
+                    received = new PlivoReceivedFrame("playAudio", payload, null);
+                    _frames.Add(received);
                     break;
                 case "checkpoint" when HasExactly(frame, "event", "streamId", "name") && (string?)frame["streamId"] == StreamId:
                     var name = (string)frame["name"]!;
-                    _frames.Add(new PlivoReceivedFrame("checkpoint", null, name));
+                    received = new PlivoReceivedFrame("checkpoint", null, name);
+                    _frames.Add(received);
                     if (_checkpointMode == PlivoCheckpointMode.Immediate)
                     {
                         played = name;
@@ -419,7 +431,8 @@ public sealed class FakePlivoCaller : IAsyncDisposable
                 case "clearAudio" when HasExactly(frame, "event", "streamId") && (string?)frame["streamId"] == StreamId:
                     // "Plivo clears all buffered media events": the checkpoints among them are dropped, not answered.
                     _clears++;
-                    _frames.Add(new PlivoReceivedFrame("clearAudio", null, null));
+                    received = new PlivoReceivedFrame("clearAudio", null, null);
+                    _frames.Add(received);
                     _pendingMarks.Clear();
                     cleared = true;
                     break;
@@ -429,6 +442,11 @@ public sealed class FakePlivoCaller : IAsyncDisposable
             }
 
             WakeWaiters();
+        }
+
+        if (received is not null && FrameReceived is { } frameReceived)
+        {
+            frameReceived(received);
         }
 
         try

@@ -46,6 +46,12 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>
+    /// Called on the receive loop after each valid frame is recorded (a player, e.g. the simulator's, times its
+    /// audio and marks from it); set it before <c>start</c>, since nothing comes before that.
+    /// </summary>
+    public Action<TelnyxReceivedFrame>? FrameReceived { get; set; }
+
     public IReadOnlyList<TelnyxReceivedFrame> Frames
     {
         get
@@ -192,6 +198,25 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
 
     public Task SendStopAsync(CancellationToken cancellationToken) =>
         SendEventAsync("stop", new JsonObject { ["user_id"] = "3E6F995F-85F7-4705-9741-53B116D28237", ["call_control_id"] = CallControlId }, cancellationToken);
+
+    /// <summary>Drops the connection without a close frame (a network failure).</summary>
+    public void Abort() => _socket.Abort();
+
+    /// <summary>The caller hangs up after <c>stop</c>: Telnyx closes the socket; then the server's close is awaited.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "call ended", cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        await WaitForCloseAsync(cancellationToken);
+    }
 
     /// <summary>Returns the oldest <paramref name="count"/> pending marks: the audio before them played.</summary>
     public async Task AckPendingMarksAsync(int count, CancellationToken cancellationToken)
@@ -376,6 +401,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
         var kind = (string?)frame["event"];
         string? markToReturn = null;
         List<string> flushed = [];
+        TelnyxReceivedFrame? received = null;
         lock (_gate)
         {
             switch (kind)
@@ -389,11 +415,13 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
                     }
 
                     _audio.Write(bytes);
-                    _frames.Add(new TelnyxReceivedFrame("media", payload, null));
+                    received = new TelnyxReceivedFrame("media", payload, null);
+                    _frames.Add(received);
                     break;
                 case "mark" when HasExactly(frame, "event", "mark") && frame["mark"] is JsonObject mark && HasExactly(mark, "name"):
                     var name = (string)mark["name"]!;
-                    _frames.Add(new TelnyxReceivedFrame("mark", null, name));
+                    received = new TelnyxReceivedFrame("mark", null, name);
+                    _frames.Add(received);
                     if (_markMode == TelnyxMarkMode.Immediate)
                     {
                         markToReturn = name;
@@ -407,7 +435,8 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
                 case "clear" when HasExactly(frame, "event"):
                     // "Stops the current media playback and clears queued media. Queued marks are sent back."
                     _clears++;
-                    _frames.Add(new TelnyxReceivedFrame("clear", null, null));
+                    received = new TelnyxReceivedFrame("clear", null, null);
+                    _frames.Add(received);
                     flushed.AddRange(_pendingMarks);
                     _pendingMarks.Clear();
                     break;
@@ -417,6 +446,11 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
             }
 
             WakeWaiters();
+        }
+
+        if (received is not null && FrameReceived is { } frameReceived)
+        {
+            frameReceived(received);
         }
 
         if (markToReturn is not null)

@@ -9,9 +9,9 @@ using VoiceServer.TwilioEmulator;
 namespace VoiceServer.Simulator;
 
 /// <summary>
-/// Plays one phone call against a voice-server URL as Twilio would: upgrade, <c>connected</c>, <c>start</c>,
-/// 20 ms μ-law frames in real time, <c>stop</c>, close; marks come back after real-time playback. Prints a timeline
-/// and a summary.
+/// Plays one phone call against a voice-server URL as Twilio (or Telnyx, or Plivo) would: upgrade, <c>connected</c>,
+/// <c>start</c>, 20 ms μ-law frames in real time, <c>stop</c>, close, each in the provider's wire format; marks come
+/// back after real-time playback. Prints a timeline and a summary.
 /// </summary>
 public static class CallSimulator
 {
@@ -36,6 +36,11 @@ public static class CallSimulator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var log = new Timeline(TextWriter.Synchronized(output));
+        if (options.Validate() is { } invalid)
+        {
+            log.Line($"error: {invalid}");
+            return new SimulationResult { ExitCode = SimulatorExitCodes.Usage, Outcome = invalid };
+        }
 
         byte[] speech;
         try
@@ -49,26 +54,20 @@ public static class CallSimulator
         }
 
         var parameters = BuildParameters(options);
-        var url = options.ParametersIn == ParameterPlacement.Query ? AddQuery(options.Url, parameters) : options.Url;
+        var url = options.Placement == ParameterPlacement.Query ? AddQuery(options.Url, parameters) : options.Url;
         PrintConfiguration(log, options, parameters, speech.Length);
 
         var state = new CallState(log);
-        var callerOptions = new FakeTwilioCallerOptions
-        {
-            Origin = options.Origin,
-            CallSid = options.CallSid ?? TwilioIds.NewCallSid(),
-            MarkMode = MarkMode.Playback,
-            SignatureAuthToken = options.AuthToken,
-            SignatureUrl = options.AuthToken is null ? null : options.SignedUrl ?? StripQuery(options.Url),
-            MessageReceived = state.OnMessage,
-            MarkReturned = state.OnMarkReturned,
-        };
-
-        log.Line($"connecting to {Redact(url, options)}");
-        FakeTwilioCaller caller;
+        log.Line($"connecting to {Redact(url, options)} as {options.Provider}");
+        ISimulatedCaller caller;
         try
         {
-            caller = await FakeTwilioCaller.ConnectAsync(url, callerOptions, cancellationToken);
+            caller = options.Provider switch
+            {
+                TelephonyProvider.Telnyx => await TelnyxSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
+                TelephonyProvider.Plivo => await PlivoSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
+                _ => await TwilioSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
+            };
         }
         catch (WebSocketUpgradeRefusedException ex)
         {
@@ -111,15 +110,7 @@ public static class CallSimulator
             log.Line($"recorded {agentAudio.Length / BytesPerMillisecond} ms of agent audio to {recordPath}");
         }
 
-        IReadOnlyList<string> violations = [];
-        try
-        {
-            await caller.DisposeAsync();
-        }
-        catch (AggregateException ex)
-        {
-            violations = [.. ex.InnerExceptions.Select(e => e.Message)];
-        }
+        var violations = await caller.ReleaseAsync();
 
         var result = new SimulationResult
         {
@@ -129,7 +120,7 @@ public static class CallSimulator
             CallerAudioBytes = state.CallerAudioBytes,
             AgentAudioBytes = agentAudio.Length,
             MarksReceived = caller.MarksReceived,
-            MarksReturned = caller.ReturnedMarks.Count,
+            MarksReturned = caller.MarksReturned,
             Clears = caller.ClearCount,
             CloseStatus = closeStatus,
             CloseDescription = closeDescription,
@@ -142,7 +133,7 @@ public static class CallSimulator
     }
 
     private static async Task PlayCallAsync(
-        FakeTwilioCaller caller,
+        ISimulatedCaller caller,
         SimulatorOptions options,
         IReadOnlyList<KeyValuePair<string, string>> parameters,
         byte[] speech,
@@ -151,22 +142,27 @@ public static class CallSimulator
         CancellationToken cancellationToken)
     {
         var closed = caller.WaitForCloseAsync(cancellationToken);
-        if (!await TrySendAsync(caller, () => caller.SendConnectedAsync(cancellationToken)))
+        var connected = false;
+        if (!await TrySendAsync(caller, async () => connected = await caller.SendConnectedAsync(cancellationToken)))
         {
             return;
         }
 
-        log.Line("connected sent");
-        var custom = options.ParametersIn == ParameterPlacement.Custom
+        if (connected)
+        {
+            log.Line("connected sent");
+        }
+
+        var custom = options.Placement == ParameterPlacement.Custom
             ? parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)
             : [];
-        if (!await TrySendAsync(caller, () => caller.SendStartAsync(custom, cancellationToken: cancellationToken)))
+        if (!await TrySendAsync(caller, () => caller.SendStartAsync(custom, cancellationToken)))
         {
             return;
         }
 
         state.StartSent();
-        log.Line($"start sent (streamSid {caller.StreamSid}, callSid {caller.CallSid}, {custom.Count} custom parameter(s))");
+        log.Line($"start sent ({caller.Ids}, {custom.Count} custom parameter(s))");
 
         var lead = AudioFixtures.Silence(options.LeadSilenceMilliseconds);
         var tail = AudioFixtures.Silence(options.TailSilenceMilliseconds);
@@ -182,7 +178,8 @@ public static class CallSimulator
             }
 
             var frame = audio.AsMemory(offset, Math.Min(FrameBytes, audio.Length - offset));
-            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(frame, cancellationToken)))
+            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(frame, cancellationToken)) ||
+                !await TrySendAsync(caller, () => caller.ReturnPlayedMarksAsync(cancellationToken)))
             {
                 return;
             }
@@ -215,7 +212,8 @@ public static class CallSimulator
             }
 
             await pacer.WaitForNextFrameAsync(cancellationToken);
-            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(silence, cancellationToken)))
+            if (!await TrySendAsync(caller, () => caller.SendMediaAsync(silence, cancellationToken)) ||
+                !await TrySendAsync(caller, () => caller.ReturnPlayedMarksAsync(cancellationToken)))
             {
                 return;
             }
@@ -223,13 +221,14 @@ public static class CallSimulator
             state.CallerAudioBytes += silence.Length;
         }
 
-        if (!closed.IsCompleted && await TrySendAsync(caller, () => caller.SendStopAsync(cancellationToken)))
+        var stopped = false;
+        if (!closed.IsCompleted && await TrySendAsync(caller, async () => stopped = await caller.SendStopAsync(cancellationToken)) && stopped)
         {
             log.Line("stop sent");
         }
     }
 
-    private static async Task EndCallAsync(FakeTwilioCaller caller, SimulatorOptions options, bool closedByServer, Timeline log)
+    private static async Task EndCallAsync(ISimulatedCaller caller, SimulatorOptions options, bool closedByServer, Timeline log)
     {
         if (closedByServer)
         {
@@ -239,7 +238,7 @@ public static class CallSimulator
         using var timeout = new CancellationTokenSource(options.CloseTimeout);
         try
         {
-            await caller.CloseAsync(WebSocketCloseStatus.NormalClosure, "call ended", timeout.Token);
+            await caller.CloseAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
@@ -253,7 +252,7 @@ public static class CallSimulator
     }
 
     /// <summary>Sends unless the call is over; a send that fails because the server went away is not an error here.</summary>
-    private static async Task<bool> TrySendAsync(FakeTwilioCaller caller, Func<Task> send)
+    private static async Task<bool> TrySendAsync(ISimulatedCaller caller, Func<Task> send)
     {
         if (caller.State != WebSocketState.Open)
         {
@@ -279,12 +278,15 @@ public static class CallSimulator
         var body = string.Empty;
         try
         {
-            var headers = options.AuthToken is null
-                ? null
-                : new Dictionary<string, string>
+            var headers = options.Provider switch
+            {
+                TelephonyProvider.Plivo => PlivoSimulatedCaller.Headers(url, options with { Origin = null }),
+                _ when options.AuthToken is null => null,
+                _ => new Dictionary<string, string>
                 {
-                    ["x-twilio-signature"] = TwilioIds.ComputeSignature(options.AuthToken, options.SignedUrl ?? StripQuery(options.Url)),
-                };
+                    ["x-twilio-signature"] = TwilioIds.ComputeSignature(options.AuthToken, TwilioSimulatedCaller.SignedUrl(options)),
+                },
+            };
             (_, body) = await FakeTwilioCaller.SendUpgradeRequestAsync(url, options.Origin, headers, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or SocketException or WebSocketException or System.Security.Authentication.AuthenticationException)
@@ -315,7 +317,7 @@ public static class CallSimulator
         {
             _ when cancelled => (SimulatorExitCodes.Cancelled, "cancelled"),
             _ when result.Violations.Count > 0 =>
-                (SimulatorExitCodes.ProtocolViolation, $"the server broke the Twilio protocol {result.Violations.Count} time(s)"),
+                (SimulatorExitCodes.ProtocolViolation, $"the server broke the {options.Provider} protocol {result.Violations.Count} time(s)"),
             _ when result.ClosedByServer && !normalClose =>
                 (SimulatorExitCodes.CallFailed, $"the server ended the call: {DescribeClose(result.CloseStatus, result.CloseDescription)}"),
             _ when options.ExpectNoAudio && result.AgentAudioBytes > 0 =>
@@ -390,12 +392,10 @@ public static class CallSimulator
         return builder.Uri;
     }
 
-    private static string StripQuery(Uri url) => url.GetLeftPart(UriPartial.Path);
-
     /// <summary>The URL as printed: the key, if it travels in the query, becomes ***.</summary>
     private static string Redact(Uri url, SimulatorOptions options)
     {
-        if (options.OpenAIKey is null || options.ParametersIn != ParameterPlacement.Query)
+        if (options.OpenAIKey is null || options.Placement != ParameterPlacement.Query)
         {
             return url.ToString();
         }
@@ -406,10 +406,11 @@ public static class CallSimulator
     private static void PrintConfiguration(Timeline log, SimulatorOptions options, IReadOnlyList<KeyValuePair<string, string>> parameters, int speechBytes)
     {
         var shown = parameters.Select(p => p.Key == "openAIKey" ? $"{p.Key}=***" : $"{p.Key}={Shorten(p.Value)}");
-        log.Line($"parameters ({(options.ParametersIn == ParameterPlacement.Query ? "query string" : "start.customParameters")}): {string.Join(", ", shown)}");
+        var custom = options.Provider == TelephonyProvider.Telnyx ? "start.custom_parameters" : "start.customParameters";
+        log.Line($"parameters ({(options.Placement == ParameterPlacement.Query ? "query string" : custom)}): {string.Join(", ", shown)}");
         foreach (var (name, value) in parameters)
         {
-            if (options.ParametersIn == ParameterPlacement.Custom && name.Length + value.Length >= TwilioParameterLimit)
+            if (options.Provider == TelephonyProvider.Twilio && options.Placement == ParameterPlacement.Custom && name.Length + value.Length >= TwilioParameterLimit)
             {
                 log.Line($"warning: parameter '{name}' is {name.Length + value.Length} characters; real Twilio <Parameter> values must stay under {TwilioParameterLimit}");
             }
@@ -490,10 +491,10 @@ public static class CallSimulator
     }
 
     /// <summary>Timings observed from the caller's receive loop and the sending loop.</summary>
-    private sealed class CallState(Timeline log)
+    private sealed class CallState(Timeline log) : ISimulatedCallEvents
     {
         private readonly object _gate = new();
-        private FakeTwilioCaller? _caller;
+        private ISimulatedCaller? _caller;
         private TimeSpan? _startSentAt;
         private TimeSpan? _speechEndedAt;
         private TimeSpan? _lastAudioAt;
@@ -505,7 +506,7 @@ public static class CallSimulator
 
         public long CallerAudioBytes { get; set; }
 
-        public void Attach(FakeTwilioCaller caller) => _caller = caller;
+        public void Attach(ISimulatedCaller caller) => _caller = caller;
 
         public void StartSent()
         {
@@ -524,7 +525,7 @@ public static class CallSimulator
         }
 
         /// <summary>A reply arrived after the caller spoke, it has played out, and nothing new came for a while.</summary>
-        public bool ReplyFinished(FakeTwilioCaller caller, TimeSpan pause)
+        public bool ReplyFinished(ISimulatedCaller caller, TimeSpan pause)
         {
             lock (_gate)
             {
@@ -535,27 +536,17 @@ public static class CallSimulator
             }
         }
 
-        public void OnMessage(TwilioOutboundMessage message)
+        public void ClearReceived()
         {
-            switch (message.Event)
-            {
-                case "media":
-                    OnMedia();
-                    break;
-                case "clear":
-                    var flushed = _caller?.FlushedAudioBytes ?? 0;
-                    log.Line($"clear received ({(flushed - _flushedReported) / BytesPerMillisecond} ms of queued agent audio flushed)");
-                    _flushedReported = flushed;
-                    break;
-                default:
-                    break;
-            }
+            var flushed = _caller?.FlushedAudioBytes ?? 0;
+            log.Line($"clear received ({(flushed - _flushedReported) / BytesPerMillisecond} ms of queued agent audio flushed)");
+            _flushedReported = flushed;
         }
 
-        public void OnMarkReturned(ReturnedMark mark) =>
+        public void MarkReturned(ReturnedMark mark) =>
             log.Line($"mark returned: {mark.Name}{(mark.FlushedByClear ? " (flushed by clear)" : string.Empty)}");
 
-        private void OnMedia()
+        public void AudioReceived()
         {
             var now = log.Now;
             lock (_gate)

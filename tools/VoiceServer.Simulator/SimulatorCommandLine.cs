@@ -7,19 +7,22 @@ public static class SimulatorCommandLine
 {
     public const string Usage =
         """
-        voice-sim: call a voice-server the way Twilio does and report what happened.
+        voice-sim: call a voice-server the way Twilio (or Telnyx, or Plivo) does and report what happened.
 
         Usage: voice-sim [options]
 
         Connection
-          --url <ws(s)://…>        Media-stream URL (default ws://localhost:8080/api/twilio/media-stream)
-          --webhook <http(s)://…>  Call a main app's voice webhook first, as Twilio does, and follow its TwiML
+          --provider <name>        twilio (default), telnyx or plivo: whose caller to play, on its wire format
+          --url <ws(s)://…>        Media-stream URL (default ws://localhost:8080/api/<provider>/media-stream)
+          --webhook <http(s)://…>  Twilio only: call a main app's voice webhook first, as Twilio does, and follow its TwiML
                                    (the Stream URL and its Parameters replace --url and the call parameters)
           --to <number>            With --webhook: the dialled number (default +15550100000)
           --from <number>          With --webhook: the caller's number (default +15550199999)
           --origin <value>         Send this Origin header on the upgrade
-          --auth-token <token>     Sign the upgrade with x-twilio-signature using this Twilio Auth Token
-          --signed-url <url>       URL to sign, as written in the TwiML (default: --url without its query)
+          --auth-token <token>     Sign the upgrade with this Auth Token: x-twilio-signature (twilio) or
+                                   X-Plivo-Signature-V3 (plivo); Telnyx signs no upgrade
+          --signed-url <url>       URL to sign, as written in the TwiML or Plivo's XML (default: twilio --url
+                                   without its query; plivo the URL connected to, query included)
 
         Call parameters
           --agent <id>             agentId (default demo)
@@ -30,7 +33,8 @@ public static class SimulatorCommandLine
           --model <name>           model
           --key <openAIKey>        openAIKey (never printed)
           --param <name=value>     any other parameter; repeatable
-          --params-in <where>      custom (default: start.customParameters, like Twilio) or query (URL query string)
+          --params-in <where>      custom (start's custom parameters: the default for twilio and telnyx) or
+                                   query (the URL's query string: the default, and the only place, for plivo)
 
         Caller audio (8 kHz μ-law frames of 20 ms)
           --wav <file>             8 kHz mono WAV, 16-bit PCM or μ-law
@@ -50,14 +54,16 @@ public static class SimulatorCommandLine
           -h, --help               show this help
 
         Exit codes: 0 success, 1 no agent audio (or unexpected audio), 2 usage, 3 upgrade refused,
-                    4 connection failed, 5 server ended the call abnormally, 6 Twilio protocol violation, 130 cancelled.
+                    4 connection failed, 5 server ended the call abnormally, 6 the server broke the provider's
+                    protocol, 130 cancelled.
         """;
 
     public static CommandLineResult Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var defaults = new SimulatorOptions();
-        var url = defaults.Url;
+        Uri? url = null;
+        var provider = defaults.Provider;
         var agent = defaults.AgentId;
         string? prompt = null, voice = null, greeting = null, temperature = null, model = null, key = null;
         string? wav = null, record = null, origin = null, authToken = null, signedUrl = null;
@@ -70,7 +76,7 @@ public static class SimulatorCommandLine
         var wait = defaults.Wait;
         var fast = false;
         var expectNoAudio = false;
-        var placement = defaults.ParametersIn;
+        ParameterPlacement? placement = null;
         var parameters = new List<KeyValuePair<string, string>>();
 
         for (var i = 0; i < args.Count; i++)
@@ -102,6 +108,15 @@ public static class SimulatorCommandLine
                         break;
                     case "--from":
                         from = Value();
+                        break;
+                    case "--provider":
+                        provider = Value() switch
+                        {
+                            "twilio" => TelephonyProvider.Twilio,
+                            "telnyx" => TelephonyProvider.Telnyx,
+                            "plivo" => TelephonyProvider.Plivo,
+                            var other => throw new FormatException($"--provider must be twilio, telnyx or plivo, not '{other}'."),
+                        };
                         break;
                     case "--url":
                         url = ParseUrl(Value());
@@ -190,37 +205,38 @@ public static class SimulatorCommandLine
             return new CommandLineResult(null, ShowHelp: false, "Use only one of --wav, --tone and --silence.");
         }
 
-        return new CommandLineResult(
-            new SimulatorOptions
-            {
-                Url = url,
-                Webhook = webhook,
-                To = to,
-                From = from,
-                AgentId = agent,
-                Prompt = prompt,
-                Voice = voice,
-                Greeting = greeting,
-                Temperature = temperature,
-                Model = model,
-                OpenAIKey = key,
-                Parameters = parameters,
-                ParametersIn = placement,
-                WavPath = wav,
-                ToneMilliseconds = tone,
-                SilenceMilliseconds = silence,
-                LeadSilenceMilliseconds = lead,
-                TailSilenceMilliseconds = tail,
-                RecordPath = record,
-                Wait = wait,
-                Fast = fast,
-                Origin = origin,
-                ExpectNoAudio = expectNoAudio,
-                AuthToken = authToken,
-                SignedUrl = signedUrl,
-            },
-            ShowHelp: false,
-            null);
+        var options = new SimulatorOptions
+        {
+            Provider = provider,
+            Url = url ?? SimulatorOptions.DefaultUrlFor(provider),
+            Webhook = webhook,
+            To = to,
+            From = from,
+            AgentId = agent,
+            Prompt = prompt,
+            Voice = voice,
+            Greeting = greeting,
+            Temperature = temperature,
+            Model = model,
+            OpenAIKey = key,
+            Parameters = parameters,
+            ParametersIn = placement,
+            WavPath = wav,
+            ToneMilliseconds = tone,
+            SilenceMilliseconds = silence,
+            LeadSilenceMilliseconds = lead,
+            TailSilenceMilliseconds = tail,
+            RecordPath = record,
+            Wait = wait,
+            Fast = fast,
+            Origin = origin,
+            ExpectNoAudio = expectNoAudio,
+            AuthToken = authToken,
+            SignedUrl = signedUrl,
+        };
+        return options.Validate() is { } error
+            ? new CommandLineResult(null, ShowHelp: false, error)
+            : new CommandLineResult(options, ShowHelp: false, null);
     }
 
     private static Uri ParseUrl(string text)

@@ -4,6 +4,9 @@ public sealed record SimulatorOptions
 {
     public const string DefaultUrl = "ws://localhost:8080/api/twilio/media-stream";
 
+    /// <summary>Whose caller to play; <see cref="Url"/> must be that provider's path.</summary>
+    public TelephonyProvider Provider { get; init; } = TelephonyProvider.Twilio;
+
     public Uri Url { get; init; } = new(DefaultUrl);
 
     /// <summary>A main app's voice webhook to call first (as Twilio does); its TwiML then gives the URL and parameters.</summary>
@@ -36,7 +39,11 @@ public sealed record SimulatorOptions
     /// <summary>Any further parameters, in order (a later duplicate wins).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
 
-    public ParameterPlacement ParametersIn { get; init; } = ParameterPlacement.Custom;
+    /// <summary>Null: where the provider carries them (Twilio's and Telnyx's custom parameters, Plivo's query string).</summary>
+    public ParameterPlacement? ParametersIn { get; init; }
+
+    /// <summary>Where the parameters go for this call.</summary>
+    public ParameterPlacement Placement => ParametersIn ?? (Provider == TelephonyProvider.Plivo ? ParameterPlacement.Query : ParameterPlacement.Custom);
 
     /// <summary>A PCM16 or μ-law WAV, 8 kHz mono.</summary>
     public string? WavPath { get; init; }
@@ -67,12 +74,44 @@ public sealed record SimulatorOptions
     /// <summary>Success means the call completed with no agent audio at all.</summary>
     public bool ExpectNoAudio { get; init; }
 
-    /// <summary>Twilio Auth Token to sign the upgrade with (<c>x-twilio-signature</c>); never printed.</summary>
+    /// <summary>
+    /// The provider's Auth Token to sign the upgrade with (Twilio's <c>x-twilio-signature</c>, Plivo's
+    /// <c>X-Plivo-Signature-V3</c>; Telnyx signs none); never printed.
+    /// </summary>
     public string? AuthToken { get; init; }
 
-    /// <summary>The URL to sign, as written in the TwiML; defaults to <see cref="Url"/> without its query.</summary>
+    /// <summary>
+    /// The URL to sign, as written in the TwiML or Plivo's XML; defaults to <see cref="Url"/> without its query for
+    /// Twilio, and to the URL connected to, query included, for Plivo.
+    /// </summary>
     public string? SignedUrl { get; init; }
 
     /// <summary>How long to wait for the server to answer our close before aborting.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The local server's media-stream URL for <paramref name="provider"/>.</summary>
+    public static Uri DefaultUrlFor(TelephonyProvider provider) =>
+        new($"ws://localhost:8080/api/{provider.ToString().ToLowerInvariant()}/media-stream");
+
+    /// <summary>Null when the options make a call this provider can place; otherwise what is wrong, as a usage error.</summary>
+    public string? Validate()
+    {
+        var name = Provider.ToString().ToLowerInvariant();
+        if (Webhook is not null && Provider != TelephonyProvider.Twilio)
+        {
+            return $"--webhook follows a main app's TwiML, which connects Twilio calls only; it cannot be used with --provider {name}.";
+        }
+
+        if (Provider == TelephonyProvider.Telnyx && (AuthToken is not null || SignedUrl is not null))
+        {
+            return "Telnyx signs no upgrade: --auth-token and --signed-url are for --provider twilio or plivo.";
+        }
+
+        if (Provider == TelephonyProvider.Plivo && ParametersIn == ParameterPlacement.Custom)
+        {
+            return "Plivo has no custom parameters in start: its configuration travels in the stream URL's query (--params-in query, the default for plivo).";
+        }
+
+        return null;
+    }
 }
