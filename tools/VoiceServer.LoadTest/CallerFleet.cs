@@ -1,26 +1,26 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
-using System.Text;
 
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// N simulated Twilio callers on one timer wheel: every call sends a tagged 160-byte μ-law frame every 20 ms from its
-/// own start (calls are staggered across the 20 ms slots, never in lockstep), echoes marks like Twilio, and checks
-/// every frame that comes back (its call, its number, its latencies). The per-frame path allocates nothing: messages
-/// are written into each call's own buffers and sent on its <see cref="CallerSocket"/>, one system call each.
+/// N simulated callers of one provider (<see cref="CallerProtocol"/>: Twilio by default) on one timer wheel: every
+/// call sends a tagged 160-byte μ-law frame every 20 ms from its own start (calls are staggered across the 20 ms
+/// slots, never in lockstep), answers marks as the provider does, and checks every frame that comes back (its call,
+/// its number, its latencies). The per-frame path allocates nothing: messages are written from each call's templates
+/// into its own buffers and sent on its <see cref="CallerSocket"/>, one system call each.
 /// </summary>
 internal sealed class CallerFleet
 {
     private const int SlotMs = 20;
 
     private readonly Uri _url;
+    private readonly CallerProtocol _protocol;
     private readonly RemoteCertificateValidationCallback? _certificateValidation;
     private readonly int _calls;
     private readonly TimeSpan _duration;
@@ -29,10 +29,14 @@ internal sealed class CallerFleet
     private readonly TaskCompletionSource _wheelTurning = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _firstFailure;
 
-    /// <summary>For <c>wss://</c>, <paramref name="certificateValidation"/> replaces the system's check of the server's certificate (null keeps it).</summary>
-    public CallerFleet(Uri url, int calls, TimeSpan duration, RemoteCertificateValidationCallback? certificateValidation = null)
+    /// <summary>
+    /// <paramref name="url"/> is the provider's media-stream path. For <c>wss://</c>, <paramref name="certificateValidation"/>
+    /// replaces the system's check of the server's certificate (null keeps it).
+    /// </summary>
+    public CallerFleet(Uri url, int calls, TimeSpan duration, RemoteCertificateValidationCallback? certificateValidation = null, CallerProtocol? protocol = null)
     {
         _url = url;
+        _protocol = protocol ?? CallerProtocol.Twilio;
         _certificateValidation = certificateValidation;
         _calls = calls;
         _duration = duration;
@@ -106,18 +110,15 @@ internal sealed class CallerFleet
     /// <summary>One simulated caller.</summary>
     private sealed class LoadCall : IDisposable
     {
-        private static readonly byte[] s_markPrefix = "{\"event\":\"mark\",\"sequenceNumber\":\""u8.ToArray();
-        private static readonly byte[] s_markName = "\",\"mark\":{\"name\":\""u8.ToArray();
-        private static readonly byte[] s_markEvent = "\"event\":\"mark\""u8.ToArray();
-        private static readonly byte[] s_nameKey = "\"name\":\""u8.ToArray();
-
         private const int MarkRing = 64;
         private const int MaxMarkName = 48;
 
         private readonly CallerFleet _fleet;
         private readonly int _frames;
         private readonly bool[] _received;
-        private readonly byte[] _streamSid;
+        private readonly CallerProtocol _protocol;
+        private readonly MessageTemplate _media;
+        private readonly MessageTemplate _markEcho;
         // The message is written after room for its frame header (CallerSocket.MaxHeaderBytes).
         private readonly byte[] _send = new byte[1024];
         private readonly byte[] _frame = new byte[FrameTag.FrameBytes];
@@ -138,7 +139,9 @@ internal sealed class CallerFleet
             _frames = frames;
             _fleet = fleet;
             _received = new bool[frames];
-            _streamSid = Encoding.ASCII.GetBytes(CallerMessages.StreamSid(index));
+            _protocol = fleet._protocol;
+            _media = _protocol.Media(index);
+            _markEcho = _protocol.MarkEcho(index);
             for (var i = 0; i < MarkRing; i++)
             {
                 _marks[i] = new byte[MaxMarkName];
@@ -171,9 +174,14 @@ internal sealed class CallerFleet
         {
             try
             {
-                await _socket.ConnectAsync(url, cancellationToken, certificateValidation);
-                await _socket.SendTextAsync(CallerMessages.Connected, cancellationToken);
-                await _socket.SendTextAsync(CallerMessages.Start(Index, $"sk-load-{Index}"), cancellationToken);
+                var key = $"sk-load-{Index}";
+                await _socket.ConnectAsync(_protocol.CallUrl(url, key), cancellationToken, certificateValidation);
+                if (_protocol.Connected is { } connected)
+                {
+                    await _socket.SendTextAsync(connected, cancellationToken);
+                }
+
+                await _socket.SendTextAsync(_protocol.Start(Index, key), cancellationToken);
                 _sequence = 1;
                 Connected = true;
             }
@@ -253,7 +261,11 @@ internal sealed class CallerFleet
 
             try
             {
-                await _socket.SendTextAsync(CallerMessages.Stop(Index, ++_sequence), cancellationToken);
+                if (_protocol.Stop(Index, ++_sequence) is { } stop)
+                {
+                    await _socket.SendTextAsync(stop, cancellationToken);
+                }
+
                 using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
                 await _socket.CloseOutputAsync(closeTimeout.Token);
@@ -289,7 +301,7 @@ internal sealed class CallerFleet
 
         private void OnMessage(ReadOnlySpan<byte> message)
         {
-            var written = CallerMessages.ReadMediaAudio(message, _decoded);
+            var written = _protocol.ReadMediaAudio(message, _decoded);
             if (written >= 0)
             {
                 var now = Stopwatch.GetTimestamp();
@@ -312,10 +324,9 @@ internal sealed class CallerFleet
                     }
                 }
             }
-            else if (message.IndexOf(s_markEvent) >= 0)
+            else if (_protocol.ReadMarkName(message) is { Length: > 0 } name)
             {
-                var name = JsonBytes.ValueAfter(message, s_nameKey);
-                if (name.Length is > 0 and <= MaxMarkName)
+                if (name.Length <= MaxMarkName)
                 {
                     lock (_markGate)
                     {
@@ -332,7 +343,7 @@ internal sealed class CallerFleet
         }
 
         private int WriteMedia(int frameNumber) =>
-            CallerMessages.WriteMedia(_send.AsSpan(CallerSocket.MaxHeaderBytes), ++_sequence, frameNumber, _frame, _streamSid);
+            CallerProtocol.WriteMedia(_send.AsSpan(CallerSocket.MaxHeaderBytes), _media, ++_sequence, frameNumber, _frame);
 
         private void Observe(Task sending)
         {
@@ -369,17 +380,7 @@ internal sealed class CallerFleet
                     return false;
                 }
 
-                var span = _send.AsSpan(CallerSocket.MaxHeaderBytes);
-                length = 0;
-                JsonBytes.Append(span, ref length, s_markPrefix);
-                Utf8Formatter.TryFormat(++_sequence, span[length..], out var written);
-                length += written;
-                JsonBytes.Append(span, ref length, s_markName);
-                JsonBytes.Append(span, ref length, _marks[_markHead].AsSpan(0, _markLengths[_markHead]));
-                JsonBytes.Append(span, ref length, "\"},\"streamSid\":\""u8);
-                JsonBytes.Append(span, ref length, _streamSid);
-                span[length++] = (byte)'"';
-                span[length++] = (byte)'}';
+                length = CallerProtocol.WriteMarkEcho(_send.AsSpan(CallerSocket.MaxHeaderBytes), _markEcho, ++_sequence, _marks[_markHead].AsSpan(0, _markLengths[_markHead]));
                 _markHead = (_markHead + 1) % MarkRing;
                 _markCount--;
                 return true;

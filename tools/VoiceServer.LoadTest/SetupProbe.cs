@@ -7,14 +7,17 @@ using System.Text;
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// Call set-up, measured: probe calls one after another, 100 ms apart (alone, or while a step's callers are live), each sending
-/// <c>connected</c>, <c>start</c> and its first tagged frame at once after the upgrade, then a frame every 20 ms.
+/// Call set-up, measured: probe calls of one provider (Twilio by default) one after another, 100 ms apart (alone, or
+/// while a step's callers are live), each sending <c>connected</c> (if the provider has one), <c>start</c> and its
+/// first tagged frame at once after the upgrade, then a frame every 20 ms.
 /// With the echo peer's timestamps (<see cref="SetupTrace"/>) this gives, per call, upgrade → first frame at the
 /// Realtime socket, less the peer's own handshake and session exchange: what the server adds. Frames sent before the
 /// session is ready must all come back, in order.
 /// </summary>
-internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? certificateValidation = null)
+internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? certificateValidation = null, CallerProtocol? protocol = null)
 {
+    private readonly CallerProtocol _protocol = protocol ?? CallerProtocol.Twilio;
+
     /// <summary>Probe calls are numbered from here, apart from the fleet's.</summary>
     public const int FirstCall = 1_000_000;
 
@@ -50,20 +53,24 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
             socket.Options.RemoteCertificateValidationCallback = certificateValidation;
         }
 
-        var streamSid = Encoding.ASCII.GetBytes(CallerMessages.StreamSid(call));
+        var media = _protocol.Media(call);
         var upgradeStarted = Stopwatch.GetTimestamp();
         var upgraded = upgradeStarted;
         var sent = 0;
         try
         {
-            await socket.ConnectAsync(url, cancellationToken);
+            await socket.ConnectAsync(_protocol.CallUrl(url, "sk-load-probe"), cancellationToken);
             upgraded = Stopwatch.GetTimestamp();
-            await SendAsync(socket, CallerMessages.Connected, cancellationToken);
-            await SendAsync(socket, CallerMessages.Start(call, "sk-load-probe"), cancellationToken);
-            var receiving = ReceiveAsync(socket, call, cancellationToken);
+            if (_protocol.Connected is { } connected)
+            {
+                await SendAsync(socket, connected, cancellationToken);
+            }
+
+            await SendAsync(socket, _protocol.Start(call, "sk-load-probe"), cancellationToken);
+            var receiving = ReceiveAsync(socket, call, _protocol, cancellationToken);
             var firstFrame = Stopwatch.GetTimestamp();
             var frame = new byte[FrameTag.FrameBytes];
-            var media = new byte[1024];
+            var message = new byte[1024];
             for (; sent < FramesPerCall; sent++)
             {
                 var due = firstFrame + (sent * 20 * Stopwatch.Frequency / 1000);
@@ -73,12 +80,16 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
                 }
 
                 FrameTag.Write(frame, call, sent, Stopwatch.GetTimestamp());
-                var length = CallerMessages.WriteMedia(media, sent + 2, sent, frame, streamSid);
-                await socket.SendAsync(media.AsMemory(0, length), WebSocketMessageType.Text, true, cancellationToken);
+                var length = CallerProtocol.WriteMedia(message, media, sent + 2, sent, frame);
+                await socket.SendAsync(message.AsMemory(0, length), WebSocketMessageType.Text, true, cancellationToken);
             }
 
             var (received, outOfOrder) = await receiving;
-            await SendAsync(socket, CallerMessages.Stop(call, sent + 2), cancellationToken);
+            if (_protocol.Stop(call, sent + 2) is { } stop)
+            {
+                await SendAsync(socket, stop, cancellationToken);
+            }
+
             using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             closeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token);
@@ -91,7 +102,7 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
     }
 
     /// <summary>Until every frame is back (or 2 s after the last was due): how many came back, and how many out of order.</summary>
-    private static async Task<(int Received, int OutOfOrder)> ReceiveAsync(WebSocket socket, int call, CancellationToken cancellationToken)
+    private static async Task<(int Received, int OutOfOrder)> ReceiveAsync(WebSocket socket, int call, CallerProtocol protocol, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromMilliseconds((FramesPerCall * 20) + 2000));
@@ -111,7 +122,7 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
                 }
 
                 var message = buffer.AsSpan(0, length);
-                var written = CallerMessages.ReadMediaAudio(message, decoded);
+                var written = protocol.ReadMediaAudio(message, decoded);
 
                 for (var offset = 0; offset + FrameTag.FrameBytes <= written; offset += FrameTag.FrameBytes)
                 {

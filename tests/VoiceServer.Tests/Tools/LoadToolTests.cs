@@ -58,6 +58,47 @@ public sealed class LoadToolTests
         });
     }
 
+    [Theory]
+    [InlineData("telnyx", "caller_stopped")]
+    [InlineData("plivo", "caller_disconnected")]
+    public async Task Fleet_AndSetupProbes_AsEachProvidersCaller_EveryFrameComesBackToItsOwnCall_CallsEndAsThatProvidersDo(string provider, string endReason)
+    {
+        using var timeout = TestTimeout.Create(60);
+        var protocol = CallerProtocol.Find(provider)!;
+        await using var echo = await EchoRealtimeServer.StartAsync(0, timeout.Token);
+        await using var server = await TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["OPENAI_REALTIME_URL"] = echo.Url.ToString() },
+            cancellationToken: timeout.Token);
+        var url = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = protocol.Path }.Uri;
+
+        var fleet = new CallerFleet(url, calls: 5, TimeSpan.FromSeconds(1), protocol: protocol);
+        var running = fleet.RunAsync(timeout.Token);
+        await fleet.Sending.WaitAsync(timeout.Token);
+        var probes = await new SetupProbe(url, protocol: protocol).RunAsync(2, timeout.Token);
+        var result = await running;
+
+        Assert.Null(result.FirstFailure);
+        Assert.Equal(0, result.FailedCalls);
+        Assert.Equal(5 * 50, result.FramesSent);
+        Assert.Equal(0, result.FramesLost);
+        Assert.Equal(0, result.CrossTalk);
+        Assert.Equal(result.FramesSent, result.RoundTrip.Count);
+        Assert.Equal(result.FramesSent + probes.Sum(probe => probe.FramesSent), echo.CallerToModel.Count);
+        Assert.All(probes, probe =>
+        {
+            Assert.False(probe.Failed);
+            Assert.Equal(probe.FramesSent, probe.FramesReceived);
+            Assert.Equal(0, probe.OutOfOrder);
+        });
+        // Every call ended as that provider's caller ends one (Telnyx's stop, Plivo's close), and nothing the callers
+        // sent (marks answered in the provider's shape included) was a message the server could not read.
+        await server.WaitForCallEndAsync(timeout.Token, count: 7);
+        var ends = server.Logs.Entries.Where(e => e.EventName == "CallEnded").ToList();
+        Assert.Equal(7, ends.Count);
+        Assert.All(ends, end => Assert.Contains(endReason, end.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.Contains("Call", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Fleet_AndSetupProbes_OverWss_TheServerBehindTls_EveryFrameComesBack_AndAnUntrustedCertificateFailsTheCalls()
     {
