@@ -12,6 +12,9 @@ internal sealed class LoadOptions
 
     public IReadOnlyList<int> CallCounts { get; set; } = [100];
 
+    /// <summary>Whose callers play against the product (<c>--provider</c>), in this order; Twilio's alone by default.</summary>
+    public IReadOnlyList<CallerProtocol> Providers { get; set; } = [CallerProtocol.Twilio];
+
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
 
     public bool Floor { get; set; } = true;

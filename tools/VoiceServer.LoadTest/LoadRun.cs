@@ -37,40 +37,62 @@ internal static class LoadRun
                 _ => await ServerProcess.StartNodeAsync(options.NodeRelayDirectory, echo.RealtimeUrl, cancellationToken),
             };
 
+            // The floor and the Node relay speak Twilio's protocol only; the product plays every provider asked for.
+            IReadOnlyList<CallerProtocol> protocols = relay == "product" ? options.Providers : [CallerProtocol.Twilio];
+
             // Warm-up: JIT and first-use costs are not per call. Enough calls for long enough that the hot paths
-            // reach their final (tier-1, profile-guided) code before anything is measured.
-            await new CallerFleet(server.MediaStreamUrl, 50, TimeSpan.FromSeconds(8)).RunAsync(cancellationToken);
+            // reach their final (tier-1, profile-guided) code before anything is measured, each provider's included.
+            foreach (var protocol in protocols)
+            {
+                await new CallerFleet(server.MediaStreamUrlFor(protocol), 50, TimeSpan.FromSeconds(8), protocol: protocol).RunAsync(cancellationToken);
+            }
+
             // Memory per call is counted from the warmed-up process: RSS that one step leaves behind (GC heaps keep
             // what they grew to) must not hide the next step's growth.
             var baselineRssKiB = server.Sample().RssKiB;
-            var probe = new SetupProbe(server.MediaStreamUrl);
+            var probes = protocols.ToDictionary(protocol => protocol, protocol => new SetupProbe(server.MediaStreamUrlFor(protocol), protocol: protocol));
             // Set-up alone first: nothing else on the relay, so the figure is the server's own path.
-            await echo.ResetEchoStatsAsync(cancellationToken);
-            var alone = await SetupAsync(relay, 0, probe, options.SetupProbes, echo, Task.CompletedTask, cancellationToken);
-            setups.Add(alone);
-            output.WriteLine(SetupRow(alone));
+            foreach (var protocol in protocols)
+            {
+                await echo.ResetEchoStatsAsync(cancellationToken);
+                var alone = await SetupAsync(relay, protocol, 0, probes[protocol], options.SetupProbes, echo, Task.CompletedTask, cancellationToken);
+                setups.Add(alone);
+                output.WriteLine(SetupRow(alone));
+            }
+
             baselineRssKiB = Math.Max(baselineRssKiB, server.Sample().RssKiB);
+            var ramping = protocols.ToList();
             foreach (var calls in options.CallCounts)
             {
-                var (measurement, setup) = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probe);
-                if (options.Ramp && !WithinBound(measurement, options))
+                // Each provider's step at this count right after the others', so the machine's drift (a shared
+                // machine's neighbours come and go) weighs on the figures compared side by side alike.
+                foreach (var protocol in ramping.ToList())
                 {
-                    // The machine is shared: a step that misses is measured once more before the ramp stops on it.
-                    output.WriteLine(Row(measurement) + " (missed the bound; measuring again)");
-                    (measurement, setup) = await MeasureAsync(relay, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probe);
+                    var (measurement, setup) = await MeasureAsync(relay, protocol, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probes[protocol]);
+                    if (options.Ramp && !WithinBound(measurement, options))
+                    {
+                        // The machine is shared: a step that misses is measured once more before the ramp stops on it.
+                        output.WriteLine(Row(measurement) + " (missed the bound; measuring again)");
+                        (measurement, setup) = await MeasureAsync(relay, protocol, server, echo, calls, options.Duration, cancellationToken, baselineRssKiB: baselineRssKiB, probe: probes[protocol]);
+                    }
+
+                    measurements.Add(measurement);
+                    if (setup is not null)
+                    {
+                        setups.Add(setup);
+                        output.WriteLine(SetupRow(setup));
+                    }
+
+                    output.WriteLine(Row(measurement));
+                    if (options.Ramp && !WithinBound(measurement, options))
+                    {
+                        output.WriteLine($"{measurement.Label}: ramp stops at {calls} calls (p99 {measurement.RoundTripP99Ms:0.0} ms, {measurement.FramesLost} lost, {measurement.FailedCalls} failed)");
+                        ramping.Remove(protocol);
+                    }
                 }
 
-                measurements.Add(measurement);
-                if (setup is not null)
+                if (ramping.Count == 0)
                 {
-                    setups.Add(setup);
-                    output.WriteLine(SetupRow(setup));
-                }
-
-                output.WriteLine(Row(measurement));
-                if (options.Ramp && !WithinBound(measurement, options))
-                {
-                    output.WriteLine($"{relay}: ramp stops at {calls} calls (p99 {measurement.RoundTripP99Ms:0.0} ms, {measurement.FramesLost} lost, {measurement.FailedCalls} failed)");
                     break;
                 }
             }
@@ -88,7 +110,10 @@ internal static class LoadRun
         return measurements.Where(m => m.Relay == "product").All(m => m.FailedCalls == 0 && m.CrossTalk == 0) ? 0 : 1;
     }
 
-    /// <summary>Against a voice server someone else started; it must use this tool's echo peer as its Realtime URL.</summary>
+    /// <summary>
+    /// Against a voice server someone else started; it must use this tool's echo peer as its Realtime URL. With one
+    /// provider the URL is taken as given; with several, each provider's path on its host.
+    /// </summary>
     public static async Task<int> RunRemoteAsync(LoadOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         // The server under test must already use this peer: a fixed --echo-port lets it be started with the URL first.
@@ -96,14 +121,20 @@ internal static class LoadRun
         output.WriteLine($"echo Realtime peer listening on {options.EchoHost}:{echo.Port}; the voice server under test needs OPENAI_REALTIME_URL=ws://<this machine>:{echo.Port}/v1/realtime");
         var measurements = new List<Measurement>();
         var setups = new List<SetupMeasurement>();
-        var probe = new SetupProbe(options.Url!, options.CertificateValidation);
+        var urls = options.Providers.ToDictionary(
+            protocol => protocol,
+            protocol => options.Providers.Count == 1 ? options.Url! : new UriBuilder(options.Url!) { Path = protocol.Path, Query = string.Empty }.Uri);
+        var probes = options.Providers.ToDictionary(protocol => protocol, protocol => new SetupProbe(urls[protocol], options.CertificateValidation, protocol));
         foreach (var calls in options.CallCounts)
         {
-            var (measurement, setup) = await MeasureAsync("remote", server: null, echo, calls, options.Duration, cancellationToken, options.Url, probe: probe, certificateValidation: options.CertificateValidation);
-            measurements.Add(measurement);
-            setups.Add(setup!);
-            output.WriteLine(SetupRow(setup!));
-            output.WriteLine(Row(measurement));
+            foreach (var protocol in options.Providers)
+            {
+                var (measurement, setup) = await MeasureAsync("remote", protocol, server: null, echo, calls, options.Duration, cancellationToken, urls[protocol], probe: probes[protocol], certificateValidation: options.CertificateValidation);
+                measurements.Add(measurement);
+                setups.Add(setup!);
+                output.WriteLine(SetupRow(setup!));
+                output.WriteLine(Row(measurement));
+            }
         }
 
         WriteReport(measurements, options, output);
@@ -112,7 +143,7 @@ internal static class LoadRun
     }
 
     private static async Task<(Measurement Measurement, SetupMeasurement? Setup)> MeasureAsync(
-        string relay, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null, SetupProbe? probe = null, RemoteCertificateValidationCallback? certificateValidation = null)
+        string relay, CallerProtocol protocol, ServerProcess? server, ServerProcess echo, int calls, TimeSpan duration, CancellationToken cancellationToken, Uri? url = null, long? baselineRssKiB = null, SetupProbe? probe = null, RemoteCertificateValidationCallback? certificateValidation = null)
     {
         await echo.ResetEchoStatsAsync(cancellationToken);
         var generator = Process.GetCurrentProcess();
@@ -135,13 +166,13 @@ internal static class LoadRun
                 CancellationToken.None);
 
         var wall = Stopwatch.StartNew();
-        var fleet = new CallerFleet(url ?? server!.MediaStreamUrl, calls, duration, certificateValidation);
+        var fleet = new CallerFleet(url ?? server!.MediaStreamUrlFor(protocol), calls, duration, certificateValidation, protocol);
         var running = fleet.RunAsync(cancellationToken);
         // Set-up under load: probe calls one after another while the step's callers are all live (about one probe
         // per two seconds of the step, so the probes add little to the load they measure).
         var setup = probe is null
             ? null
-            : SetupAsync(relay, calls, probe, Math.Max(1, (int)(duration.TotalSeconds / 2)), echo, Task.WhenAny(fleet.Sending, running), cancellationToken);
+            : SetupAsync(relay, protocol, calls, probe, Math.Max(1, (int)(duration.TotalSeconds / 2)), echo, Task.WhenAny(fleet.Sending, running), cancellationToken);
         var result = await running;
         wall.Stop();
         var after = server?.Sample();
@@ -166,6 +197,7 @@ internal static class LoadRun
 
         return (new Measurement(
             relay,
+            protocol.Name,
             calls,
             result.FailedCalls,
             result.FramesSent,
@@ -199,7 +231,7 @@ internal static class LoadRun
 
     /// <summary>Probe calls once <paramref name="loaded"/> completes, joined with what the echo peer saw of each.</summary>
     private static async Task<SetupMeasurement> SetupAsync(
-        string relay, int liveCalls, SetupProbe probe, int probes, ServerProcess echo, Task loaded, CancellationToken cancellationToken)
+        string relay, CallerProtocol protocol, int liveCalls, SetupProbe probe, int probes, ServerProcess echo, Task loaded, CancellationToken cancellationToken)
     {
         await loaded;
         var calls = await probe.RunAsync(probes, cancellationToken);
@@ -233,6 +265,7 @@ internal static class LoadRun
 
         return new SetupMeasurement(
             relay,
+            protocol.Name,
             liveCalls,
             calls.Count,
             calls.Count(call => call.Failed) + (calls.Count(call => !call.Failed) - added.Count),
@@ -264,7 +297,7 @@ internal static class LoadRun
 
     private static string SetupRow(SetupMeasurement s) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{s.Relay,-8} set-up with {s.LiveCalls} live calls: {s.Probes} probes, caller's upgrade {s.UpgradeP50Ms:0.00} ms, then → first frame at Realtime p50 {s.UpgradeToFirstFrameP50Ms:0.00} ms, " +
+        $"{s.Label,-15} set-up with {s.LiveCalls} live calls: {s.Probes} probes, caller's upgrade {s.UpgradeP50Ms:0.00} ms, then → first frame at Realtime p50 {s.UpgradeToFirstFrameP50Ms:0.00} ms, " +
         $"added by the server p50 {s.ServerAddedP50Ms:0.00} p99 {s.ServerAddedP99Ms:0.00} max {s.ServerAddedMaxMs:0.00} ms (peer {s.PeerP50Ms:0.00} ms; " +
         $"server's stages p50: to connect {s.ToConnectP50Ms:0.00}, to session.update {s.ToSessionUpdateP50Ms:0.00}, to first frame {s.ToFirstFrameP50Ms:0.00} ms); " +
         $"lost {s.FramesLost}/{s.FramesSent}, out of order {s.FramesOutOfOrder}, failed {s.FailedProbes}");
@@ -278,13 +311,13 @@ internal static class LoadRun
 
         output.WriteLine();
         output.WriteLine("Call set-up: probe calls send their first frame the instant their socket is up; from the upgrade (101 received) to that frame at the Realtime socket, less the peer's handshake and session exchange");
-        output.WriteLine("| Relay | Live calls | Probes | Caller's upgrade p50 (ms) | Upgrade → first frame p50 (ms) | Added by the server p50 / p99 / max (ms) | Server's stages p50: to connect / to session.update / to first frame (ms) | Peer's share p50 (ms) | Lost | Out of order | Failed |");
-        output.WriteLine("|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|");
+        output.WriteLine("| Relay | Provider | Live calls | Probes | Caller's upgrade p50 (ms) | Upgrade → first frame p50 (ms) | Added by the server p50 / p99 / max (ms) | Server's stages p50: to connect / to session.update / to first frame (ms) | Peer's share p50 (ms) | Lost | Out of order | Failed |");
+        output.WriteLine("|---|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|");
         foreach (var s in setups)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {s.Relay} | {s.LiveCalls} | {s.Probes} | {s.UpgradeP50Ms:0.00} | {s.UpgradeToFirstFrameP50Ms:0.00} | {s.ServerAddedP50Ms:0.00} / {s.ServerAddedP99Ms:0.00} / {s.ServerAddedMaxMs:0.00} | {s.ToConnectP50Ms:0.00} / {s.ToSessionUpdateP50Ms:0.00} / {s.ToFirstFrameP50Ms:0.00} | {s.PeerP50Ms:0.00} | {s.FramesLost} of {s.FramesSent} | {s.FramesOutOfOrder} | {s.FailedProbes} |"));
+                $"| {s.Relay} | {s.Provider} | {s.LiveCalls} | {s.Probes} | {s.UpgradeP50Ms:0.00} | {s.UpgradeToFirstFrameP50Ms:0.00} | {s.ServerAddedP50Ms:0.00} / {s.ServerAddedP99Ms:0.00} / {s.ServerAddedMaxMs:0.00} | {s.ToConnectP50Ms:0.00} / {s.ToSessionUpdateP50Ms:0.00} / {s.ToFirstFrameP50Ms:0.00} | {s.PeerP50Ms:0.00} | {s.FramesLost} of {s.FramesSent} | {s.FramesOutOfOrder} | {s.FailedProbes} |"));
         }
     }
 
@@ -298,7 +331,7 @@ internal static class LoadRun
 
     private static string Row(Measurement m) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{m.Relay,-8} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
+        $"{m.Label,-15} {m.Calls,5} calls: rtt p50 {m.RoundTripP50Ms:0.00} p90 {m.RoundTripP90Ms:0.00} p99 {m.RoundTripP99Ms:0.00} max {m.RoundTripMaxMs:0.0} ms; " +
         $"lost {m.FramesLost}/{m.FramesSent} (first second {m.FramesLostInFirstSecond}), cross-talk {m.CrossTalk}, failed {m.FailedCalls}; " +
         $"server {m.ServerCpuMsPerCallMinute:0.0} ms CPU/call-min ({m.ServerCpuPercentOfCore:0}% of a core), {m.ServerSwitchesPerFrame:0.00} thread switches/frame, RSS {m.ServerRssMiB:0.0} MiB; generator {m.GeneratorCpuPercentOfCore:0}% of a core, echo peer {m.EchoCpuPercentOfCore:0}%") +
         (m.FirstFailure is null ? "" : $"; first failure: {m.FirstFailure}");
@@ -306,47 +339,49 @@ internal static class LoadRun
     private static void WriteReport(List<Measurement> measurements, LoadOptions options, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Duration.TotalSeconds:0} s per call, 20 ms frames; generator, echo peer and relay in three processes; relays on {(options.WorkstationGc ? "Workstation" : "Server")} GC{string.Concat(options.RelayEnvironment.Select(e => $", {e.Key}={e.Value}"))}"));
-        output.WriteLine("| Calls | Relay | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs floor | vs Node | p99 vs Node | Thread switches per frame | Peak RSS MiB | RSS KiB/call | Generator CPU | Echo peer CPU |");
-        output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("The floor and the Node relay speak Twilio's protocol only: their rows are Twilio's callers. \"vs Twilio\" is the same relay's CPU under Twilio's callers at the same count, in this run.");
+        output.WriteLine("| Calls | Relay | Provider | RTT p50 / p90 / p99 / max (ms) | Lost (1st s) | Cross-talk | Failed | CPU ms per call-minute | vs Twilio | vs floor | vs Node | p99 vs Node | Thread switches per frame | Peak RSS MiB | RSS KiB/call | Generator CPU | Echo peer CPU |");
+        output.WriteLine("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in measurements)
         {
+            var twilio = measurements.FirstOrDefault(f => f.Relay == m.Relay && f.Provider == CallerProtocol.Twilio.Name && f.Calls == m.Calls);
             var floor = measurements.FirstOrDefault(f => f.Relay == "floor" && f.Calls == m.Calls);
             var node = measurements.FirstOrDefault(f => f.Relay == "node" && f.Calls == m.Calls);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {m.Calls} | {m.Relay} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {Ratio(m, floor, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.RoundTripP99Ms)} | {m.ServerSwitchesPerFrame:0.00} | {m.ServerRssMiB:0.0} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
+                $"| {m.Calls} | {m.Relay} | {m.Provider} | {m.RoundTripP50Ms:0.00} / {m.RoundTripP90Ms:0.00} / {m.RoundTripP99Ms:0.00} / {m.RoundTripMaxMs:0.0} | {m.FramesLost} ({m.FramesLostInFirstSecond}) | {m.CrossTalk} | {m.FailedCalls} | {m.ServerCpuMsPerCallMinute:0.0} | {Ratio(m, twilio, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, floor, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.ServerCpuMsPerCallMinute)} | {Ratio(m, node, static x => x.RoundTripP99Ms)} | {m.ServerSwitchesPerFrame:0.00} | {m.ServerRssMiB:0.0} | {m.ServerRssKiBPerCall:0} | {m.GeneratorCpuPercentOfCore:0}% | {m.EchoCpuPercentOfCore:0}% |"));
         }
 
         // The two halves of the round trip: the generator and the echo peer read one monotonic clock (same machine).
         output.WriteLine();
         output.WriteLine("One way: caller → Realtime (frame sent to its append at the echo peer) and Realtime → caller (delta sent to its media at the caller)");
-        output.WriteLine("| Calls | Relay | Caller → Realtime p50 / p90 / p99 / max (ms) | Realtime → caller p50 / p90 / p99 / max (ms) |");
-        output.WriteLine("|---:|---|---|---|");
+        output.WriteLine("| Calls | Relay | Provider | Caller → Realtime p50 / p90 / p99 / max (ms) | Realtime → caller p50 / p90 / p99 / max (ms) |");
+        output.WriteLine("|---:|---|---|---|---|");
         foreach (var m in measurements)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {m.Calls} | {m.Relay} | {m.CallerToModelP50Ms:0.00} / {m.CallerToModelP90Ms:0.00} / {m.CallerToModelP99Ms:0.00} / {m.CallerToModelMaxMs:0.0} | {m.ModelToCallerP50Ms:0.00} / {m.ModelToCallerP90Ms:0.00} / {m.ModelToCallerP99Ms:0.00} / {m.ModelToCallerMaxMs:0.0} |"));
+                $"| {m.Calls} | {m.Relay} | {m.Provider} | {m.CallerToModelP50Ms:0.00} / {m.CallerToModelP90Ms:0.00} / {m.CallerToModelP99Ms:0.00} / {m.CallerToModelMaxMs:0.0} | {m.ModelToCallerP50Ms:0.00} / {m.ModelToCallerP90Ms:0.00} / {m.ModelToCallerP99Ms:0.00} / {m.ModelToCallerMaxMs:0.0} |"));
         }
 
         output.WriteLine();
 
-        foreach (var relay in measurements.Select(m => m.Relay).Distinct())
+        foreach (var relay in measurements.Select(m => m.Label).Distinct())
         {
-            var steps = measurements.Where(m => m.Relay == relay && m.ServerRssMiB is not null).OrderBy(m => m.Calls).ToList();
+            var steps = measurements.Where(m => m.Label == relay && m.ServerRssMiB is not null).OrderBy(m => m.Calls).ToList();
             if (steps.Count >= 2)
             {
                 var slope = (steps[^1].ServerRssMiB!.Value - steps[0].ServerRssMiB!.Value) * 1024 / (steps[^1].Calls - steps[0].Calls);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: RSS slope {slope:0} KiB per call ({steps[0].Calls} → {steps[^1].Calls} calls)"));
             }
 
-            var setup = measurements.Where(m => m.Relay == relay && m.FirstFrameP99Ms is not null).ToList();
+            var setup = measurements.Where(m => m.Label == relay && m.FirstFrameP99Ms is not null).ToList();
             if (setup.Count > 0)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: each call's first frame, caller → Realtime: p50 {setup.Min(m => m.FirstFrameP50Ms):0.00} ms, p99 up to {setup.Max(m => m.FirstFrameP99Ms):0.00} ms"));
             }
 
-            if (options.Ramp && measurements.Where(m => m.Relay == relay && WithinBound(m, options)).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)
+            if (options.Ramp && measurements.Where(m => m.Label == relay && WithinBound(m, options)).Select(m => m.Calls).DefaultIfEmpty(0).Max() is var best)
             {
                 output.WriteLine($"{relay}: ramp maximum with p99 ≤ {options.P99BoundMs} ms and no loss: {best} calls");
             }

@@ -1,8 +1,9 @@
 namespace VoiceServer.LoadTest;
 
-/// <summary>One measured step: a relay under test at a number of concurrent calls.</summary>
+/// <summary>One measured step: a relay under test, played by one provider's callers, at a number of concurrent calls.</summary>
 internal sealed record Measurement(
     string Relay,
+    string Provider,
     int Calls,
     int FailedCalls,
     long FramesSent,
@@ -34,4 +35,7 @@ internal sealed record Measurement(
     string? FirstFailure)
 {
     public bool Clean => FailedCalls == 0 && FramesLost == 0 && CrossTalk == 0;
+
+    /// <summary>The relay, and the provider when it is not Twilio's caller (the floor and Node speak only Twilio's).</summary>
+    public string Label => Provider == CallerProtocol.Twilio.Name ? Relay : $"{Relay}/{Provider}";
 }

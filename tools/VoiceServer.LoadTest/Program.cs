@@ -1,8 +1,8 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
-// voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls …]
+// voice-load --server-dll <VoiceServer.dll> [--provider twilio,telnyx,plivo] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
+// voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--provider …] [--calls …]
 //     (a server started with OPENAI_REALTIME_URL=ws://<this machine>:9100/v1/realtime)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
 // voice-load --echo --port <port> [--host <address>]                     (the echo Realtime peer; started by the tool itself)
@@ -20,6 +20,17 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--url":
             options.Url = new Uri(Next());
+            break;
+        case "--provider":
+            var names = Next().Split(',');
+            var protocols = names.Select(CallerProtocol.Find).ToList();
+            if (protocols.Contains(null) || protocols.Distinct().Count() != protocols.Count)
+            {
+                Console.Error.WriteLine($"--provider takes one or more of {string.Join(", ", CallerProtocol.All.Select(protocol => protocol.Name))}, comma-separated, each once");
+                return 2;
+            }
+
+            options.Providers = [.. protocols.OfType<CallerProtocol>()];
             break;
         case "--calls":
             options.CallCounts = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))];
@@ -126,8 +137,8 @@ if (options.Url is not null)
 
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
-    Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--calls 100]");
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--provider twilio,telnyx,plivo] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
+    Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--provider twilio,telnyx,plivo] [--calls 100]");
     return 2;
 }
 

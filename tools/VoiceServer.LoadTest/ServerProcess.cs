@@ -23,7 +23,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri MediaStreamUrl => new($"ws://127.0.0.1:{Port}/api/twilio/media-stream");
+    /// <summary>The relay's media-stream path for <paramref name="protocol"/>'s callers.</summary>
+    public Uri MediaStreamUrlFor(CallerProtocol protocol) => new($"ws://127.0.0.1:{Port}{protocol.Path}");
 
     /// <summary>The echo peer's Realtime endpoint.</summary>
     public Uri RealtimeUrl => new($"ws://127.0.0.1:{Port}/v1/realtime");

@@ -6,6 +6,7 @@ namespace VoiceServer.LoadTest;
 /// </summary>
 internal sealed record SetupMeasurement(
     string Relay,
+    string Provider,
     int LiveCalls,
     int Probes,
     int FailedProbes,
@@ -20,4 +21,8 @@ internal sealed record SetupMeasurement(
     double ToFirstFrameP50Ms,
     long FramesSent,
     long FramesLost,
-    long FramesOutOfOrder);
+    long FramesOutOfOrder)
+{
+    /// <summary>The relay, and the provider when it is not Twilio's caller.</summary>
+    public string Label => Provider == CallerProtocol.Twilio.Name ? Relay : $"{Relay}/{Provider}";
+}

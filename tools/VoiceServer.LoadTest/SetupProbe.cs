@@ -27,7 +27,8 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
     // before the next one starts, so one probe's teardown is not counted in the next one's set-up.
     private static readonly TimeSpan s_pause = TimeSpan.FromMilliseconds(100);
 
-    private int _next = FirstCall;
+    // One numbering for every probe of the process: each provider's probes are joined with the echo peer's traces by call.
+    private static int s_next = FirstCall;
 
     public async Task<List<ProbeCall>> RunAsync(int calls, CancellationToken cancellationToken)
     {
@@ -39,7 +40,7 @@ internal sealed class SetupProbe(Uri url, RemoteCertificateValidationCallback? c
                 await Task.Delay(s_pause, cancellationToken);
             }
 
-            results.Add(await ProbeAsync(Interlocked.Increment(ref _next), cancellationToken));
+            results.Add(await ProbeAsync(Interlocked.Increment(ref s_next), cancellationToken));
         }
 
         return results;
