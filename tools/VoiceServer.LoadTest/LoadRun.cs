@@ -366,15 +366,25 @@ internal static class LoadRun
 
         output.WriteLine();
 
-        foreach (var relay in measurements.Select(m => m.Label).Distinct())
+        // Memory is the process's: every provider's steps run in the one product process, so the slope is per relay,
+        // from the highest peak at the first count to the highest at the last.
+        foreach (var relay in measurements.Select(m => m.Relay).Distinct())
         {
-            var steps = measurements.Where(m => m.Label == relay && m.ServerRssMiB is not null).OrderBy(m => m.Calls).ToList();
+            var steps = measurements.Where(m => m.Relay == relay && m.ServerRssMiB is not null)
+                .GroupBy(m => m.Calls, (calls, atCount) => (Calls: calls, RssMiB: atCount.Max(m => m.ServerRssMiB!.Value)))
+                .OrderBy(step => step.Calls)
+                .ToList();
             if (steps.Count >= 2)
             {
-                var slope = (steps[^1].ServerRssMiB!.Value - steps[0].ServerRssMiB!.Value) * 1024 / (steps[^1].Calls - steps[0].Calls);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: RSS slope {slope:0} KiB per call ({steps[0].Calls} → {steps[^1].Calls} calls)"));
+                var slope = (steps[^1].RssMiB - steps[0].RssMiB) * 1024 / (steps[^1].Calls - steps[0].Calls);
+                var providers = measurements.Where(m => m.Relay == relay).Select(m => m.Provider).Distinct().ToList();
+                var shared = providers.Count > 1 ? $", {string.Join(", ", providers)} in one process" : string.Empty;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{relay}: RSS slope {slope:0} KiB per call ({steps[0].Calls} → {steps[^1].Calls} calls{shared})"));
             }
+        }
 
+        foreach (var relay in measurements.Select(m => m.Label).Distinct())
+        {
             var setup = measurements.Where(m => m.Label == relay && m.FirstFrameP99Ms is not null).ToList();
             if (setup.Count > 0)
             {
