@@ -67,8 +67,11 @@ internal sealed class PlivoSimulatedCaller : ISimulatedCaller
         return headers;
     }
 
-    /// <summary>The stream URL as the XML writes it, query included; by default the URL connected to.</summary>
-    public static string SignedUrl(Uri url, SimulatorOptions options) => options.SignedUrl ?? url.AbsoluteUri;
+    /// <summary>
+    /// What Plivo signs: the stream URL as the XML writes it (<c>--signed-url</c>, without a query; by default the URL
+    /// connected to) with the query actually sent, the parameters included.
+    /// </summary>
+    public static string SignedUrl(Uri url, SimulatorOptions options) => options.SignedUrl is { } signed ? signed + url.Query : url.AbsoluteUri;
 
     public Task<bool> SendConnectedAsync(CancellationToken cancellationToken) => Task.FromResult(false);
 

@@ -21,8 +21,8 @@ public static class SimulatorCommandLine
           --origin <value>         Send this Origin header on the upgrade
           --auth-token <token>     Sign the upgrade with this Auth Token: x-twilio-signature (twilio) or
                                    X-Plivo-Signature-V3 (plivo); Telnyx signs no upgrade
-          --signed-url <url>       URL to sign, as written in the TwiML or Plivo's XML (default: twilio --url
-                                   without its query; plivo the URL connected to, query included)
+          --signed-url <url>       URL to sign, as written in the TwiML or Plivo's XML, without a query (default:
+                                   --url without its query); for plivo the query sent is signed with it
 
         Call parameters
           --agent <id>             agentId (default demo)

@@ -82,7 +82,8 @@ public sealed record SimulatorOptions
 
     /// <summary>
     /// The URL to sign, as written in the TwiML or Plivo's XML; defaults to <see cref="Url"/> without its query for
-    /// Twilio, and to the URL connected to, query included, for Plivo.
+    /// Twilio. For Plivo, which signs the query too, the query sent (the parameters) is added to it; by default it is
+    /// the URL connected to.
     /// </summary>
     public string? SignedUrl { get; init; }
 

@@ -45,6 +45,39 @@ public sealed class SimulatorTests
     }
 
     [Theory]
+    [InlineData("plivo-token", SimulatorExitCodes.Success)]
+    [InlineData("another-token", SimulatorExitCodes.UpgradeRefused)]
+    public async Task Plivo_AuthToken_SignsTheUpgradeAsPlivoDoes_TheQueryIncluded(string authToken, int exitCode)
+    {
+        using var timeout = TestTimeout.Create(60);
+        await using var server = await TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["PLIVO_AUTH_TOKEN"] = "plivo-token", ["PUBLIC_BASE_URL"] = "wss://voice.example.com" },
+            args: ["--local-emulator"],
+            cancellationToken: timeout.Token);
+        using var output = new StringWriter();
+
+        var result = await CallSimulator.RunAsync(
+            new SimulatorOptions
+            {
+                Provider = TelephonyProvider.Plivo,
+                Url = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = "/api/plivo/media-stream" }.Uri,
+                SignedUrl = "wss://voice.example.com/api/plivo/media-stream",
+                AuthToken = authToken,
+                Voice = "cedar",
+                Prompt = "Answer briefly & kindly.",
+                Greeting = "Hello from the emulator.",
+                ToneMilliseconds = 500,
+                Fast = true,
+                Wait = TimeSpan.FromSeconds(20),
+            },
+            output,
+            timeout.Token);
+
+        Assert.True(result.ExitCode == exitCode, output.ToString());
+        Assert.DoesNotContain(authToken, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("twilio", TelephonyProvider.Twilio, "ws://localhost:8080/api/twilio/media-stream", ParameterPlacement.Custom)]
     [InlineData("telnyx", TelephonyProvider.Telnyx, "ws://localhost:8080/api/telnyx/media-stream", ParameterPlacement.Custom)]
     [InlineData("plivo", TelephonyProvider.Plivo, "ws://localhost:8080/api/plivo/media-stream", ParameterPlacement.Query)]
