@@ -144,16 +144,25 @@ internal static class AdminApi
             return Invalid("agentId", "agentId must name an existing agent.");
         }
 
-        await store.AssignNumberAsync(number, input.AgentId, cancellationToken);
+        PhoneProvider? provider = PhoneProvider.Twilio;
+        if (input.Provider is not null && !PhoneProviderNames.TryParse(input.Provider, out provider))
+        {
+            return Invalid("provider", $"provider must be {PhoneProviderNames.Twilio}, {PhoneProviderNames.Telnyx}, {PhoneProviderNames.Plivo} or {PhoneProviderNames.Vonage}.");
+        }
+
+        await store.AssignNumberAsync(number, input.AgentId, provider.Value, cancellationToken);
         return Results.NoContent();
     }
 
     private static async Task<IResult> RemoveNumberAsync(string number, AgentStore store, CancellationToken cancellationToken) =>
         await store.RemoveNumberAsync(number, cancellationToken) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, "not_found", $"No number {number}.");
 
-    private static async Task<AgentView> ViewAsync(AgentStore store, Agent agent, CancellationToken cancellationToken) =>
-        new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
-            await store.NumbersOfAsync(agent.Id, cancellationToken), agent.CreatedAt, agent.UpdatedAt);
+    private static async Task<AgentView> ViewAsync(AgentStore store, Agent agent, CancellationToken cancellationToken)
+    {
+        var numbers = await store.PhoneNumbersOfAsync(agent.Id, cancellationToken);
+        return new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
+            [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt);
+    }
 
     private static void AddIfSet(Dictionary<string, string> values, string name, string? value)
     {

@@ -1,4 +1,7 @@
 namespace VoiceServer.MainApp.Agents;
 
-/// <summary>An agent as the admin API shows it: never its key, only whether it has one.</summary>
-internal sealed record AgentView(string Id, string Name, string? Prompt, string Voice, double? Temperature, string? Greeting, string? Tools, bool HasOwnKey, bool Enabled, IReadOnlyList<string> Numbers, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+/// <summary>
+/// An agent as the admin API shows it: never its key, only whether it has one. <c>Numbers</c> are the numbers alone,
+/// <c>PhoneNumbers</c> the same numbers with their provider.
+/// </summary>
+internal sealed record AgentView(string Id, string Name, string? Prompt, string Voice, double? Temperature, string? Greeting, string? Tools, bool HasOwnKey, bool Enabled, IReadOnlyList<string> Numbers, IReadOnlyList<PhoneNumberView> PhoneNumbers, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

@@ -1,3 +1,4 @@
 namespace VoiceServer.MainApp.Agents;
 
-internal sealed record NumberInput(string? AgentId);
+/// <summary>What the admin API accepts for a number: the agent it reaches and its provider (<c>twilio</c> when omitted).</summary>
+internal sealed record NumberInput(string? AgentId, string? Provider);

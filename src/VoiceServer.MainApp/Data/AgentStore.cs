@@ -24,13 +24,17 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         return (await ReadAgentsAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>The agent a dialled number reaches, enabled or not (the caller decides what to do with a disabled one).</summary>
-    public async Task<Agent?> FindByNumberAsync(string number, CancellationToken cancellationToken)
+    /// <summary>
+    /// The agent a dialled number reaches through <paramref name="provider"/>'s webhook, enabled or not (the caller
+    /// decides what to do with a disabled one). A number registered for another provider reaches nobody here.
+    /// </summary>
+    public async Task<Agent?> FindByNumberAsync(string number, PhoneProvider provider, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {string.Join(", ", AgentColumns.Split(", ").Select(c => "a." + c))} FROM agents a JOIN phone_numbers p ON p.agent_id = a.id WHERE p.number = @number";
+        command.CommandText = $"SELECT {string.Join(", ", AgentColumns.Split(", ").Select(c => "a." + c))} FROM agents a JOIN phone_numbers p ON p.agent_id = a.id WHERE p.number = @number AND p.provider = @provider";
         Database.AddParameter(command, "number", number);
+        Database.AddParameter(command, "provider", provider.Name());
         return (await ReadAgentsAsync(command, cancellationToken)).SingleOrDefault();
     }
 
@@ -59,27 +63,34 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM agents WHERE id = @id", cancellationToken, ("id", id)) > 0;
 
-    public Task AssignNumberAsync(string number, string agentId, CancellationToken cancellationToken) =>
+    public Task AssignNumberAsync(string number, string agentId, PhoneProvider provider, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "INSERT INTO phone_numbers (number, agent_id) VALUES (@number, @agent) ON CONFLICT (number) DO UPDATE SET agent_id = excluded.agent_id",
+            "INSERT INTO phone_numbers (number, agent_id, provider) VALUES (@number, @agent, @provider) " +
+            "ON CONFLICT (number) DO UPDATE SET agent_id = excluded.agent_id, provider = excluded.provider",
             cancellationToken,
             ("number", number),
-            ("agent", agentId));
+            ("agent", agentId),
+            ("provider", provider.Name()));
 
     public async Task<bool> RemoveNumberAsync(string number, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM phone_numbers WHERE number = @number", cancellationToken, ("number", number)) > 0;
 
-    public async Task<IReadOnlyList<string>> NumbersOfAsync(string agentId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> NumbersOfAsync(string agentId, CancellationToken cancellationToken) =>
+        [.. (await PhoneNumbersOfAsync(agentId, cancellationToken)).Select(static phone => phone.Number)];
+
+    /// <summary>The agent's numbers with the provider each one arrives through.</summary>
+    public async Task<IReadOnlyList<PhoneNumber>> PhoneNumbersOfAsync(string agentId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT number FROM phone_numbers WHERE agent_id = @agent ORDER BY number";
+        command.CommandText = "SELECT number, provider FROM phone_numbers WHERE agent_id = @agent ORDER BY number";
         Database.AddParameter(command, "agent", agentId);
-        var numbers = new List<string>();
+        var numbers = new List<PhoneNumber>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            numbers.Add(reader.GetString(0));
+            // The column's CHECK allows the four names only.
+            numbers.Add(new PhoneNumber(reader.GetString(0), PhoneProviderNames.TryParse(reader.GetString(1), out var provider) ? provider.Value : throw new InvalidDataException($"unknown provider for {reader.GetString(0)}")));
         }
 
         return numbers;

@@ -54,7 +54,7 @@ internal static partial class VoiceWebhook
 
         var to = parameters.GetValueOrDefault("To");
         var callSid = parameters.GetValueOrDefault("CallSid");
-        var agent = string.IsNullOrEmpty(to) ? null : await agents.FindByNumberAsync(to, cancellationToken);
+        var agent = string.IsNullOrEmpty(to) ? null : await agents.FindByNumberAsync(to, PhoneProvider.Twilio, cancellationToken);
         if (agent is null || !agent.Enabled)
         {
             Log.AgentNotFound(logger, to, callSid, agent is null ? "no agent has this number" : "the agent is disabled");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.MainApp.Data;
 
 namespace VoiceServer.Tests.MainApp;
 
@@ -76,7 +77,7 @@ public sealed class AdminApiAuthenticationTests
         var agents = await system.Store.ListAsync(system.Token);
         Assert.Equal([(Seeded, "Seeded", "Secret prompt.")], agents.Select(a => (a.Id, a.Name, a.Prompt)));
         Assert.Equal([SeededNumber], await system.Store.NumbersOfAsync(Seeded, system.Token));
-        Assert.Null(await system.Store.FindByNumberAsync(UnusedNumber, system.Token));
+        Assert.Null(await system.Store.FindByNumberAsync(UnusedNumber, PhoneProvider.Twilio, system.Token));
         Assert.Empty(failures);
 
         // The same request with the key does what it says: the refusals above were about the key, not the request.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.MainApp.Data;
 
 namespace VoiceServer.Tests.MainApp;
 
@@ -27,7 +28,7 @@ public sealed class AdminApiTests
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         using var gone = await system.Admin.GetAsync("/api/agents/support", system.Token);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
-        Assert.Null(await system.Store.FindByNumberAsync("+15557001000", system.Token));
+        Assert.Null(await system.Store.FindByNumberAsync("+15557001000", PhoneProvider.Twilio, system.Token));
     }
 
     [Theory]

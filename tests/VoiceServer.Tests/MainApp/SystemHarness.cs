@@ -207,12 +207,18 @@ public sealed class SystemHarness : IAsyncDisposable
         ["modelReconnects"] = 0,
     };
 
-    /// <summary>Creates an agent through the admin API and gives it a number.</summary>
-    public async Task CreateAgentAsync(string id, string number, JsonObject agent)
+    /// <summary>Creates an agent through the admin API and gives it a number (Twilio's unless <paramref name="provider"/> says otherwise).</summary>
+    public async Task CreateAgentAsync(string id, string number, JsonObject agent, string? provider = null)
     {
         using var created = await Admin.PutAsJsonAsync($"/api/agents/{id}", agent, Token);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        using var assigned = await Admin.PutAsJsonAsync($"/api/numbers/{Uri.EscapeDataString(number)}", new JsonObject { ["agentId"] = id }, Token);
+        var assignment = new JsonObject { ["agentId"] = id };
+        if (provider is not null)
+        {
+            assignment["provider"] = provider;
+        }
+
+        using var assigned = await Admin.PutAsJsonAsync($"/api/numbers/{Uri.EscapeDataString(number)}", assignment, Token);
         Assert.Equal(HttpStatusCode.NoContent, assigned.StatusCode);
     }
 
