@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Options;
+using VoiceServer.Telnyx;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Security;
+using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
+using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Redis;
 
 namespace VoiceServer.MainApp.Hosting;
@@ -35,6 +38,11 @@ internal static partial class MainAppApplication
             options.PublicUrl = Text(configuration, "PUBLIC_URL") is { } publicUrl ? AbsoluteUrl("PUBLIC_URL", publicUrl, "http", "https") : null;
             options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
             options.AdminApiKey = Text(configuration, "ADMIN_API_KEY");
+            options.TelnyxPublicKey = Text(configuration, "TELNYX_PUBLIC_KEY") is { } telnyxKey && !IsTelnyxPublicKey(telnyxKey)
+                ? throw new OptionsValidationException("TELNYX_PUBLIC_KEY", typeof(MainAppOptions), ["TELNYX_PUBLIC_KEY must be the account's Ed25519 public key as the Telnyx portal shows it: base64 of 32 bytes."])
+                : Text(configuration, "TELNYX_PUBLIC_KEY");
+            options.PlivoAuthToken = Text(configuration, "PLIVO_AUTH_TOKEN");
+            options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
             options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
             options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
             if (Text(configuration, "REDIS_URL") is { } redisUrl)
@@ -71,6 +79,8 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<KeyProtector>();
+        builder.Services.AddSingleton<AgentCallConfiguration>();
+        builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<StreamTwiml>();
         builder.Services.AddAdminApiKeyAuthentication();
         builder.Services.AddLiveCallApi();
@@ -82,6 +92,7 @@ internal static partial class MainAppApplication
         app.UseAuthorization();
         app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
         app.MapVoiceWebhook();
+        app.MapTelnyxVoiceWebhook();
         app.MapCallEvents();
         app.MapAdminApi();
         app.MapLiveCallApi();
@@ -106,6 +117,19 @@ internal static partial class MainAppApplication
 
         await app.Services.GetRequiredService<Database>().MigrateAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+    }
+
+    private static bool IsTelnyxPublicKey(string key)
+    {
+        try
+        {
+            _ = new TelnyxWebhookSignatureValidator(key, TimeProvider.System);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string? Text(IConfiguration configuration, string name) =>

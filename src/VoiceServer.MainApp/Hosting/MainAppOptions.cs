@@ -30,6 +30,18 @@ internal sealed class MainAppOptions
     /// </summary>
     public bool AllowUnauthenticated { get; set; }
 
+    /// <summary>
+    /// <c>TELNYX_PUBLIC_KEY</c>: the Telnyx account's Ed25519 public key (base64 of 32 bytes, as the portal shows it);
+    /// the TeXML webhook requires a valid <c>telnyx-signature-ed25519</c> with it, and refuses every call without it.
+    /// </summary>
+    public string? TelnyxPublicKey { get; set; }
+
+    /// <summary><c>PLIVO_AUTH_TOKEN</c>: the answer and transfer URLs require a valid <c>X-Plivo-Signature-V3</c> with it. Never logged.</summary>
+    public string? PlivoAuthToken { get; set; }
+
+    /// <summary><c>VONAGE_SIGNATURE_SECRET</c>: the answer and event webhooks require a JWT signed with it (HS256). Never logged.</summary>
+    public string? VonageSignatureSecret { get; set; }
+
     /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
     public string? ConfigSigningKey { get; set; }
 

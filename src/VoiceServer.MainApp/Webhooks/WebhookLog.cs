@@ -1,0 +1,23 @@
+namespace VoiceServer.MainApp.Webhooks;
+
+/// <summary>The log lines every provider's voice webhook shares (Telnyx, Plivo, Vonage), named by provider.</summary>
+internal static partial class WebhookLog
+{
+    [LoggerMessage(50, LogLevel.Warning, "{Provider} webhook refused: {Secret} is not set and ALLOW_UNAUTHENTICATED is not true, so this deployment does not serve {Provider} calls.")]
+    public static partial void ProviderNotConfigured(ILogger logger, string provider, string secret);
+
+    [LoggerMessage(51, LogLevel.Warning, "{Provider} webhook refused: invalid signature ({Reason}).")]
+    public static partial void SignatureRefused(ILogger logger, string provider, string reason);
+
+    [LoggerMessage(52, LogLevel.Warning, "{Provider} webhook refused: its signature was already used (a replay).")]
+    public static partial void Replayed(ILogger logger, string provider);
+
+    [LoggerMessage(53, LogLevel.Warning, "{Provider} call {CallSid} to {To}: no agent: {Reason}; the caller hears an apology.")]
+    public static partial void AgentNotFound(ILogger logger, string provider, string? to, string? callSid, string reason);
+
+    [LoggerMessage(54, LogLevel.Information, "{Provider} call {CallSid} to {To} goes to agent {AgentId}.")]
+    public static partial void CallRouted(ILogger logger, string provider, string? callSid, string? to, string agentId);
+
+    [LoggerMessage(55, LogLevel.Warning, "{Provider} webhook refused: {Field} is malformed.")]
+    public static partial void FieldRefused(ILogger logger, string provider, string field);
+}

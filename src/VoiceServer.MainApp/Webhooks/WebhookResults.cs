@@ -1,0 +1,25 @@
+using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Hosting;
+
+namespace VoiceServer.MainApp.Webhooks;
+
+/// <summary>The refusals the providers' webhooks share, each a JSON error.</summary>
+internal static class WebhookResults
+{
+    public static IResult NotForm(string provider) =>
+        AdminApi.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", $"{provider}'s webhook is form-encoded.");
+
+    public static IResult NotConfigured(string provider, string secret) =>
+        AdminApi.Error(StatusCodes.Status403Forbidden, "provider_not_configured", $"This deployment does not serve {provider} calls: {secret} is not set.");
+
+    public static IResult InvalidSignature(string header) =>
+        AdminApi.Error(StatusCodes.Status403Forbidden, "invalid_signature", $"{header} does not match this request.");
+
+    public static IResult Replayed() =>
+        AdminApi.Error(StatusCodes.Status403Forbidden, "replayed", "This signed request was already received.");
+
+    public static IResult InvalidField(string field) =>
+        Results.Json(new ErrorBody("invalid_field", $"{field} is malformed.", field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult Xml(string document) => Results.Content(document, "application/xml; charset=utf-8");
+}
