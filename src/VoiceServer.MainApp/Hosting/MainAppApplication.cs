@@ -4,6 +4,7 @@ using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
+using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
@@ -93,6 +94,7 @@ internal static partial class MainAppApplication
         app.MapGet("/health", static (TimeProvider time) => Results.Json(new HealthBody("healthy", "main-app", time.GetUtcNow()), MainAppJsonContext.Default.HealthBody));
         app.MapVoiceWebhook();
         app.MapTelnyxVoiceWebhook();
+        app.MapPlivoVoiceWebhook();
         app.MapCallEvents();
         app.MapAdminApi();
         app.MapLiveCallApi();

@@ -20,4 +20,7 @@ internal static partial class WebhookLog
 
     [LoggerMessage(55, LogLevel.Warning, "{Provider} webhook refused: {Field} is malformed.")]
     public static partial void FieldRefused(ILogger logger, string provider, string field);
+
+    [LoggerMessage(56, LogLevel.Information, "{Provider} transfer answered: the call is dialled to {To}.")]
+    public static partial void TransferAnswered(ILogger logger, string provider, string to);
 }
