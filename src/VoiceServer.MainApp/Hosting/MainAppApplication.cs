@@ -7,6 +7,7 @@ using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
+using VoiceServer.MainApp.Vonage;
 using VoiceServer.MainApp.Twilio;
 using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Redis;
@@ -16,6 +17,9 @@ namespace VoiceServer.MainApp.Hosting;
 /// <summary>The main app's table of contents: what it adds and maps. Tests build the same app.</summary>
 internal static partial class MainAppApplication
 {
+    /// <summary>IdentityModel refuses HS256 keys under 256 bits: a shorter secret would refuse every Vonage webhook.</summary>
+    private const int MinimumVonageSecretBytes = 32;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -43,7 +47,9 @@ internal static partial class MainAppApplication
                 ? throw new OptionsValidationException("TELNYX_PUBLIC_KEY", typeof(MainAppOptions), ["TELNYX_PUBLIC_KEY must be the account's Ed25519 public key as the Telnyx portal shows it: base64 of 32 bytes."])
                 : Text(configuration, "TELNYX_PUBLIC_KEY");
             options.PlivoAuthToken = Text(configuration, "PLIVO_AUTH_TOKEN");
-            options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
+            options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET") is { } vonageSecret && System.Text.Encoding.UTF8.GetByteCount(vonageSecret) < MinimumVonageSecretBytes
+                ? throw new OptionsValidationException("VONAGE_SIGNATURE_SECRET", typeof(MainAppOptions), [$"VONAGE_SIGNATURE_SECRET must be at least {MinimumVonageSecretBytes} bytes (HS256 needs a 256-bit key): set a longer signature secret in Vonage's API settings."])
+                : Text(configuration, "VONAGE_SIGNATURE_SECRET");
             options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
             options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
             if (Text(configuration, "REDIS_URL") is { } redisUrl)
@@ -95,6 +101,7 @@ internal static partial class MainAppApplication
         app.MapVoiceWebhook();
         app.MapTelnyxVoiceWebhook();
         app.MapPlivoVoiceWebhook();
+        app.MapVonageWebhooks();
         app.MapCallEvents();
         app.MapAdminApi();
         app.MapLiveCallApi();
