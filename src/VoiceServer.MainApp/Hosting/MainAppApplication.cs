@@ -124,6 +124,24 @@ internal static partial class MainAppApplication
             Log.RecordsUnsigned(logger);
         }
 
+        // A provider is served when its secret is set; without it its webhooks refuse every call (403
+        // provider_not_configured), unless ALLOW_UNAUTHENTICATED=true opens them unsigned.
+        var served = new List<string> { "Twilio" };
+        foreach (var (provider, secret, value) in new[] { ("Telnyx", "TELNYX_PUBLIC_KEY", options.TelnyxPublicKey), ("Plivo", "PLIVO_AUTH_TOKEN", options.PlivoAuthToken), ("Vonage", "VONAGE_SIGNATURE_SECRET", options.VonageSignatureSecret) })
+        {
+            if (value is not null)
+            {
+                served.Add(provider);
+            }
+            else if (options.AllowUnauthenticated)
+            {
+                served.Add(provider);
+                Log.ProviderWebhookUnauthenticated(logger, provider, secret);
+            }
+        }
+
+        Log.ProvidersServed(logger, string.Join(", ", served));
+
         await app.Services.GetRequiredService<Database>().MigrateAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
@@ -156,5 +174,11 @@ internal static partial class MainAppApplication
 
         [LoggerMessage(31, LogLevel.Warning, "ALLOW_UNAUTHENTICATED=true and CALL_EVENTS_SIGNING_KEY is not set: POST /api/calls/events stores unsigned call records from anyone, forged ones included. Development only: never expose this app like this.")]
         public static partial void RecordsUnsigned(ILogger logger);
+
+        [LoggerMessage(32, LogLevel.Warning, "ALLOW_UNAUTHENTICATED=true and {Secret} is not set: the {Provider} voice webhook answers anyone, and its answer shows the agent of any number registered for {Provider} (prompt, greeting, tool URLs; agents' own keys stay out). Development only: never expose this app like this.")]
+        public static partial void ProviderWebhookUnauthenticated(ILogger logger, string provider, string secret);
+
+        [LoggerMessage(33, LogLevel.Information, "Voice webhooks served: {Providers}. Any other provider's webhooks refuse every call until its secret is set.")]
+        public static partial void ProvidersServed(ILogger logger, string providers);
     }
 }

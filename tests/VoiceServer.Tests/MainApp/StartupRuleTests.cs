@@ -72,4 +72,55 @@ public sealed class StartupRuleTests
         using var unsigned = await system.PostCallRecordAsync(SystemHarness.CallRecord("unsigned").ToJsonString(), withSignature: false);
         Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
     }
+
+    [Fact]
+    public async Task WithoutTheOtherProvidersSecrets_StartsServingTwilioOnly_AndSaysSo()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+
+        var served = Assert.Single(system.Logs.Entries, e => e.EventName == "ProvidersServed");
+        Assert.Contains("served: Twilio.", served.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName == "ProviderWebhookUnauthenticated");
+    }
+
+    [Fact]
+    public async Task WithEveryProvidersSecret_ServesAllFour()
+    {
+        using var telnyx = new VoiceServer.TelnyxEmulator.FakeTelnyxWebhook();
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?>
+        {
+            ["TELNYX_PUBLIC_KEY"] = telnyx.PublicKey,
+            ["PLIVO_AUTH_TOKEN"] = PlivoVoiceWebhookTests.AuthToken,
+            ["VONAGE_SIGNATURE_SECRET"] = FakeVonageWebhook.Secret,
+        });
+
+        Assert.Contains("served: Twilio, Telnyx, Plivo, Vonage.", Assert.Single(system.Logs.Entries, e => e.EventName == "ProvidersServed").Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("AAAA")]
+    [InlineData("-----BEGIN PUBLIC KEY-----")]
+    public async Task MalformedTelnyxPublicKey_RefusesToStart_NamingIt(string key)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["TELNYX_PUBLIC_KEY"] = key }));
+
+        Assert.Contains("TELNYX_PUBLIC_KEY", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AllowUnauthenticated_OpensTheOtherProvidersWebhooksUnsigned_AndWarnsForEach()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["ALLOW_UNAUTHENTICATED"] = "true" });
+        await system.CreateAgentAsync("bakery", "+15557002000", new JsonObject { ["name"] = "Bakery" }, provider: "telnyx");
+
+        var warnings = system.Logs.Entries.Where(e => e.EventName == "ProviderWebhookUnauthenticated").Select(e => e.Message).ToList();
+        Assert.Equal(3, warnings.Count);
+        Assert.All(new[] { "TELNYX_PUBLIC_KEY", "PLIVO_AUTH_TOKEN", "VONAGE_SIGNATURE_SECRET" }, secret => Assert.Contains(warnings, w => w.Contains(secret, StringComparison.Ordinal)));
+
+        using var telnyx = new VoiceServer.TelnyxEmulator.FakeTelnyxWebhook();
+        using var unsigned = telnyx.CreateRequest(new Uri(system.BaseAddress, "/api/telnyx/voice"), VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.IncomingCall("+15557002000", VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.NewCallSid()), sign: false);
+        using var response = await system.Anonymous.SendAsync(unsigned, system.Token);
+        Assert.NotNull((await VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.ReadAsync(response, system.Token)).StreamUrl);
+    }
 }
