@@ -54,6 +54,22 @@ public sealed class PhoneNumberProviderTests
     }
 
     [Theory]
+    [InlineData("telnyx")]
+    [InlineData("plivo")]
+    [InlineData("vonage")]
+    public async Task NumberOfAnotherProvider_ThroughTwiliosWebhook_NotInService(string provider)
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await system.CreateAgentAsync("support", "+15557001000", new JsonObject { ["name"] = "Support", ["prompt"] = "A secret prompt." }, provider);
+
+        var twiml = await system.CallAsync("+15557001000", VoiceServer.TwilioEmulator.TwilioIds.NewCallSid());
+
+        Assert.Null(twiml.StreamUrl);
+        Assert.True(twiml.HangsUp);
+        Assert.Contains(system.Logs.Entries, e => e.EventName == "AgentNotFound");
+    }
+
+    [Theory]
     [InlineData("\"sip\"")]
     [InlineData("\"Twilio\"")]
     [InlineData("\" telnyx\"")]
