@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using VoiceServer.MainApp.Hosting;
 
 namespace VoiceServer.MainApp.Webhooks;
 
@@ -11,15 +12,10 @@ namespace VoiceServer.MainApp.Webhooks;
 /// </summary>
 internal static class WebhookBodies
 {
-    /// <summary>Providers send a few dozen fields; far more is not a provider.</summary>
-    public const int MaxFormFields = 256;
-
     /// <summary>No field name a provider sends is anywhere near this long.</summary>
     public const int MaxFieldNameLength = 256;
 
     public static bool IsForm(HttpRequest request) => HasMediaType(request, "application/x-www-form-urlencoded");
-
-    public static bool IsJson(HttpRequest request) => HasMediaType(request, "application/json");
 
     /// <summary>The body's bytes, exactly as sent (at most the endpoint's cap: a larger one ends in a 413 from Kestrel).</summary>
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -37,7 +33,8 @@ internal static class WebhookBodies
     {
         using var reader = new FormReader(Encoding.UTF8.GetString(body), ArrayPool<char>.Shared)
         {
-            ValueCountLimit = MaxFormFields,
+            // Providers send a few dozen fields, as Twilio does; far more is not a provider.
+            ValueCountLimit = RequestLimits.VoiceWebhookMaxFields,
             KeyLengthLimit = MaxFieldNameLength,
             ValueLengthLimit = body.Length,
         };
