@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using VoiceServer.Telnyx;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
@@ -7,10 +6,11 @@ using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
-using VoiceServer.MainApp.Vonage;
 using VoiceServer.MainApp.Twilio;
+using VoiceServer.MainApp.Vonage;
 using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Redis;
+using VoiceServer.Telnyx;
 
 namespace VoiceServer.MainApp.Hosting;
 
