@@ -25,6 +25,12 @@ internal static class PlivoVoiceWebhook
 
     private const string Provider = "Plivo";
 
+    /// <summary>
+    /// Kestrel's default request-line limit (8 KiB) on the voice server, which the stream URL's query must fit: the
+    /// whole document is compared, a little longer than the URL, so a warning comes slightly early rather than late.
+    /// </summary>
+    private const int MaxStreamRequestLine = 8 * 1024;
+
     /// <summary>A CallUUID is a UUID; the voice server refuses anything but letters, digits and <c>-</c> up to this length.</summary>
     private const int MaxCallUuidLength = 64;
 
@@ -67,7 +73,14 @@ internal static class PlivoVoiceWebhook
         }
 
         WebhookLog.CallRouted(logger, Provider, callUuid, to, agent.Id);
-        return WebhookResults.Xml(PlivoXml.Stream(new Uri(options.Value.VoiceServerUrl, "/api/plivo/media-stream"), configuration.ForCall(agent, callUuid)));
+        var xml = PlivoXml.Stream(new Uri(options.Value.VoiceServerUrl, "/api/plivo/media-stream"), configuration.ForCall(agent, callUuid));
+        if (xml.Length > MaxStreamRequestLine)
+        {
+            // The call is still answered (a voice server with a larger limit takes it), but the likely failure is named.
+            WebhookLog.StreamUrlTooLong(logger, Provider, agent.Id, xml.Length, MaxStreamRequestLine);
+        }
+
+        return WebhookResults.Xml(xml);
     }
 
     private static async Task<IResult> TransferAsync(HttpContext context, IOptions<MainAppOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)

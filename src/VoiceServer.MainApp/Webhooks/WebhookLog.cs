@@ -23,4 +23,7 @@ internal static partial class WebhookLog
 
     [LoggerMessage(56, LogLevel.Information, "{Provider} transfer answered: the call is dialled to {To}.")]
     public static partial void TransferAnswered(ILogger logger, string provider, string to);
+
+    [LoggerMessage(57, LogLevel.Warning, "{Provider} answer for agent {AgentId} is {Length} characters: its stream URL may not fit the voice server's request line ({Limit} bytes by default); shorten the agent's prompt, tools or greeting.")]
+    public static partial void StreamUrlTooLong(ILogger logger, string provider, string agentId, int length, int limit);
 }

@@ -103,6 +103,32 @@ public sealed class PlivoVoiceWebhookTests
         Assert.False(xml.HangsUp);
     }
 
+    [Fact]
+    public async Task AgentWhoseTokenOutgrowsTheVoiceServersRequestLine_StillAnswered_AndTheLikelyFailureLogged()
+    {
+        await using var system = await StartAsync();
+        // Random CJK text: three bytes a character that no compression can shrink; it fits Twilio's TwiML, not a URL.
+        var random = new Random(7);
+        var prompt = new string([.. Enumerable.Range(0, 6_000).Select(_ => (char)random.Next(0x4E00, 0x9FFF))]);
+        await system.CreateAgentAsync("bakery", Number, TelnyxVoiceWebhookTests.Agent(prompt), provider: "plivo");
+
+        var xml = await FakePlivoWebhook.PostAsync(AnswerUrl(system), FakePlivoWebhook.IncomingCall(Number, Guid.NewGuid().ToString()), AuthToken, system.Token);
+
+        Assert.NotNull(xml.StreamUrl);
+        Assert.Contains(system.Logs.Entries, e => e.EventName == "StreamUrlTooLong" && e.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task ShortAgent_NoLengthWarning()
+    {
+        await using var system = await StartAsync();
+        await system.CreateAgentAsync("bakery", Number, TelnyxVoiceWebhookTests.Agent(), provider: "plivo");
+
+        await FakePlivoWebhook.PostAsync(AnswerUrl(system), FakePlivoWebhook.IncomingCall(Number, Guid.NewGuid().ToString()), AuthToken, system.Token);
+
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName == "StreamUrlTooLong");
+    }
+
     [Theory]
     [InlineData("+15557654321")]
     [InlineData("+442071234567")]
