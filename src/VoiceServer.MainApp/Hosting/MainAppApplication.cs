@@ -50,6 +50,11 @@ internal static partial class MainAppApplication
             options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET") is { } vonageSecret && System.Text.Encoding.UTF8.GetByteCount(vonageSecret) < MinimumVonageSecretBytes
                 ? throw new OptionsValidationException("VONAGE_SIGNATURE_SECRET", typeof(MainAppOptions), [$"VONAGE_SIGNATURE_SECRET must be at least {MinimumVonageSecretBytes} bytes (HS256 needs a 256-bit key): set a longer signature secret in Vonage's API settings."])
                 : Text(configuration, "VONAGE_SIGNATURE_SECRET");
+            if (Text(configuration, "CALLER_PROVIDERS") is { } providers)
+            {
+                options.CallerProviders = ParseProviders(providers);
+            }
+
             options.CallEventsSigningKey = Text(configuration, "CALL_EVENTS_SIGNING_KEY");
             options.ConfigSigningKey = Text(configuration, "CONFIG_SIGNING_KEY");
             if (Text(configuration, "REDIS_URL") is { } redisUrl)
@@ -114,7 +119,7 @@ internal static partial class MainAppApplication
         var options = app.Services.GetRequiredService<IOptions<MainAppOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.MainApp");
         // Only reachable with ALLOW_UNAUTHENTICATED=true (MainAppOptionsValidator); said loudly, with what it exposes.
-        if (options.TwilioAuthToken is null)
+        if (options.TwilioAuthToken is null && options.Serves(PhoneProvider.Twilio))
         {
             Log.WebhookUnauthenticated(logger);
         }
@@ -124,19 +129,15 @@ internal static partial class MainAppApplication
             Log.RecordsUnsigned(logger);
         }
 
-        // A provider is served when its secret is set; without it its webhooks refuse every call (403
-        // provider_not_configured), unless ALLOW_UNAUTHENTICATED=true opens them unsigned.
-        var served = new List<string> { "Twilio" };
-        foreach (var (provider, secret, value) in new[] { ("Telnyx", "TELNYX_PUBLIC_KEY", options.TelnyxPublicKey), ("Plivo", "PLIVO_AUTH_TOKEN", options.PlivoAuthToken), ("Vonage", "VONAGE_SIGNATURE_SECRET", options.VonageSignatureSecret) })
+        // Each served provider's webhooks need its secret (MainAppOptionsValidator), unless ALLOW_UNAUTHENTICATED=true
+        // opens them unsigned, which is said here for each; Twilio's has its own warning above.
+        var served = new List<string>();
+        foreach (var provider in Enum.GetValues<PhoneProvider>().Where(options.Serves))
         {
-            if (value is not null)
+            served.Add(provider.ToString());
+            if (provider != PhoneProvider.Twilio && options.SecretOf(provider) is null)
             {
-                served.Add(provider);
-            }
-            else if (options.AllowUnauthenticated)
-            {
-                served.Add(provider);
-                Log.ProviderWebhookUnauthenticated(logger, provider, secret);
+                Log.ProviderWebhookUnauthenticated(logger, provider.ToString(), MainAppOptions.SecretName(provider));
             }
         }
 
@@ -144,6 +145,22 @@ internal static partial class MainAppApplication
 
         await app.Services.GetRequiredService<Database>().MigrateAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+    }
+
+    /// <summary><c>CALLER_PROVIDERS</c>: comma-separated provider names, any case; an unknown one stops the app.</summary>
+    private static HashSet<PhoneProvider> ParseProviders(string list)
+    {
+        var providers = new HashSet<PhoneProvider>();
+        foreach (var name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            providers.Add(PhoneProviderNames.TryParse(name.ToLowerInvariant(), out var provider)
+                ? provider.Value
+                : throw new OptionsValidationException("CALLER_PROVIDERS", typeof(MainAppOptions), [$"CALLER_PROVIDERS names '{name}': it takes twilio, telnyx, plivo and vonage, comma-separated."]));
+        }
+
+        return providers.Count > 0
+            ? providers
+            : throw new OptionsValidationException("CALLER_PROVIDERS", typeof(MainAppOptions), ["CALLER_PROVIDERS names no provider: list at least one of twilio, telnyx, plivo and vonage."]);
     }
 
     private static bool IsTelnyxPublicKey(string key)
@@ -178,7 +195,7 @@ internal static partial class MainAppApplication
         [LoggerMessage(32, LogLevel.Warning, "ALLOW_UNAUTHENTICATED=true and {Secret} is not set: the {Provider} voice webhook answers anyone, and its answer shows the agent of any number registered for {Provider} (prompt, greeting, tool URLs; agents' own keys stay out). Development only: never expose this app like this.")]
         public static partial void ProviderWebhookUnauthenticated(ILogger logger, string provider, string secret);
 
-        [LoggerMessage(33, LogLevel.Information, "Voice webhooks served: {Providers}. Any other provider's webhooks refuse every call until its secret is set.")]
+        [LoggerMessage(33, LogLevel.Information, "Voice webhooks served: {Providers}. Any other provider's webhooks answer 404 provider_not_served (CALLER_PROVIDERS, or its secret, says which are served).")]
         public static partial void ProvidersServed(ILogger logger, string providers);
     }
 }

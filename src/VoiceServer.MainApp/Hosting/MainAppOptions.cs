@@ -1,3 +1,5 @@
+using VoiceServer.MainApp.Data;
+
 namespace VoiceServer.MainApp.Hosting;
 
 /// <summary>The main app's settings, from environment variables (see docs/main-app.md).</summary>
@@ -41,6 +43,36 @@ internal sealed class MainAppOptions
 
     /// <summary><c>VONAGE_SIGNATURE_SECRET</c>: the answer and event webhooks require a JWT signed with it (HS256). Never logged.</summary>
     public string? VonageSignatureSecret { get; set; }
+
+    /// <summary>
+    /// <c>CALLER_PROVIDERS</c>: the providers whose webhooks this deployment serves (each then needs its secret), or
+    /// null when unset: Twilio, and each other provider whose secret is set (all four with <c>ALLOW_UNAUTHENTICATED</c>).
+    /// </summary>
+    public IReadOnlySet<PhoneProvider>? CallerProviders { get; set; }
+
+    /// <summary>Whether <paramref name="provider"/>'s webhooks answer; any other provider's answer 404 <c>provider_not_served</c>.</summary>
+    public bool Serves(PhoneProvider provider) =>
+        CallerProviders?.Contains(provider) ?? (provider == PhoneProvider.Twilio || AllowUnauthenticated || SecretOf(provider) is not null);
+
+    /// <summary>The secret that authenticates <paramref name="provider"/>'s webhooks, or null when it is not set.</summary>
+    public string? SecretOf(PhoneProvider provider) => provider switch
+    {
+        PhoneProvider.Twilio => TwilioAuthToken,
+        PhoneProvider.Telnyx => TelnyxPublicKey,
+        PhoneProvider.Plivo => PlivoAuthToken,
+        PhoneProvider.Vonage => VonageSignatureSecret,
+        _ => null,
+    };
+
+    /// <summary>The setting that holds <paramref name="provider"/>'s secret.</summary>
+    public static string SecretName(PhoneProvider provider) => provider switch
+    {
+        PhoneProvider.Twilio => "TWILIO_AUTH_TOKEN",
+        PhoneProvider.Telnyx => "TELNYX_PUBLIC_KEY",
+        PhoneProvider.Plivo => "PLIVO_AUTH_TOKEN",
+        PhoneProvider.Vonage => "VONAGE_SIGNATURE_SECRET",
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, null),
+    };
 
     /// <summary><c>CONFIG_SIGNING_KEY</c>: when set (as on the voice server), calls get one signed config token instead of plain parameters.</summary>
     public string? ConfigSigningKey { get; set; }

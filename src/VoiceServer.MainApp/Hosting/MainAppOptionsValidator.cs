@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VoiceServer.MainApp.Data;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -19,7 +20,7 @@ internal sealed class MainAppOptionsValidator : IValidateOptions<MainAppOptions>
         }
 
         var failures = new List<string>();
-        if (options.TwilioAuthToken is null)
+        if (options.TwilioAuthToken is null && options.Serves(PhoneProvider.Twilio))
         {
             failures.Add("TWILIO_AUTH_TOKEN is required: without it anyone can call the voice webhook and read agents' prompts and tool URLs from the TwiML (ALLOW_UNAUTHENTICATED=true starts without it, for development only)");
         }
@@ -27,6 +28,15 @@ internal sealed class MainAppOptionsValidator : IValidateOptions<MainAppOptions>
         if (options.CallEventsSigningKey is null)
         {
             failures.Add("CALL_EVENTS_SIGNING_KEY is required (the same value as the voice server's): without it anyone can store call records (ALLOW_UNAUTHENTICATED=true starts without it, for development only)");
+        }
+
+        // Listed in CALLER_PROVIDERS, a provider's webhooks must be authenticated as Twilio's are.
+        foreach (var provider in options.CallerProviders ?? new HashSet<PhoneProvider>())
+        {
+            if (provider != PhoneProvider.Twilio && options.SecretOf(provider) is null)
+            {
+                failures.Add($"{MainAppOptions.SecretName(provider)} is required while CALLER_PROVIDERS names {provider.Name()}: without it anyone can call its webhook and read agents' prompts and tool URLs (ALLOW_UNAUTHENTICATED=true starts without it, for development only)");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -107,10 +107,10 @@ internal static class PlivoVoiceWebhook
     /// <summary>The form of a request Plivo signed, or else (form null) the refusal to answer instead.</summary>
     private static async Task<(IResult? Refusal, Dictionary<string, string>? Form)> ReadSignedFormAsync(HttpContext context, MainAppOptions settings, ILogger logger, CancellationToken cancellationToken)
     {
-        if (settings.PlivoAuthToken is null && !settings.AllowUnauthenticated)
+        if (!settings.Serves(PhoneProvider.Plivo))
         {
-            WebhookLog.ProviderNotConfigured(logger, Provider, "PLIVO_AUTH_TOKEN");
-            return (WebhookResults.NotConfigured(Provider, "PLIVO_AUTH_TOKEN"), null);
+            WebhookLog.ProviderNotServed(logger, Provider, "PLIVO_AUTH_TOKEN");
+            return (WebhookResults.NotServed(PhoneProvider.Plivo), null);
         }
 
         if (!WebhookBodies.IsForm(context.Request))

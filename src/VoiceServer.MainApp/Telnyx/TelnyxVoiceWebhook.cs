@@ -39,10 +39,10 @@ internal static class TelnyxVoiceWebhook
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.TelnyxVoiceWebhook");
         var settings = options.Value;
-        if (settings.TelnyxPublicKey is null && !settings.AllowUnauthenticated)
+        if (!settings.Serves(PhoneProvider.Telnyx))
         {
-            WebhookLog.ProviderNotConfigured(logger, Provider, "TELNYX_PUBLIC_KEY");
-            return WebhookResults.NotConfigured(Provider, "TELNYX_PUBLIC_KEY");
+            WebhookLog.ProviderNotServed(logger, Provider, "TELNYX_PUBLIC_KEY");
+            return WebhookResults.NotServed(PhoneProvider.Telnyx);
         }
 
         if (!WebhookBodies.IsForm(context.Request))

@@ -4,6 +4,7 @@ using Twilio.Security;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Webhooks;
 
 namespace VoiceServer.MainApp.Twilio;
 
@@ -29,6 +30,12 @@ internal static partial class VoiceWebhook
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.VoiceWebhook");
+        if (!options.Value.Serves(PhoneProvider.Twilio))
+        {
+            WebhookLog.ProviderNotServed(logger, "Twilio", "TWILIO_AUTH_TOKEN");
+            return WebhookResults.NotServed(PhoneProvider.Twilio);
+        }
+
         // Twilio posts application/x-www-form-urlencoded, nothing else; multipart would only widen what gets parsed.
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) ||
             !contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))

@@ -102,10 +102,10 @@ internal static class VonageWebhooks
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        if (settings.VonageSignatureSecret is null && !settings.AllowUnauthenticated)
+        if (!settings.Serves(PhoneProvider.Vonage))
         {
-            WebhookLog.ProviderNotConfigured(logger, Provider, "VONAGE_SIGNATURE_SECRET");
-            return (WebhookResults.NotConfigured(Provider, "VONAGE_SIGNATURE_SECRET"), null);
+            WebhookLog.ProviderNotServed(logger, Provider, "VONAGE_SIGNATURE_SECRET");
+            return (WebhookResults.NotServed(PhoneProvider.Vonage), null);
         }
 
         var body = HttpMethods.IsPost(context.Request.Method) ? await WebhookBodies.ReadAsync(context.Request, cancellationToken) : [];

@@ -3,8 +3,8 @@ namespace VoiceServer.MainApp.Webhooks;
 /// <summary>The log lines every provider's voice webhook shares (Telnyx, Plivo, Vonage), named by provider.</summary>
 internal static partial class WebhookLog
 {
-    [LoggerMessage(50, LogLevel.Warning, "{Provider} webhook refused: {Secret} is not set and ALLOW_UNAUTHENTICATED is not true, so this deployment does not serve {Provider} calls.")]
-    public static partial void ProviderNotConfigured(ILogger logger, string provider, string secret);
+    [LoggerMessage(50, LogLevel.Warning, "{Provider} webhook refused: this deployment does not serve {Provider} calls (CALLER_PROVIDERS, or {Secret} when that is unset).")]
+    public static partial void ProviderNotServed(ILogger logger, string provider, string secret);
 
     [LoggerMessage(51, LogLevel.Warning, "{Provider} webhook refused: invalid signature ({Reason}).")]
     public static partial void SignatureRefused(ILogger logger, string provider, string reason);

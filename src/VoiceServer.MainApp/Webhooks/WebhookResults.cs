@@ -1,4 +1,5 @@
 using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 
 namespace VoiceServer.MainApp.Webhooks;
@@ -9,8 +10,8 @@ internal static class WebhookResults
     public static IResult NotForm(string provider) =>
         AdminApi.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", $"{provider}'s webhook is form-encoded.");
 
-    public static IResult NotConfigured(string provider, string secret) =>
-        AdminApi.Error(StatusCodes.Status403Forbidden, "provider_not_configured", $"This deployment does not serve {provider} calls: {secret} is not set.");
+    public static IResult NotServed(PhoneProvider provider) =>
+        AdminApi.Error(StatusCodes.Status404NotFound, "provider_not_served", $"This deployment does not serve {provider} calls (CALLER_PROVIDERS, or {MainAppOptions.SecretName(provider)} when that is unset).");
 
     public static IResult InvalidSignature(string header) =>
         AdminApi.Error(StatusCodes.Status403Forbidden, "invalid_signature", $"{header} does not match this request.");

@@ -195,7 +195,7 @@ public sealed class PlivoWebhookAttackTests
     }
 
     [Fact]
-    public async Task WithoutPlivoAuthToken_EveryRequestRefused_ProviderNotConfigured()
+    public async Task WithoutPlivoAuthToken_NotServed_EveryRequest404()
     {
         await using var system = await SystemHarness.StartAsync("sqlite");
         await system.CreateAgentAsync("bakery", Number, TelnyxVoiceWebhookTests.Agent(), provider: "plivo");
@@ -203,8 +203,13 @@ public sealed class PlivoWebhookAttackTests
         var answer = await FakePlivoWebhook.PostAsync(PlivoVoiceWebhookTests.AnswerUrl(system), FakePlivoWebhook.IncomingCall(Number, Guid.NewGuid().ToString()), AuthToken, system.Token);
         var transfer = await FakePlivoWebhook.PostAsync(PlivoVoiceWebhookTests.TransferUrl(system, "+15557654321"), FakePlivoWebhook.IncomingCall(Number, Guid.NewGuid().ToString()), AuthToken, system.Token);
 
-        AssertRefused(answer, "provider_not_configured");
-        AssertRefused(transfer, "provider_not_configured");
+        foreach (var refused in new[] { answer, transfer })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.Status);
+            Assert.Contains("provider_not_served", refused.Body, StringComparison.Ordinal);
+            Assert.Empty(refused.DialNumbers);
+        }
+
         Assert.Contains("PLIVO_AUTH_TOKEN", answer.Body, StringComparison.Ordinal);
     }
 

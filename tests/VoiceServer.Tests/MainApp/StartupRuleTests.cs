@@ -123,4 +123,62 @@ public sealed class StartupRuleTests
         using var response = await system.Anonymous.SendAsync(unsigned, system.Token);
         Assert.NotNull((await VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.ReadAsync(response, system.Token)).StreamUrl);
     }
+
+    [Fact]
+    public async Task CallerProvidersTelnyxOnly_StartsWithoutTwiliosToken_AndTwiliosWebhookIsNotServed()
+    {
+        using var telnyx = new VoiceServer.TelnyxEmulator.FakeTelnyxWebhook();
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?>
+        {
+            ["CALLER_PROVIDERS"] = "Telnyx",
+            ["TWILIO_AUTH_TOKEN"] = null,
+            ["TELNYX_PUBLIC_KEY"] = telnyx.PublicKey,
+        });
+        await system.CreateAgentAsync("bakery", "+15557002000", new JsonObject { ["name"] = "Bakery" }, provider: "telnyx");
+        await system.CreateAgentAsync("other", "+15557001234", new JsonObject { ["name"] = "Other" });
+
+        Assert.Contains("served: Telnyx.", Assert.Single(system.Logs.Entries, e => e.EventName == "ProvidersServed").Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName == "WebhookUnauthenticated");
+        var twiml = await system.CallAsync("+15557001234", TwilioIds.NewCallSid(), authToken: null);
+        Assert.Equal(HttpStatusCode.NotFound, twiml.Status);
+        Assert.Contains("provider_not_served", twiml.Body, StringComparison.Ordinal);
+        var texml = await telnyx.PostAsync(new Uri(system.BaseAddress, "/api/telnyx/voice"), VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.IncomingCall("+15557002000", VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.NewCallSid()), system.Token);
+        Assert.NotNull(texml.StreamUrl);
+    }
+
+    [Theory]
+    [InlineData("twilio,plivo", "PLIVO_AUTH_TOKEN")]
+    [InlineData("vonage", "VONAGE_SIGNATURE_SECRET")]
+    [InlineData("telnyx, twilio", "TELNYX_PUBLIC_KEY")]
+    public async Task CallerProvidersNamingAProviderWithoutItsSecret_RefusesToStart_NamingIt(string providers, string secret)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALLER_PROVIDERS"] = providers }));
+
+        Assert.Contains(secret, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("ALLOW_UNAUTHENTICATED=true", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sip")]
+    [InlineData("twilio,bandwidth")]
+    [InlineData(",")]
+    public async Task CallerProvidersUnknown_RefusesToStart_NamingTheSetting(string providers)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALLER_PROVIDERS"] = providers }));
+
+        Assert.Contains("CALLER_PROVIDERS", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallerProvidersTwilioOnly_AnotherProvidersWebhook404_EvenWithItsSecret()
+    {
+        using var telnyx = new VoiceServer.TelnyxEmulator.FakeTelnyxWebhook();
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CALLER_PROVIDERS"] = "twilio", ["TELNYX_PUBLIC_KEY"] = telnyx.PublicKey });
+        await system.CreateAgentAsync("bakery", "+15557002000", new JsonObject { ["name"] = "Bakery" }, provider: "telnyx");
+
+        var texml = await telnyx.PostAsync(new Uri(system.BaseAddress, "/api/telnyx/voice"), VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.IncomingCall("+15557002000", VoiceServer.TelnyxEmulator.FakeTelnyxWebhook.NewCallSid()), system.Token);
+
+        Assert.Equal(HttpStatusCode.NotFound, texml.Status);
+        Assert.Contains("provider_not_served", texml.Body, StringComparison.Ordinal);
+    }
 }

@@ -165,7 +165,7 @@ public sealed class TelnyxWebhookAttackTests
     }
 
     [Fact]
-    public async Task WithoutTelnyxPublicKey_EverySignedCallRefused_ProviderNotConfigured()
+    public async Task WithoutTelnyxPublicKey_NotServed_EverySignedCall404()
     {
         using var telnyx = new FakeTelnyxWebhook();
         await using var system = await SystemHarness.StartAsync("sqlite");
@@ -173,7 +173,8 @@ public sealed class TelnyxWebhookAttackTests
 
         var texml = await telnyx.PostAsync(Url(system), FakeTelnyxWebhook.IncomingCall(Number, FakeTelnyxWebhook.NewCallSid()), system.Token);
 
-        AssertRefused(texml, "provider_not_configured");
+        Assert.Equal(HttpStatusCode.NotFound, texml.Status);
+        Assert.Contains("provider_not_served", texml.Body, StringComparison.Ordinal);
         Assert.Contains("TELNYX_PUBLIC_KEY", texml.Body, StringComparison.Ordinal);
     }
 

@@ -173,7 +173,7 @@ public sealed class VonageWebhookAttackTests
     }
 
     [Fact]
-    public async Task WithoutVonageSignatureSecret_EveryRequestRefused_ProviderNotConfigured()
+    public async Task WithoutVonageSignatureSecret_NotServed_EveryRequest404()
     {
         await using var system = await SystemHarness.StartAsync("sqlite");
         await system.CreateAgentAsync("bakery", Number, TelnyxVoiceWebhookTests.Agent(), provider: "vonage");
@@ -184,8 +184,8 @@ public sealed class VonageWebhookAttackTests
         foreach (var request in new[] { answer, events })
         {
             var (status, _, body) = await VonageWebhookTests.SendAsync(system, request);
-            Assert.Equal(HttpStatusCode.Forbidden, status);
-            Assert.Contains("provider_not_configured", body, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, status);
+            Assert.Contains("provider_not_served", body, StringComparison.Ordinal);
             Assert.Contains("VONAGE_SIGNATURE_SECRET", body, StringComparison.Ordinal);
         }
     }
