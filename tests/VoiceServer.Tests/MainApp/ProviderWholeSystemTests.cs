@@ -4,14 +4,15 @@ using System.Text.Json.Nodes;
 using VoiceServer.PlivoEmulator;
 using VoiceServer.TelnyxEmulator;
 using VoiceServer.TwilioEmulator;
+using VoiceServer.VonageEmulator;
 
 namespace VoiceServer.Tests.MainApp;
 
 /// <summary>
 /// The whole system for the other providers, on both databases: the provider's signed webhook to the main app, its
 /// answer followed by the provider's fake caller to the voice server (TeXML's parameters in Telnyx's <c>start</c>,
-/// Plivo's stream URL with its query as written), the agent's greeting heard, and the call record stored in the main
-/// app under the provider's own call id.
+/// Plivo's stream URL with its query as written, Vonage's NCCO headers in the first message and its authorization on the
+/// upgrade), the agent's greeting heard, and the call record stored in the main app under the provider's own call id.
 /// </summary>
 public sealed class ProviderWholeSystemTests
 {
@@ -57,6 +58,64 @@ public sealed class ProviderWholeSystemTests
         await caller.SendStopAsync(system.Token);
 
         await AssertRecordedAsync(system, callUuid);
+    }
+
+    [Theory]
+    [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
+    public async Task VonageCall_FromTheAnswerUrl_ToTheAgentsReply_AndItsRecord(string backend)
+    {
+        await using var system = await VonageWebhookTests.StartAsync(backend);
+        await system.CreateAgentAsync("bakery", VonageWebhookTests.Number, TelnyxVoiceWebhookTests.Agent(), provider: "vonage");
+        var uuid = Guid.NewGuid().ToString();
+
+        using var request = FakeVonageWebhook.Get(VonageWebhookTests.AnswerUrl(system), FakeVonageWebhook.IncomingCall(VonageWebhookTests.Number[1..], uuid), FakeVonageWebhook.Token());
+        var (status, ncco, _) = await VonageWebhookTests.SendAsync(system, request);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Vonage dials the NCCO's websocket: its authorization on the upgrade, its headers merged into the first message.
+        var endpoint = ncco![0]!["endpoint"]![0]!;
+        var headers = endpoint["headers"]!.AsObject().Where(static h => h.Key != "CallSid").ToDictionary(static h => h.Key, static h => (string)h.Value!);
+        await using var caller = await FakeVonageCaller.ConnectAsync(
+            new Uri((string)endpoint["uri"]!), VonageNotifyMode.Immediate, authorization: (string?)endpoint["authorization"]!["value"], callUuid: uuid, cancellationToken: system.Token);
+        await caller.SendFirstMessageAsync(headers, system.Token);
+
+        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
+        Assert.Equal($"Bearer {AgentKey}", model.Headers["Authorization"]);
+        await model.WaitForEventAsync("session.update", system.Token);
+        var session = model.SessionUpdates[0]["session"]!;
+        Assert.Equal("You are the front desk of Rosa's Bakery.", (string?)session["instructions"]);
+        Assert.Equal("audio/pcm", (string?)session["audio"]!["output"]!["format"]!["type"]);
+        await model.WaitForEventAsync("response.create", system.Token);
+        // 200 ms of the model's 24 kHz PCM reaches the caller as 16 kHz frames: at least 100 ms of it (3,200 bytes).
+        await model.SendAudioResponseAsync("resp_1", "item_1", new byte[9_600], chunkBytes: 4_800, cancellationToken: system.Token);
+        await caller.WaitForAudioBytesAsync(3_200, system.Token);
+        await caller.HangUpAsync(system.Token);
+
+        await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
+        var calls = await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=bakery", system.Token);
+        var record = Assert.Single(calls!)!;
+        Assert.Equal(uuid, (string?)record["callSid"]);
+        Assert.Equal("bakery", (string?)record["record"]!["agentId"]);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.Message.Contains(AgentKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task VonageConfiguration_OnAnotherCallsStream_Refused_NothingUpstream()
+    {
+        await using var system = await VonageWebhookTests.StartAsync();
+        await system.CreateAgentAsync("bakery", VonageWebhookTests.Number, TelnyxVoiceWebhookTests.Agent(), provider: "vonage");
+
+        using var request = FakeVonageWebhook.Get(VonageWebhookTests.AnswerUrl(system), FakeVonageWebhook.IncomingCall(VonageWebhookTests.Number[1..], Guid.NewGuid().ToString()), FakeVonageWebhook.Token());
+        var (_, ncco, _) = await VonageWebhookTests.SendAsync(system, request);
+        var endpoint = ncco![0]!["endpoint"]![0]!;
+
+        // The token is good for its own call only: another call's uuid in the first message is refused before the model.
+        await using var caller = await FakeVonageCaller.ConnectAsync(
+            new Uri((string)endpoint["uri"]!), VonageNotifyMode.Immediate, authorization: (string?)endpoint["authorization"]!["value"], callUuid: Guid.NewGuid().ToString(), cancellationToken: system.Token);
+        await caller.SendFirstMessageAsync(headers: null, system.Token);
+        var (status, _) = await caller.WaitForCloseAsync(system.Token);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Equal(0, system.Voice.Realtime.ConnectionCount);
     }
 
     [Fact]
