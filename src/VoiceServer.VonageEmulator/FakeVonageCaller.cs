@@ -45,6 +45,12 @@ public sealed class FakeVonageCaller : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>
+    /// Called on the receive loop after each valid frame is recorded, with its entry in <see cref="Frames"/> (a player,
+    /// e.g. the simulator's, times its audio and notifies from it); set it before the first message.
+    /// </summary>
+    public Action<string>? FrameReceived { get; set; }
+
     /// <summary>What arrived, in order: <c>audio</c>, <c>notify:{mark}</c> or <c>clear</c>.</summary>
     public IReadOnlyList<string> Frames
     {
@@ -172,6 +178,9 @@ public sealed class FakeVonageCaller : IAsyncDisposable
                 ? new JsonObject { ["event"] = "websocket:dtmf", ["dtmf"] = new JsonObject { ["digit"] = digit.ToString(), ["duration"] = 260 } }.ToJsonString()
                 : new JsonObject { ["event"] = "websocket:dtmf", ["digit"] = digit.ToString(), ["duration"] = 260 }.ToJsonString(),
             cancellationToken);
+
+    /// <summary>Drops the connection without a close frame (a network failure).</summary>
+    public void Abort() => _socket.Abort();
 
     /// <summary>The caller hangs up: Vonage closes the socket.</summary>
     public async Task HangUpAsync(CancellationToken cancellationToken)
@@ -346,6 +355,8 @@ public sealed class FakeVonageCaller : IAsyncDisposable
             _frames.Add("audio");
             WakeWaiters();
         }
+
+        FrameReceived?.Invoke("audio");
     }
 
     private async Task HandleTextAsync(string json)
@@ -363,12 +374,14 @@ public sealed class FakeVonageCaller : IAsyncDisposable
 
         JsonObject? played = null;
         var cleared = false;
+        string? received = null;
         lock (_gate)
         {
             switch ((string?)command["action"])
             {
                 case "notify" when command.Count == 2 && command["payload"] is JsonObject payload:
-                    _frames.Add($"notify:{(string?)payload["mark"]}");
+                    received = $"notify:{(string?)payload["mark"]}";
+                    _frames.Add(received);
                     if (_notifyMode == VonageNotifyMode.Immediate)
                     {
                         played = (JsonObject)payload.DeepClone();
@@ -382,7 +395,8 @@ public sealed class FakeVonageCaller : IAsyncDisposable
                 case "clear" when command.Count == 1:
                     // Queued audio is dropped, and with it the notifies among it (the fake's reading of §3.4).
                     _clears++;
-                    _frames.Add("clear");
+                    received = "clear";
+                    _frames.Add(received);
                     _pendingNotifies.Clear();
                     cleared = true;
                     break;
@@ -392,6 +406,11 @@ public sealed class FakeVonageCaller : IAsyncDisposable
             }
 
             WakeWaiters();
+        }
+
+        if (received is not null)
+        {
+            FrameReceived?.Invoke(received);
         }
 
         try

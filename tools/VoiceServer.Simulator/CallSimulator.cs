@@ -9,7 +9,7 @@ using VoiceServer.TwilioEmulator;
 namespace VoiceServer.Simulator;
 
 /// <summary>
-/// Plays one phone call against a voice-server URL as Twilio (or Telnyx, or Plivo) would: upgrade, <c>connected</c>,
+/// Plays one phone call against a voice-server URL as Twilio (or Telnyx, Plivo or Vonage) would: upgrade, <c>connected</c>,
 /// <c>start</c>, 20 ms μ-law frames in real time, <c>stop</c>, close, each in the provider's wire format; marks come
 /// back after real-time playback. Prints a timeline and a summary.
 /// </summary>
@@ -66,6 +66,7 @@ public static class CallSimulator
             {
                 TelephonyProvider.Telnyx => await TelnyxSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
                 TelephonyProvider.Plivo => await PlivoSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
+                TelephonyProvider.Vonage => await VonageSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
                 _ => await TwilioSimulatedCaller.ConnectAsync(url, options, state, cancellationToken),
             };
         }
@@ -281,6 +282,7 @@ public static class CallSimulator
             var headers = options.Provider switch
             {
                 TelephonyProvider.Plivo => PlivoSimulatedCaller.Headers(url, options with { Origin = null }),
+                TelephonyProvider.Vonage => VonageSimulatedCaller.Headers(options with { Origin = null }),
                 _ when options.AuthToken is null => null,
                 _ => new Dictionary<string, string>
                 {
@@ -406,7 +408,12 @@ public static class CallSimulator
     private static void PrintConfiguration(Timeline log, SimulatorOptions options, IReadOnlyList<KeyValuePair<string, string>> parameters, int speechBytes)
     {
         var shown = parameters.Select(p => p.Key == "openAIKey" ? $"{p.Key}=***" : $"{p.Key}={Shorten(p.Value)}");
-        var custom = options.Provider == TelephonyProvider.Telnyx ? "start.custom_parameters" : "start.customParameters";
+        var custom = options.Provider switch
+        {
+            TelephonyProvider.Telnyx => "start.custom_parameters",
+            TelephonyProvider.Vonage => "the first message's headers",
+            _ => "start.customParameters",
+        };
         log.Line($"parameters ({(options.Placement == ParameterPlacement.Query ? "query string" : custom)}): {string.Join(", ", shown)}");
         foreach (var (name, value) in parameters)
         {

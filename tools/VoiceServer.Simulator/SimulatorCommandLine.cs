@@ -7,20 +7,22 @@ public static class SimulatorCommandLine
 {
     public const string Usage =
         """
-        voice-sim: call a voice-server the way Twilio (or Telnyx, or Plivo) does and report what happened.
+        voice-sim: call a voice-server the way Twilio (or Telnyx, Plivo or Vonage) does and report what happened.
 
         Usage: voice-sim [options]
 
         Connection
-          --provider <name>        twilio (default), telnyx or plivo: whose caller to play, on its wire format
+          --provider <name>        twilio (default), telnyx, plivo or vonage: whose caller to play, on its wire
+                                   format (vonage: 16 kHz L16 binary frames, widened from the 8 kHz audio)
           --url <ws(s)://…>        Media-stream URL (default ws://localhost:8080/api/<provider>/media-stream)
           --webhook <http(s)://…>  Twilio only: call a main app's voice webhook first, as Twilio does, and follow its TwiML
                                    (the Stream URL and its Parameters replace --url and the call parameters)
           --to <number>            With --webhook: the dialled number (default +15550100000)
           --from <number>          With --webhook: the caller's number (default +15550199999)
           --origin <value>         Send this Origin header on the upgrade
-          --auth-token <token>     Sign the upgrade with this Auth Token: x-twilio-signature (twilio) or
-                                   X-Plivo-Signature-V3 (plivo); Telnyx signs no upgrade
+          --auth-token <token>     Sign the upgrade with this Auth Token: x-twilio-signature (twilio),
+                                   X-Plivo-Signature-V3 (plivo), or with this signature secret Vonage's HS256
+                                   JWT in Authorization (vonage); Telnyx signs no upgrade
           --signed-url <url>       URL to sign, as written in the TwiML or Plivo's XML, without a query (default:
                                    --url without its query); for plivo the query sent is signed with it
 
@@ -33,7 +35,8 @@ public static class SimulatorCommandLine
           --model <name>           model
           --key <openAIKey>        openAIKey (never printed)
           --param <name=value>     any other parameter; repeatable
-          --params-in <where>      custom (start's custom parameters: the default for twilio and telnyx) or
+          --params-in <where>      custom (start's custom parameters, Vonage's first-message headers: the default
+                                   for twilio, telnyx and vonage) or
                                    query (the URL's query string: the default, and the only place, for plivo)
 
         Caller audio (8 kHz μ-law frames of 20 ms)
@@ -115,7 +118,8 @@ public static class SimulatorCommandLine
                             "twilio" => TelephonyProvider.Twilio,
                             "telnyx" => TelephonyProvider.Telnyx,
                             "plivo" => TelephonyProvider.Plivo,
-                            var other => throw new FormatException($"--provider must be twilio, telnyx or plivo, not '{other}'."),
+                            "vonage" => TelephonyProvider.Vonage,
+                            var other => throw new FormatException($"--provider must be twilio, telnyx, plivo or vonage, not '{other}'."),
                         };
                         break;
                     case "--url":

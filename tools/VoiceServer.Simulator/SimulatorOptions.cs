@@ -76,7 +76,8 @@ public sealed record SimulatorOptions
 
     /// <summary>
     /// The provider's Auth Token to sign the upgrade with (Twilio's <c>x-twilio-signature</c>, Plivo's
-    /// <c>X-Plivo-Signature-V3</c>; Telnyx signs none); never printed.
+    /// <c>X-Plivo-Signature-V3</c>; Vonage's signature secret, for the HS256 JWT in <c>Authorization</c>; Telnyx signs
+    /// none); never printed.
     /// </summary>
     public string? AuthToken { get; init; }
 
@@ -105,7 +106,12 @@ public sealed record SimulatorOptions
 
         if (Provider == TelephonyProvider.Telnyx && (AuthToken is not null || SignedUrl is not null))
         {
-            return "Telnyx signs no upgrade: --auth-token and --signed-url are for --provider twilio or plivo.";
+            return "Telnyx signs no upgrade: --auth-token and --signed-url are for --provider twilio, plivo or vonage.";
+        }
+
+        if (Provider == TelephonyProvider.Vonage && SignedUrl is not null)
+        {
+            return "Vonage's token signs no URL: --signed-url is for --provider twilio or plivo.";
         }
 
         if (Provider == TelephonyProvider.Plivo && ParametersIn == ParameterPlacement.Custom)

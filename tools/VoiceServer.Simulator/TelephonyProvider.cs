@@ -11,4 +11,7 @@ public enum TelephonyProvider
 
     /// <summary>Plivo audio streams on <c>/api/plivo/media-stream</c>.</summary>
     Plivo,
+
+    /// <summary>Vonage Voice API WebSockets on <c>/api/vonage/media-stream</c>: binary 16 kHz L16 audio.</summary>
+    Vonage,
 }

@@ -13,6 +13,7 @@ public sealed class SimulatorTests
     [Theory]
     [InlineData(TelephonyProvider.Telnyx, "caller_stopped")]
     [InlineData(TelephonyProvider.Plivo, "caller_disconnected")]
+    [InlineData(TelephonyProvider.Vonage, "caller_disconnected")]
     public async Task Provider_LocalEmulator_GetsAnAudioReply_MarksReturnedAfterPlayback(TelephonyProvider provider, string endReason)
     {
         using var timeout = TestTimeout.Create(60);
@@ -81,6 +82,7 @@ public sealed class SimulatorTests
     [InlineData("twilio", TelephonyProvider.Twilio, "ws://localhost:8080/api/twilio/media-stream", ParameterPlacement.Custom)]
     [InlineData("telnyx", TelephonyProvider.Telnyx, "ws://localhost:8080/api/telnyx/media-stream", ParameterPlacement.Custom)]
     [InlineData("plivo", TelephonyProvider.Plivo, "ws://localhost:8080/api/plivo/media-stream", ParameterPlacement.Query)]
+    [InlineData("vonage", TelephonyProvider.Vonage, "ws://localhost:8080/api/vonage/media-stream", ParameterPlacement.Custom)]
     public void Provider_ChoosesItsPath_AndWhereTheParametersGo(string name, TelephonyProvider provider, string url, ParameterPlacement placement)
     {
         var parsed = SimulatorCommandLine.Parse(["--provider", name]);
@@ -102,7 +104,8 @@ public sealed class SimulatorTests
     }
 
     [Theory]
-    [InlineData("--provider sip", "--provider must be twilio, telnyx or plivo")]
+    [InlineData("--provider sip", "--provider must be twilio, telnyx, plivo or vonage")]
+    [InlineData("--provider vonage --signed-url wss://voice.example.com/api/vonage/media-stream", "Vonage's token signs no URL")]
     [InlineData("--provider telnyx --auth-token secret", "Telnyx signs no upgrade")]
     [InlineData("--provider telnyx --signed-url wss://voice.example.com/api/telnyx/media-stream", "Telnyx signs no upgrade")]
     [InlineData("--provider plivo --params-in custom", "Plivo has no custom parameters")]
