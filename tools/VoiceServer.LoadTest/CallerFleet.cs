@@ -111,7 +111,13 @@ internal sealed class CallerFleet
     private sealed class LoadCall : IDisposable
     {
         private const int MarkRing = 64;
-        private const int MaxMarkName = 48;
+
+        // The product's mark names are at most 48 bytes; Vonage's answer repeats the notify's whole payload object.
+        private const int MaxMarkName = 64;
+
+        // Vonage: a frame counts as back once all but its last 10 ms have come back (the resamplers delay the audio
+        // by about 3 ms, and the product sends whole 640-byte frames only).
+        private const int BinaryFrameSlack = 320;
 
         private readonly CallerFleet _fleet;
         private readonly int _frames;
@@ -119,6 +125,11 @@ internal sealed class CallerFleet
         private readonly CallerProtocol _protocol;
         private readonly MessageTemplate _media;
         private readonly MessageTemplate _markEcho;
+        private readonly byte[]? _binaryFrame;
+        private readonly long[]? _sentAt;
+        private readonly CallerSocket.MessageHandler? _onBinary;
+        private long _binaryBytesBack;
+        private int _nextBinaryFrameBack;
         // The message is written after room for its frame header (CallerSocket.MaxHeaderBytes).
         private readonly byte[] _send = new byte[1024];
         private readonly byte[] _frame = new byte[FrameTag.FrameBytes];
@@ -142,6 +153,12 @@ internal sealed class CallerFleet
             _protocol = fleet._protocol;
             _media = _protocol.Media(index);
             _markEcho = _protocol.MarkEcho(index);
+            _binaryFrame = _protocol.BinaryFrame;
+            if (_binaryFrame is not null)
+            {
+                _sentAt = new long[frames];
+                _onBinary = OnBinary;
+            }
             for (var i = 0; i < MarkRing; i++)
             {
                 _marks[i] = new byte[MaxMarkName];
@@ -214,11 +231,23 @@ internal sealed class CallerFleet
                 return;
             }
 
-            FrameTag.Write(_frame, Index, FramesSent, Stopwatch.GetTimestamp());
-            var length = WriteMedia(FramesSent);
+            int length;
+            if (_binaryFrame is null)
+            {
+                FrameTag.Write(_frame, Index, FramesSent, Stopwatch.GetTimestamp());
+                length = WriteMedia(FramesSent);
+            }
+            else
+            {
+                // The pre-built frame, copied because sending masks it in place.
+                _sentAt![FramesSent] = Stopwatch.GetTimestamp();
+                _binaryFrame.CopyTo(_send, CallerSocket.MaxHeaderBytes);
+                length = _binaryFrame.Length;
+            }
+
             FramesSent++;
             // Loopback sends almost always complete at once: only a send that has to wait becomes a Task.
-            var sending = SendAsync(length);
+            var sending = SendAsync(length, binary: _binaryFrame is not null);
             if (sending.IsCompletedSuccessfully)
             {
                 sending.GetAwaiter().GetResult();
@@ -250,6 +279,20 @@ internal sealed class CallerFleet
                 }
 
                 _sending = null;
+            }
+
+            if (_binaryFrame is not null)
+            {
+                // One more frame, not counted: it pushes the last counted one through the resamplers' delay.
+                _binaryFrame.CopyTo(_send, CallerSocket.MaxHeaderBytes);
+                try
+                {
+                    await SendAsync(_binaryFrame.Length, binary: true);
+                }
+                catch (Exception ex) when (ex is WebSocketException or IOException or SocketException or ObjectDisposedException)
+                {
+                    Failed = true;
+                }
             }
 
             // Frames still on their way back get a moment.
@@ -288,7 +331,7 @@ internal sealed class CallerFleet
             try
             {
                 // Until the server's close frame, which answers ours.
-                await _socket.ReceiveAsync(_onMessage, cancellationToken);
+                await _socket.ReceiveAsync(_onMessage, cancellationToken, _onBinary);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
             {
@@ -299,9 +342,25 @@ internal sealed class CallerFleet
             }
         }
 
+        /// <summary>Vonage's audio back: frame n is back once the call's byte stream has reached its end.</summary>
+        private void OnBinary(ReadOnlySpan<byte> audio)
+        {
+            var now = Stopwatch.GetTimestamp();
+            _binaryBytesBack += audio.Length;
+            var frameBytes = _binaryFrame!.Length;
+            while (_nextBinaryFrameBack < FramesSent && _binaryBytesBack >= ((_nextBinaryFrameBack + 1L) * frameBytes) - BinaryFrameSlack)
+            {
+                _received[_nextBinaryFrameBack] = true;
+                FramesReceived++;
+                Volatile.Write(ref _receivedCount, FramesReceived);
+                _fleet._roundTrip.Record(now - _sentAt![_nextBinaryFrameBack]);
+                _nextBinaryFrameBack++;
+            }
+        }
+
         private void OnMessage(ReadOnlySpan<byte> message)
         {
-            var written = _protocol.ReadMediaAudio(message, _decoded);
+            var written = _binaryFrame is null ? _protocol.ReadMediaAudio(message, _decoded) : -1;
             if (written >= 0)
             {
                 var now = Stopwatch.GetTimestamp();
@@ -359,11 +418,11 @@ internal sealed class CallerFleet
             _sending = null;
         }
 
-        /// <summary>The frame, then the marks that came back since the last frame (one writer: the wheel).</summary>
+        /// <summary>The frame (Vonage's is binary), then the marks that came back since the last frame (one writer: the wheel).</summary>
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        private async ValueTask SendAsync(int length)
+        private async ValueTask SendAsync(int length, bool binary)
         {
-            await _socket.SendTextAsync(_send, length);
+            await (binary ? _socket.SendBinaryAsync(_send, length) : _socket.SendTextAsync(_send, length));
             while (TryTakeMark(out var markLength))
             {
                 await _socket.SendTextAsync(_send, markLength);

@@ -5,10 +5,10 @@ using System.Text;
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// One provider's caller as the generator plays it (Twilio, Telnyx, Plivo): its path, its per-call messages as
-/// strings, and the per-frame messages as byte templates built once per call, so a frame costs a few copies, three
-/// numbers and the base64 of its audio whatever the provider. The shapes follow docs/providers.md (the message
-/// mapping tables) and the emulators' fakes.
+/// One provider's caller as the generator plays it (Twilio, Telnyx, Plivo, Vonage): its path, its per-call messages
+/// as strings, and the per-frame messages as byte templates built once per call, so a frame costs a few copies, three
+/// numbers and the base64 of its audio whatever the provider (Vonage's frame is a pre-built binary one). The shapes
+/// follow docs/providers.md (the message mapping tables) and the emulators' fakes.
 /// </summary>
 internal abstract class CallerProtocol
 {
@@ -18,12 +18,21 @@ internal abstract class CallerProtocol
 
     public static CallerProtocol Plivo { get; } = new PlivoCallerProtocol();
 
-    public static IReadOnlyList<CallerProtocol> All { get; } = [Twilio, Telnyx, Plivo];
+    public static CallerProtocol Vonage { get; } = new VonageCallerProtocol();
 
-    /// <summary><c>twilio</c>, <c>telnyx</c>, <c>plivo</c>: the <c>--provider</c> value and the report's label.</summary>
+    public static IReadOnlyList<CallerProtocol> All { get; } = [Twilio, Telnyx, Plivo, Vonage];
+
+    /// <summary><c>twilio</c>, <c>telnyx</c>, <c>plivo</c>, <c>vonage</c>: the <c>--provider</c> value and the report's label.</summary>
     public abstract string Name { get; }
 
     public string Path => $"/api/{Name}/media-stream";
+
+    /// <summary>
+    /// Null when audio travels as tagged μ-law in JSON text; otherwise the binary frame every caller sends every
+    /// 20 ms (Vonage's 16 kHz L16). Resampled on its way to the model and back, such audio cannot carry a tag: its
+    /// frames are recognised by their place in the call's byte stream instead (<see cref="CallerFleet"/>).
+    /// </summary>
+    public virtual byte[]? BinaryFrame => null;
 
     /// <summary>The first message after the upgrade; null when the provider sends none (Plivo).</summary>
     public abstract string? Connected { get; }
@@ -77,10 +86,14 @@ internal abstract class CallerProtocol
     {
         var length = 0;
         JsonBytes.Append(destination, ref length, template.Parts[0]);
-        AppendNumber(destination, ref length, sequenceNumber);
-        JsonBytes.Append(destination, ref length, template.Parts[1]);
+        if (template.Parts.Length == 3)
+        {
+            AppendNumber(destination, ref length, sequenceNumber);
+            JsonBytes.Append(destination, ref length, template.Parts[1]);
+        }
+
         JsonBytes.Append(destination, ref length, name);
-        JsonBytes.Append(destination, ref length, template.Parts[2]);
+        JsonBytes.Append(destination, ref length, template.Parts[^1]);
         return length;
     }
 
@@ -99,8 +112,8 @@ internal abstract class CallerProtocol
         return Base64.DecodeFromUtf8(payload, audio, out _, out var written) == OperationStatus.Done ? written : 0;
     }
 
-    /// <summary>The name of the mark in <paramref name="message"/>; empty when it is not one.</summary>
-    public ReadOnlySpan<byte> ReadMarkName(ReadOnlySpan<byte> message) =>
+    /// <summary>The name of the mark in <paramref name="message"/>, as its answer repeats it; empty when it is not one.</summary>
+    public virtual ReadOnlySpan<byte> ReadMarkName(ReadOnlySpan<byte> message) =>
         message.IndexOf(MarkEvent) >= 0 ? JsonBytes.ValueAfter(message, "\"name\":\""u8) : default;
 
     protected static byte[] Bytes(string text) => Encoding.ASCII.GetBytes(text);
@@ -237,9 +250,71 @@ internal abstract class CallerProtocol
 
         private static string CallId(int call) => $"ca110000-0000-4000-8000-{call:x12}";
     }
+
+    /// <summary>
+    /// Vonage Voice API WebSockets (docs/providers.md, Vonage): a first text message with the NCCO's headers (the
+    /// configuration, <c>CallSid</c>) beside <c>content-type</c>, binary 16 kHz L16 frames of 640 bytes both ways,
+    /// <c>notify</c> answered with <c>websocket:notify</c> and its payload as sent; the caller hangs up by closing.
+    /// </summary>
+    private sealed class VonageCallerProtocol : CallerProtocol
+    {
+        // 20 ms at 16 kHz, two bytes a sample.
+        private const int FrameBytes = 640;
+
+        private static readonly byte[] s_frame = Tone();
+
+        public override string Name => "vonage";
+
+        public override string? Connected => null;
+
+        public override byte[] BinaryFrame => s_frame;
+
+        public override ReadOnlySpan<byte> AudioEvent => default;
+
+        public override ReadOnlySpan<byte> MarkEvent => "\"action\":\"notify\""u8;
+
+        public override string Start(int call, string apiKey) =>
+            $$$"""{"event":"websocket:connected","content-type":"audio/l16;rate=16000","CallSid":"{{{CallUuid(call)}}}","agentId":"load","openAIKey":"{{{apiKey}}}"}""";
+
+        public override string? Stop(int call, int sequenceNumber) => null;
+
+        // Audio is binary: no media message.
+        public override MessageTemplate Media(int call) => new([[], [], [], [], []], TimestampFirst: false);
+
+        public override MessageTemplate MarkEcho(int call) => new([Bytes("{\"event\":\"websocket:notify\",\"payload\":"), Bytes("}")], TimestampFirst: false);
+
+        /// <summary>The notify's <c>payload</c> object (the product's is flat: <c>{"mark":"…"}</c>), which the answer repeats.</summary>
+        public override ReadOnlySpan<byte> ReadMarkName(ReadOnlySpan<byte> message)
+        {
+            if (message.IndexOf(MarkEvent) < 0 || message.IndexOf("\"payload\":{"u8) is not (>= 0 and var at))
+            {
+                return default;
+            }
+
+            var payload = message[(at + "\"payload\":"u8.Length)..];
+            var end = payload.IndexOf((byte)'}');
+            return end < 0 ? default : payload[..(end + 1)];
+        }
+
+        private static string CallUuid(int call) => $"0a1a0000-0000-4000-8000-{call:x12}";
+
+        /// <summary>A 400 Hz tone at about -12 dBFS: speech-loud audio the resamplers carry whole (it is far below their 7 kHz passband edge).</summary>
+        private static byte[] Tone()
+        {
+            var frame = new byte[FrameBytes];
+            for (var i = 0; i < FrameBytes / 2; i++)
+            {
+                // 400 Hz repeats every 40 samples at 16 kHz, so one 320-sample frame holds whole periods and frames join seamlessly.
+                var sample = (short)(8000 * Math.Sin(2 * Math.PI * 400 * i / 16000));
+                System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(frame.AsSpan(2 * i), sample);
+            }
+
+            return frame;
+        }
+    }
 }
 
 /// <summary>A message's constant parts, built once per call; the variable parts go between them.</summary>
-/// <param name="Parts">The constant parts, in order.</param>
+/// <param name="Parts">The constant parts, in order (a mark answer without a sequence number has two).</param>
 /// <param name="TimestampFirst">Whether a media message's timestamp comes before its chunk number.</param>
 internal sealed record MessageTemplate(byte[][] Parts, bool TimestampFirst);

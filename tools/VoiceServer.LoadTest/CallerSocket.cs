@@ -10,12 +10,12 @@ using System.Text;
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// The generator's side of one caller's WebSocket (RFC 6455, client role, text messages, no extensions), on a plain
-/// <see cref="Socket"/>. The generator must cost far less than the server it loads, and <c>ClientWebSocket</c> spends
-/// per message what a thousand callers cannot afford: a cryptographic random mask for every frame sent (an OpenSSL
-/// call and a <c>getpid</c>), and a receive through the HTTP connection's stream for every message. Here a frame is
-/// written into the caller's own buffer and sent with one call; a read takes whatever frames have arrived and hands
-/// each whole text message on.
+/// The generator's side of one caller's WebSocket (RFC 6455, client role, text messages and, for Vonage's audio,
+/// binary ones, no extensions), on a plain <see cref="Socket"/>. The generator must cost far less than the server it
+/// loads, and <c>ClientWebSocket</c> spends per message what a thousand callers cannot afford: a cryptographic random
+/// mask for every frame sent (an OpenSSL call and a <c>getpid</c>), and a receive through the HTTP connection's stream
+/// for every message. Here a frame is written into the caller's own buffer and sent with one call; a read takes
+/// whatever frames have arrived and hands each whole message on.
 /// </summary>
 /// <remarks>
 /// Masks come from a per-socket xorshift generator seeded from the system's random source: RFC 6455 asks clients for
@@ -115,6 +115,16 @@ internal sealed class CallerSocket : IDisposable
         return WriteAsync(Frame(buffer, 0x1, payloadLength), CancellationToken.None);
     }
 
+    /// <summary>
+    /// Sends one binary message (Vonage's audio) whose payload was written at <see cref="MaxHeaderBytes"/> in
+    /// <paramref name="buffer"/>, masked in place like a text message's.
+    /// </summary>
+    public ValueTask SendBinaryAsync(byte[] buffer, int payloadLength)
+    {
+        SendPendingPong();
+        return WriteAsync(Frame(buffer, 0x2, payloadLength), CancellationToken.None);
+    }
+
     /// <summary>Sends a text message given as a string (set-up and goodbye, not the per-frame path).</summary>
     public async Task SendTextAsync(string text, CancellationToken cancellationToken)
     {
@@ -134,15 +144,16 @@ internal sealed class CallerSocket : IDisposable
 
     /// <summary>
     /// Reads until the server closes (or the connection ends), handing each whole text message to
-    /// <paramref name="handle"/> on the thread that completed the read. Pings are answered; the server's close frame
-    /// ends the loop normally. Throws <see cref="WebSocketException"/> on a protocol error.
+    /// <paramref name="handle"/> (and each binary one to <paramref name="handleBinary"/>, when given) on the thread
+    /// that completed the read. Pings are answered; the server's close frame ends the loop normally. Throws
+    /// <see cref="WebSocketException"/> on a protocol error.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ReceiveAsync(MessageHandler handle, CancellationToken cancellationToken)
+    public async ValueTask ReceiveAsync(MessageHandler handle, CancellationToken cancellationToken, MessageHandler? handleBinary = null)
     {
         while (true)
         {
-            var consumed = ParseFrames(handle, out var closed);
+            var consumed = ParseFrames(handle, handleBinary, out var closed);
             if (closed)
             {
                 return;
@@ -202,7 +213,7 @@ internal sealed class CallerSocket : IDisposable
         _tls is not null ? _tls.ReadAsync(buffer, cancellationToken) : _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
     /// <summary>Handles every whole frame in the receive buffer; returns the bytes they took.</summary>
-    private int ParseFrames(MessageHandler handle, out bool closed)
+    private int ParseFrames(MessageHandler handle, MessageHandler? handleBinary, out bool closed)
     {
         closed = false;
         var offset = 0;
@@ -253,6 +264,9 @@ internal sealed class CallerSocket : IDisposable
             {
                 case 0x1 when (first & 0x80) != 0:
                     handle(payload);
+                    break;
+                case 0x2 when (first & 0x80) != 0 && handleBinary is not null:
+                    handleBinary(payload);
                     break;
                 case 0x8:
                     closed = true;

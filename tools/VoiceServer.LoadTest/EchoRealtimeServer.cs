@@ -6,9 +6,10 @@ using System.Net.WebSockets;
 namespace VoiceServer.LoadTest;
 
 /// <summary>
-/// The Realtime peer of the load run, in echo mode: it confirms any <c>session.update</c> with a μ-law session and
-/// answers each <c>input_audio_buffer.append</c> at once with a <c>response.output_audio.delta</c> carrying the same
-/// audio, stamped with its arrival time. So the whole path caller → server → Realtime → server → caller is timed
+/// The Realtime peer of the load run, in echo mode: it confirms any <c>session.update</c> with a μ-law session (or a
+/// 24 kHz PCM one, when that is what was asked for: Vonage's calls) and answers each
+/// <c>input_audio_buffer.append</c> at once with a <c>response.output_audio.delta</c> carrying the same audio, stamped
+/// with its arrival time (tagged μ-law only). So the whole path caller → server → Realtime → server → caller is timed
 /// per frame. One receive loop per connection is also its only writer. Lean on purpose: it shares the machine with
 /// the server under test. It runs in a process of its own (<c>--echo</c>), so its CPU is neither the generator's nor
 /// the server's; <c>GET /stats</c> gives its latency figures and <c>POST /stats/reset</c> starts a new measurement.
@@ -18,12 +19,20 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
     private static readonly byte[] s_sessionUpdated =
         """{"type":"session.updated","event_id":"event_echo_1","session":{"type":"realtime","object":"realtime.session","output_modalities":["audio"],"audio":{"input":{"format":{"type":"audio/pcmu"},"turn_detection":{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,"silence_duration_ms":500,"create_response":true,"interrupt_response":true}},"output":{"format":{"type":"audio/pcmu"},"voice":"alloy"}}}}"""u8.ToArray();
 
+    private static readonly byte[] s_sessionUpdatedPcm =
+        """{"type":"session.updated","event_id":"event_echo_1","session":{"type":"realtime","object":"realtime.session","output_modalities":["audio"],"audio":{"input":{"format":{"type":"audio/pcm","rate":24000},"turn_detection":{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,"silence_duration_ms":500,"create_response":true,"interrupt_response":true}},"output":{"format":{"type":"audio/pcm","rate":24000},"voice":"alloy"}}}}"""u8.ToArray();
+
+    private static readonly byte[] s_pcmFormat = "\"audio/pcm\""u8.ToArray();
+
     private static readonly byte[] s_deltaPrefix =
         "{\"type\":\"response.output_audio.delta\",\"event_id\":\"event_echo_2\",\"response_id\":\"resp_echo\",\"item_id\":\"item_echo\",\"output_index\":0,\"content_index\":0,\"delta\":\""u8.ToArray();
 
     private static readonly byte[] s_appendType = "\"input_audio_buffer.append\""u8.ToArray();
     private static readonly byte[] s_sessionUpdateType = "\"session.update\""u8.ToArray();
     private static readonly byte[] s_audioKey = "\"audio\":\""u8.ToArray();
+
+    private const int MuLawSession = -1;
+    private const int PcmSession = -2;
 
     private readonly WebApplication _app;
     private long _connections;
@@ -141,9 +150,9 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
                     case > 0 and var size:
                         await socket.SendAsync(send.AsMemory(0, size), WebSocketMessageType.Text, true, context.RequestAborted);
                         break;
-                    case < 0:
+                    case < 0 and var format:
                         setup.SessionUpdateReceived = Stopwatch.GetTimestamp();
-                        await socket.SendAsync(s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
+                        await socket.SendAsync(format == PcmSession ? s_sessionUpdatedPcm : s_sessionUpdated, WebSocketMessageType.Text, true, context.RequestAborted);
                         setup.SessionUpdatedSent = Stopwatch.GetTimestamp();
                         break;
                 }
@@ -162,7 +171,7 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
 
     /// <summary>
     /// What to answer <paramref name="message"/> with: the echoed delta written into <paramref name="send"/> (its
-    /// length), -1 for the session confirmation, 0 for nothing.
+    /// length), <see cref="MuLawSession"/> or <see cref="PcmSession"/> for the session confirmation, 0 for nothing.
     /// </summary>
     private int Answer(Span<byte> message, ref byte[] send, ref bool firstFrame, SetupClock setup)
     {
@@ -198,7 +207,7 @@ internal sealed class EchoRealtimeServer : IAsyncDisposable
             return size;
         }
 
-        return message.IndexOf(s_sessionUpdateType) >= 0 ? -1 : 0;
+        return message.IndexOf(s_sessionUpdateType) < 0 ? 0 : message.IndexOf(s_pcmFormat) >= 0 ? PcmSession : MuLawSession;
     }
 
     /// <summary>The base64 between <c>"audio":"</c> and the closing quote (the server never escapes base64).</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VoiceServer.LoadTest;
 
-// voice-load --server-dll <VoiceServer.dll> [--provider twilio,telnyx,plivo] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
+// voice-load --server-dll <VoiceServer.dll> [--provider twilio,telnyx,plivo,vonage] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]
 // voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--provider …] [--calls …]
 //     (a server started with OPENAI_REALTIME_URL=ws://<this machine>:9100/v1/realtime)
 // voice-load --floor --port <port> --upstream <ws url>                   (the floor relay; started by the tool itself)
@@ -137,8 +137,8 @@ if (options.Url is not null)
 
 if (options.ServerDll is null || !File.Exists(options.ServerDll))
 {
-    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--provider twilio,telnyx,plivo] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
-    Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--provider twilio,telnyx,plivo] [--calls 100]");
+    Console.Error.WriteLine("usage: voice-load --server-dll <path to VoiceServer.dll (Release)> [--provider twilio,telnyx,plivo,vonage] [--calls 100,250,500] [--seconds 20] [--no-floor] [--no-node] [--node-relay <dir>] [--ramp] [--p99-ms 20] [--workstation-gc] [--relay-env NAME=VALUE]… [--setup-probes 40] [--json out.json]");
+    Console.Error.WriteLine("       voice-load --url ws[s]://host[:port]/api/twilio/media-stream --echo-port 9100 [--echo-host 0.0.0.0] [--insecure] [--provider twilio,telnyx,plivo,vonage] [--calls 100]");
     return 2;
 }
 

@@ -100,6 +100,33 @@ public sealed class LoadToolTests
     }
 
     [Fact]
+    public async Task Fleet_AsVonagesCaller_EveryFrameComesBackByItsPlace_ThroughBothResamplers()
+    {
+        using var timeout = TestTimeout.Create(60);
+        var protocol = CallerProtocol.Vonage;
+        await using var echo = await EchoRealtimeServer.StartAsync(0, timeout.Token);
+        await using var server = await TestVoiceServer.StartAsync(
+            new Dictionary<string, string?> { ["OPENAI_REALTIME_URL"] = echo.Url.ToString() },
+            cancellationToken: timeout.Token);
+        var url = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = protocol.Path }.Uri;
+
+        var result = await new CallerFleet(url, calls: 5, TimeSpan.FromSeconds(1), protocol: protocol).RunAsync(timeout.Token);
+
+        Assert.Null(result.FirstFailure);
+        Assert.Equal(0, result.FailedCalls);
+        Assert.Equal(5 * 50, result.FramesSent);
+        // Recognised by their place in each call's returned audio: 16 kHz in, 24 kHz to the echo peer (which confirms
+        // the PCM session the server asks for), 16 kHz back; nothing lost.
+        Assert.Equal(0, result.FramesLost);
+        Assert.Equal(result.FramesSent, result.RoundTrip.Count);
+        await server.WaitForCallEndAsync(timeout.Token, count: 5);
+        var ends = server.Logs.Entries.Where(e => e.EventName == "CallEnded").ToList();
+        Assert.Equal(5, ends.Count);
+        Assert.All(ends, end => Assert.Contains("caller_disconnected", end.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.Contains("Call", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Fleet_AndSetupProbes_OverWss_TheServerBehindTls_EveryFrameComesBack_AndAnUntrustedCertificateFailsTheCalls()
     {
         using var timeout = TestTimeout.Create(60);
