@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using VoiceServer.Calls;
+using VoiceServer.Commands;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
@@ -116,7 +118,12 @@ internal static class AdminApi
             encryptedKey = keys.Protect(input.OpenAIKey);
         }
 
-        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, default, default);
+        if (!TryReadOutbound(input, existing?.Outbound ?? AgentOutbound.Default, out var outbound, out var outboundError))
+        {
+            return outboundError;
+        }
+
+        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default);
         if (!twiml.Fits(agent, out var tooLong))
         {
             return Invalid(LongestOf(input), tooLong);
@@ -161,7 +168,48 @@ internal static class AdminApi
     {
         var numbers = await store.PhoneNumbersOfAsync(agent.Id, cancellationToken);
         return new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
-            [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt);
+            [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt,
+            agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls);
+    }
+
+    /// <summary>
+    /// The outbound settings: each omitted one kept from <paramref name="current"/>. A voicemail message follows the
+    /// rules of an operator's <c>say</c>, since it reaches the call the same way; <c>leave_message</c> needs one.
+    /// </summary>
+    private static bool TryReadOutbound(AgentInput input, AgentOutbound current, out AgentOutbound outbound, [NotNullWhen(false)] out IResult? error)
+    {
+        outbound = current;
+        error = null;
+        var policy = input.VoicemailPolicy ?? current.VoicemailPolicy;
+        var message = input.VoicemailMessage is null ? current.VoicemailMessage : input.VoicemailMessage.Length == 0 ? null : input.VoicemailMessage;
+        var perMinute = input.OutboundCallsPerMinute ?? current.CallsPerMinute;
+        var concurrent = input.OutboundMaxConcurrent ?? current.MaxConcurrentCalls;
+        if (!AgentOutbound.IsKnownPolicy(policy))
+        {
+            error = Invalid("voicemailPolicy", $"voicemailPolicy must be {AgentOutbound.HangUp} or {AgentOutbound.LeaveMessage}.");
+        }
+        else if (message is not null && !CallCommandRules.IsValidText(message))
+        {
+            error = Invalid("voicemailMessage", $"voicemailMessage must be 1-{CallCommandRules.MaxTextLength} characters, without control characters.");
+        }
+        else if (policy == AgentOutbound.LeaveMessage && message is null)
+        {
+            error = Invalid("voicemailMessage", $"voicemailPolicy {AgentOutbound.LeaveMessage} needs a voicemailMessage: what the agent says after the beep.");
+        }
+        else if (perMinute is < 1 or > AgentOutbound.MaxCallsPerMinute)
+        {
+            error = Invalid("outboundCallsPerMinute", $"outboundCallsPerMinute must be 1-{AgentOutbound.MaxCallsPerMinute}.");
+        }
+        else if (concurrent is < 1 or > AgentOutbound.MaxMaxConcurrentCalls)
+        {
+            error = Invalid("outboundMaxConcurrent", $"outboundMaxConcurrent must be 1-{AgentOutbound.MaxMaxConcurrentCalls}.");
+        }
+        else
+        {
+            outbound = new AgentOutbound(policy, message, perMinute, concurrent);
+        }
+
+        return error is null;
     }
 
     private static void AddIfSet(Dictionary<string, string> values, string name, string? value)

@@ -1,4 +1,19 @@
 namespace VoiceServer.MainApp.Agents;
 
-/// <summary>What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it.</summary>
-internal sealed record AgentInput(string? Name, string? Prompt, string? Voice, double? Temperature, string? Greeting, string? Tools, string? OpenAIKey, bool? Enabled);
+/// <summary>
+/// What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it. The
+/// outbound settings, omitted, keep the stored ones (a new agent's: <see cref="Data.AgentOutbound.Default"/>).
+/// </summary>
+internal sealed record AgentInput(
+    string? Name,
+    string? Prompt,
+    string? Voice,
+    double? Temperature,
+    string? Greeting,
+    string? Tools,
+    string? OpenAIKey,
+    bool? Enabled,
+    string? VoicemailPolicy = null,
+    string? VoicemailMessage = null,
+    int? OutboundCallsPerMinute = null,
+    int? OutboundMaxConcurrent = null);

@@ -4,4 +4,21 @@ namespace VoiceServer.MainApp.Agents;
 /// An agent as the admin API shows it: never its key, only whether it has one. <c>Numbers</c> are the numbers alone,
 /// <c>PhoneNumbers</c> the same numbers with their provider.
 /// </summary>
-internal sealed record AgentView(string Id, string Name, string? Prompt, string Voice, double? Temperature, string? Greeting, string? Tools, bool HasOwnKey, bool Enabled, IReadOnlyList<string> Numbers, IReadOnlyList<PhoneNumberView> PhoneNumbers, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+internal sealed record AgentView(
+    string Id,
+    string Name,
+    string? Prompt,
+    string Voice,
+    double? Temperature,
+    string? Greeting,
+    string? Tools,
+    bool HasOwnKey,
+    bool Enabled,
+    IReadOnlyList<string> Numbers,
+    IReadOnlyList<PhoneNumberView> PhoneNumbers,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string VoicemailPolicy,
+    string? VoicemailMessage,
+    int OutboundCallsPerMinute,
+    int OutboundMaxConcurrent);

@@ -11,5 +11,6 @@ internal sealed record Agent(
     string? Tools,
     string? OpenAIKeyEncrypted,
     bool Enabled,
+    AgentOutbound Outbound,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);

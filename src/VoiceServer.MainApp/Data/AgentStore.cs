@@ -5,7 +5,9 @@ namespace VoiceServer.MainApp.Data;
 /// <summary>Agents, their phone numbers and call records; the same SQL on SQLite and PostgreSQL.</summary>
 internal sealed class AgentStore(Database database, TimeProvider timeProvider)
 {
-    private const string AgentColumns = "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at";
+    private const string AgentColumns =
+        "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at, " +
+        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent";
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
     {
@@ -43,9 +45,12 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     {
         var now = timeProvider.GetUtcNow();
         await ExecuteAsync(
-            $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now) " +
+            $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now, " +
+            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent) " +
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
-            "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at",
+            "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at, " +
+            "voicemail_policy = excluded.voicemail_policy, voicemail_message = excluded.voicemail_message, " +
+            "outbound_calls_per_minute = excluded.outbound_calls_per_minute, outbound_max_concurrent = excluded.outbound_max_concurrent",
             cancellationToken,
             ("id", agent.Id),
             ("name", agent.Name),
@@ -56,7 +61,11 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ("tools", agent.Tools),
             ("key", agent.OpenAIKeyEncrypted),
             ("enabled", agent.Enabled),
-            ("now", now));
+            ("now", now),
+            ("voicemailPolicy", agent.Outbound.VoicemailPolicy),
+            ("voicemailMessage", agent.Outbound.VoicemailMessage),
+            ("callsPerMinute", agent.Outbound.CallsPerMinute),
+            ("maxConcurrent", agent.Outbound.MaxConcurrentCalls));
         return (await GetAsync(agent.Id, cancellationToken))!;
     }
 
@@ -193,6 +202,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.GetBoolean(8),
+                new AgentOutbound(reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt32(13), reader.GetInt32(14)),
                 ReadTime(reader, 9),
                 ReadTime(reader, 10)));
         }

@@ -49,6 +49,52 @@ public sealed class AdminApiTests
         Assert.Equal(field, (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
     }
 
+    [Theory]
+    [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
+    public async Task OutboundSettings_DefaultsThenSetThenKeptWhenOmitted(string backend)
+    {
+        await using var system = await SystemHarness.StartAsync(backend);
+        await system.CreateAgentAsync("sales", "+15557001010", new JsonObject { ["name"] = "Sales" });
+        var created = await system.Admin.GetFromJsonAsync<JsonObject>("/api/agents/sales", system.Token);
+        Assert.Equal(("hangup", null, 10, 5), ((string)created!["voicemailPolicy"]!, (string?)created["voicemailMessage"], (int)created["outboundCallsPerMinute"]!, (int)created["outboundMaxConcurrent"]!));
+
+        using var set = await system.Admin.PutAsJsonAsync("/api/agents/sales", new JsonObject
+        {
+            ["name"] = "Sales",
+            ["voicemailPolicy"] = "leave_message",
+            ["voicemailMessage"] = "Hi, this is Rosa's Bakery: your order is ready.",
+            ["outboundCallsPerMinute"] = 3,
+            ["outboundMaxConcurrent"] = 2,
+        }, system.Token);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        using var rename = await system.Admin.PutAsJsonAsync("/api/agents/sales", new JsonObject { ["name"] = "Sales EN" }, system.Token);
+        Assert.Equal(HttpStatusCode.OK, rename.StatusCode);
+
+        var agent = await system.Admin.GetFromJsonAsync<JsonObject>("/api/agents/sales", system.Token);
+        Assert.Equal(("leave_message", "Hi, this is Rosa's Bakery: your order is ready.", 3, 2), ((string)agent!["voicemailPolicy"]!, (string?)agent["voicemailMessage"], (int)agent["outboundCallsPerMinute"]!, (int)agent["outboundMaxConcurrent"]!));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","voicemailPolicy":"beep"}""", "voicemailPolicy")]
+    [InlineData("""{"name":"x","voicemailPolicy":"leave_message"}""", "voicemailMessage")]
+    [InlineData("""{"name":"x","voicemailPolicy":"leave_message","voicemailMessage":" "}""", "voicemailMessage")]
+    [InlineData("""{"name":"x","voicemailMessage":"line\nbreak"}""", "voicemailMessage")]
+    [InlineData("""{"name":"x","outboundCallsPerMinute":0}""", "outboundCallsPerMinute")]
+    [InlineData("""{"name":"x","outboundCallsPerMinute":61}""", "outboundCallsPerMinute")]
+    [InlineData("""{"name":"x","outboundMaxConcurrent":-1}""", "outboundMaxConcurrent")]
+    [InlineData("""{"name":"x","outboundMaxConcurrent":101}""", "outboundMaxConcurrent")]
+    public async Task InvalidOutboundSettings_400NamingTheField(string body, string field)
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+
+        using var response = await system.Admin.PutAsync("/api/agents/x", new StringContent(body, Encoding.UTF8, "application/json"), system.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
+        using var gone = await system.Admin.GetAsync("/api/agents/x", system.Token);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
     [Fact]
     public async Task InvalidNumber_400NamingTheField()
     {

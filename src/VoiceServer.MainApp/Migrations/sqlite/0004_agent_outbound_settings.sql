@@ -1,0 +1,5 @@
+-- Outbound calls: what an agent does on an answering machine, and how fast it may dial.
+ALTER TABLE agents ADD COLUMN voicemail_policy TEXT NOT NULL DEFAULT 'hangup';
+ALTER TABLE agents ADD COLUMN voicemail_message TEXT;
+ALTER TABLE agents ADD COLUMN outbound_calls_per_minute INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE agents ADD COLUMN outbound_max_concurrent INTEGER NOT NULL DEFAULT 5;
