@@ -30,9 +30,10 @@ internal static partial class CallEvents
             var record = document.RootElement.Clone();
             // The listing's fields come from the record itself. Every stored record was read this way when it arrived;
             // the columns are the fallback only for one an older, laxer version accepted.
+            var direction = stored.Outbound ? "outbound" : "inbound";
             return CallRecordSummary.TryRead(record, out var summary)
-                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt)
-                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt);
+                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction)
+                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction);
         }).ToList();
         return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
     }

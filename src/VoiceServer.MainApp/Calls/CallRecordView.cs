@@ -2,5 +2,8 @@ using System.Text.Json;
 
 namespace VoiceServer.MainApp.Calls;
 
-/// <summary>A stored call record as <c>GET /api/calls</c> lists it: the voice server's record, whole, and when it arrived.</summary>
-internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt);
+/// <summary>
+/// A stored call record as <c>GET /api/calls</c> lists it: the voice server's record, whole, when it arrived, and
+/// <paramref name="Direction"/>: <c>outbound</c> for a call the app placed (<c>POST /api/calls</c>), else <c>inbound</c>.
+/// </summary>
+internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt, string Direction);

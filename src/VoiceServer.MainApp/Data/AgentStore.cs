@@ -145,8 +145,9 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText =
-            "SELECT call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at FROM call_records " +
-            (agentId is null ? string.Empty : "WHERE agent_id = @agent ") + "ORDER BY started_at DESC LIMIT @limit";
+            "SELECT r.call_id, r.agent_id, r.call_sid, r.started_at, r.ended_at, r.duration_ms, r.end_reason, r.record_json, r.received_at, o.call_sid " +
+            "FROM call_records r LEFT JOIN outbound_calls o ON o.call_sid = r.call_sid " +
+            (agentId is null ? string.Empty : "WHERE r.agent_id = @agent ") + "ORDER BY r.started_at DESC LIMIT @limit";
         if (agentId is not null)
         {
             Database.AddParameter(command, "agent", agentId);
@@ -166,11 +167,40 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 reader.GetInt64(5),
                 reader.GetString(6),
                 reader.GetString(7),
-                ReadTime(reader, 8)));
+                ReadTime(reader, 8),
+                Outbound: !reader.IsDBNull(9)));
         }
 
         return records;
     }
+
+    /// <summary>
+    /// Remembers a call the app placed, once Twilio has given it a CallSid. A CallSid Twilio gave before (never, from
+    /// Twilio itself) leaves the first row as it was.
+    /// </summary>
+    public Task AddOutboundCallAsync(string callSid, string agentId, string to, string from, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO outbound_calls (call_sid, agent_id, to_number, from_number, placed_at) VALUES (@sid, @agent, @to, @from, @now) ON CONFLICT (call_sid) DO NOTHING",
+            cancellationToken,
+            ("sid", callSid),
+            ("agent", agentId),
+            ("to", to),
+            ("from", from),
+            ("now", timeProvider.GetUtcNow()));
+
+    /// <summary>The agent of a call the app placed; null for any other call.</summary>
+    public async Task<string?> OutboundAgentOfAsync(string callSid, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT agent_id FROM outbound_calls WHERE call_sid = @sid";
+        Database.AddParameter(command, "sid", callSid);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    /// <summary>Twilio's final status of a call the app placed (<c>completed</c>, <c>busy</c>, <c>no-answer</c>, …); false for any other call.</summary>
+    public async Task<bool> SetOutboundStatusAsync(string callSid, string status, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE outbound_calls SET status = @status WHERE call_sid = @sid", cancellationToken, ("status", status), ("sid", callSid)) > 0;
 
     /// <summary>One statement with its parameters on a connection of its own; the rows it changed.</summary>
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)

@@ -1,6 +1,6 @@
 namespace VoiceServer.MainApp.Data;
 
-/// <summary>A call record the voice server delivered, as stored.</summary>
+/// <summary>A call record the voice server delivered, as stored; <paramref name="Outbound"/> when the app placed the call.</summary>
 internal sealed record StoredCallRecord(
     string CallId,
     string? AgentId,
@@ -10,4 +10,5 @@ internal sealed record StoredCallRecord(
     long DurationMs,
     string EndReason,
     string RecordJson,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt,
+    bool Outbound = false);

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
+using VoiceServer.Calls;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
+using VoiceServer.MainApp.Outbound;
 using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
@@ -42,6 +44,15 @@ internal static partial class MainAppApplication
 
             options.PublicUrl = Text(configuration, "PUBLIC_URL") is { } publicUrl ? AbsoluteUrl("PUBLIC_URL", publicUrl, "http", "https") : null;
             options.TwilioAuthToken = Text(configuration, "TWILIO_AUTH_TOKEN");
+            options.TwilioAccountSid = Text(configuration, "TWILIO_ACCOUNT_SID");
+            options.TwilioApiBaseUrl = Text(configuration, "TWILIO_API_BASE_URL") is { } apiBase ? AbsoluteUrl("TWILIO_API_BASE_URL", apiBase, "http", "https") : null;
+            if (Text(configuration, "TWILIO_CALLER_ID") is { } callerId)
+            {
+                options.TwilioCallerId = CallParameters.IsE164(callerId)
+                    ? callerId
+                    : throw new OptionsValidationException("TWILIO_CALLER_ID", typeof(MainAppOptions), ["TWILIO_CALLER_ID must be an E.164 number, e.g. +15557001234."]);
+            }
+
             options.AdminApiKey = Text(configuration, "ADMIN_API_KEY");
             options.TelnyxPublicKey = Text(configuration, "TELNYX_PUBLIC_KEY") is { } telnyxKey && !IsTelnyxPublicKey(telnyxKey)
                 ? throw new OptionsValidationException("TELNYX_PUBLIC_KEY", typeof(MainAppOptions), ["TELNYX_PUBLIC_KEY must be the account's Ed25519 public key as the Telnyx portal shows it: base64 of 32 bytes."])
@@ -96,6 +107,7 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<StreamTwiml>();
         builder.Services.AddAdminApiKeyAuthentication();
         builder.Services.AddLiveCallApi();
+        builder.Services.AddOutboundCalls();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -110,6 +122,7 @@ internal static partial class MainAppApplication
         app.MapCallEvents();
         app.MapAdminApi();
         app.MapLiveCallApi();
+        app.MapOutboundCalls();
         return app;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.LiveCalls;
+using VoiceServer.MainApp.Outbound;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -17,4 +18,6 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(TransferInput))]
 [JsonSerializable(typeof(SayInput))]
 [JsonSerializable(typeof(CommandResultView))]
+[JsonSerializable(typeof(OutboundCallInput))]
+[JsonSerializable(typeof(OutboundCallView))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

@@ -14,6 +14,15 @@ internal sealed class MainAppOptions
     /// <summary><c>TWILIO_AUTH_TOKEN</c>: when set, the voice webhook must carry a valid <c>X-Twilio-Signature</c>. Never logged.</summary>
     public string? TwilioAuthToken { get; set; }
 
+    /// <summary><c>TWILIO_ACCOUNT_SID</c>: with <c>TWILIO_AUTH_TOKEN</c>, lets the app place outbound calls through Twilio's REST API.</summary>
+    public string? TwilioAccountSid { get; set; }
+
+    /// <summary><c>TWILIO_API_BASE_URL</c>: where Twilio REST requests go instead of <c>https://api.twilio.com</c> (tests, proxies).</summary>
+    public Uri? TwilioApiBaseUrl { get; set; }
+
+    /// <summary><c>TWILIO_CALLER_ID</c>: an E.164 number of the account any agent may call from, besides its own numbers.</summary>
+    public string? TwilioCallerId { get; set; }
+
     /// <summary><c>ADMIN_API_KEY</c>: the admin API's key (<c>X-Api-Key</c>); without it the admin API refuses everything.</summary>
     public string? AdminApiKey { get; set; }
 

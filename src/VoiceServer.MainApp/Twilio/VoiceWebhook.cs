@@ -1,7 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
-using Twilio.Security;
-using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Webhooks;
@@ -10,8 +7,9 @@ namespace VoiceServer.MainApp.Twilio;
 
 /// <summary>
 /// <c>POST /api/twilio/voice</c>: Twilio's voice webhook. Checks <c>X-Twilio-Signature</c> (the SDK's validator, over
-/// <c>PUBLIC_URL</c> + the path), finds the agent for the dialled number (<c>To</c>), and answers with TwiML that
-/// connects the call to the voice server, or apologises and hangs up when there is no enabled agent.
+/// <c>PUBLIC_URL</c> + the path), finds the agent for the dialled number (<c>To</c>), or for a call the app placed the
+/// agent its URL names, and answers with TwiML that connects the call to the voice server, or apologises and hangs up
+/// when there is no enabled agent.
 /// </summary>
 internal static partial class VoiceWebhook
 {
@@ -20,6 +18,9 @@ internal static partial class VoiceWebhook
             .DisableAntiforgery()
             .WithRequestBodyLimit(RequestLimits.VoiceWebhookBodyBytes)
             .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)RequestLimits.VoiceWebhookBodyBytes);
+
+    /// <summary>The query parameter that marks the voice webhook's URL for a call the app placed, naming its agent.</summary>
+    public const string OutboundAgentParameter = "outboundAgent";
 
     private static async Task<IResult> HandleAsync(
         HttpContext context,
@@ -36,35 +37,28 @@ internal static partial class VoiceWebhook
             return WebhookResults.NotServed(PhoneProvider.Twilio);
         }
 
-        // Twilio posts application/x-www-form-urlencoded, nothing else; multipart would only widen what gets parsed.
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) ||
-            !contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        var (parameters, refusal, signatureRefused) = await TwilioForm.ReadSignedAsync(context, options.Value, cancellationToken);
+        if (parameters is null)
         {
-            return Results.Json(new ErrorBody("unsupported_media_type", "Twilio's webhook is form-encoded."), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status415UnsupportedMediaType);
-        }
-
-        // Read within the endpoint's caps (body size, field count and length): a larger form is refused with a 4xx
-        // (JsonErrors) before it is buffered, and the signature below is checked over what was read.
-        var form = await context.Request.ReadFormAsync(cancellationToken);
-        var parameters = form.ToDictionary(field => field.Key, field => field.Value.ToString(), StringComparer.Ordinal);
-        if (options.Value.TwilioAuthToken is { } token)
-        {
-            // The URL exactly as Twilio requested it: the public base (with any path prefix) + path + raw query.
-            var url = MainAppOptions.PublicPath(options.Value.PublicUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}"), context.Request.Path + context.Request.QueryString.ToString());
-            var signature = context.Request.Headers["X-Twilio-Signature"].ToString();
-            if (signature.Length == 0 || !new RequestValidator(token).Validate(url, parameters, signature))
+            if (signatureRefused is { } headerPresent)
             {
-                Log.SignatureRefused(logger, signature.Length > 0);
-                return Results.Json(new ErrorBody("invalid_signature", "X-Twilio-Signature does not match this request."), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status403Forbidden);
+                Log.SignatureRefused(logger, headerPresent);
             }
+
+            return refusal!;
         }
 
         var to = parameters.GetValueOrDefault("To");
         var callSid = parameters.GetValueOrDefault("CallSid");
-        var agent = string.IsNullOrEmpty(to) ? null : await agents.FindByNumberAsync(to, PhoneProvider.Twilio, cancellationToken);
+        // A call the app placed (POST /api/calls) names its agent in the URL Twilio was given: the signature covers
+        // the query, so only Twilio, fetching the URL this app chose, gets here with it. To is then the number called.
+        var outboundAgent = context.Request.Query[OutboundAgentParameter].ToString();
+        var agent = outboundAgent.Length > 0
+            ? await agents.GetAsync(outboundAgent, cancellationToken)
+            : string.IsNullOrEmpty(to) ? null : await agents.FindByNumberAsync(to, PhoneProvider.Twilio, cancellationToken);
         if (agent is null || !agent.Enabled)
         {
-            Log.AgentNotFound(logger, to, callSid, agent is null ? "no agent has this number" : "the agent is disabled");
+            Log.AgentNotFound(logger, to, callSid, agent is null ? (outboundAgent.Length > 0 ? "the agent of this outbound call is gone" : "no agent has this number") : "the agent is disabled");
             return Results.Content(StreamTwiml.NotInService(), "application/xml");
         }
 
