@@ -32,8 +32,8 @@ internal static partial class CallEvents
             // the columns are the fallback only for one an older, laxer version accepted.
             var direction = stored.Outbound ? "outbound" : "inbound";
             return CallRecordSummary.TryRead(record, out var summary)
-                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction)
-                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction);
+                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy)
+                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy);
         }).ToList();
         return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
     }

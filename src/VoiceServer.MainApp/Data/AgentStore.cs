@@ -145,7 +145,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText =
-            "SELECT r.call_id, r.agent_id, r.call_sid, r.started_at, r.ended_at, r.duration_ms, r.end_reason, r.record_json, r.received_at, o.call_sid " +
+            "SELECT r.call_id, r.agent_id, r.call_sid, r.started_at, r.ended_at, r.duration_ms, r.end_reason, r.record_json, r.received_at, o.call_sid, o.answered_by " +
             "FROM call_records r LEFT JOIN outbound_calls o ON o.call_sid = r.call_sid " +
             (agentId is null ? string.Empty : "WHERE r.agent_id = @agent ") + "ORDER BY r.started_at DESC LIMIT @limit";
         if (agentId is not null)
@@ -168,7 +168,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 reader.GetString(6),
                 reader.GetString(7),
                 ReadTime(reader, 8),
-                Outbound: !reader.IsDBNull(9)));
+                Outbound: !reader.IsDBNull(9),
+                AnsweredBy: reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return records;
@@ -201,6 +202,10 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     /// <summary>Twilio's final status of a call the app placed (<c>completed</c>, <c>busy</c>, <c>no-answer</c>, …); false for any other call.</summary>
     public async Task<bool> SetOutboundStatusAsync(string callSid, string status, CancellationToken cancellationToken) =>
         await ExecuteAsync("UPDATE outbound_calls SET status = @status WHERE call_sid = @sid", cancellationToken, ("status", status), ("sid", callSid)) > 0;
+
+    /// <summary>Twilio's answering-machine verdict on a call the app placed; false for any other call.</summary>
+    public async Task<bool> SetAnsweredByAsync(string callSid, string answeredBy, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE outbound_calls SET answered_by = @answeredBy WHERE call_sid = @sid", cancellationToken, ("answeredBy", answeredBy), ("sid", callSid)) > 0;
 
     /// <summary>One statement with its parameters on a connection of its own; the rows it changed.</summary>
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)

@@ -1,6 +1,6 @@
 namespace VoiceServer.MainApp.Data;
 
-/// <summary>A call record the voice server delivered, as stored; <paramref name="Outbound"/> when the app placed the call.</summary>
+/// <summary>A call record the voice server delivered, as stored; <paramref name="Outbound"/> when the app placed the call, and then Twilio's <paramref name="AnsweredBy"/>.</summary>
 internal sealed record StoredCallRecord(
     string CallId,
     string? AgentId,
@@ -11,4 +11,5 @@ internal sealed record StoredCallRecord(
     string EndReason,
     string RecordJson,
     DateTimeOffset ReceivedAt,
-    bool Outbound = false);
+    bool Outbound = false,
+    string? AnsweredBy = null);

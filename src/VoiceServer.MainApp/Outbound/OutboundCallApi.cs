@@ -14,7 +14,7 @@ namespace VoiceServer.MainApp.Outbound;
 /// Twilio's REST API whose <c>Url</c> is this app's own voice webhook, marked with the agent: when the callee answers,
 /// Twilio fetches it with the new CallSid, signed, and gets the same TwiML an inbound call gets, its config token bound
 /// to that CallSid. <c>POST /api/twilio/call-status</c> is Twilio's status callback: the call's final status, which
-/// frees its place in the agent's concurrent limit.
+/// frees its place in the agent's concurrent limit. <c>POST /api/twilio/amd</c> is its answering-machine verdict.
 /// </summary>
 internal static partial class OutboundCallApi
 {
@@ -23,6 +23,11 @@ internal static partial class OutboundCallApi
 
     /// <summary>Twilio's status callback: a few dozen short fields.</summary>
     public const long StatusCallbackBodyBytes = 64 * 1024;
+
+    /// <summary>Twilio's <c>AnsweredBy</c> values (https://www.twilio.com/docs/voice/answering-machine-detection).</summary>
+    private static readonly HashSet<string> s_answeredBy = new(
+        ["human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"],
+        StringComparer.Ordinal);
 
     private const string LoggerName = "VoiceServer.MainApp.OutboundCalls";
 
@@ -45,6 +50,10 @@ internal static partial class OutboundCallApi
             .RequireAuthorization(AdminApiKeyAuthentication.PolicyName)
             .WithRequestBodyLimit(BodyBytes);
         app.MapPost("/api/twilio/call-status", StatusAsync)
+            .DisableAntiforgery()
+            .WithRequestBodyLimit(StatusCallbackBodyBytes)
+            .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)StatusCallbackBodyBytes);
+        app.MapPost("/api/twilio/amd", AnsweredByAsync)
             .DisableAntiforgery()
             .WithRequestBodyLimit(StatusCallbackBodyBytes)
             .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)StatusCallbackBodyBytes);
@@ -116,6 +125,12 @@ internal static partial class OutboundCallApi
         call.StatusCallback = new Uri(MainAppOptions.PublicPath(publicUrl, "/api/twilio/call-status"));
         call.StatusCallbackMethod = global::Twilio.Http.HttpMethod.Post;
         call.StatusCallbackEvent = ["completed"];
+        // Asynchronous detection: the call connects to the agent at once, and Twilio's verdict arrives separately,
+        // after the machine's greeting and beep when it is one (DetectMessageEnd).
+        call.MachineDetection = "DetectMessageEnd";
+        call.AsyncAmd = "true";
+        call.AsyncAmdStatusCallback = new Uri(MainAppOptions.PublicPath(publicUrl, "/api/twilio/amd"));
+        call.AsyncAmdStatusCallbackMethod = global::Twilio.Http.HttpMethod.Post;
         var placed = await placer.PlaceAsync(call, cancellationToken);
         if (placed.CallSid is null)
         {
@@ -175,6 +190,48 @@ internal static partial class OutboundCallApi
         return Results.NoContent();
     }
 
+    /// <summary>
+    /// Twilio's asynchronous answering-machine detection: <c>AnsweredBy</c> for a call the app placed is stored with
+    /// it (and listed with its record). A value Twilio does not send is refused; another call's verdict changes nothing.
+    /// </summary>
+    private static async Task<IResult> AnsweredByAsync(
+        HttpContext context,
+        AgentStore store,
+        IOptions<MainAppOptions> options,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var (fields, refusal, signatureRefused) = await TwilioForm.ReadSignedAsync(context, options.Value, cancellationToken);
+        if (fields is null)
+        {
+            if (signatureRefused is not null)
+            {
+                Log.CallbackRefused(logger, "amd");
+            }
+
+            return refusal!;
+        }
+
+        if (!TwilioForm.IsOurAccount(fields, options.Value, out var problem))
+        {
+            return AdminApi.Error(StatusCodes.Status403Forbidden, "wrong_account", problem);
+        }
+
+        var answeredBy = fields.GetValueOrDefault("AnsweredBy");
+        if (answeredBy is null || !s_answeredBy.Contains(answeredBy))
+        {
+            return Invalid("AnsweredBy", "AnsweredBy is not one of Twilio's values.");
+        }
+
+        if (fields.GetValueOrDefault("CallSid") is { } callSid && await store.SetAnsweredByAsync(callSid, answeredBy, cancellationToken))
+        {
+            Log.Answered(logger, callSid, answeredBy);
+        }
+
+        return Results.NoContent();
+    }
+
     private static IResult Invalid(string field, string message) =>
         Results.Json(new ErrorBody("invalid_field", message, field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 
@@ -193,6 +250,9 @@ internal static partial class OutboundCallApi
 
         [LoggerMessage(63, LogLevel.Information, "Outbound call {CallSid} of agent {AgentId} ended: {Status}.")]
         public static partial void Ended(ILogger logger, string callSid, string agentId, string status);
+
+        [LoggerMessage(65, LogLevel.Information, "Outbound call {CallSid} answered by: {AnsweredBy}.")]
+        public static partial void Answered(ILogger logger, string callSid, string answeredBy);
 
         [LoggerMessage(64, LogLevel.Warning, "Twilio {Callback} callback refused: invalid Twilio signature.")]
         public static partial void CallbackRefused(ILogger logger, string callback);

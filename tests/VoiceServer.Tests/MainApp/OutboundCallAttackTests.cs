@@ -162,4 +162,50 @@ public sealed class OutboundCallAttackTests
         Assert.Null(twiml.StreamUrl);
         Assert.True(twiml.HangsUp);
     }
+
+    [Fact]
+    public async Task AmdCallback_UnsignedWronglySignedOrAnotherAccount_403_NothingStored()
+    {
+        var (system, twilio) = await OutboundCallTests.StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        using var placed = await AdminApiAuthenticationTests.SendRawAsync(system, "POST", "/api/calls", Body, SystemHarness.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+
+        using var unsigned = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "machine_end_beep"), authToken: null);
+        using var wrongToken = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "machine_end_beep"), authToken: "not-the-auth-token");
+        using var otherAccount = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "machine_end_beep", accountSid: "AC99999999999999999999999999999999"));
+        using var notTwilios = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "robot"));
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.BadRequest), (unsigned.StatusCode, wrongToken.StatusCode, otherAccount.StatusCode, notTwilios.StatusCode));
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName == "Answered");
+    }
+
+    [Fact]
+    public async Task AmdCallback_SignedForACallTheAppDidNotPlace_ChangesNothing()
+    {
+        var (system, twilio) = await OutboundCallTests.StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+
+        using var other = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", OutboundCallTests.AmdForm(TwilioIds.NewCallSid(), "machine_end_beep"));
+
+        Assert.Equal(HttpStatusCode.NoContent, other.StatusCode);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName == "Answered");
+    }
+
+    [Fact]
+    public async Task AmdCallback_OversizedOrNotAForm_4xx()
+    {
+        var (system, twilio) = await OutboundCallTests.StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        var form = OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "human");
+        form["Padding"] = new string('x', 70_000);
+
+        using var huge = await OutboundCallTests.PostSignedAsync(system, "/api/twilio/amd", form);
+        using var json = await AdminApiAuthenticationTests.SendRawAsync(system, "POST", "/api/twilio/amd", """{"AnsweredBy":"human"}""", key: null);
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.UnsupportedMediaType), (huge.StatusCode, json.StatusCode));
+    }
 }

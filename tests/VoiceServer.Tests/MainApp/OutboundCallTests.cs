@@ -63,6 +63,15 @@ public sealed class OutboundCallTests
         ["To"] = Callee,
     };
 
+    /// <summary>Twilio's asynchronous AMD callback, as documented: the call's ids and the verdict.</summary>
+    internal static Dictionary<string, string> AmdForm(string callSid, string answeredBy, string accountSid = AccountSid) => new()
+    {
+        ["AccountSid"] = accountSid,
+        ["CallSid"] = callSid,
+        ["AnsweredBy"] = answeredBy,
+        ["MachineDetectionDuration"] = "4210",
+    };
+
     [Theory]
     [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
     public async Task OutboundCall_ToAPerson_PlacedThroughTwilio_TheSameTwimlBoundToItsCallSid_RecordMarkedOutbound(string backend)
@@ -83,6 +92,7 @@ public sealed class OutboundCallTests
         Assert.Equal(new Uri(system.BaseAddress, "/api/twilio/voice?outboundAgent=bakery").ToString(), placed["Url"]);
         Assert.Equal(new Uri(system.BaseAddress, "/api/twilio/call-status").ToString(), placed["StatusCallback"]);
         Assert.Equal("completed", placed["StatusCallbackEvent"]);
+        Assert.Equal(("DetectMessageEnd", "true", new Uri(system.BaseAddress, "/api/twilio/amd").ToString()), (placed["MachineDetection"], placed["AsyncAmd"], placed["AsyncAmdStatusCallback"]));
 
         // The callee answers: Twilio fetches the Url it was given, signed, with the new CallSid.
         var twiml = await FakeTwilioWebhook.PostAsync(new Uri(placed["Url"]), SystemHarness.AuthToken, new Dictionary<string, string>
@@ -105,15 +115,40 @@ public sealed class OutboundCallTests
         var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
         await model.WaitForEventAsync("session.update", system.Token);
         Assert.Equal("You remind customers of their orders.", (string?)model.SessionUpdates[0]["session"]!["instructions"]);
+        using var answered = await PostSignedAsync(system, "/api/twilio/amd", AmdForm(PlacedSid, "human"));
+        Assert.Equal(HttpStatusCode.NoContent, answered.StatusCode);
         await caller.SendStopAsync(system.Token);
 
         await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
         var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=bakery", system.Token))!)!;
-        Assert.Equal((PlacedSid, "outbound"), ((string?)record["callSid"], (string?)record["direction"]));
+        Assert.Equal((PlacedSid, "outbound", "human"), ((string?)record["callSid"], (string?)record["direction"], (string?)record["answeredBy"]));
 
         using var ended = await PostSignedAsync(system, "/api/twilio/call-status", StatusForm(PlacedSid, "completed"));
         Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
         await system.Logs.WaitForAsync(e => e.EventName == "Ended" && e.Message.Contains(PlacedSid, StringComparison.Ordinal), system.Token);
+    }
+
+    [Theory]
+    [InlineData("machine_end_beep")]
+    [InlineData("machine_end_silence")]
+    [InlineData("fax")]
+    public async Task AnsweringMachineVerdict_StoredWithTheCall_ListedWithItsRecord(string answeredBy)
+    {
+        var (system, twilio) = await StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        using var placed = await system.Admin.PostAsJsonAsync("/api/calls", new JsonObject { ["agentId"] = "bakery", ["to"] = Callee }, system.Token);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+
+        using var verdict = await PostSignedAsync(system, "/api/twilio/amd", AmdForm(PlacedSid, answeredBy));
+
+        Assert.Equal(HttpStatusCode.NoContent, verdict.StatusCode);
+        var record = SystemHarness.CallRecord("c-machine");
+        record["callSid"] = PlacedSid;
+        using var stored = await system.PostCallRecordAsync(record.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        var listed = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls", system.Token))!)!;
+        Assert.Equal(("outbound", answeredBy), ((string?)listed["direction"], (string?)listed["answeredBy"]));
     }
 
     [Fact]
@@ -127,7 +162,9 @@ public sealed class OutboundCallTests
         using var stored = await system.PostCallRecordAsync(record.ToJsonString());
 
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
-        Assert.Equal("inbound", (string?)Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls", system.Token))!)!["direction"]);
+        var listed = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls", system.Token))!)!;
+        Assert.Equal("inbound", (string?)listed["direction"]);
+        Assert.False(listed.AsObject().ContainsKey("answeredBy"));
     }
 
     [Theory]
