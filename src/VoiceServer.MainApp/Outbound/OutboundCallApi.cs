@@ -96,10 +96,14 @@ internal static partial class OutboundCallApi
             return AdminApi.Error(StatusCodes.Status409Conflict, "agent_disabled", $"Agent {agent.Id} is disabled.");
         }
 
-        // The caller id is one the app knows belongs to the account: one of the agent's own numbers (so a call back
-        // reaches the same agent), or TWILIO_CALLER_ID. Omitted: the agent's first number, else TWILIO_CALLER_ID.
+        // The caller id is one the app knows belongs to the Twilio account: one of the agent's Twilio numbers (so a call
+        // back reaches the same agent; another carrier's number is not Twilio's to send), or TWILIO_CALLER_ID.
+        // Omitted: the agent's first Twilio number, else TWILIO_CALLER_ID.
         var settings = options.Value;
-        var numbers = await store.NumbersOfAsync(agent.Id, cancellationToken);
+        var numbers = (await store.PhoneNumbersOfAsync(agent.Id, cancellationToken))
+            .Where(static phone => phone.Provider == PhoneProvider.Twilio)
+            .Select(static phone => phone.Number)
+            .ToList();
         var from = input.From ?? (numbers.Count > 0 ? numbers[0] : settings.TwilioCallerId);
         if (from is null)
         {

@@ -187,6 +187,24 @@ public sealed class OutboundCallTests
     }
 
     [Fact]
+    public async Task FromTheAgentsNumberOnAnotherCarrier_400_NothingPlaced()
+    {
+        var (system, twilio) = await StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        const string TelnyxNumber = "+15557002000";
+        using var assigned = await system.Admin.PutAsJsonAsync($"/api/numbers/{TelnyxNumber}", new JsonObject { ["agentId"] = "bakery", ["provider"] = "telnyx" }, system.Token);
+        Assert.Equal(HttpStatusCode.NoContent, assigned.StatusCode);
+
+        // A Telnyx number is not the Twilio account's to send as a caller id.
+        using var response = await system.Admin.PostAsJsonAsync("/api/calls", new JsonObject { ["agentId"] = "bakery", ["to"] = Callee, ["from"] = TelnyxNumber }, system.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("from", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
+        Assert.Empty(twilio.Requests);
+    }
+
+    [Fact]
     public async Task UnknownAgent_404_NothingPlaced()
     {
         var (system, twilio) = await StartAsync();
