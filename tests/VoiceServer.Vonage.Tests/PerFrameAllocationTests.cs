@@ -19,10 +19,15 @@ public sealed class PerFrameAllocationTests
         var frame = VonageCallerLegTests.Pcm16(VonageCallerLegTests.Sweep(16_000, seconds: 0.02));
         var sink = new CountingEvents();
 
-        var allocated = Measure(() => leg.DispatchAudio(frame, sink));
+        var frames = 0;
+        var allocated = Measure(() =>
+        {
+            leg.DispatchAudio(frame, sink);
+            frames++;
+        });
 
         Assert.Equal(0, allocated);
-        Assert.Equal(1_280 * (Iterations + 1), sink.Base64Bytes);
+        Assert.Equal(1_280L * frames, sink.Base64Bytes);
     }
 
     [Fact]
@@ -48,15 +53,17 @@ public sealed class PerFrameAllocationTests
         var json = Encoding.UTF8.GetBytes("""{"event":"websocket:notify","payload":{"mark":"a:g3:m17"}}""");
         var scratch = new byte[json.Length];
         var total = 0;
+        var reads = 0;
 
         var allocated = Measure(() =>
         {
             VonageMessageReader.ReadEvent(json, scratch, out var mark, out _, out _);
             total += mark.Length;
+            reads++;
         });
 
         Assert.Equal(0, allocated);
-        Assert.Equal(8 * (Iterations + 1), total);
+        Assert.Equal(8 * reads, total);
     }
 
     private static VonageCallerLeg NewStartedLeg()
@@ -68,16 +75,26 @@ public sealed class PerFrameAllocationTests
         return leg;
     }
 
+    /// <summary>
+    /// The fewest bytes any of three rounds allocated. A per-frame allocation shows in every round; a one-off on this
+    /// thread that is not the frame's (seen once on a machine under heavy load) does not fail the test.
+    /// </summary>
     private static long Measure(Action frame)
     {
         frame(); // warm-up: first-use allocations are not per frame
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Iterations; i++)
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 3 && fewest > 0; round++)
         {
-            frame();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Iterations; i++)
+            {
+                frame();
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return fewest;
     }
 
     private sealed class CountingEvents : ICallerEvents
