@@ -164,20 +164,10 @@ internal static partial class OutboundCallApi
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        var (fields, refusal, signatureRefused) = await TwilioForm.ReadSignedAsync(context, options.Value, cancellationToken);
+        var (fields, refusal) = await ReadCallbackAsync(context, options.Value, logger, "call-status", cancellationToken);
         if (fields is null)
         {
-            if (signatureRefused is not null)
-            {
-                Log.CallbackRefused(logger, "call-status");
-            }
-
             return refusal!;
-        }
-
-        if (!TwilioForm.IsOurAccount(fields, options.Value, out var problem))
-        {
-            return AdminApi.Error(StatusCodes.Status403Forbidden, "wrong_account", problem);
         }
 
         var callSid = fields.GetValueOrDefault("CallSid");
@@ -195,6 +185,33 @@ internal static partial class OutboundCallApi
     }
 
     /// <summary>
+    /// A Twilio callback about a call: its form read within the caps, its signature checked, and from this app's
+    /// account (<c>TWILIO_ACCOUNT_SID</c>); otherwise the refusal to answer with.
+    /// </summary>
+    private static async Task<(Dictionary<string, string>? Fields, IResult? Refusal)> ReadCallbackAsync(
+        HttpContext context,
+        MainAppOptions options,
+        ILogger logger,
+        string callback,
+        CancellationToken cancellationToken)
+    {
+        var (fields, refusal, signatureRefused) = await TwilioForm.ReadSignedAsync(context, options, cancellationToken);
+        if (fields is null)
+        {
+            if (signatureRefused is not null)
+            {
+                Log.CallbackRefused(logger, callback);
+            }
+
+            return (null, refusal);
+        }
+
+        return TwilioForm.IsOurAccount(fields, options, out var problem)
+            ? (fields, null)
+            : (null, AdminApi.Error(StatusCodes.Status403Forbidden, "wrong_account", problem));
+    }
+
+    /// <summary>
     /// Twilio's asynchronous answering-machine detection: <c>AnsweredBy</c> for a call the app placed is stored with
     /// it (and listed with its record). A value Twilio does not send is refused; another call's verdict changes nothing.
     /// </summary>
@@ -206,20 +223,10 @@ internal static partial class OutboundCallApi
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        var (fields, refusal, signatureRefused) = await TwilioForm.ReadSignedAsync(context, options.Value, cancellationToken);
+        var (fields, refusal) = await ReadCallbackAsync(context, options.Value, logger, "amd", cancellationToken);
         if (fields is null)
         {
-            if (signatureRefused is not null)
-            {
-                Log.CallbackRefused(logger, "amd");
-            }
-
             return refusal!;
-        }
-
-        if (!TwilioForm.IsOurAccount(fields, options.Value, out var problem))
-        {
-            return AdminApi.Error(StatusCodes.Status403Forbidden, "wrong_account", problem);
         }
 
         var answeredBy = fields.GetValueOrDefault("AnsweredBy");
