@@ -205,6 +205,23 @@ public sealed class OutboundCallTests
     }
 
     [Fact]
+    public async Task FromAnotherAgentsNumber_400_NothingPlaced()
+    {
+        var (system, twilio) = await OutboundCallTests.StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        const string OtherNumber = "+15557003000";
+        await system.CreateAgentAsync("other", OtherNumber, new JsonObject { ["name"] = "Another agent", ["prompt"] = "You are someone else." });
+
+        // Calling as another agent's number would let its callers ring back into the wrong agent.
+        using var response = await system.Admin.PostAsJsonAsync("/api/calls", new JsonObject { ["agentId"] = "bakery", ["to"] = Callee, ["from"] = OtherNumber }, system.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("from", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>(system.Token))!["field"]);
+        Assert.Empty(twilio.Requests);
+    }
+
+    [Fact]
     public async Task UnknownAgent_404_NothingPlaced()
     {
         var (system, twilio) = await StartAsync();
