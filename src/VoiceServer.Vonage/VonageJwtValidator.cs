@@ -55,8 +55,16 @@ public sealed class VonageJwtValidator
     /// body-less request (the upgrade) is checked for signature and freshness only: what <c>payload_hash</c> covers
     /// there is unconfirmed (§5.3).
     /// </summary>
-    public VonageJwtCheck Validate(string? token, ReadOnlySpan<byte> body = default, bool checkBody = false)
+    public VonageJwtCheck Validate(string? token, ReadOnlySpan<byte> body = default, bool checkBody = false) =>
+        Validate(token, body, checkBody, out _);
+
+    /// <summary>
+    /// As <see cref="Validate(string?, ReadOnlySpan{byte}, bool)"/>; a valid token also yields the id that names it for a
+    /// replay check: its <c>jti</c>, or the whole token when it has none.
+    /// </summary>
+    public VonageJwtCheck Validate(string? token, ReadOnlySpan<byte> body, bool checkBody, out string? tokenId)
     {
+        tokenId = null;
         if (string.IsNullOrEmpty(token))
         {
             return VonageJwtCheck.Missing;
@@ -89,7 +97,7 @@ public sealed class VonageJwtValidator
             return VonageJwtCheck.BadSignature;
         }
 
-        if (!TryReadClaims(payload, out var issuedAt, out var payloadHash))
+        if (!TryReadClaims(payload, out var issuedAt, out var payloadHash, out var jti))
         {
             return VonageJwtCheck.Malformed;
         }
@@ -110,6 +118,7 @@ public sealed class VonageJwtValidator
             }
         }
 
+        tokenId = string.IsNullOrEmpty(jti) ? token : jti;
         return VonageJwtCheck.Valid;
     }
 
@@ -137,10 +146,11 @@ public sealed class VonageJwtValidator
         }
     }
 
-    private static bool TryReadClaims(byte[] payload, out long issuedAt, out string? payloadHash)
+    private static bool TryReadClaims(byte[] payload, out long issuedAt, out string? payloadHash, out string? jti)
     {
         issuedAt = 0;
         payloadHash = null;
+        jti = null;
         try
         {
             using var document = JsonDocument.Parse(payload);
@@ -154,6 +164,11 @@ public sealed class VonageJwtValidator
             if (root.TryGetProperty("payload_hash", out var hash) && hash.ValueKind == JsonValueKind.String)
             {
                 payloadHash = hash.GetString();
+            }
+
+            if (root.TryGetProperty("jti", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                jti = id.GetString();
             }
 
             return true;

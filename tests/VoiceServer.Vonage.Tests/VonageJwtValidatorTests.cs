@@ -112,6 +112,21 @@ public sealed class VonageJwtValidatorTests
         Assert.Equal(VonageJwtCheck.PayloadMismatch, Validator.Validate(Sign(Claims()), body, checkBody: true));
     }
 
+    [Fact]
+    public void ValidToken_NamedByItsJti_OrByItselfWithoutOne()
+    {
+        var withoutJti = Claims();
+        withoutJti.Remove("jti");
+        var bare = Sign(withoutJti);
+
+        Assert.Equal(VonageJwtCheck.Valid, Validator.Validate(Sign(Claims()), default, checkBody: false, out var named));
+        Assert.Equal("c4e8d2b6-0b1a-4f36-9a2e-5f6d7e8f9a0b", named);
+        Assert.Equal(VonageJwtCheck.Valid, Validator.Validate(bare, default, checkBody: false, out var unnamed));
+        Assert.Equal(bare, unnamed);
+        Assert.Equal(VonageJwtCheck.BadSignature, Validator.Validate(Sign(Claims(), secret: "another"), default, checkBody: false, out var refused));
+        Assert.Null(refused);
+    }
+
     /// <summary>A Vonage-shaped signed-webhook token, made by hand (not by the code under test).</summary>
     internal static string Sign(JsonObject claims, string secret = Secret, string header = """{"alg":"HS256","typ":"JWT"}""")
     {

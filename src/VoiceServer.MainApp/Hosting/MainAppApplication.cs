@@ -19,9 +19,6 @@ namespace VoiceServer.MainApp.Hosting;
 /// <summary>The main app's table of contents: what it adds and maps. Tests build the same app.</summary>
 internal static partial class MainAppApplication
 {
-    /// <summary>IdentityModel refuses HS256 keys under 256 bits: a shorter secret would refuse every Vonage webhook.</summary>
-    private const int MinimumVonageSecretBytes = 32;
-
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -58,9 +55,7 @@ internal static partial class MainAppApplication
                 ? throw new OptionsValidationException("TELNYX_PUBLIC_KEY", typeof(MainAppOptions), ["TELNYX_PUBLIC_KEY must be the account's Ed25519 public key as the Telnyx portal shows it: base64 of 32 bytes."])
                 : Text(configuration, "TELNYX_PUBLIC_KEY");
             options.PlivoAuthToken = Text(configuration, "PLIVO_AUTH_TOKEN");
-            options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET") is { } vonageSecret && System.Text.Encoding.UTF8.GetByteCount(vonageSecret) < MinimumVonageSecretBytes
-                ? throw new OptionsValidationException("VONAGE_SIGNATURE_SECRET", typeof(MainAppOptions), [$"VONAGE_SIGNATURE_SECRET must be at least {MinimumVonageSecretBytes} bytes (HS256 needs a 256-bit key): set a longer signature secret in Vonage's API settings."])
-                : Text(configuration, "VONAGE_SIGNATURE_SECRET");
+            options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
             if (Text(configuration, "CALLER_PROVIDERS") is { } providers)
             {
                 options.CallerProviders = ParseProviders(providers);

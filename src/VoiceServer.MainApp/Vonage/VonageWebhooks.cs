@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Webhooks;
+using VoiceServer.Vonage;
 
 namespace VoiceServer.MainApp.Vonage;
 
@@ -11,7 +12,8 @@ namespace VoiceServer.MainApp.Vonage;
 /// (<c>to</c>) among the numbers registered for Vonage and answers an NCCO that connects the call to the voice
 /// server's Vonage path, its configuration bound to the call's <c>uuid</c>. <c>GET|POST /api/vonage/events</c> takes
 /// Vonage's call events with a 204. Both require a JWT signed with <c>VONAGE_SIGNATURE_SECRET</c>
-/// (<see cref="VonageSignedWebhook"/>), each token let in once.
+/// (HS256, <c>iat</c> fresh, <c>payload_hash</c> over a body: the voice server's own <see cref="VonageJwtValidator"/>),
+/// each token let in once.
 /// </summary>
 internal static class VonageWebhooks
 {
@@ -112,17 +114,21 @@ internal static class VonageWebhooks
         if (settings.VonageSignatureSecret is { } secret)
         {
             var authorization = context.Request.Headers.Authorization;
-            var (check, tokenId) = authorization.Count == 1
-                ? await new VonageSignedWebhook(secret, timeProvider).VerifyAsync(authorization, body)
-                : (VonageSignatureCheck.MissingToken, null);
-            if (check != VonageSignatureCheck.Valid)
+            var check = VonageJwtCheck.Missing;
+            string? tokenId = null;
+            if (authorization.Count == 1 && BearerToken(authorization.ToString()) is { } token)
+            {
+                check = new VonageJwtValidator(secret, timeProvider).Validate(token, body, checkBody: body.Length > 0, out tokenId);
+            }
+
+            if (check != VonageJwtCheck.Valid)
             {
                 WebhookLog.SignatureRefused(logger, Provider, check.ToString());
                 return (WebhookResults.InvalidSignature("Authorization"), null);
             }
 
             // Either side of now, iat passes for twice the window: remember the token that long.
-            if (!replays.TryAccept("vonage:" + tokenId, 2 * VonageSignedWebhook.Window))
+            if (!replays.TryAccept("vonage:" + tokenId, 2 * VonageJwtValidator.DefaultFreshness))
             {
                 WebhookLog.Replayed(logger, Provider);
                 return (WebhookResults.Replayed(), null);
@@ -130,6 +136,15 @@ internal static class VonageWebhooks
         }
 
         return (null, body);
+    }
+
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header, or null for any other header.</summary>
+    private static string? BearerToken(string authorization)
+    {
+        const string Bearer = "Bearer ";
+        return authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) && authorization.Length > Bearer.Length
+            ? authorization[Bearer.Length..].Trim()
+            : null;
     }
 
     /// <summary><c>to</c>, <c>from</c> and <c>uuid</c>: from the query of a GET, or the JSON object a POST carries (values that are not strings count as absent).</summary>

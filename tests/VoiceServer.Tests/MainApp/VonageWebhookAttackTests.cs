@@ -93,7 +93,7 @@ public sealed class VonageWebhookAttackTests
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.DoesNotContain("websocket", body, StringComparison.Ordinal);
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "SignatureRefused" && e.Message.Contains("BodyMismatch", StringComparison.Ordinal));
+        Assert.Contains(system.Logs.Entries, e => e.EventName == "SignatureRefused" && e.Message.Contains("PayloadMismatch", StringComparison.Ordinal));
     }
 
     [Fact]

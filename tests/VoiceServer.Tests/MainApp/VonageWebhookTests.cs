@@ -132,19 +132,13 @@ public sealed class VonageWebhookTests
         Assert.Equal("talk", (string?)Assert.Single(ncco!.AsArray())!["action"]);
     }
 
-    [Fact]
-    public async Task SignatureSecretShorterThan32Bytes_RefusesToStart_NamingIt()
-    {
-        // HS256 with IdentityModel needs a key of 256 bits: a shorter secret would refuse every webhook, so it stops the app.
-        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => StartAsync(extra: new() { ["VONAGE_SIGNATURE_SECRET"] = "0123456789abcdef" }));
-
-        Assert.Contains("VONAGE_SIGNATURE_SECRET", refused.Message, StringComparison.Ordinal);
-    }
-
+    // Vonage's signature secrets may be shorter than HS256's 256 bits: the check is done by hand, as on the voice
+    // server, so every length the dashboard offers verifies.
     [Theory]
+    [InlineData("0123456789abcdef")]
     [InlineData("0123456789abcdef0123456789abcdef")]
     [InlineData("a-signature-secret-of-sixty-four-characters-0123456789abcdefghij")]
-    public async Task SignatureSecretOf32BytesOrMore_Verifies(string secret)
+    public async Task SignatureSecretOfAnyLength_Verifies(string secret)
     {
         await using var system = await StartAsync(extra: new() { ["VONAGE_SIGNATURE_SECRET"] = secret });
         await system.CreateAgentAsync("bakery", Number, TelnyxVoiceWebhookTests.Agent(), provider: "vonage");
