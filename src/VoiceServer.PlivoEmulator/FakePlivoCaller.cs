@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.CallerEmulator;
 
 namespace VoiceServer.PlivoEmulator;
 
@@ -15,29 +14,22 @@ namespace VoiceServer.PlivoEmulator;
 /// played, or at once; a <c>clearAudio</c> is answered with <c>clearedAudio</c> and the checkpoints it flushed never
 /// come back (§3.5). Plivo sends no <c>connected</c> and ends a stream by closing the socket (§3.7).
 /// </summary>
-public sealed class FakePlivoCaller : IAsyncDisposable
+public sealed class FakePlivoCaller : FakeCallerSocket
 {
-    private readonly ClientWebSocket _socket;
     private readonly PlivoCheckpointMode _checkpointMode;
-    private readonly object _gate = new();
     private readonly List<PlivoReceivedFrame> _frames = [];
     private readonly List<string> _pendingMarks = [];
-    private readonly List<string> _violations = [];
-    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private readonly MemoryStream _audio = new();
-    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Task _receiveLoop;
     private int _sequence;
     private int _chunk;
     private long _timestampMs;
     private int _clears;
 
     private FakePlivoCaller(ClientWebSocket socket, PlivoCheckpointMode checkpointMode)
+        : base(socket, "Plivo")
     {
-        _socket = socket;
         _checkpointMode = checkpointMode;
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        StartReceiving();
     }
 
     public string StreamId { get; } = Guid.NewGuid().ToString();
@@ -47,8 +39,6 @@ public sealed class FakePlivoCaller : IAsyncDisposable
 
     /// <summary><c>extraHeaders</c> as the XML set them; repeated on every media and dtmf frame (§2.3).</summary>
     public string ExtraHeaders { get; init; } = string.Empty;
-
-    public WebSocketState State => _socket.State;
 
     /// <summary>
     /// Called on the receive loop after each valid frame is recorded (a player, e.g. the simulator's, times its
@@ -60,7 +50,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return [.. _frames];
             }
@@ -71,7 +61,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _audio.ToArray();
             }
@@ -82,7 +72,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return [.. _pendingMarks];
             }
@@ -93,7 +83,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _clears;
             }
@@ -107,37 +97,8 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         string? callId = null,
         CancellationToken cancellationToken = default)
     {
-        var socket = new ClientWebSocket();
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
-        {
-            socket.Options.SetRequestHeader(name, value);
-        }
-
-        await socket.ConnectAsync(url, cancellationToken);
+        var socket = await OpenAsync(url, headers, cancellationToken);
         return callId is null ? new FakePlivoCaller(socket, checkpointMode) : new FakePlivoCaller(socket, checkpointMode) { CallId = callId };
-    }
-
-    /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
-    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
-        {
-            socket.Options.SetRequestHeader(name, value);
-        }
-
-        try
-        {
-            await socket.ConnectAsync(url, cancellationToken);
-        }
-        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
-        {
-            return socket.HttpStatusCode;
-        }
-
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
-        return null;
     }
 
     /// <summary>Plivo's <c>start</c> (§3.2): the ids inside <c>start</c>, <c>extra_headers</c> at the top level.</summary>
@@ -199,27 +160,13 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         }.ToJsonString(), cancellationToken);
 
     /// <summary>The caller hangs up: Plivo closes the socket, with no message before (§3.7).</summary>
-    public async Task HangUpAsync(CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    /// <summary>Drops the connection without a close frame (a network failure).</summary>
-    public void Abort() => _socket.Abort();
+    public Task HangUpAsync(CancellationToken cancellationToken) => CloseOutputAsync(string.Empty, cancellationToken);
 
     /// <summary>Answers the oldest <paramref name="count"/> pending checkpoints: the audio before them played.</summary>
     public async Task AckPendingCheckpointsAsync(int count, CancellationToken cancellationToken)
     {
         List<string> marks;
-        lock (_gate)
+        lock (Gate)
         {
             marks = _pendingMarks.Take(count).ToList();
             _pendingMarks.RemoveRange(0, marks.Count);
@@ -231,33 +178,6 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         }
     }
 
-    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    /// <summary>Something Plivo never sends: a binary frame.</summary>
-    public async Task SendBinaryAsync(byte[] data, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
     public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
 
     public Task WaitForPendingCheckpointsAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
@@ -265,36 +185,6 @@ public sealed class FakePlivoCaller : IAsyncDisposable
     public Task WaitForClearAudioAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
 
     public Task WaitForFramesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _frames.Count >= count, cancellationToken);
-
-    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
-        _closed.Task.WaitAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_socket.State == WebSocketState.Open)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        _socket.Abort();
-        await _receiveLoop;
-        _socket.Dispose();
-        _sendLock.Dispose();
-        lock (_gate)
-        {
-            if (_violations.Count > 0)
-            {
-                throw new InvalidOperationException("The fake Plivo caller saw protocol violations: " + string.Join("; ", _violations));
-            }
-        }
-    }
 
     private int NextSequence() => Interlocked.Increment(ref _sequence);
 
@@ -315,81 +205,10 @@ public sealed class FakePlivoCaller : IAsyncDisposable
             ["streamId"] = StreamId,
         }.ToJsonString(), cancellationToken);
 
-    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    protected override async Task OnTextAsync(string text)
     {
-        lock (_gate)
+        if (ParseObject(text) is not { } frame)
         {
-            if (condition())
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((condition, done));
-            return done.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
-    private void WakeWaiters()
-    {
-        for (var i = _waiters.Count - 1; i >= 0; i--)
-        {
-            if (_waiters[i].Condition())
-            {
-                _waiters[i].Done.TrySetResult();
-                _waiters.RemoveAt(i);
-            }
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
-                    return;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    Violation("a binary frame: Plivo takes JSON text only");
-                    continue;
-                }
-
-                await HandleAsync(Encoding.UTF8.GetString(message.ToArray()));
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            _closed.TrySetResult((null, null));
-        }
-    }
-
-    private async Task HandleAsync(string json)
-    {
-        JsonObject frame;
-        try
-        {
-            frame = JsonNode.Parse(json)!.AsObject();
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            Violation($"not a JSON object: {json}");
             return;
         }
 
@@ -397,7 +216,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         string? played = null;
         var cleared = false;
         PlivoReceivedFrame? received = null;
-        lock (_gate)
+        lock (Gate)
         {
             switch (kind)
             {
@@ -437,7 +256,7 @@ public sealed class FakePlivoCaller : IAsyncDisposable
                     cleared = true;
                     break;
                 default:
-                    Violation($"a frame Plivo does not accept: {json}");
+                    Violation($"a frame Plivo does not accept: {text}");
                     break;
             }
 
@@ -463,17 +282,6 @@ public sealed class FakePlivoCaller : IAsyncDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
         {
-        }
-    }
-
-    private static bool HasExactly(JsonObject node, params string[] names) =>
-        node.Count == names.Length && names.All(node.ContainsKey);
-
-    private void Violation(string what)
-    {
-        lock (_gate)
-        {
-            _violations.Add(what);
         }
     }
 }

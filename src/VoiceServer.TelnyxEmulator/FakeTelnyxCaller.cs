@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.CallerEmulator;
 
 namespace VoiceServer.TelnyxEmulator;
 
@@ -14,37 +13,28 @@ namespace VoiceServer.TelnyxEmulator;
 /// <c>{"event":"clear"}</c> is a violation, rethrown when the fake is disposed. Marks come back the way Telnyx
 /// returns them: after the audio before them played, or at once, or all of them on <c>clear</c>.
 /// </summary>
-public sealed class FakeTelnyxCaller : IAsyncDisposable
+public sealed class FakeTelnyxCaller : FakeCallerSocket
 {
-    private readonly ClientWebSocket _socket;
     private readonly TelnyxMarkMode _markMode;
-    private readonly object _gate = new();
     private readonly List<TelnyxReceivedFrame> _frames = [];
     private readonly List<string> _pendingMarks = [];
-    private readonly List<string> _violations = [];
-    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private readonly MemoryStream _audio = new();
-    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Task _receiveLoop;
     private int _sequence;
     private int _chunk;
     private long _timestampMs;
     private int _clears;
 
     private FakeTelnyxCaller(ClientWebSocket socket, TelnyxMarkMode markMode)
+        : base(socket, "Telnyx")
     {
-        _socket = socket;
         _markMode = markMode;
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        StartReceiving();
     }
 
     public string StreamId { get; } = Guid.NewGuid().ToString().ToUpperInvariant();
 
     /// <summary>A Call Control id in Telnyx's shape (<c>v3:</c> + URL-safe base64).</summary>
     public string CallControlId { get; init; } = "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public WebSocketState State => _socket.State;
 
     /// <summary>
     /// Called on the receive loop after each valid frame is recorded (a player, e.g. the simulator's, times its
@@ -56,7 +46,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return [.. _frames];
             }
@@ -67,7 +57,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _audio.ToArray();
             }
@@ -78,7 +68,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return [.. _pendingMarks];
             }
@@ -89,7 +79,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _clears;
             }
@@ -103,37 +93,8 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
         string? callControlId = null,
         CancellationToken cancellationToken = default)
     {
-        var socket = new ClientWebSocket();
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
-        {
-            socket.Options.SetRequestHeader(name, value);
-        }
-
-        await socket.ConnectAsync(url, cancellationToken);
+        var socket = await OpenAsync(url, headers, cancellationToken);
         return callControlId is null ? new FakeTelnyxCaller(socket, markMode) : new FakeTelnyxCaller(socket, markMode) { CallControlId = callControlId };
-    }
-
-    /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
-    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
-        {
-            socket.Options.SetRequestHeader(name, value);
-        }
-
-        try
-        {
-            await socket.ConnectAsync(url, cancellationToken);
-        }
-        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
-        {
-            return socket.HttpStatusCode;
-        }
-
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
-        return null;
     }
 
     public Task SendConnectedAsync(CancellationToken cancellationToken) =>
@@ -199,22 +160,10 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     public Task SendStopAsync(CancellationToken cancellationToken) =>
         SendEventAsync("stop", new JsonObject { ["user_id"] = "3E6F995F-85F7-4705-9741-53B116D28237", ["call_control_id"] = CallControlId }, cancellationToken);
 
-    /// <summary>Drops the connection without a close frame (a network failure).</summary>
-    public void Abort() => _socket.Abort();
-
     /// <summary>The caller hangs up after <c>stop</c>: Telnyx closes the socket; then the server's close is awaited.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "call ended", cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-
+        await CloseOutputAsync("call ended", cancellationToken);
         await WaitForCloseAsync(cancellationToken);
     }
 
@@ -222,7 +171,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     public async Task AckPendingMarksAsync(int count, CancellationToken cancellationToken)
     {
         List<string> marks;
-        lock (_gate)
+        lock (Gate)
         {
             marks = _pendingMarks.Take(count).ToList();
             _pendingMarks.RemoveRange(0, marks.Count);
@@ -234,33 +183,6 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
         }
     }
 
-    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    /// <summary>Something Telnyx never sends: a binary frame.</summary>
-    public async Task SendBinaryAsync(byte[] data, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
     public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
 
     public Task WaitForPendingMarksAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
@@ -268,36 +190,6 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
     public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
 
     public Task WaitForFramesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _frames.Count >= count, cancellationToken);
-
-    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
-        _closed.Task.WaitAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_socket.State == WebSocketState.Open)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        _socket.Abort();
-        await _receiveLoop;
-        _socket.Dispose();
-        _sendLock.Dispose();
-        lock (_gate)
-        {
-            if (_violations.Count > 0)
-            {
-                throw new InvalidOperationException("The fake Telnyx caller saw protocol violations: " + string.Join("; ", _violations));
-            }
-        }
-    }
 
     /// <summary>A frame with the common top-level fields and one body object.</summary>
     private Task SendEventAsync(string bodyName, JsonObject body, CancellationToken cancellationToken, string? eventName = null) =>
@@ -320,81 +212,10 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
             ["mark"] = new JsonObject { ["name"] = name },
         }.ToJsonString(), cancellationToken);
 
-    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    protected override async Task OnTextAsync(string text)
     {
-        lock (_gate)
+        if (ParseObject(text) is not { } frame)
         {
-            if (condition())
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((condition, done));
-            return done.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
-    private void WakeWaiters()
-    {
-        for (var i = _waiters.Count - 1; i >= 0; i--)
-        {
-            if (_waiters[i].Condition())
-            {
-                _waiters[i].Done.TrySetResult();
-                _waiters.RemoveAt(i);
-            }
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
-                    return;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    Violation("a binary frame: Telnyx takes JSON text only");
-                    continue;
-                }
-
-                await HandleAsync(Encoding.UTF8.GetString(message.ToArray()));
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            _closed.TrySetResult((null, null));
-        }
-    }
-
-    private async Task HandleAsync(string json)
-    {
-        JsonObject frame;
-        try
-        {
-            frame = JsonNode.Parse(json)!.AsObject();
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            Violation($"not a JSON object: {json}");
             return;
         }
 
@@ -402,7 +223,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
         string? markToReturn = null;
         List<string> flushed = [];
         TelnyxReceivedFrame? received = null;
-        lock (_gate)
+        lock (Gate)
         {
             switch (kind)
             {
@@ -441,7 +262,7 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
                     _pendingMarks.Clear();
                     break;
                 default:
-                    Violation($"a frame Telnyx does not accept: {json}");
+                    Violation($"a frame Telnyx does not accept: {text}");
                     break;
             }
 
@@ -468,17 +289,6 @@ public sealed class FakeTelnyxCaller : IAsyncDisposable
             {
                 return;
             }
-        }
-    }
-
-    private static bool HasExactly(JsonObject node, params string[] names) =>
-        node.Count == names.Length && names.All(node.ContainsKey);
-
-    private void Violation(string what)
-    {
-        lock (_gate)
-        {
-            _violations.Add(what);
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
+using VoiceServer.CallerEmulator;
 
 namespace VoiceServer.VonageEmulator;
 
@@ -15,35 +15,26 @@ namespace VoiceServer.VonageEmulator;
 /// answered with <c>websocket:cleared</c> and the notifies it flushed never come back (whether Vonage returns them is
 /// unconfirmed, §3.4: the fake takes the stricter view). The caller hanging up closes the socket.
 /// </summary>
-public sealed class FakeVonageCaller : IAsyncDisposable
+public sealed class FakeVonageCaller : FakeCallerSocket
 {
     /// <summary>20 ms at 16 kHz, two bytes a sample.</summary>
     public const int FrameBytes = 640;
 
-    private readonly ClientWebSocket _socket;
     private readonly VonageNotifyMode _notifyMode;
-    private readonly object _gate = new();
     private readonly List<string> _frames = [];
     private readonly List<JsonObject> _pendingNotifies = [];
-    private readonly List<string> _violations = [];
-    private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private readonly MemoryStream _audio = new();
-    private readonly TaskCompletionSource<(WebSocketCloseStatus? Status, string? Description)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Task _receiveLoop;
     private int _clears;
 
     private FakeVonageCaller(ClientWebSocket socket, VonageNotifyMode notifyMode)
+        : base(socket, "Vonage")
     {
-        _socket = socket;
         _notifyMode = notifyMode;
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        StartReceiving();
     }
 
     /// <summary>The call's uuid, which the main app puts in the NCCO <c>headers</c> as <c>CallSid</c>.</summary>
     public string CallUuid { get; init; } = Guid.NewGuid().ToString();
-
-    public WebSocketState State => _socket.State;
 
     /// <summary>
     /// Called on the receive loop after each valid frame is recorded, with its entry in <see cref="Frames"/> (a player,
@@ -56,7 +47,7 @@ public sealed class FakeVonageCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return [.. _frames];
             }
@@ -68,7 +59,7 @@ public sealed class FakeVonageCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _audio.ToArray();
             }
@@ -79,7 +70,7 @@ public sealed class FakeVonageCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _pendingNotifies.Count;
             }
@@ -90,7 +81,7 @@ public sealed class FakeVonageCaller : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _clears;
             }
@@ -109,38 +100,13 @@ public sealed class FakeVonageCaller : IAsyncDisposable
         string? callUuid = null,
         CancellationToken cancellationToken = default)
     {
-        var socket = new ClientWebSocket();
-        if (authorization is not null)
-        {
-            socket.Options.SetRequestHeader("Authorization", authorization);
-        }
-
-        await socket.ConnectAsync(url, cancellationToken);
+        var socket = await OpenAsync(url, Authorization(authorization), cancellationToken);
         return callUuid is null ? new FakeVonageCaller(socket, notifyMode) : new FakeVonageCaller(socket, notifyMode) { CallUuid = callUuid };
     }
 
     /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
-    public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, string? authorization, CancellationToken cancellationToken)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        if (authorization is not null)
-        {
-            socket.Options.SetRequestHeader("Authorization", authorization);
-        }
-
-        try
-        {
-            await socket.ConnectAsync(url, cancellationToken);
-        }
-        catch (WebSocketException) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
-        {
-            return socket.HttpStatusCode;
-        }
-
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "probe", cancellationToken);
-        return null;
-    }
+    public static Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, string? authorization, CancellationToken cancellationToken) =>
+        TryConnectForStatusAsync(url, Authorization(authorization), cancellationToken);
 
     /// <summary>
     /// The first message (§3.1): <c>websocket:connected</c>, the content type, <c>CallSid</c> and the NCCO
@@ -179,28 +145,14 @@ public sealed class FakeVonageCaller : IAsyncDisposable
                 : new JsonObject { ["event"] = "websocket:dtmf", ["digit"] = digit.ToString(), ["duration"] = 260 }.ToJsonString(),
             cancellationToken);
 
-    /// <summary>Drops the connection without a close frame (a network failure).</summary>
-    public void Abort() => _socket.Abort();
-
     /// <summary>The caller hangs up: Vonage closes the socket.</summary>
-    public async Task HangUpAsync(CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    public Task HangUpAsync(CancellationToken cancellationToken) => CloseOutputAsync(string.Empty, cancellationToken);
 
     /// <summary>Answers the oldest <paramref name="count"/> pending notifies: the audio before them played.</summary>
     public async Task AckPendingNotifiesAsync(int count, CancellationToken cancellationToken)
     {
         List<JsonObject> notifies;
-        lock (_gate)
+        lock (Gate)
         {
             notifies = _pendingNotifies.Take(count).ToList();
             _pendingNotifies.RemoveRange(0, notifies.Count);
@@ -212,139 +164,18 @@ public sealed class FakeVonageCaller : IAsyncDisposable
         }
     }
 
-    public async Task SendTextAsync(string json, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    public async Task SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _socket.SendAsync(data, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
     public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
 
     public Task WaitForPendingNotifiesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingNotifies.Count >= count, cancellationToken);
 
     public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
 
-    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
-        _closed.Task.WaitAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_socket.State == WebSocketState.Open)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "test over", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        _socket.Abort();
-        await _receiveLoop;
-        _socket.Dispose();
-        _sendLock.Dispose();
-        lock (_gate)
-        {
-            if (_violations.Count > 0)
-            {
-                throw new InvalidOperationException("The fake Vonage caller saw protocol violations: " + string.Join("; ", _violations));
-            }
-        }
-    }
-
     private Task SendNotifyAsync(JsonObject payload, CancellationToken cancellationToken) =>
         SendTextAsync(new JsonObject { ["event"] = "websocket:notify", ["payload"] = payload }.ToJsonString(), cancellationToken);
 
-    private Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
+    protected override void OnBinary(byte[] frame)
     {
-        lock (_gate)
-        {
-            if (condition())
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((condition, done));
-            return done.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Under the gate: completes every waiter whose condition now holds.</summary>
-    private void WakeWaiters()
-    {
-        for (var i = _waiters.Count - 1; i >= 0; i--)
-        {
-            if (_waiters[i].Condition())
-            {
-                _waiters[i].Done.TrySetResult();
-                _waiters.RemoveAt(i);
-            }
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    _closed.TrySetResult((result.CloseStatus, result.CloseStatusDescription));
-                    return;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    HandleAudio(message.ToArray());
-                    continue;
-                }
-
-                await HandleTextAsync(Encoding.UTF8.GetString(message.ToArray()));
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            _closed.TrySetResult((null, null));
-        }
-    }
-
-    private void HandleAudio(byte[] frame)
-    {
-        lock (_gate)
+        lock (Gate)
         {
             if (frame.Length != FrameBytes)
             {
@@ -359,23 +190,17 @@ public sealed class FakeVonageCaller : IAsyncDisposable
         FrameReceived?.Invoke("audio");
     }
 
-    private async Task HandleTextAsync(string json)
+    protected override async Task OnTextAsync(string text)
     {
-        JsonObject command;
-        try
+        if (ParseObject(text) is not { } command)
         {
-            command = JsonNode.Parse(json)!.AsObject();
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            Violation($"not a JSON object: {json}");
             return;
         }
 
         JsonObject? played = null;
         var cleared = false;
         string? received = null;
-        lock (_gate)
+        lock (Gate)
         {
             switch ((string?)command["action"])
             {
@@ -401,7 +226,7 @@ public sealed class FakeVonageCaller : IAsyncDisposable
                     cleared = true;
                     break;
                 default:
-                    Violation($"a command Vonage does not accept: {json}");
+                    Violation($"a command Vonage does not accept: {text}");
                     break;
             }
 
@@ -430,11 +255,6 @@ public sealed class FakeVonageCaller : IAsyncDisposable
         }
     }
 
-    private void Violation(string what)
-    {
-        lock (_gate)
-        {
-            _violations.Add(what);
-        }
-    }
+    private static Dictionary<string, string>? Authorization(string? authorization) =>
+        authorization is null ? null : new() { ["Authorization"] = authorization };
 }
