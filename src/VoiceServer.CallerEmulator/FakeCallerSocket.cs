@@ -31,8 +31,23 @@ public abstract class FakeCallerSocket : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>The audio the server sent, concatenated, in the provider's own format.</summary>
+    public byte[] ReceivedAudio
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return ReceivedAudioStream.ToArray();
+            }
+        }
+    }
+
     /// <summary>Guards the deriving fake's state and the waits on it.</summary>
     protected object Gate { get; } = new();
+
+    /// <summary>Under <see cref="Gate"/>: where the deriving fake appends each audio frame it accepts.</summary>
+    protected MemoryStream ReceivedAudioStream { get; } = new();
 
     /// <summary>The status of an upgrade attempt: null when it was accepted (the socket is then closed at once).</summary>
     public static async Task<HttpStatusCode?> TryConnectForStatusAsync(Uri url, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
@@ -78,6 +93,8 @@ public abstract class FakeCallerSocket : IAsyncDisposable
             _sendLock.Release();
         }
     }
+
+    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => ReceivedAudioStream.Length >= count, cancellationToken);
 
     /// <summary>Drops the connection without a close frame (a network failure).</summary>
     public void Abort() => _socket.Abort();

@@ -19,7 +19,6 @@ public sealed class FakePlivoCaller : FakeCallerSocket
     private readonly PlivoCheckpointMode _checkpointMode;
     private readonly List<PlivoReceivedFrame> _frames = [];
     private readonly List<string> _pendingMarks = [];
-    private readonly MemoryStream _audio = new();
     private int _sequence;
     private int _chunk;
     private long _timestampMs;
@@ -53,17 +52,6 @@ public sealed class FakePlivoCaller : FakeCallerSocket
             lock (Gate)
             {
                 return [.. _frames];
-            }
-        }
-    }
-
-    public byte[] ReceivedAudio
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _audio.ToArray();
             }
         }
     }
@@ -178,8 +166,6 @@ public sealed class FakePlivoCaller : FakeCallerSocket
         }
     }
 
-    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
-
     public Task WaitForPendingCheckpointsAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
 
     public Task WaitForClearAudioAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
@@ -229,7 +215,7 @@ public sealed class FakePlivoCaller : FakeCallerSocket
                         Violation("an empty playAudio payload");
                     }
 
-                    _audio.Write(bytes);
+                    ReceivedAudioStream.Write(bytes);
                     received = new PlivoReceivedFrame("playAudio", payload, null);
                     _frames.Add(received);
                     break;

@@ -18,7 +18,6 @@ public sealed class FakeTelnyxCaller : FakeCallerSocket
     private readonly TelnyxMarkMode _markMode;
     private readonly List<TelnyxReceivedFrame> _frames = [];
     private readonly List<string> _pendingMarks = [];
-    private readonly MemoryStream _audio = new();
     private int _sequence;
     private int _chunk;
     private long _timestampMs;
@@ -49,17 +48,6 @@ public sealed class FakeTelnyxCaller : FakeCallerSocket
             lock (Gate)
             {
                 return [.. _frames];
-            }
-        }
-    }
-
-    public byte[] ReceivedAudio
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _audio.ToArray();
             }
         }
     }
@@ -183,8 +171,6 @@ public sealed class FakeTelnyxCaller : FakeCallerSocket
         }
     }
 
-    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
-
     public Task WaitForPendingMarksAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingMarks.Count >= count, cancellationToken);
 
     public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
@@ -235,7 +221,7 @@ public sealed class FakeTelnyxCaller : FakeCallerSocket
                         Violation("an empty media payload");
                     }
 
-                    _audio.Write(bytes);
+                    ReceivedAudioStream.Write(bytes);
                     received = new TelnyxReceivedFrame("media", payload, null);
                     _frames.Add(received);
                     break;

@@ -23,7 +23,6 @@ public sealed class FakeVonageCaller : FakeCallerSocket
     private readonly VonageNotifyMode _notifyMode;
     private readonly List<string> _frames = [];
     private readonly List<JsonObject> _pendingNotifies = [];
-    private readonly MemoryStream _audio = new();
     private int _clears;
 
     private FakeVonageCaller(ClientWebSocket socket, VonageNotifyMode notifyMode)
@@ -50,18 +49,6 @@ public sealed class FakeVonageCaller : FakeCallerSocket
             lock (Gate)
             {
                 return [.. _frames];
-            }
-        }
-    }
-
-    /// <summary>Every binary frame received, concatenated: 16 kHz L16.</summary>
-    public byte[] ReceivedAudio
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _audio.ToArray();
             }
         }
     }
@@ -164,8 +151,6 @@ public sealed class FakeVonageCaller : FakeCallerSocket
         }
     }
 
-    public Task WaitForAudioBytesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _audio.Length >= count, cancellationToken);
-
     public Task WaitForPendingNotifiesAsync(int count, CancellationToken cancellationToken) => WaitAsync(() => _pendingNotifies.Count >= count, cancellationToken);
 
     public Task WaitForClearAsync(CancellationToken cancellationToken) => WaitAsync(() => _clears > 0, cancellationToken);
@@ -182,7 +167,7 @@ public sealed class FakeVonageCaller : FakeCallerSocket
                 Violation($"a binary frame of {frame.Length} bytes: Vonage takes 20 ms frames of {FrameBytes}");
             }
 
-            _audio.Write(frame);
+            ReceivedAudioStream.Write(frame);
             _frames.Add("audio");
             WakeWaiters();
         }
