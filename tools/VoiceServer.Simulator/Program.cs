@@ -4,7 +4,7 @@ using VoiceServer.TwilioEmulator;
 var parsed = SimulatorCommandLine.Parse(args);
 if (parsed.ShowHelp)
 {
-    Console.WriteLine(SimulatorCommandLine.Usage);
+    SimulatorCommandLine.WriteHelp(Console.Out);
     return SimulatorExitCodes.Success;
 }
 

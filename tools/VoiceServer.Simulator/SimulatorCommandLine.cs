@@ -1,276 +1,236 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace VoiceServer.Simulator;
 
-/// <summary>Hand-written parsing: a dozen flags do not justify a dependency.</summary>
+/// <summary>voice-sim's command line, parsed with System.CommandLine: the flags, their checks and the help text.</summary>
 public static class SimulatorCommandLine
 {
-    public const string Usage =
+    private const string Description =
         """
         voice-sim: call a voice-server the way Twilio (or Telnyx, Plivo or Vonage) does and report what happened.
-
-        Usage: voice-sim [options]
-
-        Connection
-          --provider <name>        twilio (default), telnyx, plivo or vonage: whose caller to play, on its wire
-                                   format (vonage: 16 kHz L16 binary frames, widened from the 8 kHz audio)
-          --url <ws(s)://…>        Media-stream URL (default ws://localhost:8080/api/<provider>/media-stream)
-          --webhook <http(s)://…>  Twilio only: call a main app's voice webhook first, as Twilio does, and follow its TwiML
-                                   (the Stream URL and its Parameters replace --url and the call parameters)
-          --to <number>            With --webhook: the dialled number (default +15550100000)
-          --from <number>          With --webhook: the caller's number (default +15550199999)
-          --origin <value>         Send this Origin header on the upgrade
-          --auth-token <token>     Sign the upgrade with this Auth Token: x-twilio-signature (twilio),
-                                   X-Plivo-Signature-V3 (plivo), or with this signature secret Vonage's HS256
-                                   JWT in Authorization (vonage); Telnyx signs no upgrade
-          --signed-url <url>       URL to sign, as written in the TwiML or Plivo's XML, without a query (default:
-                                   --url without its query); for plivo the query sent is signed with it
-
-        Call parameters
-          --agent <id>             agentId (default demo)
-          --prompt <text>          prompt
-          --voice <name>           voice (e.g. marin, cedar)
-          --greeting <text>        greeting
-          --temperature <value>    temperature (accepted by the server for compatibility, never sent to OpenAI)
-          --model <name>           model
-          --key <openAIKey>        openAIKey (never printed)
-          --param <name=value>     any other parameter; repeatable
-          --params-in <where>      custom (start's custom parameters, Vonage's first-message headers: the default
-                                   for twilio, telnyx and vonage) or
-                                   query (the URL's query string: the default, and the only place, for plivo)
-
-        Caller audio (8 kHz μ-law frames of 20 ms)
-          --wav <file>             8 kHz mono WAV, 16-bit PCM or μ-law
-          --tone <ms>              440 Hz tone of this length
-          --silence <ms>           silence of this length
-                                   (default: 1500 ms of 440 Hz tone)
-          --lead-silence <ms>      silence before the audio (default 0)
-          --tail-silence <ms>      silence after it, so server VAD can end the turn (default 2000)
-          --fast                   send the audio without real-time pacing
-
-        Listening
-          --wait <seconds>         keep listening this long after the audio was sent (default 8); ends early
-                                   once the agent's reply has played and 1.5 s passed without new audio
-          --record <out.wav>       save the agent's audio as a μ-law WAV
-          --expect-no-audio        succeed only if the call completes with no agent audio
-
-          -h, --help               show this help
+        Caller audio is 8 kHz μ-law in 20 ms frames: --wav, --tone or --silence (default: 1500 ms of 440 Hz tone).
 
         Exit codes: 0 success, 1 no agent audio (or unexpected audio), 2 usage, 3 upgrade refused,
                     4 connection failed, 5 server ended the call abnormally, 6 the server broke the provider's
                     protocol, 130 cancelled.
         """;
 
+    private static readonly Option<TelephonyProvider?> s_provider = new("--provider")
+    {
+        Description = "twilio (default), telnyx, plivo or vonage: whose caller to play, on its wire format (vonage: 16 kHz L16 binary frames, widened from the 8 kHz audio)",
+        HelpName = "name",
+        CustomParser = result => Single(result) switch
+        {
+            "twilio" => TelephonyProvider.Twilio,
+            "telnyx" => TelephonyProvider.Telnyx,
+            "plivo" => TelephonyProvider.Plivo,
+            "vonage" => TelephonyProvider.Vonage,
+            var other => Refuse<TelephonyProvider?>(result, $"--provider must be twilio, telnyx, plivo or vonage, not '{other}'."),
+        },
+    };
+
+    private static readonly Option<Uri?> s_url = new("--url")
+    {
+        Description = "Media-stream URL (default ws://localhost:8080/api/<provider>/media-stream)",
+        HelpName = "ws(s)://…",
+        CustomParser = result => Uri.TryCreate(Single(result), UriKind.Absolute, out var url) && url.Scheme is "ws" or "wss"
+            ? url
+            : Refuse<Uri?>(result, $"--url must be an absolute ws:// or wss:// URL, not '{Single(result)}'."),
+    };
+
+    private static readonly Option<Uri?> s_webhook = new("--webhook")
+    {
+        Description = "Twilio only: call a main app's voice webhook first, as Twilio does, and follow its TwiML (the Stream URL and its Parameters replace --url and the call parameters)",
+        HelpName = "http(s)://…",
+        CustomParser = result => Uri.TryCreate(Single(result), UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"
+            ? hook
+            : Refuse<Uri?>(result, "--webhook must be an absolute http(s) URL."),
+    };
+
+    private static readonly Option<string> s_to = Text("--to", "number", "With --webhook: the dialled number", new SimulatorOptions().To);
+    private static readonly Option<string> s_from = Text("--from", "number", "With --webhook: the caller's number", new SimulatorOptions().From);
+    private static readonly Option<string?> s_origin = Text("--origin", "value", "Send this Origin header on the upgrade");
+    private static readonly Option<string?> s_authToken = Text(
+        "--auth-token",
+        "token",
+        "Sign the upgrade with this Auth Token: x-twilio-signature (twilio), X-Plivo-Signature-V3 (plivo), or with this signature secret Vonage's HS256 JWT in Authorization (vonage); Telnyx signs no upgrade");
+    private static readonly Option<string?> s_signedUrl = Text(
+        "--signed-url",
+        "url",
+        "URL to sign, as written in the TwiML or Plivo's XML, without a query (default: --url without its query); for plivo the query sent is signed with it");
+
+    private static readonly Option<string> s_agent = Text("--agent", "id", "agentId", new SimulatorOptions().AgentId);
+    private static readonly Option<string?> s_prompt = Text("--prompt", "text", "prompt");
+    private static readonly Option<string?> s_voice = Text("--voice", "name", "voice (e.g. marin, cedar)");
+    private static readonly Option<string?> s_greeting = Text("--greeting", "text", "greeting");
+    private static readonly Option<string?> s_temperature = Text("--temperature", "value", "temperature (accepted by the server for compatibility, never sent to OpenAI)");
+    private static readonly Option<string?> s_model = Text("--model", "name", "model");
+    private static readonly Option<string?> s_key = Text("--key", "openAIKey", "openAIKey (never printed)");
+
+    private static readonly Option<List<KeyValuePair<string, string>>> s_param = new("--param")
+    {
+        Description = "any other parameter; repeatable",
+        HelpName = "name=value",
+        DefaultValueFactory = _ => [],
+        CustomParser = result =>
+        {
+            var parameters = new List<KeyValuePair<string, string>>();
+            foreach (var token in result.Tokens)
+            {
+                var equals = token.Value.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    return Refuse<List<KeyValuePair<string, string>>>(result, $"--param takes name=value, not '{token.Value}'.");
+                }
+
+                parameters.Add(new(token.Value[..equals], token.Value[(equals + 1)..]));
+            }
+
+            return parameters;
+        },
+    };
+
+    private static readonly Option<ParameterPlacement?> s_paramsIn = new("--params-in")
+    {
+        Description = "custom (start's custom parameters, Vonage's first-message headers: the default for twilio, telnyx and vonage) or query (the URL's query string: the default, and the only place, for plivo)",
+        HelpName = "where",
+        CustomParser = result => Single(result) switch
+        {
+            "custom" => ParameterPlacement.Custom,
+            "query" => ParameterPlacement.Query,
+            var other => Refuse<ParameterPlacement?>(result, $"--params-in must be custom or query, not '{other}'."),
+        },
+    };
+
+    private static readonly Option<string?> s_wav = Text("--wav", "file", "8 kHz mono WAV, 16-bit PCM or μ-law");
+    private static readonly Option<int?> s_tone = Milliseconds("--tone", "440 Hz tone of this length");
+    private static readonly Option<int?> s_silence = Milliseconds("--silence", "silence of this length");
+    private static readonly Option<int?> s_leadSilence = Milliseconds("--lead-silence", "silence before the audio (default 0)");
+    private static readonly Option<int?> s_tailSilence = Milliseconds("--tail-silence", "silence after it, so server VAD can end the turn (default 2000)");
+    private static readonly Option<bool> s_fast = new("--fast") { Description = "send the audio without real-time pacing" };
+
+    private static readonly Option<TimeSpan?> s_wait = new("--wait")
+    {
+        Description = "keep listening this long after the audio was sent (default 8); ends early once the agent's reply has played and 1.5 s passed without new audio",
+        HelpName = "seconds",
+        CustomParser = result => double.TryParse(Single(result), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : Refuse<TimeSpan?>(result, $"--wait takes a number of seconds, not '{Single(result)}'."),
+    };
+
+    private static readonly Option<string?> s_record = Text("--record", "out.wav", "save the agent's audio as a μ-law WAV");
+    private static readonly Option<bool> s_expectNoAudio = new("--expect-no-audio") { Description = "succeed only if the call completes with no agent audio" };
+
+    /// <summary>The one command; parsing leaves it as it was, so every parse shares it.</summary>
+    private static readonly RootCommand s_root = CreateRootCommand();
+
+    /// <summary>Options to run, a request for help, or the first problem with the command line.</summary>
     public static CommandLineResult Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var defaults = new SimulatorOptions();
-        Uri? url = null;
-        var provider = defaults.Provider;
-        var agent = defaults.AgentId;
-        string? prompt = null, voice = null, greeting = null, temperature = null, model = null, key = null;
-        string? wav = null, record = null, origin = null, authToken = null, signedUrl = null;
-        Uri? webhook = null;
-        var to = defaults.To;
-        var from = defaults.From;
-        int? tone = null, silence = null;
-        var lead = defaults.LeadSilenceMilliseconds;
-        var tail = defaults.TailSilenceMilliseconds;
-        var wait = defaults.Wait;
-        var fast = false;
-        var expectNoAudio = false;
-        ParameterPlacement? placement = null;
-        var parameters = new List<KeyValuePair<string, string>>();
-
-        for (var i = 0; i < args.Count; i++)
+        var parsed = s_root.Parse(args);
+        if (parsed.Action is HelpAction)
         {
-            var arg = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count)
-                {
-                    throw new FormatException($"{arg} needs a value.");
-                }
-
-                return args[++i];
-            }
-
-            try
-            {
-                switch (arg)
-                {
-                    case "-h" or "--help" or "-?":
-                        return new CommandLineResult(null, ShowHelp: true, null);
-                    case "--webhook":
-                        webhook = Uri.TryCreate(Value(), UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"
-                            ? hook
-                            : throw new FormatException("--webhook must be an absolute http(s) URL.");
-                        break;
-                    case "--to":
-                        to = Value();
-                        break;
-                    case "--from":
-                        from = Value();
-                        break;
-                    case "--provider":
-                        provider = Value() switch
-                        {
-                            "twilio" => TelephonyProvider.Twilio,
-                            "telnyx" => TelephonyProvider.Telnyx,
-                            "plivo" => TelephonyProvider.Plivo,
-                            "vonage" => TelephonyProvider.Vonage,
-                            var other => throw new FormatException($"--provider must be twilio, telnyx, plivo or vonage, not '{other}'."),
-                        };
-                        break;
-                    case "--url":
-                        url = ParseUrl(Value());
-                        break;
-                    case "--agent":
-                        agent = Value();
-                        break;
-                    case "--prompt":
-                        prompt = Value();
-                        break;
-                    case "--voice":
-                        voice = Value();
-                        break;
-                    case "--greeting":
-                        greeting = Value();
-                        break;
-                    case "--temperature":
-                        temperature = Value();
-                        break;
-                    case "--model":
-                        model = Value();
-                        break;
-                    case "--key":
-                        key = Value();
-                        break;
-                    case "--param":
-                        parameters.Add(ParseParameter(Value()));
-                        break;
-                    case "--params-in":
-                        placement = Value() switch
-                        {
-                            "custom" => ParameterPlacement.Custom,
-                            "query" => ParameterPlacement.Query,
-                            var other => throw new FormatException($"--params-in must be custom or query, not '{other}'."),
-                        };
-                        break;
-                    case "--wav":
-                        wav = Value();
-                        break;
-                    case "--tone":
-                        tone = ParseMilliseconds(arg, Value());
-                        break;
-                    case "--silence":
-                        silence = ParseMilliseconds(arg, Value());
-                        break;
-                    case "--lead-silence":
-                        lead = ParseMilliseconds(arg, Value());
-                        break;
-                    case "--tail-silence":
-                        tail = ParseMilliseconds(arg, Value());
-                        break;
-                    case "--record":
-                        record = Value();
-                        break;
-                    case "--wait":
-                        wait = ParseSeconds(arg, Value());
-                        break;
-                    case "--fast":
-                        fast = true;
-                        break;
-                    case "--expect-no-audio":
-                        expectNoAudio = true;
-                        break;
-                    case "--origin":
-                        origin = Value();
-                        break;
-                    case "--auth-token":
-                        authToken = Value();
-                        break;
-                    case "--signed-url":
-                        signedUrl = Value();
-                        break;
-                    default:
-                        return new CommandLineResult(null, ShowHelp: false, $"Unknown option '{arg}'.");
-                }
-            }
-            catch (FormatException ex)
-            {
-                return new CommandLineResult(null, ShowHelp: false, ex.Message);
-            }
+            return new CommandLineResult(null, ShowHelp: true, null);
         }
 
-        var sources = new[] { wav is not null, tone is not null, silence is not null }.Count(s => s);
-        if (sources > 1)
+        if (parsed.Errors.Count > 0)
+        {
+            return new CommandLineResult(null, ShowHelp: false, parsed.Errors[0].Message);
+        }
+
+        return Read(parsed);
+    }
+
+    public static void WriteHelp(TextWriter output) =>
+        s_root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = output });
+
+    private static RootCommand CreateRootCommand()
+    {
+        RootCommand root = new(Description)
+        {
+            s_provider, s_url, s_webhook, s_to, s_from, s_origin, s_authToken, s_signedUrl,
+            s_agent, s_prompt, s_voice, s_greeting, s_temperature, s_model, s_key, s_param, s_paramsIn,
+            s_wav, s_tone, s_silence, s_leadSilence, s_tailSilence, s_fast,
+            s_wait, s_record, s_expectNoAudio,
+        };
+
+        // --version would otherwise be read as a call with every default: the tool has no version of its own to show.
+        foreach (var version in root.Options.OfType<VersionOption>().ToList())
+        {
+            root.Options.Remove(version);
+        }
+
+        return root;
+    }
+
+    private static CommandLineResult Read(ParseResult parsed)
+    {
+        if (new Option[] { s_wav, s_tone, s_silence }.Count(option => parsed.GetResult(option) is not null) > 1)
         {
             return new CommandLineResult(null, ShowHelp: false, "Use only one of --wav, --tone and --silence.");
         }
 
+        var defaults = new SimulatorOptions();
+        var provider = parsed.GetValue(s_provider) ?? defaults.Provider;
         var options = new SimulatorOptions
         {
             Provider = provider,
-            Url = url ?? SimulatorOptions.DefaultUrlFor(provider),
-            Webhook = webhook,
-            To = to,
-            From = from,
-            AgentId = agent,
-            Prompt = prompt,
-            Voice = voice,
-            Greeting = greeting,
-            Temperature = temperature,
-            Model = model,
-            OpenAIKey = key,
-            Parameters = parameters,
-            ParametersIn = placement,
-            WavPath = wav,
-            ToneMilliseconds = tone,
-            SilenceMilliseconds = silence,
-            LeadSilenceMilliseconds = lead,
-            TailSilenceMilliseconds = tail,
-            RecordPath = record,
-            Wait = wait,
-            Fast = fast,
-            Origin = origin,
-            ExpectNoAudio = expectNoAudio,
-            AuthToken = authToken,
-            SignedUrl = signedUrl,
+            Url = parsed.GetValue(s_url) ?? SimulatorOptions.DefaultUrlFor(provider),
+            Webhook = parsed.GetValue(s_webhook),
+            To = parsed.GetValue(s_to)!,
+            From = parsed.GetValue(s_from)!,
+            AgentId = parsed.GetValue(s_agent)!,
+            Prompt = parsed.GetValue(s_prompt),
+            Voice = parsed.GetValue(s_voice),
+            Greeting = parsed.GetValue(s_greeting),
+            Temperature = parsed.GetValue(s_temperature),
+            Model = parsed.GetValue(s_model),
+            OpenAIKey = parsed.GetValue(s_key),
+            Parameters = parsed.GetValue(s_param) ?? [],
+            ParametersIn = parsed.GetValue(s_paramsIn),
+            WavPath = parsed.GetValue(s_wav),
+            ToneMilliseconds = parsed.GetValue(s_tone),
+            SilenceMilliseconds = parsed.GetValue(s_silence),
+            LeadSilenceMilliseconds = parsed.GetValue(s_leadSilence) ?? defaults.LeadSilenceMilliseconds,
+            TailSilenceMilliseconds = parsed.GetValue(s_tailSilence) ?? defaults.TailSilenceMilliseconds,
+            RecordPath = parsed.GetValue(s_record),
+            Wait = parsed.GetValue(s_wait) ?? defaults.Wait,
+            Fast = parsed.GetValue(s_fast),
+            Origin = parsed.GetValue(s_origin),
+            ExpectNoAudio = parsed.GetValue(s_expectNoAudio),
+            AuthToken = parsed.GetValue(s_authToken),
+            SignedUrl = parsed.GetValue(s_signedUrl),
         };
         return options.Validate() is { } error
             ? new CommandLineResult(null, ShowHelp: false, error)
             : new CommandLineResult(options, ShowHelp: false, null);
     }
 
-    private static Uri ParseUrl(string text)
-    {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("ws" or "wss"))
+    private static Option<string> Text(string name, string helpName, string description, string defaultValue) =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue };
+
+    private static Option<string?> Text(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName };
+
+    private static Option<int?> Milliseconds(string name, string description) =>
+        new(name)
         {
-            throw new FormatException($"--url must be an absolute ws:// or wss:// URL, not '{text}'.");
-        }
+            Description = description,
+            HelpName = "ms",
+            CustomParser = result => int.TryParse(Single(result), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : Refuse<int?>(result, $"{name} takes a whole number of milliseconds, not '{Single(result)}'."),
+        };
 
-        return url;
-    }
+    private static string Single(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
 
-    private static KeyValuePair<string, string> ParseParameter(string text)
+    private static T? Refuse<T>(ArgumentResult result, string error)
     {
-        var equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
-        {
-            throw new FormatException($"--param takes name=value, not '{text}'.");
-        }
-
-        return new(text[..equals], text[(equals + 1)..]);
+        result.AddError(error);
+        return default;
     }
-
-    private static int ParseMilliseconds(string option, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new FormatException($"{option} takes a whole number of milliseconds, not '{text}'.");
-
-    private static TimeSpan ParseSeconds(string option, string text) =>
-        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
-            ? TimeSpan.FromSeconds(value)
-            : throw new FormatException($"{option} takes a number of seconds, not '{text}'.");
 }
