@@ -59,6 +59,12 @@ public sealed class CallConfiguration
     /// </summary>
     public bool CallControlAllowed { get; init; }
 
+    /// <summary>
+    /// An outbound call placed with answering-machine detection, whose agent stays silent until the verdict arrives
+    /// (an <c>answered_by</c> command); null for every other call. Only a configuration bound to the call sets it.
+    /// </summary>
+    public VoicemailSettings? Voicemail { get; init; }
+
     /// <summary>Parameters the call gave that its configuration's source may not set (see <see cref="CallTrust"/>).</summary>
     public IReadOnlyList<string> IgnoredParameters { get; init; } = [];
 

@@ -65,6 +65,15 @@ public enum CallEndReason
     /// <summary>An operator transferred the caller through the main app's admin API; the call left the stream.</summary>
     AdminTransferred,
 
+    /// <summary>
+    /// An outbound call reached an answering machine (or a fax) and the agent's <c>voicemailPolicy</c> is
+    /// <c>hangup</c>: hung up through the telephony API once the verdict arrived.
+    /// </summary>
+    MachineHungUp,
+
+    /// <summary>An outbound call reached an answering machine: the agent's voicemail message played after the beep.</summary>
+    VoicemailLeft,
+
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
 

@@ -24,6 +24,8 @@ public static class CallEndReasonNames
         CallEndReason.Transferred => "transferred",
         CallEndReason.AdminHungUp => "admin_hung_up",
         CallEndReason.AdminTransferred => "admin_transferred",
+        CallEndReason.MachineHungUp => "machine_hung_up",
+        CallEndReason.VoicemailLeft => "voicemail_left",
         CallEndReason.ServerShutdown => "server_shutdown",
         CallEndReason.InternalError => "internal_error",
         _ => "unknown",

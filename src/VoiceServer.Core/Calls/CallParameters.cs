@@ -28,13 +28,15 @@ public static class CallParameters
     public const string EndCall = "endCall";
     public const string TransferNumbers = "transferNumbers";
     public const string Dtmf = "dtmf";
+    public const string VoicemailPolicy = "voicemailPolicy";
+    public const string VoicemailMessage = "voicemailMessage";
 
     /// <summary>Every parameter a call may carry, in the order they are checked.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting, CallbackUrl, Language, Vad, VadThreshold,
         VadSilenceMs, VadPrefixPaddingMs, VadEagerness, NoiseReduction, MaxDurationSec, IdleTimeoutSec, Tools, EndCall,
-        TransferNumbers, Dtmf,
+        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage,
     ];
 
     /// <summary>Parameters longer than one Twilio <c>&lt;Parameter&gt;</c> (under 500 characters with its name) may be split into <c>name.0</c>, <c>name.1</c>, ….</summary>
@@ -147,6 +149,37 @@ public static class CallParameters
             transferNumbers = [];
         }
 
+        // Awaiting a machine verdict silences the agent until a command for this very call arrives: only a
+        // configuration bound to the call may ask for that, never the caller.
+        var voicemailPolicy = Get(VoicemailPolicy);
+        var voicemailMessage = Get(VoicemailMessage);
+        if (!rules.Trust.BoundToCall)
+        {
+            if (voicemailPolicy is not null)
+            {
+                ignored.Add(VoicemailPolicy);
+            }
+
+            if (voicemailMessage is not null)
+            {
+                ignored.Add(VoicemailMessage);
+            }
+
+            voicemailPolicy = voicemailMessage = null;
+        }
+
+        if (voicemailPolicy == VoicemailSettings.LeaveMessage && voicemailMessage is null)
+        {
+            error = new CallParameterError(VoicemailMessage, "voicemailMessage is required with voicemailPolicy leave_message.");
+            return false;
+        }
+
+        if (voicemailPolicy is null && voicemailMessage is not null)
+        {
+            error = new CallParameterError(VoicemailPolicy, "voicemailMessage needs voicemailPolicy.");
+            return false;
+        }
+
         var tools = Get(Tools) is { } toolsJson ? ParseTools(toolsJson, out _)! : [];
         if (string.Equals(Get(EndCall), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -183,6 +216,7 @@ public static class CallParameters
             TransferNumbers = transferNumbers,
             Dtmf = Get(Dtmf) == "collect" ? DtmfMode.Collect : DtmfMode.Each,
             CallControlAllowed = rules.Trust.BoundToCall,
+            Voicemail = voicemailPolicy is null ? null : new VoicemailSettings(voicemailPolicy, voicemailMessage),
             IgnoredParameters = ignored,
         };
         var vad = configuration.TurnDetection;
@@ -249,6 +283,10 @@ public static class CallParameters
             new(TransferNumbers, "transferNumbers must be a comma-separated list of up to 16 E.164 numbers, e.g. +15557654321."),
         Dtmf when value is not ("each" or "collect") =>
             new(Dtmf, "dtmf must be each or collect."),
+        VoicemailPolicy when !VoicemailSettings.IsKnownPolicy(value) =>
+            new(VoicemailPolicy, "voicemailPolicy must be hangup or leave_message."),
+        VoicemailMessage when !Commands.CallCommandRules.IsValidText(value) =>
+            new(VoicemailMessage, $"voicemailMessage must be 1-{Commands.CallCommandRules.MaxTextLength} characters, without control characters."),
         _ => null,
     };
 

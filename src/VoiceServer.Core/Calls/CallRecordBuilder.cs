@@ -22,6 +22,9 @@ internal sealed class CallRecordBuilder(TimeProvider time)
 
     public IReadOnlyList<long> ResponseLatenciesMs => _responseLatenciesMs;
 
+    /// <summary>The answering-machine verdict the call received, if it awaited one.</summary>
+    public string? AnsweredBy { get; set; }
+
     public void OnCallStarted() => _startedAt = time.GetUtcNow();
 
     /// <summary>The model's <c>speech_stopped</c>: the response-latency clock starts.</summary>
@@ -81,5 +84,6 @@ internal sealed class CallRecordBuilder(TimeProvider time)
             BargeIns = BargeIns,
             ModelReconnects = ModelReconnects,
             ResponseLatenciesMs = [.. _responseLatenciesMs],
+            AnsweredBy = AnsweredBy,
         };
 }

@@ -45,7 +45,11 @@ public sealed partial class CallSession
                 Log.SilencePadded(_logger, gapMs, silenceFrames);
             }
 
-            if (_audioFlowing)
+            if (HoldsCallerAudio)
+            {
+                // Awaiting the answering-machine verdict, or leaving a voicemail message: the model must not hear the line.
+            }
+            else if (_audioFlowing)
             {
                 var leg = _model!.Leg!;
                 var sent = true;
@@ -107,7 +111,10 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            OnKey(digit);
+            if (!HoldsCallerAudio)
+            {
+                OnKey(digit);
+            }
         }
 
         // Logged once the key is handled, so the line means its pause timer is armed. Digits are often PINs: the

@@ -32,15 +32,22 @@ public sealed partial class CallSession
     }
 
     /// <summary>Ends the call now: the provider's API hangs up (or, without one for this call, the stream is closed).</summary>
-    public async Task<CallCommandResult> HangUpForOperatorAsync(CancellationToken cancellationToken)
+    public Task<CallCommandResult> HangUpForOperatorAsync(CancellationToken cancellationToken) =>
+        HangUpThroughCallControlAsync(new CallControlRequest(CallEndReason.AdminHungUp, "hung up by an operator", Number: null), byOperator: true, cancellationToken);
+
+    /// <summary>Hangs up through the provider's API, the call ending with <paramref name="request"/>'s reason.</summary>
+    private async Task<CallCommandResult> HangUpThroughCallControlAsync(CallControlRequest request, bool byOperator, CancellationToken cancellationToken)
     {
-        var request = new CallControlRequest(CallEndReason.AdminHungUp, "hung up by an operator", Number: null);
         if (!TryBeginOperatorCommand(request, out var control, out var callSid, out var refusal))
         {
             return refusal.Value;
         }
 
-        Log.OperatorCommand(_logger, CallCommandActions.HangUp);
+        if (byOperator)
+        {
+            Log.OperatorCommand(_logger, CallCommandActions.HangUp);
+        }
+
         var (outcome, detail) = await RunOperatorControlAsync(token => control.HangUpAsync(callSid, token), cancellationToken);
         if (outcome is null)
         {
@@ -49,7 +56,7 @@ public sealed partial class CallSession
 
         // As with end_call: without the API, closing the socket ends <Connect>, and with it the call.
         var done = outcome == CallControlOutcome.Done;
-        End(CallEndReason.AdminHungUp, done ? "hung up by an operator" : $"hung up by an operator ({detail}: the socket was closed instead)");
+        End(request.Reason, done ? request.Detail : $"{request.Detail} ({detail}: the socket was closed instead)");
         return new CallCommandResult(CallCommandOutcome.Done, done ? "the call was hung up" : $"the call's stream was closed, which ends it ({detail})");
     }
 
@@ -102,6 +109,12 @@ public sealed partial class CallSession
             if (_operatorCommand is not null || _goodbye.IsUnderWay)
             {
                 return new CallCommandResult(CallCommandOutcome.Conflict, "the call is ending");
+            }
+
+            if (_awaitingVerdict)
+            {
+                // Said now, it could play over a voicemail greeting.
+                return new CallCommandResult(CallCommandOutcome.Conflict, "the call awaits its answering-machine verdict; the agent does not speak before it");
             }
 
             if (!_audioFlowing)

@@ -62,11 +62,11 @@ public sealed partial class CallSession
         }
     }
 
-    // Called under _gate.
-    private void BeginGoodbye(CallEndReason reason, string detail, string instructions)
+    // Called under _gate; a null cap is the usual goodbye's.
+    private void BeginGoodbye(CallEndReason reason, string detail, string instructions, TimeSpan? cap = null)
     {
         CancelIdleTimer(callerActivity: false);
-        _goodbye.Begin(reason, detail, instructions);
+        _goodbye.Begin(reason, detail, instructions, cap);
         RequestGoodbyeIfQuiet();
     }
 

@@ -13,7 +13,7 @@ public sealed partial class CallSession
     /// <summary>Called under _gate whenever the call may have gone quiet: arms the timer if it has.</summary>
     private void ArmIdleTimerIfQuiet()
     {
-        if (_model?.Configuration.IdleTimeout is not { } timeout || !_audioFlowing || _end.Task.IsCompleted || _goodbye.IsUnderWay)
+        if (_model?.Configuration.IdleTimeout is not { } timeout || !_audioFlowing || _end.Task.IsCompleted || _goodbye.IsUnderWay || HoldsCallerAudio)
         {
             return;
         }

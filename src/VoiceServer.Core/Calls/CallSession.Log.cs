@@ -100,6 +100,12 @@ public sealed partial class CallSession
         [LoggerMessage(171, LogLevel.Warning, "Another live call here already has this CallSid: this one takes no operator commands.")]
         public static partial void AlreadyListed(ILogger logger);
 
+        [LoggerMessage(172, LogLevel.Information, "Answering-machine verdict {AnsweredBy}: {Effect}.")]
+        public static partial void AnsweredBy(ILogger logger, string answeredBy, string effect);
+
+        [LoggerMessage(173, LogLevel.Warning, "No answering-machine verdict within {TimeoutSeconds} s: the agent starts the conversation as for unknown.")]
+        public static partial void AnsweredByMissing(ILogger logger, int timeoutSeconds);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

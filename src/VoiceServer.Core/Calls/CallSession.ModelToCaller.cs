@@ -66,7 +66,7 @@ public sealed partial class CallSession
 
     private void HandleSpeechStarted(ModelConnection connection)
     {
-        if (!_audioFlowing)
+        if (!_audioFlowing || HoldsCallerAudio)
         {
             return;
         }

@@ -199,7 +199,9 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             var leg = model.Leg!;
             // The greeting is requested before the buffered audio is flushed, so server VAD cannot start a
             // response of its own first.
-            if (configuration.Greeting is not null &&
+            // An outbound call awaiting its answering-machine verdict greets nobody yet (it may be a machine's greeting).
+            var awaitsVerdict = configuration.Voicemail is not null;
+            if (configuration.Greeting is not null && !awaitsVerdict &&
                 !_responses.TrySend(leg, WithPersona(configuration, $"The call has just connected. Greet the caller by saying: \"{configuration.Greeting}\"")))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
@@ -207,7 +209,11 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             }
 
             var buffered = _pendingAudio.FrameCount;
-            if (!_pendingAudio.Flush(leg, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
+            if (awaitsVerdict)
+            {
+                AwaitVerdict();
+            }
+            else if (!_pendingAudio.Flush(leg, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
             {
                 End(CallEndReason.SlowPeer, "the model is not keeping up with caller audio");
                 return;
@@ -373,6 +379,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _audioFlowing = false;
             connections = [.. _connections];
             _goodbye.Stop();
+            _verdictTimer?.Dispose();
             _recycle.Stop();
             _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
@@ -448,8 +455,8 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private static (WebSocketCloseStatus Status, string Description) CallerCloseFor(CallEnd end) => end.Reason switch
     {
         CallEndReason.CallerStopped or CallEndReason.CallerDisconnected or CallEndReason.ModelClosed or CallEndReason.MaxDuration or
-            CallEndReason.IdleTimeout or CallEndReason.AgentHungUp or CallEndReason.Transferred or CallEndReason.AdminHungUp or CallEndReason.AdminTransferred =>
-            (WebSocketCloseStatus.NormalClosure, "call ended"),
+            CallEndReason.IdleTimeout or CallEndReason.AgentHungUp or CallEndReason.Transferred or CallEndReason.AdminHungUp or CallEndReason.AdminTransferred or
+            CallEndReason.MachineHungUp or CallEndReason.VoicemailLeft => (WebSocketCloseStatus.NormalClosure, "call ended"),
         CallEndReason.InvalidConfiguration or CallEndReason.StartTimeout or CallEndReason.RateLimited =>
             (WebSocketCloseStatus.PolicyViolation, end.Detail),
         CallEndReason.ProtocolViolation => (WebSocketCloseStatus.InvalidMessageType, end.Detail),

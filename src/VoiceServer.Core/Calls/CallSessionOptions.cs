@@ -28,6 +28,13 @@ public sealed class CallSessionOptions
     public TimeSpan GoodbyeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How long an outbound call waits for its answering-machine verdict before the agent starts the conversation as
+    /// for <c>unknown</c>: Twilio's own detection gives up after 30 s (its MachineDetectionTimeout default) and says
+    /// <c>unknown</c>; the rest covers the callback's way through the main app, retries included.
+    /// </summary>
+    public TimeSpan AnsweringMachineVerdictTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
     /// How long a call may spend replacing a lost model session (connect, confirm, replay) before it ends with
     /// <see cref="CallEndReason.ModelReconnectFailed"/>. Caller audio meanwhile waits in the pending buffer.
     /// </summary>

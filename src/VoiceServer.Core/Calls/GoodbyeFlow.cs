@@ -56,13 +56,16 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
     /// <summary>The time limit passed while another ending is under way: if that one falls through, this one follows.</summary>
     public void DeferMaxDuration() => _maxDurationReached = true;
 
-    /// <summary>Starts a goodbye of the call's own (time limit, silence): it waits for a quiet moment.</summary>
-    public void Begin(CallEndReason reason, string detail, string instructions)
+    /// <summary>
+    /// Starts a goodbye of the call's own (time limit, silence, a voicemail message): it waits for a quiet moment.
+    /// <paramref name="cap"/> replaces the usual cap for last words longer than a sentence.
+    /// </summary>
+    public void Begin(CallEndReason reason, string detail, string instructions, TimeSpan? cap = null)
     {
         Reason = reason;
         Detail = detail;
         _instructions = instructions;
-        StartCap();
+        StartCap(cap ?? goodbyeTimeout);
         _state = State.WaitingForQuiet;
     }
 
@@ -78,7 +81,7 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
         _instructions = instructions;
         _responseId = carrierResponseId;
         _state = State.AwaitingCarrier;
-        StartCap();
+        StartCap(goodbyeTimeout);
     }
 
     /// <summary>
@@ -179,9 +182,9 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
     }
 
     // Marks that never return or a model that never answers must not hold the call open.
-    private void StartCap()
+    private void StartCap(TimeSpan cap)
     {
         _capTimer?.Dispose();
-        _capTimer = time.CreateTimer(static state => ((IGoodbyeEvents)state!).OnGoodbyeTimedOut(), events, goodbyeTimeout, Timeout.InfiniteTimeSpan);
+        _capTimer = time.CreateTimer(static state => ((IGoodbyeEvents)state!).OnGoodbyeTimedOut(), events, cap, Timeout.InfiniteTimeSpan);
     }
 }

@@ -12,4 +12,5 @@ namespace VoiceServer.Commands;
 /// <param name="To">The E.164 number of a transfer.</param>
 /// <param name="Text">What the agent says, for <see cref="CallCommandActions.Say"/>.</param>
 /// <param name="ReplyTo">The Redis channel the acknowledgement goes to (Redis transport only).</param>
-public sealed record CallCommand(string Id, string CallSid, string Action, long IssuedAt, string? To = null, string? Text = null, string? ReplyTo = null);
+/// <param name="AnsweredBy">Twilio's answering-machine verdict, for <see cref="CallCommandActions.AnsweredBy"/>.</param>
+public sealed record CallCommand(string Id, string CallSid, string Action, long IssuedAt, string? To = null, string? Text = null, string? ReplyTo = null, string? AnsweredBy = null);

@@ -41,7 +41,9 @@ public static class CallCommandRules
             CallCommandActions.Transfer => null,
             CallCommandActions.Say when !IsValidText(command.Text) => ("text", $"text must be 1-{MaxTextLength} characters, without control characters."),
             CallCommandActions.Say => null,
-            _ => ("action", "action must be hangup, transfer or say."),
+            CallCommandActions.AnsweredBy when !Calls.AnsweredBy.IsKnown(command.AnsweredBy) => ("answeredBy", "answeredBy must be one of Twilio's AnsweredBy values."),
+            CallCommandActions.AnsweredBy => null,
+            _ => ("action", "action must be hangup, transfer, say or answered_by."),
         };
     }
 }

@@ -102,6 +102,7 @@ public sealed class VoiceServerMetrics
                 Commands.CallCommandActions.HangUp => Commands.CallCommandActions.HangUp,
                 Commands.CallCommandActions.Transfer => Commands.CallCommandActions.Transfer,
                 Commands.CallCommandActions.Say => Commands.CallCommandActions.Say,
+                Commands.CallCommandActions.AnsweredBy => Commands.CallCommandActions.AnsweredBy,
                 _ => "unknown",
             }),
             new KeyValuePair<string, object?>(CommandOutcomeTag, Commands.CallCommandOutcomes.ToName(outcome)));

@@ -47,6 +47,13 @@ public sealed record CallRecord
     /// <summary>Caller speech stopped → first agent audio relayed, one entry per answered turn, in milliseconds.</summary>
     public required IReadOnlyList<long> ResponseLatenciesMs { get; init; }
 
+    /// <summary>
+    /// Twilio's answering-machine verdict for an outbound call that awaited one (<c>human</c>, <c>machine_end_beep</c>,
+    /// …); left out of the JSON for every other call, and for one whose verdict never arrived.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? AnsweredBy { get; init; }
+
     /// <summary>Where the call asked for its record to go (<c>callbackUrl</c>); null for the server's default.</summary>
     [JsonIgnore]
     public Uri? CallbackUrl { get; init; }

@@ -108,6 +108,7 @@ internal sealed partial class CallCommandReceiver
         {
             CallCommandActions.HangUp => await session.HangUpForOperatorAsync(cancellationToken),
             CallCommandActions.Transfer => await session.TransferForOperatorAsync(command.To!, cancellationToken),
+            CallCommandActions.AnsweredBy => await session.AnsweredByAsync(command.AnsweredBy!, cancellationToken),
             _ => session.SayForOperator(command.Text!),
         };
         return (command, Answer(transport, command.Id, command.CallSid, command.Action, result));

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
+using VoiceServer.TwilioEmulator;
+
+namespace VoiceServer.Tests.LiveCalls;
+
+/// <summary>
+/// An outbound call that awaits Twilio's answering-machine verdict, on the voice server alone: a configuration signed
+/// for the call names the voicemail policy, the verdict arrives as a signed <c>answered_by</c> command on the HTTP
+/// command endpoint, a fake Twilio REST API takes the hang-ups and a fake receiver the call records.
+/// </summary>
+public sealed class AnsweringMachineTests
+{
+    private const string AuthToken = "twilio-auth-token-0123456789";
+    private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    private const string SignatureUrl = "wss://voice.example.com/api/twilio/media-stream";
+    private const string Greeting = "Hello, this is Rosa's Bakery calling about your order.";
+    private const string Message = "Hello, this is Rosa's Bakery: your cake is ready for pick-up tomorrow from nine.";
+
+    private sealed record System(CallHarness Harness, FakeHttpReceiver Twilio, FakeHttpReceiver Records) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Harness.DisposeAsync();
+            await Twilio.DisposeAsync();
+            await Records.DisposeAsync();
+        }
+    }
+
+    private static async Task<System> StartAsync(TimeProvider? time = null)
+    {
+        var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
+        var records = await FakeHttpReceiver.StartAsync();
+        var harness = await CallHarness.StartAsync(
+            settings: new Dictionary<string, string?>
+            {
+                ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
+                ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                ["PUBLIC_BASE_URL"] = "wss://voice.example.com",
+                ["TWILIO_ACCOUNT_SID"] = AccountSid,
+                ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
+                ["CALL_EVENTS_URL"] = records.Url("/api/calls/events").ToString(),
+                ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+            },
+            timeProvider: time);
+        return new System(harness, twilio, records);
+    }
+
+    /// <summary>An outbound call as the main app configures it: signed for its CallSid, with the agent's voicemail policy.</summary>
+    private static Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartOutboundCallAsync(
+        CallHarness harness, string? policy = "hangup", string? message = null, MarkMode marks = MarkMode.Immediate, bool bound = true)
+    {
+        var options = new FakeTwilioCallerOptions { MarkMode = marks, SignatureAuthToken = AuthToken, SignatureUrl = SignatureUrl };
+        var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey, ["greeting"] = Greeting };
+        if (policy is not null)
+        {
+            claims["voicemailPolicy"] = policy;
+        }
+
+        if (message is not null)
+        {
+            claims["voicemailMessage"] = message;
+        }
+
+        var token = ConfigTokens.SignedAndEncrypted(claims, callSid: bound ? options.CallSid : null);
+        return harness.StartCallAsync(new Dictionary<string, string> { ["config"] = token }, options);
+    }
+
+    private static Task<HttpResponseMessage> VerdictAsync(CallHarness harness, string callSid, string answeredBy, DateTimeOffset? issuedAt = null)
+    {
+        var command = SignedCommands.Command(callSid, "answered_by", issuedAt: issuedAt);
+        command["answeredBy"] = answeredBy;
+        return SignedCommands.PostAsync(harness.Server, callSid, command.ToJsonString(), harness.Token);
+    }
+
+    private static async Task<JsonObject> RecordAsync(System system)
+    {
+        var request = await system.Records.WaitForRequestAsync(0, system.Harness.Token);
+        return JsonNode.Parse(request.Body)!.AsObject();
+    }
+
+    private static int Count(FakeRealtimeConnection model, string type) => model.Received.Count(e => (string?)e["type"] == type);
+
+    [Theory]
+    [InlineData("human")]
+    [InlineData("unknown")]
+    [InlineData("machine_start")]
+    public async Task BeforeTheVerdict_NoGreetingAndTheModelHearsNothing_APersonGetsTheGreetingThenTheConversation(string answeredBy)
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, model) = await StartOutboundCallAsync(harness);
+        // "Hello?": the person's first words, or a machine's greeting; either way the model must not answer them.
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, answeredBy);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var greeting = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        await model.SendAudioResponseAsync("resp_hello", "item_hello", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(1600, harness.Token);
+        // Now the caller is heard: one socket to the model, in order, so the first frame it gets proves nothing came before.
+        await caller.SendAudioAsync(AudioFixtures.Tone(20), cancellationToken: harness.Token);
+        await model.WaitForEventAsync("input_audio_buffer.append", harness.Token);
+        Assert.Equal(1, Count(model, "input_audio_buffer.append"));
+        Assert.Equal(1, Count(model, "response.create"));
+
+        await caller.SendStopAsync(harness.Token);
+        var record = await RecordAsync(system);
+        Assert.Equal((answeredBy, "caller_stopped"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        Assert.Empty(system.Twilio.Requests);
+    }
+
+    [Theory]
+    [InlineData("hangup", "machine_end_beep")]
+    [InlineData("hangup", "machine_end_silence")]
+    [InlineData("hangup", "machine_end_other")]
+    [InlineData("hangup", "fax")]
+    [InlineData("leave_message", "fax")]
+    public async Task Machine_HangUpPolicy_OrAFax_HungUpThroughTwilioRest_MachineHungUp(string policy, string answeredBy)
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, model) = await StartOutboundCallAsync(harness, policy, policy == "leave_message" ? Message : null);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, answeredBy);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var request = Assert.Single(system.Twilio.Requests);
+        Assert.Equal(("POST", $"/2010-04-01/Accounts/{AccountSid}/Calls/{caller.CallSid}.json"), (request.Method, request.Path));
+        Assert.Contains("Status=completed", request.Body, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "machine_hung_up");
+        var record = await RecordAsync(system);
+        Assert.Equal((answeredBy, "machine_hung_up"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        Assert.Equal(0, Count(model, "response.create"));
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "AnsweredBy" && e.Message.Contains(answeredBy, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Machine_LeaveMessagePolicy_TheMessageOnce_TheLineUnheard_ThenVoicemailLeftOncePlayed()
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, model) = await StartOutboundCallAsync(harness, "leave_message", Message, MarkMode.Manual);
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, "machine_end_beep");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var request = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains($"\"{Message}\"", (string?)request["response"]!["instructions"], StringComparison.Ordinal);
+        await model.SendResponseCreatedAsync("resp_vm", harness.Token);
+        await model.SendAudioDeltaAsync("resp_vm", "item_vm", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        // The recording's noise, were the model to hear any: it must not cut the message off.
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendSpeechStartedAsync(cancellationToken: harness.Token);
+        await model.SendAudioDeltaAsync("resp_vm", "item_vm", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendAudioDoneAsync("resp_vm", "item_vm", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_vm", cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(3200, harness.Token);
+        await caller.WaitForPendingMarksAsync(3, harness.Token);
+        Assert.Equal(WebSocketState.Open, caller.State);
+
+        await caller.AckPendingMarksAsync(3, harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "voicemail_left");
+        Assert.DoesNotContain(caller.Messages, m => m.Event == "clear");
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.EventName == "BargeIn");
+        Assert.Equal(0, Count(model, "input_audio_buffer.append"));
+        Assert.Equal(1, Count(model, "response.create"));
+        var record = await RecordAsync(system);
+        Assert.Equal(("machine_end_beep", "voicemail_left"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        Assert.Empty(system.Twilio.Requests);
+    }
+
+    [Fact]
+    public async Task LongMessage_PlaysLongerThanTheGoodbyeCap_NotCutOff()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var message = string.Join(' ', Enumerable.Repeat("Your order is ready.", 50))[..1000];
+        var (caller, model) = await StartOutboundCallAsync(harness, "leave_message", message, MarkMode.Manual);
+        using var response = await VerdictAsync(harness, caller.CallSid, "machine_end_silence");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var request = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(message, (string?)request["response"]!["instructions"], StringComparison.Ordinal);
+        // Four deltas of 800 bytes and the item's done mark.
+        await model.SendAudioResponseAsync("resp_vm", "item_vm", AudioFixtures.Tone(400), cancellationToken: harness.Token);
+        await caller.WaitForPendingMarksAsync(5, harness.Token);
+
+        // A thousand characters take over a minute to say: well past the 15 s an ordinary goodbye may take.
+        time.Advance(TimeSpan.FromSeconds(75));
+        await caller.AckPendingMarksAsync(5, harness.Token);
+
+        var (status, _) = await caller.WaitForCloseAsync(harness.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.Contains("voicemail_left", end.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not confirmed in time", end.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoVerdictInTime_TheConversationStartsAsForUnknown()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var (_, model) = await StartOutboundCallAsync(harness);
+
+        time.Advance(TimeSpan.FromSeconds(44));
+        Assert.Equal(0, Count(model, "response.create"));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var greeting = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "AnsweredByMissing");
+    }
+
+    [Fact]
+    public async Task AConfigurationNotBoundToTheCall_CannotMakeItWait_TheGreetingComesAtOnce()
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, model) = await StartOutboundCallAsync(harness, bound: false);
+
+        var greeting = await model.WaitForEventAsync("response.create", harness.Token);
+
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        using var response = await VerdictAsync(harness, caller.CallSid, "machine_end_beep");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(system.Twilio.Requests);
+    }
+
+    [Fact]
+    public async Task PlainParameters_CannotMakeACallWait_TheGreetingComesAtOnce()
+    {
+        await using var harness = await CallHarness.StartAsync();
+
+        var (_, model) = await harness.StartCallAsync(CallHarness.Parameters(("greeting", Greeting), ("voicemailPolicy", "hangup")));
+
+        var greeting = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+    }
+}
