@@ -42,6 +42,7 @@ internal static partial class OutboundCallApi
                 : new PassThroughHandler());
         services.AddSingleton<TwilioCallPlacer>();
         services.AddSingleton<OutboundCallLimiter>();
+        services.AddSingleton<AnsweredByForwarder>();
     }
 
     public static void MapOutboundCalls(this WebApplication app)
@@ -213,11 +214,14 @@ internal static partial class OutboundCallApi
 
     /// <summary>
     /// Twilio's asynchronous answering-machine detection: <c>AnsweredBy</c> for a call the app placed is stored with
-    /// it (and listed with its record). A value Twilio does not send is refused; another call's verdict changes nothing.
+    /// it (and listed with its record), and sent on to the voice server holding the call, which acts on the agent's
+    /// voicemail policy (<see cref="AnsweredByForwarder"/>). A value Twilio does not send is refused; another call's
+    /// verdict changes nothing.
     /// </summary>
     private static async Task<IResult> AnsweredByAsync(
         HttpContext context,
         AgentStore store,
+        AnsweredByForwarder forwarder,
         IOptions<MainAppOptions> options,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -238,6 +242,11 @@ internal static partial class OutboundCallApi
         if (fields.GetValueOrDefault("CallSid") is { } callSid && await store.SetAnsweredByAsync(callSid, answeredBy, cancellationToken))
         {
             Log.Answered(logger, callSid, answeredBy);
+            // Only a call the app placed: its stream's configuration awaits this verdict (signed mode).
+            if (forwarder.IsConfigured)
+            {
+                forwarder.Forward(callSid, answeredBy);
+            }
         }
 
         return Results.NoContent();

@@ -26,10 +26,11 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
     /// <summary>Twilio refuses TwiML over 64 KB; a little is kept in hand.</summary>
     public const int MaxTwimlCharacters = 64_000;
 
-    public string Connect(Agent agent, string? from, string? to, string? callSid)
+    /// <summary>The TwiML for a call; <paramref name="outbound"/>: one the app placed, with answering-machine detection.</summary>
+    public string Connect(Agent agent, string? from, string? to, string? callSid, bool outbound = false)
     {
         var stream = new global::Twilio.TwiML.Voice.Stream(url: new Uri(_options.VoiceServerUrl, "/api/twilio/media-stream").ToString());
-        foreach (var (name, value) in Parameters(agent, from, to, callSid))
+        foreach (var (name, value) in Parameters(agent, from, to, callSid, outbound))
         {
             stream.Parameter(name: name, value: value);
         }
@@ -48,9 +49,10 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
     {
         const string LongestNumber = "+123456789012345";
         var callSid = "CA" + new string('0', 32);
-        var parts = Parameters(agent, LongestNumber, LongestNumber, callSid);
+        // An outbound call's configuration is the larger: it carries the voicemail message too.
+        var parts = Parameters(agent, LongestNumber, LongestNumber, callSid, outbound: true);
         var mostParts = parts.GroupBy(static part => part.Name.Split('.')[0]).Max(static group => group.Count());
-        var twimlLength = Connect(agent, LongestNumber, LongestNumber, callSid).Length;
+        var twimlLength = Connect(agent, LongestNumber, LongestNumber, callSid, outbound: true).Length;
         problem = mostParts > CallParameters.MaxChunks || twimlLength > MaxTwimlCharacters
             ? $"prompt, tools and greeting together are too long to fit in Twilio's TwiML ({twimlLength} characters, at most {MaxTwimlCharacters}; a value in at most {CallParameters.MaxChunks} parts)."
             : null;
@@ -58,9 +60,9 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
     }
 
     /// <summary>Every <c>&lt;Parameter&gt;</c> of the Stream, long values already split.</summary>
-    private List<(string Name, string Value)> Parameters(Agent agent, string? from, string? to, string? callSid)
+    private List<(string Name, string Value)> Parameters(Agent agent, string? from, string? to, string? callSid, bool outbound)
     {
-        var values = configuration.ForCall(agent, callSid);
+        var values = configuration.ForCall(agent, callSid, awaitsVerdict: outbound);
         AddIfSet(values, "From", from);
         AddIfSet(values, "To", to);
         AddIfSet(values, "CallSid", callSid);

@@ -63,7 +63,7 @@ internal static partial class VoiceWebhook
         }
 
         Log.CallRouted(logger, callSid, to, agent.Id);
-        return Results.Content(twiml.Connect(agent, parameters.GetValueOrDefault("From"), to, callSid), "application/xml");
+        return Results.Content(twiml.Connect(agent, parameters.GetValueOrDefault("From"), to, callSid, outbound: outboundAgent.Length > 0), "application/xml");
     }
 
     private static partial class Log

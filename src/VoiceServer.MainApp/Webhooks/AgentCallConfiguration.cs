@@ -39,15 +39,29 @@ internal sealed class AgentCallConfiguration(IOptions<MainAppOptions> options, K
 
     /// <summary>
     /// The configuration for one call: <c>[("config", token)]</c> when signed (the token's <c>callSid</c> claim is
-    /// <paramref name="callSid"/>, the id the provider's stream will carry), or else the plain settings.
+    /// <paramref name="callSid"/>, the id the provider's stream will carry), or else the plain settings. A call the app
+    /// placed with answering-machine detection (<paramref name="awaitsVerdict"/>) carries the agent's voicemail policy
+    /// in the signed token only: the voice server then waits for the verdict, which only a signed command can bring.
     /// </summary>
-    public List<(string Name, string Value)> ForCall(Agent agent, string? callSid)
+    public List<(string Name, string Value)> ForCall(Agent agent, string? callSid, bool awaitsVerdict = false)
     {
         var settings = Settings(agent);
         if (_options.ConfigSigningKey is not { } signingKey)
         {
             // Plain settings are readable wherever the provider keeps its instructions: never a key.
             return settings;
+        }
+
+        if (awaitsVerdict)
+        {
+            // A policy without its message (saved before the rule) would make the voice server refuse the call.
+            var outbound = agent.Outbound;
+            var leavesMessage = outbound.VoicemailPolicy == AgentOutbound.LeaveMessage && outbound.VoicemailMessage is not null;
+            settings.Add((CallParameters.VoicemailPolicy, leavesMessage ? AgentOutbound.LeaveMessage : AgentOutbound.HangUp));
+            if (leavesMessage)
+            {
+                settings.Add((CallParameters.VoicemailMessage, outbound.VoicemailMessage!));
+            }
         }
 
         // The agent's own key travels only inside the encrypted token; without one the voice server's key is used.
