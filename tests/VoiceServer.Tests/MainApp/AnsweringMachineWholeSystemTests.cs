@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.MainApp;
@@ -39,20 +40,22 @@ public sealed class AnsweringMachineWholeSystemTests
     }
 
     /// <summary>The main app and a voice server with Twilio REST credentials, both pointed at one fake Twilio REST API.</summary>
-    private static async Task<(SystemHarness System, FakeHttpReceiver Twilio)> StartAsync(JsonObject agent, string backend = "sqlite")
+    private static async Task<(SystemHarness System, FakeHttpReceiver Twilio)> StartAsync(JsonObject agent, string backend = "sqlite", bool redis = false)
     {
+        var redisUrl = redis ? TestRedis.Url.ToString() : null;
         var twilio = await FakeHttpReceiver.StartAsync();
         twilio.DefaultStatus = 201;
         twilio.ResponseBody = $$"""{"sid":"{{PlacedSid}}","account_sid":"{{OutboundCallTests.AccountSid}}","status":"queued","direction":"outbound-api"}""";
         var system = await SystemHarness.StartAsync(
             backend,
-            extra: new Dictionary<string, string?> { ["TWILIO_ACCOUNT_SID"] = OutboundCallTests.AccountSid, ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString() },
+            extra: new Dictionary<string, string?> { ["TWILIO_ACCOUNT_SID"] = OutboundCallTests.AccountSid, ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(), ["REDIS_URL"] = redisUrl },
             voiceSettings: new Dictionary<string, string?>
             {
                 ["TWILIO_ACCOUNT_SID"] = OutboundCallTests.AccountSid,
                 ["TWILIO_AUTH_TOKEN"] = SystemHarness.AuthToken,
                 ["PUBLIC_BASE_URL"] = PublicBaseUrl,
                 ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
+                ["REDIS_URL"] = redisUrl,
             });
         await system.CreateAgentAsync("bakery", OutboundCallTests.AgentNumber, agent);
         return (system, twilio);
@@ -197,6 +200,27 @@ public sealed class AnsweringMachineWholeSystemTests
         Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
         await system.Logs.WaitForAsync(e => e.EventName == "Delivered" && e.Message.Contains(PlacedSid, StringComparison.Ordinal), system.Token);
         Assert.Contains(system.Voice.Server.Logs.Entries, e => e.EventName == "CommandHandled" && e.Message.Contains("not_found", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OverRedis_AMachinesVerdictAheadOfTheStream_RetriedUntilTheHoldingInstanceSubscribes_HungUp()
+    {
+        var (system, twilio) = await StartAsync(Agent("hangup"), redis: true);
+        await using var _ = system;
+        await using var __ = twilio;
+        var twiml = await PlaceAndAnswerAsync(system, twilio);
+
+        // No instance subscribes to the call's channel yet: PUBLISH reaches nobody, which is "not found".
+        await AnsweredByAsync(system, "machine_end_silence");
+        await system.Logs.WaitForAsync(e => e.EventName == "Retrying" && e.Message.Contains("not_found", StringComparison.Ordinal), system.Token);
+        var (caller, model) = await StreamAsync(system, twiml);
+
+        await system.Voice.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "machine_hung_up");
+        Assert.Equal("completed", OutboundCallTests.Form(twilio.Requests[1].Body)["Status"]);
+        Assert.Contains(system.Voice.Server.Logs.Entries, e => e.EventName == "CommandHandled" && e.Message.Contains("(redis,", StringComparison.Ordinal));
+        var record = await StoredRecordAsync(system);
+        Assert.Equal(("machine_end_silence", "machine_hung_up"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        Assert.Equal(0, Count(model, "response.create"));
     }
 
     [Fact]
