@@ -123,7 +123,8 @@ internal static class AdminApi
             return outboundError;
         }
 
-        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default);
+        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default,
+            RecordCalls: input.Record ?? existing?.RecordCalls ?? false);
         if (!twiml.Fits(agent, out var tooLong))
         {
             return Invalid(LongestOf(input), tooLong);
@@ -169,7 +170,7 @@ internal static class AdminApi
         var numbers = await store.PhoneNumbersOfAsync(agent.Id, cancellationToken);
         return new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
             [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt,
-            agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls);
+            agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls, agent.RecordCalls);
     }
 
     /// <summary>

@@ -2,7 +2,8 @@ namespace VoiceServer.MainApp.Agents;
 
 /// <summary>
 /// What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it. The
-/// outbound settings, omitted, keep the stored ones (a new agent's: <see cref="Data.AgentOutbound.Default"/>).
+/// outbound settings and <c>Record</c>, omitted, keep the stored ones (a new agent's: <see cref="Data.AgentOutbound.Default"/>,
+/// not recorded).
 /// </summary>
 internal sealed record AgentInput(
     string? Name,
@@ -16,4 +17,5 @@ internal sealed record AgentInput(
     string? VoicemailPolicy = null,
     string? VoicemailMessage = null,
     int? OutboundCallsPerMinute = null,
-    int? OutboundMaxConcurrent = null);
+    int? OutboundMaxConcurrent = null,
+    bool? Record = null);

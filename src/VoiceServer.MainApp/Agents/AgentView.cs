@@ -2,7 +2,7 @@ namespace VoiceServer.MainApp.Agents;
 
 /// <summary>
 /// An agent as the admin API shows it: never its key, only whether it has one. <c>Numbers</c> are the numbers alone,
-/// <c>PhoneNumbers</c> the same numbers with their provider.
+/// <c>PhoneNumbers</c> the same numbers with their provider. <c>Record</c>: its Twilio calls are recorded.
 /// </summary>
 internal sealed record AgentView(
     string Id,
@@ -21,4 +21,5 @@ internal sealed record AgentView(
     string VoicemailPolicy,
     string? VoicemailMessage,
     int OutboundCallsPerMinute,
-    int OutboundMaxConcurrent);
+    int OutboundMaxConcurrent,
+    bool Record);

@@ -1,6 +1,9 @@
 namespace VoiceServer.MainApp.Data;
 
-/// <summary>An agent as stored. <see cref="OpenAIKeyEncrypted"/> is the agent's own key, encrypted at rest; null means the voice server's key.</summary>
+/// <summary>
+/// An agent as stored. <see cref="OpenAIKeyEncrypted"/> is the agent's own key, encrypted at rest; null means the voice
+/// server's key. <see cref="RecordCalls"/>: its Twilio calls are recorded by Twilio, caller and agent on separate channels.
+/// </summary>
 internal sealed record Agent(
     string Id,
     string Name,
@@ -13,4 +16,5 @@ internal sealed record Agent(
     bool Enabled,
     AgentOutbound Outbound,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    bool RecordCalls = false);

@@ -7,7 +7,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
 {
     private const string AgentColumns =
         "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at, " +
-        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent";
+        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent, record_calls";
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
     {
@@ -46,11 +46,12 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         var now = timeProvider.GetUtcNow();
         await ExecuteAsync(
             $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now, " +
-            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent) " +
+            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent, @recordCalls) " +
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
             "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at, " +
             "voicemail_policy = excluded.voicemail_policy, voicemail_message = excluded.voicemail_message, " +
-            "outbound_calls_per_minute = excluded.outbound_calls_per_minute, outbound_max_concurrent = excluded.outbound_max_concurrent",
+            "outbound_calls_per_minute = excluded.outbound_calls_per_minute, outbound_max_concurrent = excluded.outbound_max_concurrent, " +
+            "record_calls = excluded.record_calls",
             cancellationToken,
             ("id", agent.Id),
             ("name", agent.Name),
@@ -65,7 +66,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ("voicemailPolicy", agent.Outbound.VoicemailPolicy),
             ("voicemailMessage", agent.Outbound.VoicemailMessage),
             ("callsPerMinute", agent.Outbound.CallsPerMinute),
-            ("maxConcurrent", agent.Outbound.MaxConcurrentCalls));
+            ("maxConcurrent", agent.Outbound.MaxConcurrentCalls),
+            ("recordCalls", agent.RecordCalls));
         return (await GetAsync(agent.Id, cancellationToken))!;
     }
 
@@ -239,7 +241,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 reader.GetBoolean(8),
                 new AgentOutbound(reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt32(13), reader.GetInt32(14)),
                 ReadTime(reader, 9),
-                ReadTime(reader, 10)));
+                ReadTime(reader, 10),
+                reader.GetBoolean(15)));
         }
 
         return agents;

@@ -6,6 +6,7 @@ using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
 using VoiceServer.MainApp.Plivo;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
@@ -100,6 +101,7 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<AgentCallConfiguration>();
         builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<StreamTwiml>();
+        builder.Services.AddSingleton<CallRecordingStore>();
         builder.Services.AddAdminApiKeyAuthentication();
         builder.Services.AddLiveCallApi();
         builder.Services.AddOutboundCalls();

@@ -4,6 +4,7 @@ using VoiceServer.Calls;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Twilio;
 
@@ -63,6 +64,7 @@ internal static partial class OutboundCallApi
     private static async Task<IResult> PlaceAsync(
         OutboundCallInput input,
         AgentStore store,
+        CallRecordingStore recordings,
         TwilioCallPlacer placer,
         OutboundCallLimiter limiter,
         IOptions<MainAppOptions> options,
@@ -136,6 +138,11 @@ internal static partial class OutboundCallApi
         call.AsyncAmd = "true";
         call.AsyncAmdStatusCallback = new Uri(MainAppOptions.PublicPath(publicUrl, "/api/twilio/amd"));
         call.AsyncAmdStatusCallbackMethod = global::Twilio.Http.HttpMethod.Post;
+        if (agent.RecordCalls)
+        {
+            TwilioRecording.Record(call, settings);
+        }
+
         var placed = await placer.PlaceAsync(call, cancellationToken);
         if (placed.CallSid is null)
         {
@@ -152,6 +159,11 @@ internal static partial class OutboundCallApi
 
         limiter.Bind(slot!, placed.CallSid);
         await store.AddOutboundCallAsync(placed.CallSid, agent.Id, input.To!, from, CancellationToken.None);
+        if (agent.RecordCalls)
+        {
+            await recordings.RequestedAsync(placed.CallSid, agent.Id, CancellationToken.None);
+        }
+
         Log.Placed(logger, placed.CallSid, agent.Id);
         return Results.Json(new OutboundCallView(placed.CallSid, agent.Id, input.To!, from), MainAppJsonContext.Default.OutboundCallView, statusCode: StatusCodes.Status201Created);
     }

@@ -15,7 +15,8 @@ namespace VoiceServer.MainApp.Twilio;
 /// (with <c>CONFIG_SIGNING_KEY</c>: signed, bound to the CallSid, and encrypted, so Twilio's logs show neither the
 /// agent's key nor its prompt) or, without it, the agent's configuration as plain <c>&lt;Parameter&gt;</c>s (never its
 /// key), plus <c>From</c>, <c>To</c> and <c>CallSid</c>. A value too long for one parameter (name and value under 500
-/// characters) is split over <c>name.0</c>, <c>name.1</c>, ….
+/// characters) is split over <c>name.0</c>, <c>name.1</c>, …. A call to be recorded gets Twilio's
+/// <c>&lt;Start&gt;&lt;Recording&gt;</c> first (<see cref="Recordings.TwilioRecording"/>).
 /// </summary>
 internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallConfiguration configuration)
 {
@@ -26,8 +27,11 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
     /// <summary>Twilio refuses TwiML over 64 KB; a little is kept in hand.</summary>
     public const int MaxTwimlCharacters = 64_000;
 
-    /// <summary>The TwiML for a call; <paramref name="outbound"/>: one the app placed, with answering-machine detection.</summary>
-    public string Connect(Agent agent, string? from, string? to, string? callSid, bool outbound = false)
+    /// <summary>
+    /// The TwiML for a call; <paramref name="outbound"/>: one the app placed, with answering-machine detection;
+    /// <paramref name="record"/>: Twilio records it from here (<c>&lt;Start&gt;&lt;Recording&gt;</c> first).
+    /// </summary>
+    public string Connect(Agent agent, string? from, string? to, string? callSid, bool outbound = false, bool record = false)
     {
         var stream = new global::Twilio.TwiML.Voice.Stream(url: new Uri(_options.VoiceServerUrl, "/api/twilio/media-stream").ToString());
         foreach (var (name, value) in Parameters(agent, from, to, callSid, outbound))
@@ -37,7 +41,13 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
 
         var connect = new Connect();
         connect.Append(stream);
-        return new VoiceResponse().Append(connect).ToString();
+        var response = new VoiceResponse();
+        if (record)
+        {
+            response.Append(Recordings.TwilioRecording.Start(_options));
+        }
+
+        return response.Append(connect).ToString();
     }
 
     /// <summary>
@@ -52,7 +62,8 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
         // An outbound call's configuration is the larger: it carries the voicemail message too.
         var parts = Parameters(agent, LongestNumber, LongestNumber, callSid, outbound: true);
         var mostParts = parts.GroupBy(static part => part.Name.Split('.')[0]).Max(static group => group.Count());
-        var twimlLength = Connect(agent, LongestNumber, LongestNumber, callSid, outbound: true).Length;
+        // An upper bound: an outbound call's configuration with an inbound call's recording verb (a call has one or the other).
+        var twimlLength = Connect(agent, LongestNumber, LongestNumber, callSid, outbound: true, record: agent.RecordCalls).Length;
         problem = mostParts > CallParameters.MaxChunks || twimlLength > MaxTwimlCharacters
             ? $"prompt, tools and greeting together are too long to fit in Twilio's TwiML ({twimlLength} characters, at most {MaxTwimlCharacters}; a value in at most {CallParameters.MaxChunks} parts)."
             : null;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Webhooks;
 
 namespace VoiceServer.MainApp.Twilio;
@@ -9,7 +10,8 @@ namespace VoiceServer.MainApp.Twilio;
 /// <c>POST /api/twilio/voice</c>: Twilio's voice webhook. Checks <c>X-Twilio-Signature</c> (the SDK's validator, over
 /// <c>PUBLIC_URL</c> + the path), finds the agent for the dialled number (<c>To</c>), or for a call the app placed the
 /// agent its URL names, and answers with TwiML that connects the call to the voice server, or apologises and hangs up
-/// when there is no enabled agent.
+/// when there is no enabled agent. An inbound call to an agent that records its calls is recorded by Twilio from here
+/// (<c>&lt;Start&gt;&lt;Recording&gt;</c>); a call the app placed is already recorded from its REST request.
 /// </summary>
 internal static partial class VoiceWebhook
 {
@@ -25,6 +27,7 @@ internal static partial class VoiceWebhook
     private static async Task<IResult> HandleAsync(
         HttpContext context,
         AgentStore agents,
+        CallRecordingStore recordings,
         StreamTwiml twiml,
         IOptions<MainAppOptions> options,
         ILoggerFactory loggers,
@@ -63,7 +66,15 @@ internal static partial class VoiceWebhook
         }
 
         Log.CallRouted(logger, callSid, to, agent.Id);
-        return Results.Content(twiml.Connect(agent, parameters.GetValueOrDefault("From"), to, callSid, outbound: outboundAgent.Length > 0), "application/xml");
+        // Recorded only under a CallSid Twilio's callback can name, so the recording is found with the call. A call the
+        // app placed is recorded from its REST request already.
+        var record = agent.RecordCalls && outboundAgent.Length == 0 && TwilioRecording.IsCallSid(callSid);
+        if (record)
+        {
+            await recordings.RequestedAsync(callSid!, agent.Id, cancellationToken);
+        }
+
+        return Results.Content(twiml.Connect(agent, parameters.GetValueOrDefault("From"), to, callSid, outbound: outboundAgent.Length > 0, record: record), "application/xml");
     }
 
     private static partial class Log
