@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.Secrets;
 
 namespace VoiceServer.MainApp.Calls;
@@ -21,19 +22,24 @@ internal static partial class CallEvents
     public static void MapCallEvents(this WebApplication app) =>
         app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery().WithRequestBodyLimit(RequestLimits.CallRecordBodyBytes);
 
-    public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CallRecordingStore recordings, IOptions<MainAppOptions> options, CancellationToken cancellationToken)
     {
         var records = await store.ListCallRecordsAsync(agentId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
-        var views = records.Select(static stored =>
+        // Recordings are joined when listed, so a record stored before or after Twilio's recording callback shows it.
+        var recorded = await recordings.ForCallsAsync([.. records.Select(static stored => stored.CallSid).OfType<string>()], cancellationToken);
+        var views = records.Select(stored =>
         {
             using var document = JsonDocument.Parse(stored.RecordJson);
             var record = document.RootElement.Clone();
             // The listing's fields come from the record itself. Every stored record was read this way when it arrived;
             // the columns are the fallback only for one an older, laxer version accepted.
             var direction = stored.Outbound ? "outbound" : "inbound";
-            return CallRecordSummary.TryRead(record, out var summary)
+            var view = CallRecordSummary.TryRead(record, out var summary)
                 ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy)
                 : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy);
+            return view.CallSid is { } callSid && recorded.TryGetValue(callSid, out var recording)
+                ? view with { Recording = CallRecordingView.Of(recording, options.Value) }
+                : view;
         }).ToList();
         return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
     }

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using VoiceServer.MainApp.Recordings;
 
 namespace VoiceServer.MainApp.Calls;
 
 /// <summary>
 /// A stored call record as <c>GET /api/calls</c> lists it: the voice server's record, whole, when it arrived, and
 /// <paramref name="Direction"/>: <c>outbound</c> for a call the app placed (<c>POST /api/calls</c>), else <c>inbound</c>;
-/// for an outbound call, <paramref name="AnsweredBy"/>: Twilio's answering-machine detection (<c>human</c>, <c>machine_end_beep</c>, …).
+/// for an outbound call, <paramref name="AnsweredBy"/>: Twilio's answering-machine detection (<c>human</c>, <c>machine_end_beep</c>, …);
+/// for a recorded call, its <paramref name="Recording"/>.
 /// </summary>
-internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt, string Direction, string? AnsweredBy);
+internal sealed record CallRecordView(string CallId, string? AgentId, string? CallSid, DateTimeOffset StartedAt, long DurationMs, string EndReason, JsonElement Record, DateTimeOffset ReceivedAt, string Direction, string? AnsweredBy, CallRecordingView? Recording = null);

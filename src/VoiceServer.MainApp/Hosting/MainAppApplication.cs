@@ -120,6 +120,7 @@ internal static partial class MainAppApplication
         app.MapAdminApi();
         app.MapLiveCallApi();
         app.MapOutboundCalls();
+        app.MapCallRecordings();
         return app;
     }
 
