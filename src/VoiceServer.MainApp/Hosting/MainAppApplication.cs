@@ -101,10 +101,10 @@ internal static partial class MainAppApplication
         builder.Services.AddSingleton<AgentCallConfiguration>();
         builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<StreamTwiml>();
-        builder.Services.AddSingleton<CallRecordingStore>();
         builder.Services.AddAdminApiKeyAuthentication();
         builder.Services.AddLiveCallApi();
         builder.Services.AddOutboundCalls();
+        builder.Services.AddCallRecordings();
         configure?.Invoke(builder);
 
         var app = builder.Build();
