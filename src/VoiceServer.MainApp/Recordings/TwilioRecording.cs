@@ -62,9 +62,10 @@ internal static partial class TwilioRecording
     /// <summary>A Twilio RecordingSid: <c>RE</c> and 32 hexadecimal digits, so it is safe in a URL path as it is.</summary>
     public static bool IsRecordingSid(string? value) => value is not null && RecordingSidPattern().IsMatch(value);
 
-    [GeneratedRegex("^CA[0-9a-fA-F]{32}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final newline, which would let "RE…\n" into a URL path.
+    [GeneratedRegex(@"^CA[0-9a-fA-F]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex CallSidPattern();
 
-    [GeneratedRegex("^RE[0-9a-fA-F]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^RE[0-9a-fA-F]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex RecordingSidPattern();
 }
