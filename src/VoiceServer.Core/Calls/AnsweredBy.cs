@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace VoiceServer.Calls;
 
 /// <summary>
@@ -18,7 +20,7 @@ public static class AnsweredBy
     /// <summary>Every value Twilio documents, in its order.</summary>
     public static readonly IReadOnlyList<string> All = [Human, MachineStart, MachineEndBeep, MachineEndSilence, MachineEndOther, Fax, Unknown];
 
-    public static bool IsKnown(string? value) => value is Human or MachineStart or MachineEndBeep or MachineEndSilence or MachineEndOther or Fax or Unknown;
+    public static bool IsKnown([NotNullWhen(true)] string? value) => value is Human or MachineStart or MachineEndBeep or MachineEndSilence or MachineEndOther or Fax or Unknown;
 
     /// <summary>
     /// A machine whose greeting has ended: the moment the voicemail policy applies. <c>machine_start</c> is not one: it

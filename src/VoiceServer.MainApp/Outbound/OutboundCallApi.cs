@@ -25,11 +25,6 @@ internal static partial class OutboundCallApi
     /// <summary>Twilio's status callback: a few dozen short fields.</summary>
     public const long StatusCallbackBodyBytes = 64 * 1024;
 
-    /// <summary>Twilio's <c>AnsweredBy</c> values (https://www.twilio.com/docs/voice/answering-machine-detection).</summary>
-    private static readonly HashSet<string> s_answeredBy = new(
-        ["human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"],
-        StringComparer.Ordinal);
-
     private const string LoggerName = "VoiceServer.MainApp.OutboundCalls";
 
     /// <summary>Twilio's final call statuses: the call is over, whether or not anyone answered.</summary>
@@ -246,7 +241,7 @@ internal static partial class OutboundCallApi
         }
 
         var answeredBy = fields.GetValueOrDefault("AnsweredBy");
-        if (answeredBy is null || !s_answeredBy.Contains(answeredBy))
+        if (!AnsweredBy.IsKnown(answeredBy))
         {
             return Invalid("AnsweredBy", "AnsweredBy is not one of Twilio's values.");
         }
