@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using VoiceServer.Calls;
+using VoiceServer.MainApp.Analysis;
 using VoiceServer.Commands;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
@@ -29,6 +30,7 @@ internal static class AdminApi
         admin.MapPut("/numbers/{number}", AssignNumberAsync);
         admin.MapDelete("/numbers/{number}", RemoveNumberAsync);
         admin.MapGet("/calls", Calls.CallEvents.ListAsync);
+        admin.MapCallAnalysis();
     }
 
     private const int MaxConfigurationCharacters = 40_000;
@@ -123,8 +125,20 @@ internal static class AdminApi
             return outboundError;
         }
 
+        // The analysis plan: omitted keeps the stored one, {} removes it.
+        var analysisPlan = existing?.AnalysisPlan;
+        if (input.Analysis is { } analysisInput)
+        {
+            if (!AnalysisPlanRules.TryValidate(analysisInput, out var plan, out var analysisField, out var analysisError))
+            {
+                return Invalid(analysisField, analysisError);
+            }
+
+            analysisPlan = plan?.ToJson();
+        }
+
         var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default,
-            RecordCalls: input.Record ?? existing?.RecordCalls ?? false);
+            RecordCalls: input.Record ?? existing?.RecordCalls ?? false, AnalysisPlan: analysisPlan);
         if (!twiml.Fits(agent, out var tooLong))
         {
             return Invalid(LongestOf(input), tooLong);
@@ -170,7 +184,8 @@ internal static class AdminApi
         var numbers = await store.PhoneNumbersOfAsync(agent.Id, cancellationToken);
         return new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
             [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt,
-            agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls, agent.RecordCalls);
+            agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls, agent.RecordCalls,
+            AnalysisPlan.FromJson(agent.AnalysisPlan));
     }
 
     /// <summary>
@@ -224,7 +239,7 @@ internal static class AdminApi
     /// <summary>The field to name when the configuration is too long: the longer of prompt and tools.</summary>
     private static string LongestOf(AgentInput input) => (input.Prompt?.Length ?? 0) >= (input.Tools?.Length ?? 0) ? "prompt" : "tools";
 
-    private static IResult Invalid(string field, string message) =>
+    public static IResult Invalid(string field, string message) =>
         Results.Json(new ErrorBody("invalid_field", message, field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 
     public static IResult Error(int status, string error, string message) =>

@@ -3,6 +3,7 @@ namespace VoiceServer.MainApp.Agents;
 /// <summary>
 /// An agent as the admin API shows it: never its key, only whether it has one. <c>Numbers</c> are the numbers alone,
 /// <c>PhoneNumbers</c> the same numbers with their provider. <c>Record</c>: its Twilio calls are recorded.
+/// <c>Analysis</c>: the post-call analysis plan, absent for none.
 /// </summary>
 internal sealed record AgentView(
     string Id,
@@ -22,4 +23,5 @@ internal sealed record AgentView(
     string? VoicemailMessage,
     int OutboundCallsPerMinute,
     int OutboundMaxConcurrent,
-    bool Record);
+    bool Record,
+    Analysis.AnalysisPlan? Analysis = null);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Recordings;
@@ -22,9 +23,27 @@ internal static partial class CallEvents
     public static void MapCallEvents(this WebApplication app) =>
         app.MapPost("/api/calls/events", ReceiveAsync).DisableAntiforgery().WithRequestBodyLimit(RequestLimits.CallRecordBodyBytes);
 
-    public static async Task<IResult> ListAsync(string? agentId, int? limit, AgentStore store, CallRecordingStore recordings, IOptions<MainAppOptions> options, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(
+        string? agentId, int? limit, string? since, string? until, string? analysis, AgentStore store, CallRecordingStore recordings, IOptions<MainAppOptions> options, CancellationToken cancellationToken)
     {
-        var records = await store.ListCallRecordsAsync(agentId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
+        if (!TryReadTime(since, out var from))
+        {
+            return AdminApi.Invalid("since", "since must be an ISO 8601 time with its offset, e.g. 2026-11-24T00:00:00Z.");
+        }
+
+        if (!TryReadTime(until, out var to))
+        {
+            return AdminApi.Invalid("until", "until must be an ISO 8601 time with its offset, e.g. 2026-11-25T00:00:00Z.");
+        }
+
+        AnalysisFilter? analysisFilter = null;
+        if (analysis is not null && !AnalysisFilterNames.TryParse(analysis, out analysisFilter))
+        {
+            return AdminApi.Invalid("analysis", "analysis must be passed, failed, pending or error.");
+        }
+
+        var filter = new CallRecordFilter(agentId, from, to, analysisFilter, Math.Clamp(limit ?? 100, 1, 1000));
+        var records = await store.ListCallRecordsAsync(filter, cancellationToken);
         // Recordings are joined when listed, so a record stored before or after Twilio's recording callback shows it.
         var recorded = await recordings.ForCallsAsync([.. records.Select(static stored => stored.CallSid).OfType<string>()], cancellationToken);
         var views = records.Select(stored =>
@@ -34,9 +53,10 @@ internal static partial class CallEvents
             // The listing's fields come from the record itself. Every stored record was read this way when it arrived;
             // the columns are the fallback only for one an older, laxer version accepted.
             var direction = stored.Outbound ? "outbound" : "inbound";
+            var analysis = stored.Analysis is { } storedAnalysis ? AnalysisView.From(storedAnalysis) : null;
             var view = CallRecordSummary.TryRead(record, out var summary)
-                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy)
-                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy);
+                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, Analysis: analysis)
+                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, Analysis: analysis);
             return view.CallSid is { } callSid && recorded.TryGetValue(callSid, out var recording)
                 ? view with { Recording = CallRecordingView.Of(recording, options.Value) }
                 : view;
@@ -44,7 +64,26 @@ internal static partial class CallEvents
         return Results.Json(views, MainAppJsonContext.Default.ListCallRecordView);
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext context, AgentStore store, IOptions<MainAppOptions> options, TimeProvider timeProvider, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>An absent filter, or an ISO 8601 time; one without an offset is UTC.</summary>
+    private static bool TryReadTime(string? text, out DateTimeOffset? time)
+    {
+        time = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        const System.Globalization.DateTimeStyles Styles = System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AllowWhiteSpaces;
+        if (text.Length > 40 || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, Styles, out var parsed))
+        {
+            return false;
+        }
+
+        time = parsed;
+        return true;
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext context, AgentStore store, AnalysisSignal analysisSignal, IOptions<MainAppOptions> options, TimeProvider timeProvider, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.CallEvents");
         // At most the endpoint's cap is read (RequestLimits): a larger body is refused with 413 before it is buffered.
@@ -70,6 +109,8 @@ internal static partial class CallEvents
         if (storedBefore is null)
         {
             Log.Stored(logger, record.CallId, record.AgentId, record.EndReason);
+            // Its analysis, if its agent has a plan, was queued with it: start it now rather than at the next poll.
+            analysisSignal.Notify();
             return Results.Ok();
         }
 

@@ -3,6 +3,7 @@ namespace VoiceServer.MainApp.Data;
 /// <summary>
 /// An agent as stored. <see cref="OpenAIKeyEncrypted"/> is the agent's own key, encrypted at rest; null means the voice
 /// server's key. <see cref="RecordCalls"/>: its Twilio calls are recorded by Twilio, caller and agent on separate channels.
+/// <see cref="AnalysisPlan"/> is its post-call analysis plan as JSON (Analysis/AnalysisPlan), null for none.
 /// </summary>
 internal sealed record Agent(
     string Id,
@@ -17,4 +18,5 @@ internal sealed record Agent(
     AgentOutbound Outbound,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    bool RecordCalls = false);
+    bool RecordCalls = false,
+    string? AnalysisPlan = null);

@@ -7,7 +7,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
 {
     private const string AgentColumns =
         "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at, " +
-        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent, record_calls";
+        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent, record_calls, analysis_plan";
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
     {
@@ -46,12 +46,12 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         var now = timeProvider.GetUtcNow();
         await ExecuteAsync(
             $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now, " +
-            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent, @recordCalls) " +
+            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent, @recordCalls, @analysisPlan) " +
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
             "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at, " +
             "voicemail_policy = excluded.voicemail_policy, voicemail_message = excluded.voicemail_message, " +
             "outbound_calls_per_minute = excluded.outbound_calls_per_minute, outbound_max_concurrent = excluded.outbound_max_concurrent, " +
-            "record_calls = excluded.record_calls",
+            "record_calls = excluded.record_calls, analysis_plan = excluded.analysis_plan",
             cancellationToken,
             ("id", agent.Id),
             ("name", agent.Name),
@@ -67,7 +67,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ("voicemailMessage", agent.Outbound.VoicemailMessage),
             ("callsPerMinute", agent.Outbound.CallsPerMinute),
             ("maxConcurrent", agent.Outbound.MaxConcurrentCalls),
-            ("recordCalls", agent.RecordCalls));
+            ("recordCalls", agent.RecordCalls),
+            ("analysisPlan", agent.AnalysisPlan));
         return (await GetAsync(agent.Id, cancellationToken))!;
     }
 
@@ -111,30 +112,38 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     /// Stores the record unless one is already stored for its call: a stored record never changes, so there is no
     /// update path for its columns to drift from its JSON. Returns null when this record was stored, or else the JSON
     /// stored before, from which the caller tells a redelivery from a conflict. The insert is one statement, so two
-    /// deliveries racing for a call id cannot both write.
+    /// deliveries racing for a call id cannot both write. When the record's agent has an analysis plan, its pending
+    /// analysis is inserted in the same transaction: a stored record of such an agent always has one.
     /// </summary>
     public async Task<string?> AddCallRecordOnceAsync(StoredCallRecord record, CancellationToken cancellationToken)
     {
-        var added = await ExecuteAsync(
-            "INSERT INTO call_records (call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at) " +
-            "VALUES (@id, @agent, @sid, @started, @ended, @duration, @reason, @json, @received) " +
-            "ON CONFLICT (call_id) DO NOTHING",
-            cancellationToken,
-            ("id", record.CallId),
-            ("agent", record.AgentId),
-            ("sid", record.CallSid),
-            ("started", record.StartedAt.ToUniversalTime()),
-            ("ended", record.EndedAt.ToUniversalTime()),
-            ("duration", record.DurationMs),
-            ("reason", record.EndReason),
-            ("json", record.RecordJson),
-            ("received", record.ReceivedAt.ToUniversalTime()));
-        if (added > 0)
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            return null;
+            var added = await ExecuteAsync(
+                connection,
+                transaction,
+                "INSERT INTO call_records (call_id, agent_id, call_sid, started_at, ended_at, duration_ms, end_reason, record_json, received_at) " +
+                "VALUES (@id, @agent, @sid, @started, @ended, @duration, @reason, @json, @received) " +
+                "ON CONFLICT (call_id) DO NOTHING",
+                cancellationToken,
+                ("id", record.CallId),
+                ("agent", record.AgentId),
+                ("sid", record.CallSid),
+                ("started", record.StartedAt.ToUniversalTime()),
+                ("ended", record.EndedAt.ToUniversalTime()),
+                ("duration", record.DurationMs),
+                ("reason", record.EndReason),
+                ("json", record.RecordJson),
+                ("received", record.ReceivedAt.ToUniversalTime()));
+            if (added > 0)
+            {
+                await Analysis.AnalysisStore.EnqueueAsync(connection, transaction, record.CallId, record.AgentId, record.ReceivedAt, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return null;
+            }
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT record_json FROM call_records WHERE call_id = @id";
         Database.AddParameter(command, "id", record.CallId);
@@ -142,20 +151,45 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ?? throw new InvalidOperationException("The call record this one collided with is not stored any more.");
     }
 
-    public async Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(string? agentId, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(string? agentId, int limit, CancellationToken cancellationToken) =>
+        ListCallRecordsAsync(new CallRecordFilter(agentId, Limit: limit), cancellationToken);
+
+    /// <summary>The records that match <paramref name="filter"/>, newest first, each with its analysis when it has one.</summary>
+    public async Task<IReadOnlyList<StoredCallRecord>> ListCallRecordsAsync(CallRecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText =
-            "SELECT r.call_id, r.agent_id, r.call_sid, r.started_at, r.ended_at, r.duration_ms, r.end_reason, r.record_json, r.received_at, o.call_sid, o.answered_by " +
-            "FROM call_records r LEFT JOIN outbound_calls o ON o.call_sid = r.call_sid " +
-            (agentId is null ? string.Empty : "WHERE r.agent_id = @agent ") + "ORDER BY r.started_at DESC LIMIT @limit";
-        if (agentId is not null)
+        var conditions = new List<string>();
+        if (filter.AgentId is not null)
         {
-            Database.AddParameter(command, "agent", agentId);
+            conditions.Add("r.agent_id = @agent");
+            Database.AddParameter(command, "agent", filter.AgentId);
         }
 
-        Database.AddParameter(command, "limit", limit);
+        if (filter.Since is { } since)
+        {
+            conditions.Add("r.started_at >= @since");
+            Database.AddParameter(command, "since", since.ToUniversalTime());
+        }
+
+        if (filter.Until is { } until)
+        {
+            conditions.Add("r.started_at < @until");
+            Database.AddParameter(command, "until", until.ToUniversalTime());
+        }
+
+        if (filter.Analysis is { } analysis)
+        {
+            conditions.Add(Analysis.AnalysisStore.Condition(analysis, "a"));
+            Analysis.AnalysisStore.AddConditionParameters(command, analysis);
+        }
+
+        command.CommandText =
+            "SELECT r.call_id, r.agent_id, r.call_sid, r.started_at, r.ended_at, r.duration_ms, r.end_reason, r.record_json, r.received_at, o.call_sid, o.answered_by, " +
+            Analysis.AnalysisStore.ViewColumns("a") + " " +
+            "FROM call_records r LEFT JOIN outbound_calls o ON o.call_sid = r.call_sid LEFT JOIN call_analyses a ON a.call_id = r.call_id " +
+            (conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions) + " ") + "ORDER BY r.started_at DESC LIMIT @limit";
+        Database.AddParameter(command, "limit", filter.Limit);
         var records = new List<StoredCallRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -171,7 +205,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 reader.GetString(7),
                 ReadTime(reader, 8),
                 Outbound: !reader.IsDBNull(9),
-                AnsweredBy: reader.IsDBNull(10) ? null : reader.GetString(10)));
+                AnsweredBy: reader.IsDBNull(10) ? null : reader.GetString(10),
+                Analysis: Analysis.AnalysisStore.ReadView(reader, 11)));
         }
 
         return records;
@@ -213,7 +248,14 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, sql, cancellationToken, parameters);
+    }
+
+    /// <summary>One statement with its parameters, in <paramref name="transaction"/> when given; the rows it changed.</summary>
+    internal static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
@@ -242,14 +284,15 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 new AgentOutbound(reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt32(13), reader.GetInt32(14)),
                 ReadTime(reader, 9),
                 ReadTime(reader, 10),
-                reader.GetBoolean(15)));
+                reader.GetBoolean(15),
+                reader.IsDBNull(16) ? null : reader.GetString(16)));
         }
 
         return agents;
     }
 
     // SQLite keeps times as ISO 8601 text, PostgreSQL as timestamptz: both read back as UTC.
-    private static DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+    internal static DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
         reader.GetValue(ordinal) switch
         {
             DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
@@ -105,6 +106,7 @@ internal static partial class MainAppApplication
         builder.Services.AddLiveCallApi();
         builder.Services.AddOutboundCalls();
         builder.Services.AddCallRecordings();
+        builder.Services.AddCallAnalysis();
         configure?.Invoke(builder);
 
         var app = builder.Build();

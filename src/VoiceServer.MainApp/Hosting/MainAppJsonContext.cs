@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
@@ -20,4 +21,6 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(CommandResultView))]
 [JsonSerializable(typeof(OutboundCallInput))]
 [JsonSerializable(typeof(OutboundCallView))]
+[JsonSerializable(typeof(AnalysisPlan))]
+[JsonSerializable(typeof(AnalysisView))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

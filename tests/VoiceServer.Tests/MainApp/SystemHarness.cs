@@ -25,7 +25,8 @@ public sealed class SystemHarness : IAsyncDisposable
     public const string ConfigKey = "config-signing-key-for-tests-0123456789";
     public const string PostgresVariable = "MAIN_APP_TEST_POSTGRES";
 
-    private readonly WebApplication _mainApp;
+    private WebApplication _mainApp;
+    private Dictionary<string, string?> _settings = [];
     private readonly string? _sqliteFile;
     private readonly string? _postgresSchema;
     private readonly CancellationTokenSource _timeout;
@@ -90,7 +91,13 @@ public sealed class SystemHarness : IAsyncDisposable
         return settings;
     }
 
-    public static async Task<SystemHarness> StartAsync(string backend, IReadOnlyDictionary<string, string?>? extra = null, IReadOnlyDictionary<string, string?>? voiceSettings = null)
+    /// <summary>
+    /// The voice server and the main app on <paramref name="backend"/>, with <paramref name="extra"/> over the main app's
+    /// settings, <paramref name="voiceSettings"/> over the voice server's, and <paramref name="services"/> registered
+    /// after the main app's own (e.g. the analysis worker's clock).
+    /// </summary>
+    public static async Task<SystemHarness> StartAsync(
+        string backend, IReadOnlyDictionary<string, string?>? extra = null, IReadOnlyDictionary<string, string?>? voiceSettings = null, Action<IServiceCollection>? services = null)
     {
         var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings));
         var timeout = TestTimeout.Create(30);
@@ -142,19 +149,11 @@ public sealed class SystemHarness : IAsyncDisposable
                 settings[name] = value;
             }
 
-            var app = MainAppApplication.Build(
-                [$"--urls={baseAddress}"],
-                builder =>
-                {
-                    builder.Configuration.AddInMemoryCollection(settings);
-                    builder.Logging.ClearProviders();
-                    builder.Logging.SetMinimumLevel(LogLevel.Debug);
-                    builder.Logging.AddProvider(logs);
-                });
+            var app = BuildMainApp(baseAddress, settings, logs, services);
             try
             {
                 await MainAppApplication.StartAsync(app, timeout.Token);
-                return new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout);
+                return new SystemHarness(app, voice, logs, baseAddress, sqliteFile, schema, timeout) { _settings = settings };
             }
             catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
             {
@@ -168,6 +167,38 @@ public sealed class SystemHarness : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Stops the main app (as a deployment's restart does: its hosted services stop, in-flight work is cancelled) and
+    /// starts a new one on the same address and database, with <paramref name="extra"/> over the first one's settings.
+    /// </summary>
+    public async Task RestartMainAppAsync(IReadOnlyDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null)
+    {
+        await _mainApp.StopAsync(Token);
+        await _mainApp.DisposeAsync();
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            _settings[name] = value;
+        }
+
+        _mainApp = BuildMainApp(BaseAddress, _settings, Logs, services);
+        await MainAppApplication.StartAsync(_mainApp, Token);
+    }
+
+    private static WebApplication BuildMainApp(Uri baseAddress, Dictionary<string, string?> settings, CapturedLogs logs, Action<IServiceCollection>? services) =>
+        MainAppApplication.Build(
+            [$"--urls={baseAddress}"],
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Logging.ClearProviders();
+                builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                // The voice server's appsettings.json sits beside the tests and says Information; the analysis
+                // worker's Debug line tells the tests it sleeps.
+                builder.Logging.AddFilter("VoiceServer.MainApp.Analysis", LogLevel.Debug);
+                builder.Logging.AddProvider(logs);
+                services?.Invoke(builder.Services);
+            });
 
     /// <summary>
     /// POSTs a call record as the voice server does: signed with the shared key over <c>PUBLIC_URL</c> + path,
