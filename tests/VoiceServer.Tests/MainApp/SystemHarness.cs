@@ -170,12 +170,14 @@ public sealed class SystemHarness : IAsyncDisposable
 
     /// <summary>
     /// Stops the main app (as a deployment's restart does: its hosted services stop, in-flight work is cancelled) and
-    /// starts a new one on the same address and database, with <paramref name="extra"/> over the first one's settings.
+    /// starts a new one on the same address and database, with <paramref name="extra"/> over the first one's settings;
+    /// <paramref name="whileStopped"/> runs in between.
     /// </summary>
-    public async Task RestartMainAppAsync(IReadOnlyDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null)
+    public async Task RestartMainAppAsync(IReadOnlyDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null, Action? whileStopped = null)
     {
         await _mainApp.StopAsync(Token);
         await _mainApp.DisposeAsync();
+        whileStopped?.Invoke();
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
         {
             _settings[name] = value;
