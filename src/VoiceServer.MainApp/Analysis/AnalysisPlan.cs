@@ -11,8 +11,6 @@ namespace VoiceServer.MainApp.Analysis;
 /// </summary>
 internal sealed record AnalysisPlan(string? SummaryPrompt, JsonElement? StructuredDataSchema, string? SuccessRubric)
 {
-    public bool IsEmpty => SummaryPrompt is null && StructuredDataSchema is null && SuccessRubric is null;
-
     public string ToJson() => JsonSerializer.Serialize(this, MainAppJsonContext.Default.AnalysisPlan);
 
     /// <summary>A stored plan; null for none (or for a row an older version left empty).</summary>
