@@ -143,7 +143,13 @@ public sealed class FakeOpenAIChatServer : IAsyncDisposable
                 _problems.Add(problem);
             }
 
-            _requests.Add(new FakeChatRequest(context.Request.Path.Value ?? string.Empty, context.Request.QueryString.Value ?? string.Empty, key, body ?? [], reply));
+            _requests.Add(new FakeChatRequest(
+                context.Request.Path.Value ?? string.Empty,
+                context.Request.QueryString.Value ?? string.Empty,
+                key,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body ?? [],
+                reply));
         }
 
         _waiters.Notify();
@@ -256,8 +262,8 @@ public sealed class FakeOpenAIChatServer : IAsyncDisposable
     };
 }
 
-/// <summary>A request the fake received: its path and query, the key it carried, and its JSON body.</summary>
-public sealed record FakeChatRequest(string Path, string Query, string ApiKey, JsonObject Body, FakeChatReply Reply)
+/// <summary>A request the fake received: its path and query, the key it carried (Bearer or <c>api-key</c>), its headers and JSON body.</summary>
+public sealed record FakeChatRequest(string Path, string Query, string ApiKey, IReadOnlyDictionary<string, string> Headers, JsonObject Body, FakeChatReply Reply)
 {
     public JsonObject ResponseSchema => (JsonObject)Body["response_format"]!["json_schema"]!["schema"]!;
 

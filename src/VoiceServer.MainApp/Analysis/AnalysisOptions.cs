@@ -12,7 +12,10 @@ internal sealed class AnalysisOptions
     /// <summary><c>ANALYSIS_OPENAI_BASE_URL</c>: where requests go instead of <c>https://api.openai.com/v1</c> (tests, proxies, compatible APIs).</summary>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary><c>ANALYSIS_AZURE_OPENAI_ENDPOINT</c>: an Azure OpenAI resource (<c>https://&lt;resource&gt;.openai.azure.com</c>); then <see cref="Model"/> names the deployment.</summary>
+    /// <summary>
+    /// <c>ANALYSIS_AZURE_OPENAI_ENDPOINT</c>: an Azure OpenAI resource (<c>https://&lt;resource&gt;.openai.azure.com</c>),
+    /// reached through its v1 API; then <see cref="Model"/> names the deployment.
+    /// </summary>
     public Uri? AzureEndpoint { get; set; }
 
     /// <summary><c>ANALYSIS_OPENAI_API_KEY</c>: the key every analysis uses; unset, each agent's own key. Never logged or stored.</summary>

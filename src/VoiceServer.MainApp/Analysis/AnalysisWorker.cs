@@ -72,6 +72,14 @@ internal sealed partial class AnalysisWorker(
             await AnalyseAsync(claimed, stoppingToken);
             finished = true;
         }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not System.Data.Common.DbException)
+        {
+            // A fault of this analysis (a library's, a bug) must not stop the worker, nor the app with it: the row is
+            // retried like an outage, and given up with the fault's type. Only the type: a message may quote a key.
+            Log.AnalysisFaulted(logger, claimed.CallId, ex.GetType().FullName ?? ex.GetType().Name);
+            await RetryOrFailAsync(claimed, $"unexpected error ({ex.GetType().Name})", claimed.InvalidAnswers, stoppingToken);
+            finished = true;
+        }
         finally
         {
             if (!finished && stoppingToken.IsCancellationRequested)
@@ -217,6 +225,9 @@ internal sealed partial class AnalysisWorker(
 
         [LoggerMessage(66, LogLevel.Warning, "The analysis queue could not be read ({Error}); trying again shortly.")]
         public static partial void AnalysisQueueUnavailable(ILogger logger, string error);
+
+        [LoggerMessage(68, LogLevel.Error, "Analysis of call {CallId} faulted ({ExceptionType}); it is retried like an outage.")]
+        public static partial void AnalysisFaulted(ILogger logger, string callId, string exceptionType);
 
         [LoggerMessage(67, LogLevel.Debug, "Analysis worker idle for up to {DelayMs} ms.")]
         public static partial void AnalysisWaiting(ILogger logger, long delayMs);

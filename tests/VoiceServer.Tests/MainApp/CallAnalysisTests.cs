@@ -107,6 +107,31 @@ public sealed class CallAnalysisTests
         Assert.DoesNotContain(system.Logs.Entries, e => e.Message.Contains(AgentKey, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AzureOpenAI_TheDeploymentIsAskedThroughTheV1Api_WithTheKeyInApiKey()
+    {
+        await using var openAI = await FakeOpenAIChatServer.StartAsync();
+        openAI.DefaultReply = FakeChatReply.Answer(Answer());
+        var settings = new Dictionary<string, string?>
+        {
+            ["ANALYSIS_AZURE_OPENAI_ENDPOINT"] = new Uri(openAI.BaseUrl, "/").ToString(),
+            ["ANALYSIS_MODEL"] = "call-analysis-deployment",
+        };
+        await using var system = await SystemHarness.StartAsync("sqlite", settings);
+        await system.CreateAgentAsync("bakery", Number, Bakery());
+
+        using var _ = await system.PostCallRecordAsync(SystemHarness.CallRecord("call-azure").ToJsonString());
+        await WaitForAnalysisAsync(system, "AnalysisCompleted", "call-azure");
+
+        var request = Assert.Single(openAI.Requests);
+        Assert.Equal("/openai/v1/chat/completions", request.Path);
+        Assert.Equal("call-analysis-deployment", (string?)request.Body["model"]);
+        Assert.Equal(AgentKey, request.ApiKey);
+        Assert.Equal(AgentKey, request.Headers["api-key"]);
+        Assert.False(request.Headers.ContainsKey("Authorization"));
+        Assert.True((bool)request.Body["response_format"]!["json_schema"]!["strict"]!);
+    }
+
     [Theory]
     [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
     public async Task ApiOutage_IsRetriedWithDoublingBackoff_InVirtualTime_ThenCompletes(string backend)
