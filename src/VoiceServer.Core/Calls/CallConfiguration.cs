@@ -1,4 +1,5 @@
 using System.Globalization;
+using VoiceServer.Handoffs;
 
 namespace VoiceServer.Calls;
 
@@ -50,6 +51,9 @@ public sealed class CallConfiguration
 
     /// <summary>E.164 numbers <c>transfer_call</c> may dial; empty when transfers are off.</summary>
     public IReadOnlyList<string> TransferNumbers { get; init; } = [];
+
+    /// <summary>The agents the call may be handed to; empty when handoffs are off (they need a configuration bound to the call).</summary>
+    public IReadOnlyList<HandoffDestination> Handoffs { get; init; } = [];
 
     public DtmfMode Dtmf { get; init; } = DtmfMode.Each;
 

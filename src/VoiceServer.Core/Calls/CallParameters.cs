@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
+using VoiceServer.Handoffs;
 
 namespace VoiceServer.Calls;
 
@@ -30,13 +31,14 @@ public static class CallParameters
     public const string Dtmf = "dtmf";
     public const string VoicemailPolicy = "voicemailPolicy";
     public const string VoicemailMessage = "voicemailMessage";
+    public const string Handoffs = "handoffs";
 
     /// <summary>Every parameter a call may carry, in the order they are checked.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting, CallbackUrl, Language, Vad, VadThreshold,
         VadSilenceMs, VadPrefixPaddingMs, VadEagerness, NoiseReduction, MaxDurationSec, IdleTimeoutSec, Tools, EndCall,
-        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage,
+        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage, Handoffs,
     ];
 
     /// <summary>Parameters longer than one Twilio <c>&lt;Parameter&gt;</c> (under 500 characters with its name) may be split into <c>name.0</c>, <c>name.1</c>, ….</summary>
@@ -180,6 +182,14 @@ public static class CallParameters
             return false;
         }
 
+        var handoffs = Get(Handoffs) is { } handoffsJson ? HandoffList.Parse(handoffsJson, out _)! : [];
+        if (handoffs.Count > 0 && !rules.Trust.BoundToCall)
+        {
+            // A handoff fetches another agent's configuration, keys included, for this CallSid: only the main app may ask for it.
+            ignored.Add(Handoffs);
+            handoffs = [];
+        }
+
         var tools = Get(Tools) is { } toolsJson ? ParseTools(toolsJson, out _)! : [];
         if (string.Equals(Get(EndCall), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -214,6 +224,7 @@ public static class CallParameters
             IdleTimeout = Get(IdleTimeoutSec) is { } idleSeconds ? TimeSpan.FromSeconds(int.Parse(idleSeconds, CultureInfo.InvariantCulture)) : null,
             Tools = tools,
             TransferNumbers = transferNumbers,
+            Handoffs = handoffs,
             Dtmf = Get(Dtmf) == "collect" ? DtmfMode.Collect : DtmfMode.Each,
             CallControlAllowed = rules.Trust.BoundToCall,
             Voicemail = voicemailPolicy is null ? null : new VoicemailSettings(voicemailPolicy, voicemailMessage),
@@ -287,6 +298,8 @@ public static class CallParameters
             new(VoicemailPolicy, "voicemailPolicy must be hangup or leave_message."),
         VoicemailMessage when !Commands.CallCommandRules.IsValidText(value) =>
             new(VoicemailMessage, $"voicemailMessage must be 1-{Commands.CallCommandRules.MaxTextLength} characters, without control characters."),
+        Handoffs when HandoffList.Parse(value, out var handoffsError) is null =>
+            new(Handoffs, handoffsError!),
         _ => null,
     };
 

@@ -137,7 +137,13 @@ internal static class AdminApi
             analysisPlan = plan?.ToJson();
         }
 
-        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default,
+        var (handoffs, handoffsError) = await ReadHandoffsAsync(id, input.Handoffs, existing?.Handoffs ?? [], store, cancellationToken);
+        if (handoffsError is not null)
+        {
+            return handoffsError;
+        }
+
+        var agent = new Agent(id, input.Name, input.Prompt, voice, input.Temperature, input.Greeting, input.Tools, encryptedKey, input.Enabled ?? existing?.Enabled ?? true, outbound, default, default, handoffs,
             RecordCalls: input.Record ?? existing?.RecordCalls ?? false, AnalysisPlan: analysisPlan);
         if (!twiml.Fits(agent, out var tooLong))
         {
@@ -185,7 +191,7 @@ internal static class AdminApi
         return new(agent.Id, agent.Name, agent.Prompt, agent.Voice, agent.Temperature, agent.Greeting, agent.Tools, agent.OpenAIKeyEncrypted is not null, agent.Enabled,
             [.. numbers.Select(static phone => phone.Number)], [.. numbers.Select(static phone => new PhoneNumberView(phone.Number, phone.Provider.Name()))], agent.CreatedAt, agent.UpdatedAt,
             agent.Outbound.VoicemailPolicy, agent.Outbound.VoicemailMessage, agent.Outbound.CallsPerMinute, agent.Outbound.MaxConcurrentCalls, agent.RecordCalls,
-            AnalysisPlan.FromJson(agent.AnalysisPlan));
+            AnalysisPlan.FromJson(agent.AnalysisPlan), agent.Handoffs);
     }
 
     /// <summary>
@@ -226,6 +232,73 @@ internal static class AdminApi
         }
 
         return error is null;
+    }
+
+    /// <summary>
+    /// The agents <paramref name="id"/> may hand a call to: omitted keeps <paramref name="current"/>. Each names another
+    /// existing agent, once, with a description (the model's cue) and what the next agent is told. A destination deleted
+    /// later is refused at handoff time, as an unknown one.
+    /// </summary>
+    private static async Task<(IReadOnlyList<AgentHandoff> Handoffs, IResult? Error)> ReadHandoffsAsync(
+        string id, IReadOnlyList<HandoffInput>? input, IReadOnlyList<AgentHandoff> current, AgentStore store, CancellationToken cancellationToken)
+    {
+        if (input is null)
+        {
+            return (current, null);
+        }
+
+        if (input.Count > AgentHandoff.MaxHandoffs)
+        {
+            return ([], Invalid("handoffs", $"handoffs may list at most {AgentHandoff.MaxHandoffs} agents."));
+        }
+
+        var handoffs = new List<AgentHandoff>();
+        for (var index = 0; index < input.Count; index++)
+        {
+            var entry = input[index];
+            var at = $"handoffs[{index}]";
+            if (entry is null || string.IsNullOrWhiteSpace(entry.AgentId))
+            {
+                return ([], Invalid($"{at}.agentId", $"{at}.agentId is required: the agent the call is handed to."));
+            }
+
+            if (entry.AgentId == id)
+            {
+                return ([], Invalid($"{at}.agentId", $"{at}.agentId names this agent: an agent cannot hand a call to itself."));
+            }
+
+            if (handoffs.Any(handoff => handoff.AgentId == entry.AgentId))
+            {
+                return ([], Invalid($"{at}.agentId", $"{at}.agentId {entry.AgentId} is listed twice."));
+            }
+
+            if (await store.GetAsync(entry.AgentId, cancellationToken) is null)
+            {
+                return ([], Invalid($"{at}.agentId", $"{at}.agentId must name an existing agent."));
+            }
+
+            if (entry.Description is not { } description || description.Trim().Length == 0 || description.Length > AgentHandoff.MaxDescriptionLength || description.Any(char.IsControl))
+            {
+                return ([], Invalid($"{at}.description", $"{at}.description must be 1-{AgentHandoff.MaxDescriptionLength} characters, without control characters: it tells the model when to hand over."));
+            }
+
+            var context = entry.Context ?? AgentHandoff.FullContext;
+            if (!AgentHandoff.IsKnownContext(context))
+            {
+                return ([], Invalid($"{at}.context", $"{at}.context must be {AgentHandoff.FullContext}, {AgentHandoff.LastTurnsContext} or {AgentHandoff.SummaryContext}."));
+            }
+
+            if (context == AgentHandoff.LastTurnsContext
+                ? entry.LastTurns is not (>= 1 and <= AgentHandoff.MaxLastTurns)
+                : entry.LastTurns is not null)
+            {
+                return ([], Invalid($"{at}.lastTurns", $"{at}.lastTurns is 1-{AgentHandoff.MaxLastTurns} with context {AgentHandoff.LastTurnsContext}, and only with it."));
+            }
+
+            handoffs.Add(new AgentHandoff(entry.AgentId, description, context, entry.LastTurns));
+        }
+
+        return (handoffs, null);
     }
 
     private static void AddIfSet(Dictionary<string, string> values, string name, string? value)

@@ -3,7 +3,7 @@ namespace VoiceServer.MainApp.Agents;
 /// <summary>
 /// What the admin API accepts for an agent. <c>OpenAIKey</c>: omitted keeps the stored key, "" removes it. The
 /// outbound settings and <c>Record</c>, omitted, keep the stored ones (a new agent's: <see cref="Data.AgentOutbound.Default"/>,
-/// not recorded). <c>Analysis</c>: omitted keeps the stored plan, <c>{}</c> removes it.
+/// not recorded); so do <c>Handoffs</c> ([] removes them). <c>Analysis</c>: omitted keeps the stored plan, <c>{}</c> removes it.
 /// </summary>
 internal sealed record AgentInput(
     string? Name,
@@ -19,4 +19,5 @@ internal sealed record AgentInput(
     int? OutboundCallsPerMinute = null,
     int? OutboundMaxConcurrent = null,
     bool? Record = null,
-    Analysis.AnalysisPlan? Analysis = null);
+    Analysis.AnalysisPlan? Analysis = null,
+    IReadOnlyList<HandoffInput>? Handoffs = null);

@@ -24,4 +24,5 @@ internal sealed record AgentView(
     int OutboundCallsPerMinute,
     int OutboundMaxConcurrent,
     bool Record,
-    Analysis.AnalysisPlan? Analysis = null);
+    Analysis.AnalysisPlan? Analysis,
+    IReadOnlyList<Data.AgentHandoff> Handoffs);

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text.Json;
+using VoiceServer.MainApp.Hosting;
 
 namespace VoiceServer.MainApp.Data;
 
@@ -7,7 +9,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
 {
     private const string AgentColumns =
         "id, name, prompt, voice, temperature, greeting, tools, openai_key_encrypted, enabled, created_at, updated_at, " +
-        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent, record_calls, analysis_plan";
+        "voicemail_policy, voicemail_message, outbound_calls_per_minute, outbound_max_concurrent, record_calls, analysis_plan, handoffs";
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken)
     {
@@ -46,12 +48,12 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         var now = timeProvider.GetUtcNow();
         await ExecuteAsync(
             $"INSERT INTO agents ({AgentColumns}) VALUES (@id, @name, @prompt, @voice, @temperature, @greeting, @tools, @key, @enabled, @now, @now, " +
-            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent, @recordCalls, @analysisPlan) " +
+            "@voicemailPolicy, @voicemailMessage, @callsPerMinute, @maxConcurrent, @recordCalls, @analysisPlan, @handoffs) " +
             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, prompt = excluded.prompt, voice = excluded.voice, temperature = excluded.temperature, " +
             "greeting = excluded.greeting, tools = excluded.tools, openai_key_encrypted = excluded.openai_key_encrypted, enabled = excluded.enabled, updated_at = excluded.updated_at, " +
             "voicemail_policy = excluded.voicemail_policy, voicemail_message = excluded.voicemail_message, " +
             "outbound_calls_per_minute = excluded.outbound_calls_per_minute, outbound_max_concurrent = excluded.outbound_max_concurrent, " +
-            "record_calls = excluded.record_calls, analysis_plan = excluded.analysis_plan",
+            "record_calls = excluded.record_calls, analysis_plan = excluded.analysis_plan, handoffs = excluded.handoffs",
             cancellationToken,
             ("id", agent.Id),
             ("name", agent.Name),
@@ -68,7 +70,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
             ("callsPerMinute", agent.Outbound.CallsPerMinute),
             ("maxConcurrent", agent.Outbound.MaxConcurrentCalls),
             ("recordCalls", agent.RecordCalls),
-            ("analysisPlan", agent.AnalysisPlan));
+            ("analysisPlan", agent.AnalysisPlan),
+            ("handoffs", agent.Handoffs.Count == 0 ? null : JsonSerializer.Serialize(agent.Handoffs, MainAppJsonContext.Default.IReadOnlyListAgentHandoff)));
         return (await GetAsync(agent.Id, cancellationToken))!;
     }
 
@@ -284,6 +287,7 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 new AgentOutbound(reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12), reader.GetInt32(13), reader.GetInt32(14)),
                 ReadTime(reader, 9),
                 ReadTime(reader, 10),
+                reader.IsDBNull(17) ? [] : JsonSerializer.Deserialize(reader.GetString(17), MainAppJsonContext.Default.IReadOnlyListAgentHandoff) ?? [],
                 reader.GetBoolean(15),
                 reader.IsDBNull(16) ? null : reader.GetString(16)));
         }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Calls;
+using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
 
@@ -23,4 +24,5 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(OutboundCallView))]
 [JsonSerializable(typeof(AnalysisPlan))]
 [JsonSerializable(typeof(AnalysisView))]
+[JsonSerializable(typeof(IReadOnlyList<AgentHandoff>))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

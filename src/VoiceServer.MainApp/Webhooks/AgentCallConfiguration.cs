@@ -70,6 +70,12 @@ internal sealed class AgentCallConfiguration(IOptions<MainAppOptions> options, K
             settings.Add((CallParameters.OpenAIKey, key));
         }
 
+        // Handoffs only in a token bound to the call: the voice server fetches a destination for that CallSid alone.
+        if (agent.Handoffs.Count > 0 && callSid is not null)
+        {
+            settings.Add((CallParameters.Handoffs, HandoffDestinations(agent.Handoffs)));
+        }
+
         return [(ConfigName, SignedToken(signingKey, settings, callSid))];
     }
 
@@ -88,6 +94,15 @@ internal sealed class AgentCallConfiguration(IOptions<MainAppOptions> options, K
 
         return settings;
     }
+
+    /// <summary>
+    /// The destinations as the first agent's configuration names them: ids and descriptions only. Their prompts, tools
+    /// and keys are fetched, signed, when the model hands over: with a few destinations
+    /// they would not fit in the TwiML, and an agent the call never reaches need not travel at all.
+    /// </summary>
+    private static string HandoffDestinations(IReadOnlyList<AgentHandoff> handoffs) =>
+        new JsonArray([.. handoffs.Select(static handoff => new JsonObject { ["agentId"] = handoff.AgentId, ["description"] = handoff.Description })])
+            .ToJsonString(s_payloadJson);
 
     /// <summary>A key that no longer decrypts (ENCRYPTION_KEY changed) leaves the call on the voice server's key.</summary>
     private string? Unprotect(string encrypted)

@@ -139,6 +139,32 @@ public sealed class CallParametersTests
         Assert.Empty(configuration.IgnoredParameters);
     }
 
+    [Fact]
+    public void TryResolve_Handoffs_OnlyInAConfigurationBoundToTheCall()
+    {
+        var custom = new Dictionary<string, string> { ["agentId"] = "a", ["handoffs"] = """[{"agentId":"billing","description":"Invoices."}]""" };
+
+        Assert.True(CallParameters.TryResolve(s_empty, custom, Rules("sk", new CallTrust(SignedByOperator: true, BoundToCall: true)), out var bound, out _));
+        Assert.True(CallParameters.TryResolve(s_empty, custom, Rules("sk", new CallTrust(SignedByOperator: true, BoundToCall: false)), out var unbound, out _));
+
+        Assert.Equal([new VoiceServer.Handoffs.HandoffDestination("billing", "Invoices.")], bound.Handoffs);
+        Assert.Empty(unbound.Handoffs);
+        Assert.Equal(["handoffs"], unbound.IgnoredParameters);
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("[]")]
+    [InlineData("""[{"agentId":"","description":"x"}]""")]
+    [InlineData("""[{"agentId":"b","description":""}]""")]
+    [InlineData("""[{"agentId":"b","description":"x"},{"agentId":"b","description":"y"}]""")]
+    [InlineData("""[1,2,3,4,5,6,7,8,9]""")]
+    public void TryValidatePresent_MalformedHandoffs_NamesTheField(string handoffs)
+    {
+        Assert.False(CallParameters.TryValidatePresent(new Dictionary<string, string> { ["handoffs"] = handoffs }, out var error));
+        Assert.Equal("handoffs", error.Field);
+    }
+
     [Theory]
     [InlineData("gpt-realtime", null, true)]
     [InlineData("gpt-realtime-mini", null, true)]
