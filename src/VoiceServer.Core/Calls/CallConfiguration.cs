@@ -55,6 +55,9 @@ public sealed class CallConfiguration
     /// <summary>The agents the call may be handed to; empty when handoffs are off (they need a configuration bound to the call).</summary>
     public IReadOnlyList<HandoffDestination> Handoffs { get; init; } = [];
 
+    /// <summary>Where a handoff destination's configuration is fetched from (the main app's <c>/api/handoffs</c>); set with <see cref="Handoffs"/>.</summary>
+    public Uri? HandoffUrl { get; init; }
+
     public DtmfMode Dtmf { get; init; } = DtmfMode.Each;
 
     /// <summary>

@@ -32,13 +32,14 @@ public static class CallParameters
     public const string VoicemailPolicy = "voicemailPolicy";
     public const string VoicemailMessage = "voicemailMessage";
     public const string Handoffs = "handoffs";
+    public const string HandoffUrl = "handoffUrl";
 
     /// <summary>Every parameter a call may carry, in the order they are checked.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting, CallbackUrl, Language, Vad, VadThreshold,
         VadSilenceMs, VadPrefixPaddingMs, VadEagerness, NoiseReduction, MaxDurationSec, IdleTimeoutSec, Tools, EndCall,
-        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage, Handoffs,
+        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage, Handoffs, HandoffUrl,
     ];
 
     /// <summary>Parameters longer than one Twilio <c>&lt;Parameter&gt;</c> (under 500 characters with its name) may be split into <c>name.0</c>, <c>name.1</c>, ….</summary>
@@ -183,11 +184,29 @@ public static class CallParameters
         }
 
         var handoffs = Get(Handoffs) is { } handoffsJson ? HandoffList.Parse(handoffsJson, out _)! : [];
-        if (handoffs.Count > 0 && !rules.Trust.BoundToCall)
+        var handoffUrl = Get(HandoffUrl);
+        if (!rules.Trust.BoundToCall)
         {
-            // A handoff fetches another agent's configuration, keys included, for this CallSid: only the main app may ask for it.
-            ignored.Add(Handoffs);
+            // A handoff fetches another agent's configuration, keys included, for this CallSid: only a configuration the
+            // main app signed for this call may say from where, and to whom.
+            if (handoffs.Count > 0)
+            {
+                ignored.Add(Handoffs);
+            }
+
+            if (handoffUrl is not null)
+            {
+                ignored.Add(HandoffUrl);
+            }
+
             handoffs = [];
+            handoffUrl = null;
+        }
+
+        if (handoffs.Count > 0 != handoffUrl is not null)
+        {
+            error = new CallParameterError(handoffs.Count > 0 ? HandoffUrl : Handoffs, "handoffs and handoffUrl go together: the destinations, and where their configuration is fetched from.");
+            return false;
         }
 
         var tools = Get(Tools) is { } toolsJson ? ParseTools(toolsJson, out _)! : [];
@@ -225,6 +244,7 @@ public static class CallParameters
             Tools = tools,
             TransferNumbers = transferNumbers,
             Handoffs = handoffs,
+            HandoffUrl = handoffUrl is null ? null : new Uri(handoffUrl, UriKind.Absolute),
             Dtmf = Get(Dtmf) == "collect" ? DtmfMode.Collect : DtmfMode.Each,
             CallControlAllowed = rules.Trust.BoundToCall,
             Voicemail = voicemailPolicy is null ? null : new VoicemailSettings(voicemailPolicy, voicemailMessage),
@@ -300,6 +320,8 @@ public static class CallParameters
             new(VoicemailMessage, $"voicemailMessage must be 1-{Commands.CallCommandRules.MaxTextLength} characters, without control characters."),
         Handoffs when HandoffList.Parse(value, out var handoffsError) is null =>
             new(Handoffs, handoffsError!),
+        HandoffUrl when !IsHttpUrl(value) =>
+            new(HandoffUrl, $"handoffUrl must be an absolute http(s) URL of at most {MaxUrlLength} characters, without user info."),
         _ => null,
     };
 

@@ -4,6 +4,7 @@ using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Handoffs;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
 using VoiceServer.MainApp.Plivo;
@@ -123,6 +124,7 @@ internal static partial class MainAppApplication
         app.MapLiveCallApi();
         app.MapOutboundCalls();
         app.MapCallRecordings();
+        app.MapHandoffs();
         return app;
     }
 

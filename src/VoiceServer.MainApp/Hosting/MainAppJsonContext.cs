@@ -4,6 +4,7 @@ using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Analysis;
 using VoiceServer.MainApp.Calls;
 using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Handoffs;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
 
@@ -25,4 +26,6 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(AnalysisPlan))]
 [JsonSerializable(typeof(AnalysisView))]
 [JsonSerializable(typeof(IReadOnlyList<AgentHandoff>))]
+[JsonSerializable(typeof(HandoffRequest))]
+[JsonSerializable(typeof(HandoffAnswer))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

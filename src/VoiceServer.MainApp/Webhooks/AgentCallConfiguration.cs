@@ -70,10 +70,12 @@ internal sealed class AgentCallConfiguration(IOptions<MainAppOptions> options, K
             settings.Add((CallParameters.OpenAIKey, key));
         }
 
-        // Handoffs only in a token bound to the call: the voice server fetches a destination for that CallSid alone.
-        if (agent.Handoffs.Count > 0 && callSid is not null)
+        // Handoffs only in a token bound to the call: the voice server fetches a destination for that CallSid alone,
+        // from this app's public address.
+        if (agent.Handoffs.Count > 0 && callSid is not null && _options.PublicUrl is { } publicUrl)
         {
             settings.Add((CallParameters.Handoffs, HandoffDestinations(agent.Handoffs)));
+            settings.Add((CallParameters.HandoffUrl, MainAppOptions.PublicPath(publicUrl, Handoffs.HandoffEndpoint.Path)));
         }
 
         return [(ConfigName, SignedToken(signingKey, settings, callSid))];

@@ -142,14 +142,25 @@ public sealed class CallParametersTests
     [Fact]
     public void TryResolve_Handoffs_OnlyInAConfigurationBoundToTheCall()
     {
-        var custom = new Dictionary<string, string> { ["agentId"] = "a", ["handoffs"] = """[{"agentId":"billing","description":"Invoices."}]""" };
+        var custom = new Dictionary<string, string> { ["agentId"] = "a", ["handoffs"] = """[{"agentId":"billing","description":"Invoices."}]""", ["handoffUrl"] = "https://main.example.com/api/handoffs" };
 
         Assert.True(CallParameters.TryResolve(s_empty, custom, Rules("sk", new CallTrust(SignedByOperator: true, BoundToCall: true)), out var bound, out _));
         Assert.True(CallParameters.TryResolve(s_empty, custom, Rules("sk", new CallTrust(SignedByOperator: true, BoundToCall: false)), out var unbound, out _));
 
         Assert.Equal([new VoiceServer.Handoffs.HandoffDestination("billing", "Invoices.")], bound.Handoffs);
+        Assert.Equal(new Uri("https://main.example.com/api/handoffs"), bound.HandoffUrl);
         Assert.Empty(unbound.Handoffs);
-        Assert.Equal(["handoffs"], unbound.IgnoredParameters);
+        Assert.Null(unbound.HandoffUrl);
+        Assert.Equal(["handoffs", "handoffUrl"], unbound.IgnoredParameters);
+    }
+
+    [Fact]
+    public void TryResolve_HandoffsWithoutTheirUrl_Refused()
+    {
+        var custom = new Dictionary<string, string> { ["agentId"] = "a", ["handoffs"] = """[{"agentId":"billing","description":"Invoices."}]""" };
+
+        Assert.False(CallParameters.TryResolve(s_empty, custom, Rules("sk", new CallTrust(SignedByOperator: true, BoundToCall: true)), out _, out var error));
+        Assert.Equal("handoffUrl", error.Field);
     }
 
     [Theory]

@@ -98,6 +98,7 @@ public sealed class AgentHandoffSettingsTests
         var claims = await WebhookConfig.ClaimsAsync(WebhookConfig.Joined(twiml.Parameters, "config"));
         var destinations = JsonNode.Parse((string)claims["handoffs"]!)!.AsArray();
         Assert.Equal("""[{"agentId":"billing","description":"Invoices and payments."}]""", destinations.ToJsonString());
+        Assert.Equal(new Uri(system.BaseAddress, "/api/handoffs").AbsoluteUri, (string)claims["handoffUrl"]!);
         Assert.DoesNotContain("You are billing.", claims.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("sk-billing-own-key", claims.ToJsonString(), StringComparison.Ordinal);
     }
