@@ -49,6 +49,56 @@ public static class BuiltInTools
             Url: null);
     }
 
+    /// <summary>
+    /// Hands the call to another agent: <c>agent</c> is one of <paramref name="destinations"/> (an enum, checked again
+    /// on use), the description lists when each is the right one; <c>reason</c> and free-form <c>arguments</c> are
+    /// passed on to the next agent.
+    /// </summary>
+    public static ToolDefinition TransferToAgent(IReadOnlyList<VoiceServer.Handoffs.HandoffDestination> destinations)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "object");
+            writer.WriteStartObject("properties");
+            writer.WriteStartObject("agent");
+            writer.WriteString("type", "string");
+            writer.WriteString("description", "The agent to hand the call to.");
+            writer.WriteStartArray("enum");
+            foreach (var destination in destinations)
+            {
+                writer.WriteStringValue(destination.AgentId);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteStartObject("reason");
+            writer.WriteString("type", "string");
+            writer.WriteString("description", "Why the call is handed over, in a sentence the next agent reads.");
+            writer.WriteEndObject();
+            writer.WriteStartObject("arguments");
+            writer.WriteString("type", "object");
+            writer.WriteString("description", "Anything the next agent should know (e.g. an order number), as named values.");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteStartArray("required");
+            writer.WriteStringValue("agent");
+            writer.WriteStringValue("reason");
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        var description = new System.Text.StringBuilder(
+            "Hand the call to another agent, who takes over the conversation with the caller. Tell the caller you are passing them on first, in the same turn. The agents:");
+        foreach (var destination in destinations)
+        {
+            description.Append("\n- ").Append(destination.AgentId).Append(": ").Append(destination.Description);
+        }
+
+        return new ToolDefinition(ToolDefinition.TransferToAgent, description.ToString(), Parse(buffer.WrittenSpan), Url: null);
+    }
+
     private static JsonElement Parse(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);

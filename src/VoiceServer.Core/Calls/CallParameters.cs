@@ -220,6 +220,11 @@ public static class CallParameters
             tools = [.. tools, BuiltInTools.TransferCall(transferNumbers)];
         }
 
+        if (handoffs.Count > 0)
+        {
+            tools = [.. tools, BuiltInTools.TransferToAgent(handoffs)];
+        }
+
         configuration = new CallConfiguration
         {
             AgentId = agentId,
@@ -435,9 +440,9 @@ public static class CallParameters
                     return null;
                 }
 
-                if (name is ToolDefinition.EndCall or ToolDefinition.TransferCall || tools.Any(t => t.Name == name))
+                if (name is ToolDefinition.EndCall or ToolDefinition.TransferCall or ToolDefinition.TransferToAgent || tools.Any(t => t.Name == name))
                 {
-                    problem = $"{at}.name '{name}' is taken (built-in tools are turned on with endCall and transferNumbers).";
+                    problem = $"{at}.name '{name}' is taken (built-in tools are turned on with endCall, transferNumbers and handoffs).";
                     return null;
                 }
 

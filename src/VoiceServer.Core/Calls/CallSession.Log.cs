@@ -76,6 +76,18 @@ public sealed partial class CallSession
         [LoggerMessage(136, LogLevel.Information, "The caller has been silent for idleTimeoutSec: {Action}.")]
         public static partial void CallerIdle(ILogger logger, string action);
 
+        [LoggerMessage(180, LogLevel.Information, "Agent {FromAgentId} hands the call to {ToAgentId}: fetching its configuration.")]
+        public static partial void HandoffStarted(ILogger logger, string fromAgentId, string toAgentId);
+
+        [LoggerMessage(181, LogLevel.Warning, "A handoff to {ToAgentId} was refused: {Problem}.")]
+        public static partial void HandoffRefused(ILogger logger, string toAgentId, string problem);
+
+        [LoggerMessage(182, LogLevel.Warning, "The handoff from agent {FromAgentId} to {ToAgentId} failed: {Problem}; the call goes on with {FromAgentId}.")]
+        public static partial void HandoffFailed(ILogger logger, string fromAgentId, string toAgentId, string problem);
+
+        [LoggerMessage(183, LogLevel.Information, "The call was handed from agent {FromAgentId} to {ToAgentId}: {ReplayedTurns} turn(s) told.")]
+        public static partial void HandedOver(ILogger logger, string fromAgentId, string toAgentId, int replayedTurns);
+
         [LoggerMessage(160, LogLevel.Information, "Tool {Tool} started.")]
         public static partial void ToolStarted(ILogger logger, string tool);
 

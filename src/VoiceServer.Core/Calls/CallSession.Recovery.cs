@@ -72,10 +72,11 @@ public sealed partial class CallSession
         CancelIdleTimer(callerActivity: false);
         _recycle.Cancel();
         Log.ModelSessionReplacing(_logger, ModelReplacement.ToName(cause), detail);
-        _retirements.Add(RecoverAsync(previous, cause));
+        _retirements.Add(RecoverAsync(previous, cause, previous.Configuration));
     }
 
-    private async Task RecoverAsync(ModelConnection previous, RecoveryCause cause)
+    /// <summary>Replaces <paramref name="previous"/> with a session of <paramref name="configuration"/>: its own again, or a handoff destination's.</summary>
+    private async Task RecoverAsync(ModelConnection previous, RecoveryCause cause, CallConfiguration configuration)
     {
         // Started under _gate: continue off the lock.
         await Task.Yield();
@@ -83,7 +84,7 @@ public sealed partial class CallSession
         var result = await _replacement.RunAsync(
             async (attempt, token) =>
             {
-                var replacement = TryStartReplacement(previous.Configuration, token);
+                var replacement = TryStartReplacement(configuration, token);
                 if (replacement is null)
                 {
                     return (ReplacementAttempt.CallEnded, null);
@@ -143,7 +144,8 @@ public sealed partial class CallSession
             _services.Observer?.OnSpeech(Speaker.Caller, started: false);
             _services.Observer?.OnSpeech(Speaker.Agent, started: false);
 
-            var turns = _transcript.RecentTurns(_options.MaxReplayCharacters);
+            var handoff = cause == RecoveryCause.Handoff ? _handoff : null;
+            var turns = handoff?.Target is { } target ? HandoffTurns(target) : _transcript.RecentTurns(_options.MaxReplayCharacters);
             foreach (var (speaker, text) in turns)
             {
                 if (!leg.TryAddConversationItem(speaker, text))
@@ -159,7 +161,8 @@ public sealed partial class CallSession
             _tools.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
             var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
-            if (apologise && !_responses.TrySend(leg, WithPersona(replacement.Configuration, ReconnectApology)))
+            var firstWords = handoff is not null ? TakeOver(handoff) : apologise ? ReconnectApology : null;
+            if (firstWords is not null && !_responses.TrySend(leg, WithPersona(replacement.Configuration, firstWords)))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
                 return true;
@@ -174,7 +177,16 @@ public sealed partial class CallSession
 
             _replacement.Finish();
             _audioFlowing = true;
-            _record.OnModelReplaced();
+            if (handoff is not null)
+            {
+                _handoff = null;
+                Log.HandedOver(_logger, handoff.FromAgentId, handoff.ToAgentId, turns.Count);
+            }
+            else
+            {
+                _record.OnModelReplaced();
+            }
+
             // A goodbye the old session was asked for (or was carrying) is asked of the new one.
             _goodbye.OnModelReplaced();
             RequestGoodbyeIfQuiet();
@@ -198,13 +210,20 @@ public sealed partial class CallSession
 
             var elapsed = _time.GetElapsedTime(startedAt);
             _metrics.ModelReconnected(ModelReplacement.ToName(cause), "failed", elapsed);
-            if (cause == RecoveryCause.Recycle && !previous.IsLost &&
+            if (cause is RecoveryCause.Recycle or RecoveryCause.Handoff && !previous.IsLost &&
                 _pendingAudio.Flush(previous.Leg!, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
             {
                 // The old session still works until the provider's cap: keep it; the cap's close is recovered then.
+                // A handoff whose destination's session never came up leaves the call with the agent it had.
                 _replacement.Finish();
                 _audioFlowing = true;
                 Log.ModelSessionRecycleFailed(_logger, attempts, problem);
+                if (cause == RecoveryCause.Handoff && _handoff is { } handoff)
+                {
+                    _handoff = null;
+                    FailHandoff(handoff, "that agent's session could not be started; the call goes on with you", answered: true);
+                }
+
                 return;
             }
 

@@ -7,7 +7,8 @@ namespace VoiceServer.Calls;
 /// Function calling (docs/reference/barge-in-and-call-control.md §7–9): webhook tools run off the audio path with a timeout, their
 /// output goes back as <c>function_call_output</c>, and one response is requested once the response that called them
 /// is done and every output is in. Built-ins: <c>end_call</c> hangs up after the goodbye has played,
-/// <c>transfer_call</c> redirects the live call to an allowed number. A failing tool never ends the call.
+/// <c>transfer_call</c> redirects the live call to an allowed number, <c>transfer_to_agent</c> hands it to another agent
+/// (CallSession.Handoff.cs). A failing tool never ends the call.
 /// </summary>
 public sealed partial class CallSession
 {
@@ -41,6 +42,9 @@ public sealed partial class CallSession
                 break;
             case ToolCallKind.Transfer:
                 BeginCallControlGoodbye(responseId, new CallControlRequest(CallEndReason.Transferred, $"transferred to {action.Number}", action.Number), TransferAnnouncement);
+                break;
+            case ToolCallKind.Handoff:
+                BeginHandoff(connection, responseId, toolCallId, action.AgentId!, argumentsJson);
                 break;
             case ToolCallKind.Webhook:
                 _tools.OnWebhookStarted(responseId);
@@ -101,7 +105,7 @@ public sealed partial class CallSession
                 return;
             }
 
-            if (_tools.OnOutputSent(responseId))
+            if (_tools.OnOutputSent(responseId) && !TrySwitchToHandoff(responseId))
             {
                 RequestToolFollowUp();
             }
@@ -111,7 +115,7 @@ public sealed partial class CallSession
     // Called under _gate for every response.done of the current connection.
     private void OnToolResponseDone(string responseId)
     {
-        if (_tools.OnResponseDone(responseId))
+        if (_tools.OnResponseDone(responseId) && !TrySwitchToHandoff(responseId))
         {
             RequestToolFollowUp();
         }

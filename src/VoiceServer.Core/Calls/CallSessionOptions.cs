@@ -59,6 +59,9 @@ public sealed class CallSessionOptions
     /// <summary>Unplanned reconnects allowed per call; a session that keeps failing ends the call instead of looping.</summary>
     public int MaxReconnects { get; set; } = 5;
 
+    /// <summary>Handoffs between agents in one call (<c>MAX_HANDOFFS_PER_CALL</c>): a loop A → B → A … stops here.</summary>
+    public int MaxHandoffs { get; set; } = 5;
+
     /// <summary>
     /// The provider's session cap (OpenAI 60 min, Azure 30 min). A session is recycled from
     /// <see cref="RecycleLead"/> before it at a quiet moment, and no later than <see cref="RecycleDeadlineLead"/>

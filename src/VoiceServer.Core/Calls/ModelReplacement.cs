@@ -22,7 +22,7 @@ internal sealed class ModelReplacement(TimeProvider time, CallSessionOptions opt
     /// <summary>Begins a replacement; false when it would be one unplanned replacement too many (a recycle is planned).</summary>
     public bool TryBegin(RecoveryCause cause)
     {
-        if (cause != RecoveryCause.Recycle && ++_unplanned > options.MaxReconnects)
+        if (cause is not (RecoveryCause.Recycle or RecoveryCause.Handoff) && ++_unplanned > options.MaxReconnects)
         {
             return false;
         }
@@ -94,6 +94,7 @@ internal sealed class ModelReplacement(TimeProvider time, CallSessionOptions opt
         RecoveryCause.Dropped => "dropped",
         RecoveryCause.SessionCap => "session_cap",
         RecoveryCause.ServerError => "server_error",
+        RecoveryCause.Handoff => "handoff",
         _ => "recycle",
     };
 }

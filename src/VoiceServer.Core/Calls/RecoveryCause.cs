@@ -7,4 +7,7 @@ internal enum RecoveryCause
     SessionCap,
     ServerError,
     Recycle,
+
+    /// <summary>Not a failure: the call is handed to another agent, whose session replaces this one.</summary>
+    Handoff,
 }

@@ -12,6 +12,9 @@ internal enum ToolCallKind
     /// <summary><c>transfer_call</c> to an allowed number: the announcement plays, then the call is redirected.</summary>
     Transfer,
 
+    /// <summary><c>transfer_to_agent</c> to a listed agent: its configuration is fetched, then the session switches to it.</summary>
+    Handoff,
+
     /// <summary>A webhook tool, run off the audio path.</summary>
     Webhook,
 }

@@ -46,6 +46,14 @@ internal sealed class ToolCalls
                 : new ToolCallAction(ToolCallKind.Transfer, """{"status":"transferring"}""", Number: number);
         }
 
+        if (tool.Name == ToolDefinition.TransferToAgent)
+        {
+            var agentId = ReadString(argumentsJson, "agent");
+            return agentId is null || !configuration.Handoffs.Any(destination => string.Equals(destination.AgentId, agentId, StringComparison.Ordinal))
+                ? new ToolCallAction(ToolCallKind.Refused, ToolOutput.Error("there is no such agent to hand the call to; the call goes on with you"))
+                : new ToolCallAction(ToolCallKind.Handoff, AgentId: agentId);
+        }
+
         return webhooksAvailable
             ? new ToolCallAction(ToolCallKind.Webhook, Tool: tool)
             : new ToolCallAction(ToolCallKind.Refused, ToolOutput.Error("tools are not available on this server"));
@@ -114,14 +122,17 @@ internal sealed class ToolCalls
         return response.NeedsResponse;
     }
 
-    private static string? ReadTransferNumber(string argumentsJson)
+    private static string? ReadTransferNumber(string argumentsJson) => ReadString(argumentsJson, "number");
+
+    /// <summary>The string argument <paramref name="name"/>; null when the arguments are not an object holding one.</summary>
+    internal static string? ReadString(string argumentsJson, string name)
     {
         try
         {
             using var arguments = JsonDocument.Parse(argumentsJson);
             return arguments.RootElement.ValueKind == JsonValueKind.Object &&
-                arguments.RootElement.TryGetProperty("number", out var number) && number.ValueKind == JsonValueKind.String
-                ? number.GetString()
+                arguments.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
                 : null;
         }
         catch (JsonException)

@@ -50,6 +50,7 @@ internal static class ConfigurationExtensions
                         : throw new OptionsValidationException("TWILIO_API_BASE_URL", typeof(VoiceServerOptions), ["TWILIO_API_BASE_URL must be an absolute http(s) URL."])
                     : null;
                 options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
+                options.MaxHandoffsPerCall = ReadInt(configuration, "MAX_HANDOFFS_PER_CALL", options.MaxHandoffsPerCall);
                 options.ToolSigningKey = NullIfEmpty(configuration["TOOL_SIGNING_KEY"]);
                 options.MetricsBearerToken = NullIfEmpty(configuration["METRICS_BEARER_TOKEN"]);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
@@ -227,6 +228,7 @@ internal static class ConfigurationExtensions
                 RecycleDeadlineLead = sessionCap is { } capForDeadline ? Min(TimeSpan.FromMinutes(2), capForDeadline / 10) : TimeSpan.Zero,
                 InputTranscriptionModel = options.InputTranscriptionModel,
                 ToolTimeout = TimeSpan.FromSeconds(options.ToolTimeoutSeconds),
+                MaxHandoffs = options.MaxHandoffsPerCall,
             };
         });
     }

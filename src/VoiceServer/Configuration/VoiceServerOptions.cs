@@ -169,6 +169,13 @@ internal sealed class VoiceServerOptions
     /// <summary><c>TWILIO_API_BASE_URL</c>: where Twilio REST requests go instead of <c>https://api.twilio.com</c> (tests, proxies).</summary>
     public Uri? TwilioApiBaseUrl { get; set; }
 
+    /// <summary>
+    /// <c>MAX_HANDOFFS_PER_CALL</c>: how many times one call may be handed between agents (<c>transfer_to_agent</c>);
+    /// beyond it the model is told to carry on itself, so agents handing a call back and forth cannot loop.
+    /// </summary>
+    [Range(0, 50)]
+    public int MaxHandoffsPerCall { get; set; } = 5;
+
     /// <summary><c>TOOL_TIMEOUT_SECONDS</c>: how long a webhook tool may take before the model is told it did not answer.</summary>
     [Range(1, 120)]
     public int ToolTimeoutSeconds { get; set; } = 10;

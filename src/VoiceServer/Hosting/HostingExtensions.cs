@@ -6,6 +6,7 @@ using VoiceServer.CallRecords;
 using VoiceServer.Calls;
 using VoiceServer.Configuration;
 using VoiceServer.Diagnostics;
+using VoiceServer.Handoffs;
 using VoiceServer.Legs;
 using VoiceServer.LiveCalls;
 using VoiceServer.MediaStreams;
@@ -105,6 +106,9 @@ internal static class HostingExtensions
         services.AddGuardedHttpClient(CallRecordDispatcher.HttpClientName);
         services.AddGuardedHttpClient(WebhookToolRunner.HttpClientName);
         services.AddSingleton<IToolRunner, WebhookToolRunner>();
+        // Handoff destinations come from the main app named by a call's signed configuration, under the same guard.
+        services.AddGuardedHttpClient(HttpHandoffFetcher.HttpClientName);
+        services.AddSingleton<HttpHandoffFetcher>();
         services.AddHttpClient(TwilioApiClientName).AddHttpMessageHandler(static provider =>
             provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.TwilioApiBaseUrl is { } baseUrl
                 ? new ApiBaseUrlHandler(baseUrl)
@@ -118,7 +122,9 @@ internal static class HostingExtensions
             provider.GetRequiredService<IToolRunner>(),
             provider.GetRequiredService<ICallControl>(),
             // Operators' commands are signed with a key derived from CONFIG_SIGNING_KEY; without it no call is listed.
-            Directory: provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ConfigSigningKey is null ? null : provider.GetRequiredService<LiveCallDirectory>()));
+            Directory: provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ConfigSigningKey is null ? null : provider.GetRequiredService<LiveCallDirectory>(),
+            // Handoffs are signed with a key derived from CONFIG_SIGNING_KEY too, and only signed calls name destinations.
+            Handoffs: provider.GetRequiredService<IOptions<VoiceServerOptions>>().Value.ConfigSigningKey is null ? null : provider.GetRequiredService<HttpHandoffFetcher>()));
         services.AddSingleton<CallRecordDispatcher>();
         services.AddSingleton<ICallRecordSink>(static provider => provider.GetRequiredService<CallRecordDispatcher>());
         services.AddHostedService(static provider => provider.GetRequiredService<CallRecordDispatcher>());

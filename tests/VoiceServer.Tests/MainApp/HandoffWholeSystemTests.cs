@@ -1,0 +1,249 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VoiceServer.Fakes;
+using VoiceServer.TwilioEmulator;
+
+namespace VoiceServer.Tests.MainApp;
+
+/// <summary>
+/// Agents handing a call to each other, through the whole system: the main app's TwiML, the voice server, the fake
+/// Realtime server playing each agent's model, and the main app answering the voice server's signed handoff requests.
+/// The caller's socket stays open throughout; each agent gets a model session of its own.
+/// </summary>
+public sealed class HandoffWholeSystemTests
+{
+    private const string FrontNumber = "+15557005001";
+    private const string BillingKey = "sk-billing-own-key-0123456789";
+
+    /// <summary>front (marin) → billing (cedar, told the last 2 turns) → refunds (cedar, told everything).</summary>
+    private static async Task CreateChainAsync(SystemHarness system)
+    {
+        await system.CreateAgentAsync("refunds", "+15557005003", new JsonObject { ["name"] = "Refunds", ["voice"] = "cedar", ["prompt"] = "You are refunds.", ["openAIKey"] = "sk-refunds-own-key-0123456789" });
+        await system.CreateAgentAsync("billing", "+15557005002", new JsonObject
+        {
+            ["name"] = "Billing",
+            ["voice"] = "cedar",
+            ["prompt"] = "You are billing.",
+            ["openAIKey"] = BillingKey,
+            ["handoffs"] = new JsonArray(new JsonObject { ["agentId"] = "refunds", ["description"] = "The caller wants money back." }),
+        });
+        await system.CreateAgentAsync("front", FrontNumber, new JsonObject
+        {
+            ["name"] = "Front desk",
+            ["voice"] = "marin",
+            ["prompt"] = "You are the front desk.",
+            ["openAIKey"] = "sk-front-own-key-0123456789",
+            ["handoffs"] = new JsonArray(new JsonObject { ["agentId"] = "billing", ["description"] = "Invoices and payments.", ["context"] = "last_turns", ["lastTurns"] = 2 }),
+        });
+    }
+
+    private static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model, string CallSid)> CallFrontAsync(SystemHarness system, MarkMode marks = MarkMode.Immediate)
+    {
+        var callSid = TwilioIds.NewCallSid();
+        var twiml = await system.CallAsync(FrontNumber, callSid);
+        var caller = await FakeTwilioCaller.ConnectAsync(twiml.StreamUrl!, new FakeTwilioCallerOptions { CallSid = callSid, MarkMode = marks }, system.Token);
+        await caller.SendConnectedAsync(system.Token);
+        await caller.SendStartAsync(twiml.Parameters, cancellationToken: system.Token);
+        var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
+
+        await model.WaitForEventAsync("session.update", system.Token);
+        // The model's turns count from the moment the call is ready (its session confirmed, audio flowing).
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "CallReady", system.Token);
+        return (caller, model, callSid);
+    }
+
+    /// <summary>One caller turn, transcribed, then an agent turn that speaks and calls <paramref name="name"/> (if any), in the real API's order.</summary>
+    private static async Task TurnAsync(SystemHarness system, FakeRealtimeConnection model, string turn, string callerSays, string agentSays, string? name = null, string arguments = "{}")
+    {
+        await model.SendInputTranscriptionCompletedAsync($"item_caller_{turn}", callerSays, system.Token);
+        var responseId = $"resp_{turn}";
+        var itemId = $"item_agent_{turn}";
+        await model.SendResponseCreatedAsync(responseId, system.Token);
+        await model.SendAudioDeltaAsync(responseId, itemId, AudioFixtures.Tone(100), cancellationToken: system.Token);
+        await model.SendTranscriptDoneAsync(responseId, itemId, agentSays, cancellationToken: system.Token);
+        if (name is not null)
+        {
+            await model.SendFunctionCallAsync(responseId, $"item_fc_{turn}", $"call_{turn}", name, arguments, system.Token);
+        }
+
+        await model.SendAudioDoneAsync(responseId, itemId, cancellationToken: system.Token);
+        await model.SendResponseDoneAsync(responseId, "completed", system.Token);
+    }
+
+    private static string Handoff(string agent, string reason, JsonObject? arguments = null)
+    {
+        var call = new JsonObject { ["agent"] = agent, ["reason"] = reason };
+        if (arguments is not null)
+        {
+            call["arguments"] = arguments;
+        }
+
+        return call.ToJsonString();
+    }
+
+    private static async Task<JsonObject> FunctionOutputAsync(SystemHarness system, FakeRealtimeConnection model, string toolCallId)
+    {
+        var created = await model.WaitForEventAsync("conversation.item.create", e => (string?)e["item"]?["call_id"] == toolCallId, system.Token);
+        return JsonNode.Parse((string)created["item"]!["output"]!)!.AsObject();
+    }
+
+    private static IEnumerable<string> ReplayedTexts(FakeRealtimeConnection model) =>
+        model.Received
+            .Where(e => (string?)e["type"] == "conversation.item.create" && (string?)e["item"]?["type"] == "message")
+            .Select(e => (string)e["item"]!["content"]![0]!["text"]!);
+
+    [Theory]
+    [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
+    public async Task AChainOfThreeAgents_EachTakesOverTheSameCall_WithItsOwnSessionAndTheChosenContext(string backend)
+    {
+        await using var system = await SystemHarness.StartAsync(backend);
+        await CreateChainAsync(system);
+        var (caller, front, callSid) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+
+        await TurnAsync(system, front, "1", "Hello.", "Hello, front desk here.");
+        await TurnAsync(system, front, "2", "I have a question about invoice INV-7.", "Let me pass you to billing.", "transfer_to_agent", Handoff("billing", "an invoice question", new JsonObject { ["invoice"] = "INV-7" }));
+
+        // Billing: another voice, so a session of its own on billing's own key, told the last two turns only.
+        var billing = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        Assert.Equal($"Bearer {BillingKey}", billing.Headers["Authorization"]);
+        var session = (await billing.WaitForEventAsync("session.update", system.Token))["session"]!;
+        Assert.Equal("You are billing.", (string?)session["instructions"]);
+        Assert.Equal("cedar", (string?)session["audio"]!["output"]!["voice"]);
+        Assert.Contains(session["tools"]!.AsArray(), tool => (string?)tool!["name"] == "transfer_to_agent");
+        var takeOver = await billing.WaitForEventAsync("response.create", system.Token);
+        var instructions = (string)takeOver["response"]!["instructions"]!;
+        Assert.StartsWith("You are billing.", instructions, StringComparison.Ordinal);
+        Assert.Contains("an invoice question", instructions, StringComparison.Ordinal);
+        Assert.Contains("INV-7", instructions, StringComparison.Ordinal);
+        Assert.Equal(["I have a question about invoice INV-7.", "Let me pass you to billing."], ReplayedTexts(billing));
+        var (frontClosed, _) = await front.WaitForClientCloseAsync(system.Token);
+        Assert.NotNull(frontClosed);
+
+        // Refunds: the same voice as billing, told the whole conversation.
+        await TurnAsync(system, billing, "3", "Actually I want my money back.", "Refunds will help you.", "transfer_to_agent", Handoff("refunds", "a refund"));
+        var refunds = await system.Voice.Realtime.WaitForConnectionAsync(2, system.Token);
+        Assert.Equal("You are refunds.", (string?)(await refunds.WaitForEventAsync("session.update", system.Token))["session"]!["instructions"]);
+        await refunds.WaitForEventAsync("response.create", system.Token);
+        Assert.Equal(
+            ["Hello.", "Hello, front desk here.", "I have a question about invoice INV-7.", "Let me pass you to billing.", "Actually I want my money back.", "Refunds will help you."],
+            ReplayedTexts(refunds));
+
+        // The caller heard every agent on the one socket, and hangs up.
+        await refunds.SendAudioResponseAsync("resp_4", "item_agent_4", AudioFixtures.Tone(100), cancellationToken: system.Token);
+        await caller.WaitForAudioBytesAsync(3 * 800, system.Token);
+        await caller.SendStopAsync(system.Token);
+        await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
+        var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=front", system.Token))!)!;
+        Assert.Equal((callSid, "caller_stopped"), ((string?)record["callSid"], (string?)record["endReason"]));
+        Assert.Equal(0, (int)record["record"]!["modelReconnects"]!);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(system.Voice.Server.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("sales")] // not listed: the model is refused at once
+    [InlineData("billing")] // listed, but deleted since: the main app refuses it
+    public async Task AnUnknownDestination_IsAToolError_TheCallGoesOnWithTheSameAgent(string destination)
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await CreateChainAsync(system);
+        using (var deleted = await system.Admin.DeleteAsync("/api/agents/billing", system.Token))
+        {
+            Assert.True(deleted.IsSuccessStatusCode);
+        }
+
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+
+        await TurnAsync(system, front, "1", "Billing, please.", "One moment.", "transfer_to_agent", Handoff(destination, "billing"));
+
+        Assert.Contains("error", (await FunctionOutputAsync(system, front, "call_1")).ToJsonString(), StringComparison.Ordinal);
+        await front.WaitForEventAsync("response.create", system.Token); // the same agent explains
+        Assert.Equal(1, system.Voice.Realtime.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task TheLoopCap_RefusesTheHandoffOneTooMany_TheCallGoesOn()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite", voiceSettings: new Dictionary<string, string?> { ["MAX_HANDOFFS_PER_CALL"] = "1" });
+        await CreateChainAsync(system);
+        using (var back = await system.Admin.PutAsJsonAsync("/api/agents/billing", new JsonObject
+        {
+            ["name"] = "Billing",
+            ["handoffs"] = new JsonArray(new JsonObject { ["agentId"] = "front", ["description"] = "Anything that is not billing." }),
+        }, system.Token))
+        {
+            Assert.True(back.IsSuccessStatusCode);
+        }
+
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+        await TurnAsync(system, front, "1", "Billing, please.", "One moment.", "transfer_to_agent", Handoff("billing", "billing"));
+        var billing = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await billing.WaitForEventAsync("response.create", system.Token);
+
+        await TurnAsync(system, billing, "2", "Back to the front desk.", "One moment.", "transfer_to_agent", Handoff("front", "not billing"));
+
+        Assert.Contains("most allowed", (await FunctionOutputAsync(system, billing, "call_2")).ToJsonString(), StringComparison.Ordinal);
+        await billing.WaitForEventCountAsync("response.create", 2, system.Token);
+        Assert.Equal(2, system.Voice.Realtime.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task ABargeInDuringTheNewAgentsFirstWords_ClearsTheCallerAndTruncatesOnTheNewSession()
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await CreateChainAsync(system);
+        // Marks come back only when the test says: the new agent's words are still playing when the caller speaks.
+        var (caller, front, _) = await CallFrontAsync(system, MarkMode.Manual);
+        await using var callerLease = caller;
+        await TurnAsync(system, front, "1", "Billing, please.", "One moment.", "transfer_to_agent", Handoff("billing", "billing"));
+        var billing = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await billing.WaitForEventAsync("response.create", system.Token);
+        var heardBefore = caller.ReceivedAudio.Length;
+
+        // The new agent starts speaking; the caller talks over it.
+        await billing.SendResponseCreatedAsync("resp_take_over", system.Token);
+        await billing.SendAudioDeltaAsync("resp_take_over", "item_take_over", AudioFixtures.Tone(1000), cancellationToken: system.Token);
+        await caller.WaitForAudioBytesAsync(heardBefore + 8000, system.Token);
+        await billing.SendSpeechStartedAsync(cancellationToken: system.Token);
+
+        await caller.WaitForClearAsync(system.Token);
+        var truncate = await billing.WaitForEventAsync("conversation.item.truncate", system.Token);
+        Assert.Equal("item_take_over", (string?)truncate["item_id"]);
+        Assert.DoesNotContain(front.Received, e => (string?)e["type"] == "conversation.item.truncate");
+        Assert.Empty(billing.ErrorsSent);
+    }
+
+    [Fact]
+    public async Task AHandoffWhileAToolCallIsInFlight_WaitsForTheToolsAnswer_ThenSwitches()
+    {
+        await using var tool = await FakeHttpReceiver.StartAsync();
+        tool.HoldRequests();
+        await using var system = await SystemHarness.StartAsync("sqlite", voiceSettings: new Dictionary<string, string?> { ["TOOL_TIMEOUT_SECONDS"] = "1" });
+        await CreateChainAsync(system);
+        var lookup = new JsonArray(new JsonObject { ["name"] = "lookup_order", ["description"] = "Find an order", ["url"] = tool.Url("/orders").ToString() }).ToJsonString();
+        using (var withTool = await system.Admin.PutAsJsonAsync("/api/agents/front", new JsonObject { ["name"] = "Front desk", ["tools"] = lookup }, system.Token))
+        {
+            Assert.True(withTool.IsSuccessStatusCode);
+        }
+
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+
+        // One response calls the webhook tool and hands over; the tool does not answer in time.
+        await front.SendResponseCreatedAsync("resp_1", system.Token);
+        await front.SendFunctionCallAsync("resp_1", "item_fc_a", "call_lookup", "lookup_order", """{"orderId":"A-17"}""", system.Token);
+        await front.SendFunctionCallAsync("resp_1", "item_fc_b", "call_handoff", "transfer_to_agent", Handoff("billing", "billing"), system.Token);
+        await front.SendResponseDoneAsync("resp_1", "completed", system.Token);
+        await tool.WaitForRequestAsync(0, system.Token);
+
+        // The switch comes once the tool's call is answered (here by its timeout), on the old session; the new one follows.
+        Assert.Contains("did not answer", (await FunctionOutputAsync(system, front, "call_lookup")).ToJsonString(), StringComparison.Ordinal);
+        var billing = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await billing.WaitForEventAsync("response.create", system.Token);
+        Assert.DoesNotContain(front.Received, e => (string?)e["type"] == "response.create");
+        Assert.DoesNotContain(front.Received, e => (string?)e["item"]?["call_id"] == "call_handoff");
+    }
+}
