@@ -163,6 +163,41 @@ public sealed class OutboundCallAttackTests
         Assert.True(twiml.HangsUp);
     }
 
+    [Theory]
+    [InlineData("call-status")]
+    [InlineData("amd")]
+    public async Task Callback_AnySpelling_Unsigned_NeverActs(string name)
+    {
+        var (system, twilio) = await OutboundCallTests.StartAsync();
+        await using var _ = system;
+        await using var __ = twilio;
+        using var placed = await AdminApiAuthenticationTests.SendRawAsync(system, "POST", "/api/calls", Body, SystemHarness.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var form = name == "amd"
+            ? OutboundCallTests.AmdForm(OutboundCallTests.PlacedSid, "machine_end_beep")
+            : OutboundCallTests.StatusForm(OutboundCallTests.PlacedSid, "completed");
+        var spellings = new[]
+        {
+            $"/api/twilio/{name}", $"/API/TWILIO/{name.ToUpperInvariant()}", $"/api/twilio/{name}/", $"/api/twilio/%{(int)name[0]:x2}{name[1..]}",
+            $"/api//twilio/{name}", $"/api/twilio/x/../{name}", $"/api/twilio/x/%2e%2e/{name}",
+        };
+
+        var failures = new List<string>();
+        foreach (var path in spellings)
+        {
+            var url = new Uri(system.BaseAddress.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
+            using var response = await system.Anonymous.SendAsync(request, system.Token);
+            if (response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed))
+            {
+                failures.Add($"POST {path}: {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.DoesNotContain(system.Logs.Entries, e => e.EventName is "Answered" or "Ended");
+    }
+
     [Fact]
     public async Task AmdCallback_UnsignedWronglySignedOrAnotherAccount_403_NothingStored()
     {
