@@ -206,10 +206,10 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            // Every session's usage is billed, a replaced one's included.
+            // Every session's usage is billed, a replaced one's included, to the agent whose session it is.
             if (usage is { } tokens)
             {
-                _record.OnUsage(tokens);
+                _record.OnUsage(tokens, connection.RecordSegment);
                 _metrics.ModelTokensUsed(tokens);
             }
 

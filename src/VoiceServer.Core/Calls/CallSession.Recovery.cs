@@ -145,6 +145,15 @@ public sealed partial class CallSession
             _services.Observer?.OnSpeech(Speaker.Agent, started: false);
 
             var handoff = cause == RecoveryCause.Handoff ? _handoff : null;
+            if (handoff is not null)
+            {
+                // From here the new agent holds the call: its segment begins, and the turns from now on are its.
+                _record.OnHandedOver(replacement.Configuration.AgentId, replacement.Configuration.Model, handoff.Reason);
+                _transcript.AgentId = replacement.Configuration.AgentId;
+            }
+
+            // A replacement after a drop or a recycle stays in its agent's segment.
+            replacement.RecordSegment = _record.CurrentSegment;
             var turns = handoff?.Target is { } target ? HandoffTurns(target) : _transcript.RecentTurns(_options.MaxReplayCharacters);
             foreach (var (speaker, text) in turns)
             {

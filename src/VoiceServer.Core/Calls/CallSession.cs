@@ -175,6 +175,13 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         }
 
         _logScope.AgentId = configuration.AgentId;
+        lock (_gate)
+        {
+            // The first segment, and every turn from here until a handoff, are this agent's.
+            _record.OnAgentConfigured(configuration.AgentId, configuration.Model);
+            _transcript.AgentId = configuration.AgentId;
+        }
+
         Log.CallConfigured(
             _logger,
             configuration.AgentId,

@@ -37,6 +37,9 @@ internal sealed class ModelConnection(
 
     public long StartedAt { get; } = startedAt;
 
+    /// <summary>The call record's segment this session belongs to (its agent's), set when it becomes the call's model.</summary>
+    public int RecordSegment { get; set; }
+
     public IModelLeg? Leg { get; private set; }
 
     public Task<bool> Ready { get; set; } = Task.FromResult(false);

@@ -19,6 +19,12 @@ public sealed class Transcript(TimeProvider timeProvider)
     /// <summary>The call's audio format: it turns an agent item's audio bytes into milliseconds.</summary>
     public ModelAudioFormat AudioFormat { get; set; }
 
+    /// <summary>
+    /// The agent holding the call, which each new turn is tagged with. Turns only come from the current model
+    /// session, so an agent turn is always the holder's own; a handoff changes it when the new agent's session takes over.
+    /// </summary>
+    public string? AgentId { get; set; }
+
     /// <summary>The caller's input was committed as an item; its text follows when transcription completes.</summary>
     public TranscriptTurn OnCallerTurn(string itemId) => GetOrAdd(Speaker.Caller, itemId);
 
@@ -107,7 +113,7 @@ public sealed class Transcript(TimeProvider timeProvider)
     {
         if (!_byItemId.TryGetValue(itemId, out var turn))
         {
-            turn = new TranscriptTurn(speaker, itemId, timeProvider.GetUtcNow());
+            turn = new TranscriptTurn(speaker, itemId, timeProvider.GetUtcNow(), AgentId);
             _byItemId.Add(itemId, turn);
             _turns.Add(turn);
         }

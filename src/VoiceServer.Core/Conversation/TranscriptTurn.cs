@@ -9,14 +9,18 @@ public sealed class TranscriptTurn
     private StringBuilder? _streamed;
     private string? _final;
 
-    internal TranscriptTurn(Speaker speaker, string itemId, DateTimeOffset startedAt)
+    internal TranscriptTurn(Speaker speaker, string itemId, DateTimeOffset startedAt, string? agentId)
     {
         Speaker = speaker;
         ItemId = itemId;
         StartedAt = startedAt;
+        AgentId = agentId;
     }
 
     public Speaker Speaker { get; }
+
+    /// <summary>The agent holding the call when the turn began: for an agent turn, the one that spoke it.</summary>
+    public string? AgentId { get; }
 
     /// <summary>The model's conversation item id.</summary>
     public string ItemId { get; }

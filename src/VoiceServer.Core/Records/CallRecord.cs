@@ -17,9 +17,10 @@ public sealed record CallRecord
 
     public string? StreamSid { get; init; }
 
+    /// <summary>The agent the call was placed for: the first segment's, whoever held the call after it.</summary>
     public string? AgentId { get; init; }
 
-    /// <summary>The model the call asked for; null means the server's default (the sink fills in which).</summary>
+    /// <summary>The first agent's model; null means the server's default (the sink fills in which).</summary>
     public string? Model { get; set; }
 
     public required DateTimeOffset StartedAt { get; init; }
@@ -32,11 +33,17 @@ public sealed record CallRecord
 
     public required string EndDetail { get; init; }
 
+    /// <summary>
+    /// One per agent that held the call, in order: exactly one for a call without handoffs. Their usage adds up to
+    /// <see cref="Usage"/>, their costs to <see cref="EstimatedCostUsd"/>.
+    /// </summary>
+    public required IReadOnlyList<CallRecordSegment> Segments { get; init; }
+
     public required IReadOnlyList<CallRecordTurn> Turns { get; init; }
 
     public required ModelUsage Usage { get; init; }
 
-    /// <summary>Usage priced with the server's table; null when the model is not in it.</summary>
+    /// <summary>The sum of the segments' costs; null when a segment's model is not in the server's table.</summary>
     public decimal? EstimatedCostUsd { get; set; }
 
     public required int BargeIns { get; init; }

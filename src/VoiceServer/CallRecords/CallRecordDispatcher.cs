@@ -70,7 +70,16 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
     public void Submit(CallRecord record)
     {
         record.Model ??= _defaultModel;
-        record.EstimatedCostUsd = _options.Prices.Find(record.Model) is { } price ? decimal.Round(price.Cost(record.Usage), 6) : null;
+        // Each segment is priced at its own agent's model; the call costs their sum, unknown if any one's is.
+        decimal? total = 0m;
+        foreach (var segment in record.Segments)
+        {
+            segment.Model ??= _defaultModel;
+            segment.EstimatedCostUsd = _options.Prices.Find(segment.Model) is { } price ? decimal.Round(price.Cost(segment.Usage), 6) : null;
+            total += segment.EstimatedCostUsd;
+        }
+
+        record.EstimatedCostUsd = total;
         if (!_queue.Writer.TryWrite(record))
         {
             Undeliverable(record, Serialize(record), "the delivery queue is full or closed");
