@@ -58,16 +58,25 @@ internal sealed record AnalysisRequest(string Instructions, string Transcript, J
         return new AnalysisRequest(instructions.ToString(), FormatTranscript(record), responseSchema);
     }
 
-    /// <summary>The record's turns, one a line (<c>caller: …</c>, <c>agent: …</c>), after a line on how the call went.</summary>
+    /// <summary>
+    /// The record's turns, one a line (<c>caller: …</c>, <c>agent: …</c>), after a line on how the call went. In a
+    /// call handed between agents each agent line names its agent (<c>agent billing: …</c>).
+    /// </summary>
     public static string FormatTranscript(JsonElement record)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Call of {Number(record, "durationMs") / 1000} s, ended: {String(record, "endReason") ?? "unknown"} ({String(record, "endDetail") ?? "no detail"}).\n");
         if (record.TryGetProperty("turns", out var turns) && turns.ValueKind == JsonValueKind.Array)
         {
+            var agents = turns.EnumerateArray().Select(static turn => String(turn, "agentId")).OfType<string>().Distinct(StringComparer.Ordinal).Count();
             foreach (var turn in turns.EnumerateArray())
             {
                 var speaker = String(turn, "speaker") ?? "unknown";
+                if (agents > 1 && speaker == "agent" && String(turn, "agentId") is { } agentId)
+                {
+                    speaker = "agent " + agentId;
+                }
+
                 var said = String(turn, "text") ?? "(no transcript)";
                 var interrupted = turn.TryGetProperty("interrupted", out var flag) && flag.ValueKind == JsonValueKind.True ? " (cut off by the caller)" : string.Empty;
                 text.Append(speaker).Append(": ").Append(said).Append(interrupted).Append('\n');
@@ -116,7 +125,7 @@ internal sealed record AnalysisRequest(string Instructions, string Transcript, J
     }
 
     private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static long Number(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : 0;

@@ -14,7 +14,8 @@ namespace VoiceServer.MainApp.Calls;
 /// <c>POST /api/calls/events</c> receives the voice server's call records, checking <c>X-Voice-Server-Signature</c>
 /// (HMAC-SHA256 of "t.url.body" with <c>CALL_EVENTS_SIGNING_KEY</c>, <c>t</c> within five minutes) and stores each
 /// call's record once: the same record again (a retry after a lost answer) is a 200 that changes nothing, a different
-/// one for a stored call id is refused with 409. <c>GET /api/calls?agentId=</c> lists them (admin API).
+/// one for a stored call id is refused with 409. <c>GET /api/calls?agentId=</c> lists them (admin API): the calls
+/// placed for the agent, and those it held a segment of after a handoff.
 /// </summary>
 internal static partial class CallEvents
 {
@@ -55,8 +56,10 @@ internal static partial class CallEvents
             var direction = stored.Outbound ? "outbound" : "inbound";
             var analysis = stored.Analysis is { } storedAnalysis ? AnalysisView.From(storedAnalysis) : null;
             var view = CallRecordSummary.TryRead(record, out var summary)
-                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, Analysis: analysis)
-                : new CallRecordView(stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, Analysis: analysis);
+                ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, summary.Segments, Analysis: analysis)
+                : new CallRecordView(
+                    stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy,
+                    [new CallSegmentView(stored.AgentId, null, stored.StartedAt, stored.EndedAt, stored.EndReason, null, null, null, null)], Analysis: analysis);
             return view.CallSid is { } callSid && recorded.TryGetValue(callSid, out var recording)
                 ? view with { Recording = CallRecordingView.Of(recording, options.Value) }
                 : view;
@@ -100,12 +103,12 @@ internal static partial class CallEvents
         using var document = TryParse(body);
         if (document is null || !CallRecordSummary.TryRead(document.RootElement, out var summary))
         {
-            return AdminApi.Error(StatusCodes.Status400BadRequest, "invalid_record", "The body is not a call record (schemaVersion 1).");
+            return AdminApi.Error(StatusCodes.Status400BadRequest, "invalid_record", "The body is not a call record (schemaVersion 1), or its segments do not read.");
         }
 
         var json = Encoding.UTF8.GetString(body);
         var record = new StoredCallRecord(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.EndedAt, summary.DurationMs, summary.EndReason, json, timeProvider.GetUtcNow());
-        var storedBefore = await store.AddCallRecordOnceAsync(record, cancellationToken);
+        var storedBefore = await store.AddCallRecordOnceAsync(record, summary.Segments, cancellationToken);
         if (storedBefore is null)
         {
             Log.Stored(logger, record.CallId, record.AgentId, record.EndReason);

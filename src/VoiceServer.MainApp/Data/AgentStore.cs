@@ -116,9 +116,10 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
     /// update path for its columns to drift from its JSON. Returns null when this record was stored, or else the JSON
     /// stored before, from which the caller tells a redelivery from a conflict. The insert is one statement, so two
     /// deliveries racing for a call id cannot both write. When the record's agent has an analysis plan, its pending
-    /// analysis is inserted in the same transaction: a stored record of such an agent always has one.
+    /// analysis is inserted in the same transaction: a stored record of such an agent always has one. So are its
+    /// <paramref name="segments"/>, one row each: who held the call, for listing by agent.
     /// </summary>
-    public async Task<string?> AddCallRecordOnceAsync(StoredCallRecord record, CancellationToken cancellationToken)
+    public async Task<string?> AddCallRecordOnceAsync(StoredCallRecord record, IReadOnlyList<Calls.CallSegmentView> segments, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
@@ -141,6 +142,24 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
                 ("received", record.ReceivedAt.ToUniversalTime()));
             if (added > 0)
             {
+                for (var position = 0; position < segments.Count; position++)
+                {
+                    var segment = segments[position];
+                    await ExecuteAsync(
+                        connection,
+                        transaction,
+                        "INSERT INTO call_segments (call_id, position, agent_id, started_at, ended_at, end_reason, handed_to) " +
+                        "VALUES (@id, @position, @agent, @started, @ended, @reason, @handedTo)",
+                        cancellationToken,
+                        ("id", record.CallId),
+                        ("position", position),
+                        ("agent", segment.AgentId),
+                        ("started", segment.StartedAt.ToUniversalTime()),
+                        ("ended", segment.EndedAt.ToUniversalTime()),
+                        ("reason", segment.EndReason),
+                        ("handedTo", segment.HandedTo));
+                }
+
                 await Analysis.AnalysisStore.EnqueueAsync(connection, transaction, record.CallId, record.AgentId, record.ReceivedAt, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return null;
@@ -165,7 +184,8 @@ internal sealed class AgentStore(Database database, TimeProvider timeProvider)
         var conditions = new List<string>();
         if (filter.AgentId is not null)
         {
-            conditions.Add("r.agent_id = @agent");
+            // The calls placed for the agent, and those it took over (a segment of its own after a handoff).
+            conditions.Add("(r.agent_id = @agent OR EXISTS (SELECT 1 FROM call_segments s WHERE s.call_id = r.call_id AND s.agent_id = @agent))");
             Database.AddParameter(command, "agent", filter.AgentId);
         }
 
