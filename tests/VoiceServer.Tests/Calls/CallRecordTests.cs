@@ -139,6 +139,15 @@ public sealed class CallRecordTests
         var expectedCost = ((inputText * 4m) + (inputAudio * 32m) + (outputText * 16m) + (outputAudio * 64m)) / 1_000_000m;
         Assert.Equal(decimal.Round(expectedCost, 6), (decimal)record["estimatedCostUsd"]!);
         Assert.DoesNotContain(CallHarness.CallKey, request.Body, StringComparison.Ordinal);
+
+        // No handoff: one segment, the whole call, its agent's; every turn is that agent's.
+        var segment = Assert.Single(record["segments"]!.AsArray())!;
+        Assert.Equal((CallHarness.AgentId, "gpt-realtime", "caller_stopped"), ((string?)segment["agentId"], (string?)segment["model"], (string?)segment["endReason"]));
+        Assert.Equal(((string?)record["startedAt"], (string?)record["endedAt"]), ((string?)segment["startedAt"], (string?)segment["endedAt"]));
+        Assert.Equal((null, null), ((string?)segment["handedTo"], (string?)segment["handoffReason"]));
+        Assert.Equal(usage.ToJsonString(), segment["usage"]!.ToJsonString());
+        Assert.Equal((decimal)record["estimatedCostUsd"]!, (decimal)segment["estimatedCostUsd"]!);
+        Assert.All(turns, turn => Assert.Equal(CallHarness.AgentId, (string?)turn!["agentId"]));
     }
 
     [Fact]

@@ -129,17 +129,107 @@ public sealed class HandoffWholeSystemTests
             ["Hello.", "Hello, front desk here.", "I have a question about invoice INV-7.", "Let me pass you to billing.", "Actually I want my money back.", "Refunds will help you."],
             ReplayedTexts(refunds));
 
-        // The caller heard every agent on the one socket, and hangs up.
+        // The caller heard every agent on the one socket, and hangs up once refunds' response is billed.
         await refunds.SendAudioResponseAsync("resp_4", "item_agent_4", AudioFixtures.Tone(100), cancellationToken: system.Token);
         await caller.WaitForAudioBytesAsync(3 * 800, system.Token);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ResponseDone" && e.Message.Contains("resp_4", StringComparison.Ordinal), system.Token);
         await caller.SendStopAsync(system.Token);
         await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
         var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=front", system.Token))!)!;
-        Assert.Equal((callSid, "caller_stopped"), ((string?)record["callSid"], (string?)record["endReason"]));
+        Assert.Equal((callSid, "caller_stopped", "front"), ((string?)record["callSid"], (string?)record["endReason"], (string?)record["agentId"]));
         Assert.Equal(0, (int)record["record"]!["modelReconnects"]!);
         Assert.DoesNotContain(system.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
         Assert.DoesNotContain(system.Voice.Server.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
+        AssertSegmentsOfTheChain(record, [front, billing, refunds]);
+
+        // Listing by agent finds the call for each agent that held it, not only the one it was placed for.
+        foreach (var agent in new[] { "billing", "refunds" })
+        {
+            var held = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>($"/api/calls?agentId={agent}", system.Token))!)!;
+            Assert.Equal(record.ToJsonString(), held.ToJsonString());
+        }
+
+        Assert.Empty((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=sales", system.Token))!);
     }
+
+    /// <summary>
+    /// The stored record of front → billing → refunds, as the admin API lists it: a segment per agent with its times,
+    /// why it ended, the model's reason and what that agent's own session billed; every turn tagged with its agent.
+    /// </summary>
+    private static void AssertSegmentsOfTheChain(JsonNode view, FakeRealtimeConnection[] sessions)
+    {
+        var record = view["record"]!;
+        var segments = record["segments"]!.AsArray();
+        Assert.Equal(
+            [("front", "handoff", "billing", "an invoice question"), ("billing", "handoff", "refunds", "a refund"), ("refunds", "caller_stopped", null, null)],
+            segments.Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (string?)s["handedTo"], (string?)s["handoffReason"])));
+
+        // One after the other, from the call's start to its end.
+        var times = segments.Select(s => (Start: Time(s!["startedAt"]), End: Time(s!["endedAt"]))).ToList();
+        Assert.Equal(Time(record["startedAt"]), times[0].Start);
+        Assert.Equal(Time(record["endedAt"]), times[^1].End);
+        for (var index = 0; index < times.Count; index++)
+        {
+            Assert.True(times[index].Start <= times[index].End);
+            if (index > 0)
+            {
+                Assert.Equal(times[index - 1].End, times[index].Start);
+            }
+        }
+
+        // Each segment billed what its agent's session reported, priced at gpt-realtime; the call is the sum.
+        decimal totalCost = 0;
+        var fields = new[] { "inputTextTokens", "inputAudioTokens", "outputTextTokens", "outputAudioTokens" };
+        var totals = new long[fields.Length];
+        for (var index = 0; index < sessions.Length; index++)
+        {
+            var responsesDone = sessions[index].Sent.Where(e => (string?)e["type"] == "response.done").ToList();
+            var expected = new[]
+            {
+                Tokens(responsesDone, "input_token_details", "text_tokens"),
+                Tokens(responsesDone, "input_token_details", "audio_tokens"),
+                Tokens(responsesDone, "output_token_details", "text_tokens"),
+                Tokens(responsesDone, "output_token_details", "audio_tokens"),
+            };
+            var usage = segments[index]!["usage"]!;
+            Assert.Equal(expected, fields.Select(field => (long)usage[field]!));
+            Assert.True(expected[2] + expected[3] > 0);
+            var cost = ((expected[0] * 4m) + (expected[1] * 32m) + (expected[2] * 16m) + (expected[3] * 64m)) / 1_000_000m;
+            Assert.Equal(decimal.Round(cost, 6), (decimal)segments[index]!["estimatedCostUsd"]!);
+            Assert.Equal("gpt-realtime", (string?)segments[index]!["model"]);
+            totalCost += (decimal)segments[index]!["estimatedCostUsd"]!;
+            for (var field = 0; field < fields.Length; field++)
+            {
+                totals[field] += expected[field];
+            }
+        }
+
+        Assert.Equal(totals, fields.Select(field => (long)record["usage"]![field]!));
+        Assert.Equal(totalCost, (decimal)record["estimatedCostUsd"]!);
+
+        // The listing's own segments are the record's, in the same order.
+        Assert.Equal(
+            segments.Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (decimal)s["estimatedCostUsd"]!)),
+            view["segments"]!.AsArray().Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (decimal)s["estimatedCostUsd"]!)));
+
+        // Whose turn each line was: the caller's lines are the agent's that held the call at the time.
+        Assert.Equal(
+            [
+                ("caller", "front", "Hello."),
+                ("agent", "front", "Hello, front desk here."),
+                ("caller", "front", "I have a question about invoice INV-7."),
+                ("agent", "front", "Let me pass you to billing."),
+                ("caller", "billing", "Actually I want my money back."),
+                ("agent", "billing", "Refunds will help you."),
+                ("agent", "refunds", null),
+            ],
+            record["turns"]!.AsArray().Select(t => ((string?)t!["speaker"], (string?)t["agentId"], (string?)t["text"])));
+    }
+
+    private static DateTimeOffset Time(JsonNode? value) => DateTimeOffset.Parse((string)value!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long Tokens(IEnumerable<JsonObject> responsesDone, string detail, string field) =>
+        responsesDone.Sum(done => done["response"]!["usage"]?[detail]?[field] is { } tokens ? long.Parse(tokens.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0);
 
     [Theory]
     [InlineData("sales")] // not listed: the model is refused at once
