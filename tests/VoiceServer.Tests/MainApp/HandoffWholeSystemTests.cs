@@ -152,6 +152,45 @@ public sealed class HandoffWholeSystemTests
         Assert.Empty((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=sales", system.Token))!);
     }
 
+    [Theory]
+    [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
+    public async Task ADropAfterAHandoff_TheReplacementSessionStaysInTheNewAgentsSegment(string backend)
+    {
+        await using var system = await SystemHarness.StartAsync(backend);
+        await CreateChainAsync(system);
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+        await TurnAsync(system, front, "1", "Billing, please.", "One moment.", "transfer_to_agent", Handoff("billing", "billing"));
+        var billing = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await billing.WaitForEventAsync("response.create", system.Token);
+        await TurnAsync(system, billing, "2", "It is about invoice INV-7.", "Let me look.");
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ResponseDone" && e.Message.Contains("resp_2", StringComparison.Ordinal), system.Token);
+
+        // Billing's session hits the provider's cap: a new one, billing's again, carries on.
+        await billing.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "Your session hit the maximum duration of 60 minutes.", system.Token);
+        var billingAgain = await system.Voice.Realtime.WaitForConnectionAsync(2, system.Token);
+        Assert.Equal($"Bearer {BillingKey}", billingAgain.Headers["Authorization"]);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ModelSessionReplaced" && e.Message.Contains("session_cap", StringComparison.Ordinal), system.Token);
+        await TurnAsync(system, billingAgain, "3", "Is it paid?", "Yes, it is paid.");
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ResponseDone" && e.Message.Contains("resp_3", StringComparison.Ordinal), system.Token);
+        await caller.SendStopAsync(system.Token);
+        await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
+
+        var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=billing", system.Token))!)!["record"]!;
+        var segments = record["segments"]!.AsArray();
+        Assert.Equal(
+            [("front", "handoff", 0), ("billing", "caller_stopped", 1)],
+            segments.Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (int)s["modelReconnects"]!)));
+        Assert.Equal(1, (int)record["modelReconnects"]!);
+        // Billing's segment billed both of billing's sessions, front's only its own.
+        long Output(params FakeRealtimeConnection[] sessions) =>
+            sessions.Sum(session => Tokens(session.Sent.Where(e => (string?)e["type"] == "response.done"), "output_token_details", "text_tokens") +
+                Tokens(session.Sent.Where(e => (string?)e["type"] == "response.done"), "output_token_details", "audio_tokens"));
+        Assert.Equal((Output(front), Output(billing, billingAgain)), ((long)segments[0]!["usage"]!["outputTokens"]!, (long)segments[1]!["usage"]!["outputTokens"]!));
+        Assert.Equal(Output(front, billing, billingAgain), (long)record["usage"]!["outputTokens"]!);
+        Assert.Equal(["front", "front", "billing", "billing", "billing", "billing"], record["turns"]!.AsArray().Select(t => (string?)t!["agentId"]));
+    }
+
     /// <summary>
     /// The stored record of front → billing → refunds, as the admin API lists it: a segment per agent with its times,
     /// why it ended, the model's reason and what that agent's own session billed; every turn tagged with its agent.
