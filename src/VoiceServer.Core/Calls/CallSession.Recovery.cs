@@ -147,13 +147,14 @@ public sealed partial class CallSession
             var handoff = cause == RecoveryCause.Handoff ? _handoff : null;
             if (handoff is not null)
             {
-                // From here the new agent holds the call: its segment begins, and the turns from now on are its.
-                _record.OnHandedOver(replacement.Configuration.AgentId, replacement.Configuration.Model, handoff.Reason);
-                _transcript.AgentId = replacement.Configuration.AgentId;
+                RecordTakeOver(replacement, handoff);
+            }
+            else
+            {
+                // A replacement after a drop or a recycle stays in its agent's segment.
+                replacement.RecordSegment = _record.CurrentSegment;
             }
 
-            // A replacement after a drop or a recycle stays in its agent's segment.
-            replacement.RecordSegment = _record.CurrentSegment;
             var turns = handoff?.Target is { } target ? HandoffTurns(target) : _transcript.RecentTurns(_options.MaxReplayCharacters);
             foreach (var (speaker, text) in turns)
             {
@@ -206,6 +207,16 @@ public sealed partial class CallSession
             Log.ModelSessionReplaced(_logger, ModelReplacement.ToName(cause), (long)elapsed.TotalMilliseconds, attempts, turns.Count, buffered, apologise);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Called under _gate when a handoff's destination takes the call on <paramref name="connection"/> (its configuration
+    /// the destination's): the record's next segment begins, billed what that session reports, and the turns from now on are its.
+    /// </summary>
+    private void RecordTakeOver(ModelConnection connection, PendingHandoff handoff)
+    {
+        connection.RecordSegment = _record.OnHandedOver(connection.Configuration.AgentId, connection.Configuration.Model, handoff.Reason);
+        _transcript.AgentId = connection.Configuration.AgentId;
     }
 
     private void GiveUpRecovery(ModelConnection previous, RecoveryCause cause, long startedAt, int attempts, string problem)
