@@ -59,7 +59,7 @@ internal static partial class CallEvents
                 ? new CallRecordView(summary.CallId, summary.AgentId, summary.CallSid, summary.StartedAt, summary.DurationMs, summary.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy, summary.Segments, Analysis: analysis)
                 : new CallRecordView(
                     stored.CallId, stored.AgentId, stored.CallSid, stored.StartedAt, stored.DurationMs, stored.EndReason, record, stored.ReceivedAt, direction, stored.AnsweredBy,
-                    [new CallSegmentView(stored.AgentId, null, stored.StartedAt, stored.EndedAt, stored.EndReason, null, null, null, null)], Analysis: analysis);
+                    [new CallSegmentView(stored.AgentId, null, stored.StartedAt, stored.EndedAt, stored.EndReason, null, null, null, null, null)], Analysis: analysis);
             return view.CallSid is { } callSid && recorded.TryGetValue(callSid, out var recording)
                 ? view with { Recording = CallRecordingView.Of(recording, options.Value) }
                 : view;

@@ -36,7 +36,7 @@ internal sealed record CallRecordSummary(
         IReadOnlyList<CallSegmentView> segments;
         if (!record.TryGetProperty("segments", out var listed) || listed.ValueKind == JsonValueKind.Null)
         {
-            segments = [new CallSegmentView(agentId, OptionalString(record, "model"), startedAt, endedAt, endReason, null, null, OptionalObject(record, "usage"), OptionalNumber(record, "estimatedCostUsd"))];
+            segments = [new CallSegmentView(agentId, OptionalString(record, "model"), startedAt, endedAt, endReason, null, null, OptionalObject(record, "usage"), OptionalNumber(record, "estimatedCostUsd"), OptionalCount(record, "modelReconnects"))];
         }
         else if (!TryReadSegments(listed, out var read))
         {
@@ -73,6 +73,8 @@ internal sealed record CallRecordSummary(
                 !IsAbsentOr(segment, "handoffReason", JsonValueKind.String) ||
                 !IsAbsentOr(segment, "usage", JsonValueKind.Object) ||
                 !IsAbsentOr(segment, "estimatedCostUsd", JsonValueKind.Number) ||
+                !IsAbsentOr(segment, "modelReconnects", JsonValueKind.Number) ||
+                (segment.TryGetProperty("modelReconnects", out var reconnects) && reconnects.ValueKind == JsonValueKind.Number && !reconnects.TryGetInt32(out _)) ||
                 (segment.TryGetProperty("estimatedCostUsd", out var cost) && cost.ValueKind == JsonValueKind.Number && !cost.TryGetDecimal(out _)))
             {
                 return false;
@@ -87,7 +89,8 @@ internal sealed record CallRecordSummary(
                 OptionalString(segment, "handedTo"),
                 OptionalString(segment, "handoffReason"),
                 OptionalObject(segment, "usage"),
-                OptionalNumber(segment, "estimatedCostUsd")));
+                OptionalNumber(segment, "estimatedCostUsd"),
+                OptionalCount(segment, "modelReconnects")));
         }
 
         segments = read;
@@ -99,6 +102,9 @@ internal sealed record CallRecordSummary(
 
     private static JsonElement? OptionalObject(JsonElement element, string name) =>
         element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Object ? property.Clone() : null;
+
+    private static int? OptionalCount(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetInt32(out var value) ? value : null;
 
     private static decimal? OptionalNumber(JsonElement element, string name) =>
         element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetDecimal(out var value) ? value : null;

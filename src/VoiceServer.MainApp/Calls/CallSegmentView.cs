@@ -5,8 +5,8 @@ namespace VoiceServer.MainApp.Calls;
 /// <summary>
 /// One agent's part of a call, as the record's <c>segments</c> show it: who held the call, from when to when, why
 /// that ended (<c>handoff</c>, to <paramref name="HandedTo"/> for <paramref name="HandoffReason"/>, or the call's end
-/// reason), and what its model sessions billed (<paramref name="Usage"/> as the record has it) and cost. A record of
-/// a voice server from before segments has one, read from the record's own fields.
+/// reason), what its model sessions billed (<paramref name="Usage"/> as the record has it) and cost, and how many of
+/// them were replaced mid-call. A record of a voice server from before segments has one, read from the record's own fields.
 /// </summary>
 internal sealed record CallSegmentView(
     string? AgentId,
@@ -17,4 +17,5 @@ internal sealed record CallSegmentView(
     string? HandedTo,
     string? HandoffReason,
     JsonElement? Usage,
-    decimal? EstimatedCostUsd);
+    decimal? EstimatedCostUsd,
+    int? ModelReconnects);

@@ -89,6 +89,8 @@ public sealed class CallSegmentTests
         // Agent ids match exactly, as everywhere else.
         Assert.Empty(await ListAsync(system, "?agentId=ORDERS"));
         Assert.Empty(await ListAsync(system, "?agentId=order"));
+        Assert.Empty(await ListAsync(system, "?agentId=" + Uri.EscapeDataString("x' OR '1'='1")));
+        Assert.Empty(await ListAsync(system, "?agentId=" + Uri.EscapeDataString("%")));
         Assert.Equal(2, (await ListAsync(system)).Count);
     }
 
@@ -116,7 +118,7 @@ public sealed class CallSegmentTests
 
         var pricedView = Assert.Single(await ListAsync(system, "?agentId=orders"))!;
         var pricedSegment = Assert.Single(pricedView["segments"]!.AsArray())!;
-        Assert.Equal(("orders", "agent_hung_up", 0.000120m), ((string?)pricedSegment["agentId"], (string?)pricedSegment["endReason"], (decimal)pricedSegment["estimatedCostUsd"]!));
+        Assert.Equal(("orders", "agent_hung_up", 0.000120m, 0), ((string?)pricedSegment["agentId"], (string?)pricedSegment["endReason"], (decimal)pricedSegment["estimatedCostUsd"]!, (int)pricedSegment["modelReconnects"]!));
         Assert.True(JsonNode.DeepEquals(Usage(10, 5), pricedSegment["usage"]));
         // The stored record is the one received, byte for byte: nothing is added to it.
         Assert.Null(pricedView["record"]!["segments"]);
@@ -134,6 +136,7 @@ public sealed class CallSegmentTests
         { "handed to an object", """[{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"handoff","handedTo":{}}]""" },
         { "cost a string", """[{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"caller_stopped","estimatedCostUsd":"0.1"}]""" },
         { "cost too large", """[{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"caller_stopped","estimatedCostUsd":1e300}]""" },
+        { "reconnects a fraction", """[{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"caller_stopped","modelReconnects":1.5}]""" },
         { "usage an array", """[{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"caller_stopped","usage":[]}]""" },
         { "too many", "[" + string.Join(",", Enumerable.Repeat("""{"agentId":"bakery","startedAt":"2026-11-24T09:00:00Z","endedAt":"2026-11-24T09:01:00Z","endReason":"handoff"}""", 101)) + "]" },
     };

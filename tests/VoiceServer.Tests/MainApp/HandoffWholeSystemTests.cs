@@ -176,11 +176,16 @@ public sealed class HandoffWholeSystemTests
         await caller.SendStopAsync(system.Token);
         await system.Logs.WaitForAsync(e => e.EventName == "Stored", system.Token);
 
-        var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=billing", system.Token))!)!["record"]!;
+        var view = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=billing", system.Token))!)!;
+        var record = view["record"]!;
         var segments = record["segments"]!.AsArray();
-        Assert.Equal(
-            [("front", "handoff", 0), ("billing", "caller_stopped", 1)],
-            segments.Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (int)s["modelReconnects"]!)));
+        foreach (var listed in new[] { segments, view["segments"]!.AsArray() })
+        {
+            Assert.Equal(
+                [("front", "handoff", 0), ("billing", "caller_stopped", 1)],
+                listed.Select(s => ((string?)s!["agentId"], (string?)s["endReason"], (int)s["modelReconnects"]!)));
+        }
+
         Assert.Equal(1, (int)record["modelReconnects"]!);
         // Billing's segment billed both of billing's sessions, front's only its own.
         long Output(params FakeRealtimeConnection[] sessions) =>
