@@ -181,7 +181,11 @@ internal static class RealtimeEventReader
     /// A response (<c>response.created</c>, <c>response.done</c>): its id, status, for a failed one the type of its
     /// error (<c>status_details.error.type</c>, e.g. <c>server_error</c>), and the tokens it billed (<c>usage</c>).
     /// </summary>
-    public static (string? Id, string? Status, string? ErrorType, ModelUsage? Usage) ReadResponse(ReadOnlySpan<byte> body)
+    /// <remarks>
+    /// <c>Purpose</c> is our out-of-band tag from the response's <c>metadata</c> (null for the conversation's own
+    /// responses); for such a response <c>Text</c> is the text of its <c>output_text</c> parts, in order.
+    /// </remarks>
+    public static (string? Id, string? Status, string? ErrorType, ModelUsage? Usage, string? Purpose, string? Text) ReadResponse(ReadOnlySpan<byte> body)
     {
         using var document = ParseObject(body);
         var root = document?.RootElement ?? default;
@@ -201,7 +205,43 @@ internal static class RealtimeEventReader
                 Number(Property(output, "audio_tokens")));
         }
 
-        return (String(Property(root, "id")), String(Property(root, "status")), String(Property(Property(Property(root, "status_details"), "error"), "type")), tokens);
+        var purpose = String(Property(Property(root, "metadata"), RealtimeEventWriter.OutOfBandPurposeKey));
+        return (
+            String(Property(root, "id")),
+            String(Property(root, "status")),
+            String(Property(Property(Property(root, "status_details"), "error"), "type")),
+            tokens,
+            purpose,
+            purpose is null ? null : OutputText(Property(root, "output")));
+    }
+
+    /// <summary>The text of every <c>output_text</c> part of the response's message items; null when there is none.</summary>
+    private static string? OutputText(JsonElement output)
+    {
+        if (output.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var text = new System.Text.StringBuilder();
+        foreach (var item in output.EnumerateArray())
+        {
+            var content = Property(item, "content");
+            if (String(Property(item, "type")) != "message" || content.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var part in content.EnumerateArray())
+            {
+                if (String(Property(part, "type")) == "output_text" && String(Property(part, "text")) is { } value)
+                {
+                    text.Append(value);
+                }
+            }
+        }
+
+        return text.Length == 0 ? null : text.ToString();
     }
 
     private static long Number(JsonElement element) =>

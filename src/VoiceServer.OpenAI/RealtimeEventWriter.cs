@@ -7,6 +7,9 @@ namespace VoiceServer.OpenAI;
 /// <summary>The client events we send (docs/reference/openai-realtime.md §3). Audio is framed around the caller's base64, untouched.</summary>
 internal static class RealtimeEventWriter
 {
+    /// <summary>The <c>metadata</c> key that marks our out-of-band responses.</summary>
+    public const string OutOfBandPurposeKey = "voice_server_purpose";
+
     public static ReadOnlySpan<byte> AppendPrefix => "{\"type\":\"input_audio_buffer.append\",\"audio\":\""u8;
 
     public static ReadOnlySpan<byte> AppendSuffix => "\"}"u8;
@@ -20,10 +23,11 @@ internal static class RealtimeEventWriter
                 EventId = eventId,
                 Session = new RealtimeSessionConfig
                 {
-                    Instructions = request.Instructions,
+                    // Only the fields sent change a live session: an update in place clears what the new agent leaves unset.
+                    Instructions = request.Instructions ?? (request.ReplacesAll ? string.Empty : null),
                     Tools = request.Tools is { Count: > 0 } tools
                         ? [.. tools.Select(static tool => new RealtimeFunctionTool { Name = tool.Name, Description = tool.Description, Parameters = tool.Parameters })]
-                        : null,
+                        : request.ReplacesAll ? [] : null,
                     ToolChoice = request.Tools is { Count: > 0 } ? "auto" : null,
                     Audio = new RealtimeAudioConfig
                     {
@@ -49,6 +53,36 @@ internal static class RealtimeEventWriter
         JsonSerializer.SerializeToUtf8Bytes(
             new ResponseCreateEvent { Response = instructions is null ? null : new ResponseCreateOptions { Instructions = instructions } },
             RealtimeJsonContext.Default.ResponseCreateEvent);
+
+    /// <summary>
+    /// An out-of-band text response (docs/reference/openai-realtime.md §3): <c>conversation: "none"</c> keeps it out of
+    /// the conversation, <c>tool_choice: "none"</c> keeps it from acting, and <c>metadata</c> tags it so its events are
+    /// told apart from the conversation's. Without <c>input</c> it reads the whole conversation.
+    /// </summary>
+    public static byte[] CreateOutOfBandResponse(string instructions, string purpose, string eventId) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ResponseCreateEvent
+            {
+                EventId = eventId,
+                Response = new ResponseCreateOptions
+                {
+                    Instructions = instructions,
+                    Conversation = "none",
+                    OutputModalities = ["text"],
+                    ToolChoice = "none",
+                    Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [OutOfBandPurposeKey] = purpose },
+                },
+            },
+            RealtimeJsonContext.Default.ResponseCreateEvent);
+
+    /// <summary>A <c>system</c> message: context for the agent, not a turn of the conversation.</summary>
+    public static byte[] SystemMessage(string text) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ConversationItemCreateEvent
+            {
+                Item = new ConversationMessageItem { Role = "system", Content = [new ConversationContentPart { Type = "input_text", Text = text }] },
+            },
+            RealtimeJsonContext.Default.ConversationItemCreateEvent);
 
     /// <summary>A tool's result for the model's function call <paramref name="toolCallId"/>.</summary>
     public static byte[] FunctionOutput(string toolCallId, string output) =>

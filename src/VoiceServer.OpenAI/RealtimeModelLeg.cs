@@ -14,6 +14,9 @@ public sealed class RealtimeModelLeg : IModelLeg
     private readonly WebSocketConnection _connection;
     private readonly Utf8StringCache _ids = new();
 
+    // Out-of-band responses under way (read and written by the receive loop only): their tool calls are never passed on.
+    private readonly HashSet<string> _outOfBand = new(StringComparer.Ordinal);
+
     public RealtimeModelLeg(WebSocket socket, int maxMessageBytes, int outboundCapacity)
     {
         _connection = new WebSocketConnection(socket, maxMessageBytes, outboundCapacity);
@@ -37,6 +40,12 @@ public sealed class RealtimeModelLeg : IModelLeg
 
     public bool TryCreateResponse(string? instructions) =>
         _connection.Outbound.TryEnqueue(RealtimeEventWriter.CreateResponse(instructions));
+
+    public bool TryCreateOutOfBandResponse(string instructions, string purpose, string eventId) =>
+        _connection.Outbound.TryEnqueue(RealtimeEventWriter.CreateOutOfBandResponse(instructions, purpose, eventId));
+
+    public bool TryAddSystemMessage(string text) =>
+        _connection.Outbound.TryEnqueue(RealtimeEventWriter.SystemMessage(text));
 
     public bool TryAddConversationItem(Speaker speaker, string text) =>
         _connection.Outbound.TryEnqueue(RealtimeEventWriter.ConversationItem(speaker, text));
@@ -72,15 +81,26 @@ public sealed class RealtimeModelLeg : IModelLeg
                 events.OnSpeechStopped();
                 break;
             case RealtimeEventType.ResponseCreated:
-                if (RealtimeEventReader.ReadResponse(serverEvent.Body).Id is { } createdId)
+                var created = RealtimeEventReader.ReadResponse(serverEvent.Body);
+                if (created.Id is { } createdId && created.Purpose is not null)
                 {
-                    events.OnResponseCreated(createdId);
+                    // Ours, out of band: not the conversation's response, so nothing of it may count as one.
+                    _outOfBand.Add(createdId);
+                }
+                else if (created.Id is { } conversationResponseId)
+                {
+                    events.OnResponseCreated(conversationResponseId);
                 }
 
                 break;
             case RealtimeEventType.ResponseDone:
-                var (doneId, status, errorType, usage) = RealtimeEventReader.ReadResponse(serverEvent.Body);
-                if (doneId is not null)
+                var (doneId, status, errorType, usage, purpose, text) = RealtimeEventReader.ReadResponse(serverEvent.Body);
+                if (doneId is not null && purpose is not null)
+                {
+                    _outOfBand.Remove(doneId);
+                    events.OnOutOfBandResponseDone(doneId, purpose, status ?? "unknown", text, usage);
+                }
+                else if (doneId is not null)
                 {
                     events.OnResponseDone(doneId, status ?? "unknown", errorType, usage);
                 }
@@ -92,7 +112,8 @@ public sealed class RealtimeModelLeg : IModelLeg
             case RealtimeEventType.OutputTranscriptDone when !serverEvent.ItemId.IsEmpty:
                 events.OnOutputTranscriptDone(_ids.Get(serverEvent.ItemId), System.Text.Encoding.UTF8.GetString(serverEvent.Transcript));
                 break;
-            case RealtimeEventType.FunctionCallDone when !serverEvent.CallId.IsEmpty && !serverEvent.Name.IsEmpty && !serverEvent.ResponseId.IsEmpty:
+            case RealtimeEventType.FunctionCallDone when !serverEvent.CallId.IsEmpty && !serverEvent.Name.IsEmpty && !serverEvent.ResponseId.IsEmpty &&
+                !(_outOfBand.Count > 0 && _outOfBand.Contains(_ids.Get(serverEvent.ResponseId))):
                 events.OnFunctionCall(
                     _ids.Get(serverEvent.ResponseId),
                     System.Text.Encoding.UTF8.GetString(serverEvent.CallId),

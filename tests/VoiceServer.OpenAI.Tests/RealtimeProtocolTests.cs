@@ -99,16 +99,57 @@ public sealed class RealtimeProtocolTests
     public void FailedResponse_ReportsItsErrorType()
     {
         var body = Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","code":null,"message":"The server had an error."}}}""");
-        Assert.Equal(("resp_1", "failed", "server_error", null), RealtimeEventReader.ReadResponse(body));
+        Assert.Equal(("resp_1", "failed", "server_error", null, null, null), RealtimeEventReader.ReadResponse(body));
     }
 
     [Fact]
     public void ResponseDone_UsageIsRead()
     {
         var body = Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"completed","usage":{"total_tokens":390,"input_tokens":120,"output_tokens":270,"input_token_details":{"text_tokens":100,"audio_tokens":20,"image_tokens":0,"cached_tokens":64,"cached_tokens_details":{"text_tokens":60,"audio_tokens":4,"image_tokens":0}},"output_token_details":{"text_tokens":30,"audio_tokens":240}}}""");
-        var (id, status, errorType, usage) = RealtimeEventReader.ReadResponse(body);
+        var (id, status, errorType, usage, _, _) = RealtimeEventReader.ReadResponse(body);
         Assert.Equal(("resp_1", "completed", null), (id, status, errorType));
         Assert.Equal(new ModelUsage(100, 20, 60, 4, 30, 240), usage);
+    }
+
+    [Fact]
+    public void OutOfBandResponse_IsTextOnlyOutsideTheConversation_ToolFree_AndTagged()
+    {
+        var json = Encoding.UTF8.GetString(RealtimeEventWriter.CreateOutOfBandResponse("Summarise.", "handoff_summary", "evt_s1"));
+        Assert.Equal(
+            """{"type":"response.create","event_id":"evt_s1","response":{"instructions":"Summarise.","conversation":"none","output_modalities":["text"],"tool_choice":"none","metadata":{"voice_server_purpose":"handoff_summary"}}}""",
+            json);
+    }
+
+    [Fact]
+    public void SystemMessage_IsASystemInputTextItem()
+    {
+        var json = Encoding.UTF8.GetString(RealtimeEventWriter.SystemMessage("Context."));
+        Assert.Equal("""{"type":"conversation.item.create","item":{"type":"message","role":"system","content":[{"type":"input_text","text":"Context."}]}}""", json);
+    }
+
+    [Fact]
+    public void SessionUpdate_ThatReplacesAll_ClearsInstructionsAndTools()
+    {
+        var json = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(new ModelSessionRequest(null, "marin", true, ReplacesAll: true), "e"))!;
+        Assert.Equal(string.Empty, (string?)json["session"]!["instructions"]);
+        Assert.Empty(json["session"]!["tools"]!.AsArray());
+
+        var kept = JsonNode.Parse(RealtimeEventWriter.SessionUpdate(new ModelSessionRequest(null, "marin", true), "e"))!;
+        Assert.False(kept["session"]!.AsObject().ContainsKey("instructions"));
+        Assert.False(kept["session"]!.AsObject().ContainsKey("tools"));
+    }
+
+    [Fact]
+    public void OutOfBandResponseDone_ItsPurposeAndTextAreRead()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"object":"realtime.response","id":"resp_9","status":"completed","output":[{"id":"item_9","type":"message","role":"assistant","content":[{"type":"output_text","text":"The caller "},{"type":"output_text","text":"wants a refund."}]}],"conversation_id":null,"metadata":{"voice_server_purpose":"handoff_summary"}}""");
+        var (id, status, _, _, purpose, text) = RealtimeEventReader.ReadResponse(body);
+        Assert.Equal(("resp_9", "completed", "handoff_summary", "The caller wants a refund."), (id, status, purpose, text));
+
+        // The conversation's own responses carry no purpose (no metadata, or someone else's), and their text is not read.
+        var ordinary = RealtimeEventReader.ReadResponse(Encoding.UTF8.GetBytes("""{"id":"resp_1","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"x"}]}],"metadata":{"other":"y"}}"""));
+        Assert.Null(ordinary.Purpose);
+        Assert.Null(ordinary.Text);
     }
 
     [Fact]

@@ -28,6 +28,12 @@ public interface IModelEvents
     /// </summary>
     void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage);
 
+    /// <summary>
+    /// An out-of-band response (<see cref="IModelLeg.TryCreateOutOfBandResponse"/>) is done: its <paramref name="purpose"/>,
+    /// status, the text it wrote (null when none) and the tokens it billed. Its other events are not reported.
+    /// </summary>
+    void OnOutOfBandResponseDone(string responseId, string purpose, string status, string? text, ModelUsage? usage);
+
     /// <summary>The model called a tool; its arguments are complete (<c>response.function_call_arguments.done</c>).</summary>
     void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson);
 

@@ -24,8 +24,19 @@ public interface IModelLeg : IAsyncDisposable
 
     bool TryCreateResponse(string? instructions);
 
+    /// <summary>
+    /// Asks for a text-only response outside the conversation (out-of-band): nothing is added to the conversation, no
+    /// tool may be called, and its events are tagged with <paramref name="purpose"/>, so they reach
+    /// <see cref="IModelEvents.OnOutOfBandResponseDone"/> and never the conversation's own response events.
+    /// <paramref name="eventId"/> identifies the request in an <c>error</c> that refuses it.
+    /// </summary>
+    bool TryCreateOutOfBandResponse(string instructions, string purpose, string eventId);
+
     /// <summary>Adds a text turn to the conversation (replaying context into a new session); no response follows.</summary>
     bool TryAddConversationItem(Speaker speaker, string text);
+
+    /// <summary>Adds a <c>system</c> text message to the conversation (context for the agent, never said to the caller); no response follows.</summary>
+    bool TryAddSystemMessage(string text);
 
     /// <summary>Answers a function call of the model with the tool's output (a JSON string).</summary>
     bool TryAddFunctionOutput(string toolCallId, string output);
