@@ -9,8 +9,9 @@ namespace VoiceServer.Calls;
 /// Handing the call to another agent (<c>transfer_to_agent</c>): the destination's configuration is fetched from the
 /// main app, signed for this call, off the audio path; once the response that called the tool is done and its other
 /// tool calls have answered, the model session is replaced as after a drop (the caller's socket untouched, caller
-/// audio buffered meanwhile), the chosen part of the conversation replayed, and the new agent speaks first. The
-/// Realtime API keeps a session's voice once it has spoken, so the new agent always gets a session of its own.
+/// audio buffered meanwhile), the chosen part of the conversation replayed (or a summary, CallSession.HandoffSummary.cs),
+/// and the new agent speaks first. The Realtime API keeps a session's voice once it has spoken, so another voice gets a
+/// session of its own; the same session's voice with the whole conversation is updated in place (CallSession.HandoffInPlace.cs).
 /// A destination the main app does not give, or one handoff too many, is a tool error: the call goes on.
 /// </summary>
 public sealed partial class CallSession
@@ -142,7 +143,8 @@ public sealed partial class CallSession
     // Called under _gate: the destination is known and the old agent has finished its turn.
     private void SwitchToHandoff(PendingHandoff handoff)
     {
-        if (_goodbye.IsUnderWay || !_replacement.TryBegin(RecoveryCause.Handoff))
+        var inPlace = CanHandOverInPlace(handoff);
+        if (_goodbye.IsUnderWay || (!inPlace && !_replacement.TryBegin(RecoveryCause.Handoff)))
         {
             _handoff = null;
             FailHandoff(handoff, "the call is ending", answered: true);
@@ -150,20 +152,36 @@ public sealed partial class CallSession
         }
 
         _handoffs++;
+        if (inPlace)
+        {
+            HandOverInPlace(handoff);
+            return;
+        }
+
         _audioFlowing = false;
         CancelIdleTimer(callerActivity: false);
         _recycle.Cancel();
         Log.ModelSessionReplacing(_logger, ModelReplacement.ToName(RecoveryCause.Handoff), $"handed from {handoff.FromAgentId} to {handoff.ToAgentId}");
+        if (handoff.Target!.Context == HandoffContext.Summary)
+        {
+            BeginHandoffSummary(handoff);
+        }
+
         _retirements.Add(RecoverAsync(handoff.Connection, RecoveryCause.Handoff, handoff.Target!.Configuration));
     }
 
-    /// <summary>The turns the new agent is told, as the origin's handoff chose.</summary>
-    private IReadOnlyList<(Speaker Speaker, string Text)> HandoffTurns(HandoffTarget target)
+    /// <summary>The turns the new agent is told, as the origin's handoff chose: none beside a summary, the last ones when it failed.</summary>
+    private IReadOnlyList<(Speaker Speaker, string Text)> HandoffTurns(PendingHandoff handoff)
     {
         var turns = _transcript.RecentTurns(_options.MaxReplayCharacters);
-        return target is { Context: HandoffContext.LastTurns, LastTurns: { } count } && turns.Count > count
-            ? [.. turns.Skip(turns.Count - count)]
-            : turns;
+        var count = handoff.Target switch
+        {
+            { Context: HandoffContext.LastTurns, LastTurns: { } last } => last,
+            { Context: HandoffContext.Summary } when handoff.Summary?.Text is not null => 0,
+            { Context: HandoffContext.Summary, LastTurns: var last } => last ?? SummaryFallbackTurns,
+            _ => int.MaxValue,
+        };
+        return turns.Count > count ? [.. turns.Skip(turns.Count - count)] : turns;
     }
 
     /// <summary>What the new agent is asked to do first: take over, knowing why and what it was handed.</summary>
@@ -220,5 +238,8 @@ public sealed partial class CallSession
 
         /// <summary>Set once the destination was fetched.</summary>
         public HandoffTarget? Target { get; set; }
+
+        /// <summary>For the <c>summary</c> context: the origin's summary, asked for at the switch.</summary>
+        public HandoffSummary? Summary { get; set; }
     }
 }

@@ -228,6 +228,7 @@ public sealed partial class CallSession
             OnGoodbyeResponseDone(responseId, hadAudio);
             OnToolResponseDone(responseId);
             OnResponseDoneForQueue();
+            OnResponseDoneForHandoffSummary(connection);
             if (status == "failed" && errorType == "server_error")
             {
                 RecoverFromServerError(connection, "a response failed with a server error");

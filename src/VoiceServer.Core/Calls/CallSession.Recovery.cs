@@ -90,7 +90,8 @@ public sealed partial class CallSession
                     return (ReplacementAttempt.CallEnded, null);
                 }
 
-                if (await replacement.Ready && TrySwitchTo(replacement, cause, startedAt, attempt))
+                // A handoff's summary is written by the old session while the new one opens; the switch waits for it.
+                if (await replacement.Ready && await WaitForHandoffSummaryAsync(cause) && TrySwitchTo(replacement, cause, startedAt, attempt))
                 {
                     await RetireAsync(previous);
                     return (ReplacementAttempt.Switched, null);
@@ -155,7 +156,7 @@ public sealed partial class CallSession
                 replacement.RecordSegment = _record.CurrentSegment;
             }
 
-            var turns = handoff?.Target is { } target ? HandoffTurns(target) : _transcript.RecentTurns(_options.MaxReplayCharacters);
+            var turns = handoff?.Target is not null ? HandoffTurns(handoff) : _transcript.RecentTurns(_options.MaxReplayCharacters);
             foreach (var (speaker, text) in turns)
             {
                 if (!leg.TryAddConversationItem(speaker, text))
@@ -163,6 +164,12 @@ public sealed partial class CallSession
                     End(CallEndReason.SlowPeer, "the model is not accepting messages");
                     return true;
                 }
+            }
+
+            if (handoff is not null && HandoffSummaryMessage(handoff) is { } summary && !leg.TryAddSystemMessage(summary))
+            {
+                End(CallEndReason.SlowPeer, "the model is not accepting messages");
+                return true;
             }
 
             var elapsed = _time.GetElapsedTime(startedAt);
@@ -190,6 +197,7 @@ public sealed partial class CallSession
             if (handoff is not null)
             {
                 _handoff = null;
+                _logScope.AgentId = replacement.Configuration.AgentId;
                 Log.HandedOver(_logger, handoff.FromAgentId, handoff.ToAgentId, turns.Count);
             }
             else
@@ -283,7 +291,7 @@ public sealed partial class CallSession
         }
 
         // Nothing may be in flight that the switch would drop: a response, one asked for, a tool, a goodbye.
-        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _tools.IsIdle && !_goodbye.IsUnderWay;
+        var idle = _playback.ActiveResponseId is null && !_responses.IsRequested && !_responses.IsQueued && _tools.IsIdle && !_goodbye.IsUnderWay && _handoff is null;
         var quiet = idle && (_recycle.IsUrgent || (!_playback.IsPlaying && !_callerTurnOpen));
         if (quiet)
         {

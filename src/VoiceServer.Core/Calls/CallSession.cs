@@ -45,6 +45,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private bool _started;
     private bool _audioFlowing;
     private int _sessionUpdateCount;
+    private string? _firstAgentId;
     private long _startedAt;
     private CancellationToken _callToken;
     private readonly CallServices _services;
@@ -140,7 +141,8 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     {
         lock (_gate)
         {
-            return _record.Build(_logScope, _model?.Configuration, _transcript.Turns, end.Reason, end.Detail, duration);
+            // The record stays under the agent that took the call, whoever holds it at the end.
+            return _record.Build(_logScope, _model?.Configuration, _transcript.Turns, end.Reason, end.Detail, duration) with { AgentId = _firstAgentId };
         }
     }
 
@@ -174,7 +176,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             return;
         }
 
-        _logScope.AgentId = configuration.AgentId;
+        _logScope.AgentId = _firstAgentId = configuration.AgentId;
         lock (_gate)
         {
             // The first segment, and every turn from here until a handoff, are this agent's.

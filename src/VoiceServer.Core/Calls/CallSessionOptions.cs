@@ -63,6 +63,12 @@ public sealed class CallSessionOptions
     public int MaxHandoffs { get; set; } = 5;
 
     /// <summary>
+    /// How long a handoff with the <c>summary</c> context waits for the origin model's summary (from the switch, a
+    /// wait for the origin's active response included) before the last turns are replayed instead.
+    /// </summary>
+    public TimeSpan HandoffSummaryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The provider's session cap (OpenAI 60 min, Azure 30 min). A session is recycled from
     /// <see cref="RecycleLead"/> before it at a quiet moment, and no later than <see cref="RecycleDeadlineLead"/>
     /// before it. Null turns proactive recycling off.

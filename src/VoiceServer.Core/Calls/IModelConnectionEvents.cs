@@ -36,6 +36,12 @@ internal interface IModelConnectionEvents
 
     void OnResponseDone(ModelConnection connection, string responseId, string status, string? errorType, ModelUsage? usage);
 
+    /// <summary>An out-of-band response of <paramref name="purpose"/> is done (never one of the conversation's responses).</summary>
+    void OnOutOfBandResponseDone(ModelConnection connection, string responseId, string purpose, string status, string? text, ModelUsage? usage);
+
+    /// <summary>An <c>error</c> refused the client event <paramref name="eventId"/> (other than a <c>session.update</c>).</summary>
+    void OnRequestRefused(ModelConnection connection, string eventId);
+
     void OnFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson);
 
     void OnInputCommitted(ModelConnection connection, string itemId);

@@ -29,6 +29,7 @@ internal sealed class ModelConnection(
     private readonly Lock _confirmationGate = new();
     private TaskCompletionSource<ModelSessionState?>? _sessionUpdated;
     private string? _pendingUpdateEventId;
+    private string? _rejection;
 
     public CallConfiguration Configuration { get; set; } = configuration;
 
@@ -105,46 +106,25 @@ internal sealed class ModelConnection(
     /// <summary>Sends <c>session.update</c> and waits for a <c>session.updated</c> that shows the call's audio format both ways.</summary>
     public async Task<bool> UpdateSessionAsync(CancellationToken cancellationToken)
     {
-        var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        string eventId;
-        eventId = events.NextSessionUpdateEventId();
-        lock (_confirmationGate)
-        {
-            _pendingUpdateEventId = eventId;
-            _sessionUpdated = confirmation;
-        }
-
-        // The deadline starts before the update can be answered.
-        using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timeout = Task.Delay(options.SessionSetupTimeout, time, timeoutCancellation.Token);
-        var request = new ModelSessionRequest(
-            Configuration.Prompt,
-            Configuration.Voice,
-            options.InterruptResponse,
-            options.InputTranscriptionModel,
-            Configuration.Language,
-            Configuration.TurnDetection,
-            Configuration.NoiseReduction,
-            Configuration.Tools,
-            AudioFormat);
-        if (!Leg!.TryUpdateSession(request, eventId))
-        {
-            Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
-            return false;
-        }
-
-        var first = await Task.WhenAny(confirmation.Task, timeout);
-        await timeoutCancellation.CancelAsync();
-        if (first != confirmation.Task)
-        {
-            Fail(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
-            return false;
-        }
-
-        var state = await confirmation.Task;
+        var (state, problem) = await ConfirmSessionAsync(Configuration, replacesAll: false, cancellationToken);
         if (state is null)
         {
-            Failure ??= "the model connection ended before the session was confirmed";
+            switch (problem)
+            {
+                case SessionProblem.NotSent:
+                    Fail(CallEndReason.SlowPeer, "the model is not accepting messages");
+                    break;
+                case SessionProblem.TimedOut:
+                    Fail(CallEndReason.ModelSessionRejected, "the model did not confirm the session in time");
+                    break;
+                case SessionProblem.Rejected:
+                    Fail(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {_rejection}", permanent: true);
+                    break;
+                default:
+                    Failure ??= "the model connection ended before the session was confirmed";
+                    break;
+            }
+
             return false;
         }
 
@@ -155,14 +135,104 @@ internal sealed class ModelConnection(
             return false;
         }
 
-        if (!string.Equals(state.Voice, Configuration.Voice, StringComparison.Ordinal))
+        Confirmed(state, Configuration);
+        return true;
+    }
+
+    /// <summary>
+    /// Changes this live session to <paramref name="next"/>'s (a handoff in place: the same voice, model and key):
+    /// its instructions, tools and turn detection, with what <paramref name="next"/> leaves unset cleared. Never ends
+    /// the call: null once confirmed, otherwise why not (the session then keeps what it had, as the API applies an
+    /// update whole or not at all). The caller sets <see cref="Configuration"/> once it is confirmed.
+    /// </summary>
+    public async Task<string?> ReconfigureAsync(CallConfiguration next, CancellationToken cancellationToken)
+    {
+        var (state, problem) = await ConfirmSessionAsync(next, replacesAll: true, cancellationToken);
+        if (state is null)
         {
-            CallSession.Log.VoiceMismatch(logger, Configuration.Voice, state.Voice);
+            return problem switch
+            {
+                SessionProblem.NotSent => "the model is not accepting messages",
+                SessionProblem.TimedOut => "the model did not confirm the new session in time",
+                SessionProblem.Rejected => $"the model rejected session.update: {_rejection}",
+                _ => "the model connection ended",
+            };
+        }
+
+        if (!state.CarriesBothWays(AudioFormat))
+        {
+            return $"the model confirmed audio formats {state.InputFormat ?? "(none)"} / {state.OutputFormat ?? "(none)"}, not {AudioFormat.Describe()}";
+        }
+
+        Confirmed(state, next);
+        return null;
+    }
+
+    private void Confirmed(ModelSessionState state, CallConfiguration configuration)
+    {
+        if (!string.Equals(state.Voice, configuration.Voice, StringComparison.Ordinal))
+        {
+            CallSession.Log.VoiceMismatch(logger, configuration.Voice, state.Voice);
         }
 
         ServerCancelsOnSpeech = state.InterruptResponse ?? true;
         CallSession.Log.ModelSessionConfirmed(logger, state.InputFormat, state.OutputFormat, state.Voice);
-        return true;
+    }
+
+    /// <summary>Sends the session of <paramref name="configuration"/> and waits for its confirmation: the confirmed state, or why there is none.</summary>
+    private async Task<(ModelSessionState? State, SessionProblem Problem)> ConfirmSessionAsync(CallConfiguration configuration, bool replacesAll, CancellationToken cancellationToken)
+    {
+        var confirmation = new TaskCompletionSource<ModelSessionState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var eventId = events.NextSessionUpdateEventId();
+        lock (_confirmationGate)
+        {
+            _pendingUpdateEventId = eventId;
+            _sessionUpdated = confirmation;
+            _rejection = null;
+        }
+
+        // The deadline starts before the update can be answered.
+        using var timeoutCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = Task.Delay(options.SessionSetupTimeout, time, timeoutCancellation.Token);
+        var request = new ModelSessionRequest(
+            configuration.Prompt,
+            configuration.Voice,
+            options.InterruptResponse,
+            options.InputTranscriptionModel,
+            configuration.Language,
+            configuration.TurnDetection,
+            configuration.NoiseReduction,
+            configuration.Tools,
+            AudioFormat,
+            replacesAll);
+        if (!Leg!.TryUpdateSession(request, eventId))
+        {
+            return (null, SessionProblem.NotSent);
+        }
+
+        var first = await Task.WhenAny(confirmation.Task, timeout);
+        await timeoutCancellation.CancelAsync();
+        if (first != confirmation.Task)
+        {
+            lock (_confirmationGate)
+            {
+                // A late answer to this update is not waited for any more.
+                _sessionUpdated = ReferenceEquals(_sessionUpdated, confirmation) ? null : _sessionUpdated;
+            }
+
+            return (null, SessionProblem.TimedOut);
+        }
+
+        var state = await confirmation.Task;
+        if (state is not null)
+        {
+            return (state, SessionProblem.None);
+        }
+
+        lock (_confirmationGate)
+        {
+            return (null, _rejection is null ? SessionProblem.Lost : SessionProblem.Rejected);
+        }
     }
 
     private async Task<LegCompletion> ObserveAsync(IModelLeg leg, CancellationToken callToken)
@@ -246,6 +316,7 @@ internal sealed class ModelConnection(
         {
             if (modelError.EventId is not null && string.Equals(modelError.EventId, _pendingUpdateEventId, StringComparison.Ordinal))
             {
+                _rejection = $"{modelError.Code}: {modelError.Message}";
                 rejected = _sessionUpdated;
                 _sessionUpdated = null;
                 _pendingUpdateEventId = null;
@@ -255,12 +326,16 @@ internal sealed class ModelConnection(
         if (rejected is not null)
         {
             CallSession.Log.ModelSessionRejected(logger, modelError.Code, modelError.Message, modelError.Param);
-            Fail(CallEndReason.ModelSessionRejected, $"the model rejected session.update: {modelError.Code}: {modelError.Message}", permanent: true);
             rejected.TrySetResult(null);
             return;
         }
 
         CallSession.Log.ModelError(logger, modelError.Type, modelError.Code, modelError.Message, modelError.EventId);
+        if (modelError.EventId is { } refusedEventId)
+        {
+            events.OnRequestRefused(this, refusedEventId);
+        }
+
         if (string.Equals(modelError.Type, "server_error", StringComparison.Ordinal))
         {
             events.OnServerError(this, $"the model reported a server error: {modelError.Code ?? "(no code)"}");
@@ -280,6 +355,9 @@ internal sealed class ModelConnection(
 
     public void OnResponseDone(string responseId, string status, string? errorType, ModelUsage? usage) =>
         events.OnResponseDone(this, responseId, status, errorType, usage);
+
+    public void OnOutOfBandResponseDone(string responseId, string purpose, string status, string? text, ModelUsage? usage) =>
+        events.OnOutOfBandResponseDone(this, responseId, purpose, status, text, usage);
 
     public void OnFunctionCall(string responseId, string toolCallId, string name, string argumentsJson) =>
         events.OnFunctionCall(this, responseId, toolCallId, name, argumentsJson);

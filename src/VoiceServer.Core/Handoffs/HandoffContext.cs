@@ -9,6 +9,6 @@ public enum HandoffContext
     /// <summary>The last N turns.</summary>
     LastTurns,
 
-    /// <summary>A summary. Not written yet: the whole conversation is replayed instead.</summary>
+    /// <summary>A summary the origin's model writes out of band; the last turns when it does not come in time.</summary>
     Summary,
 }

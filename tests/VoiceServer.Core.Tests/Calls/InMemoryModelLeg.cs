@@ -52,6 +52,10 @@ internal sealed class InMemoryModelLeg : IModelLeg
 
     public bool TryCreateResponse(string? instructions) => _peer.Record("response.create");
 
+    public bool TryCreateOutOfBandResponse(string instructions, string purpose, string eventId) => _peer.Record($"response.create:out-of-band:{purpose}");
+
+    public bool TryAddSystemMessage(string text) => _peer.Record($"item:system:{text}");
+
     public bool TryAddConversationItem(Speaker speaker, string text) => _peer.Record($"item:{speaker}:{text}");
 
     public bool TryAddFunctionOutput(string toolCallId, string output) => _peer.Record($"output:{toolCallId}:{output}");

@@ -161,6 +161,14 @@ public sealed class ModelConnectionTests : IModelConnectionEvents, IDisposable
     {
     }
 
+    void IModelConnectionEvents.OnOutOfBandResponseDone(ModelConnection connection, string responseId, string purpose, string status, string? text, ModelUsage? usage)
+    {
+    }
+
+    void IModelConnectionEvents.OnRequestRefused(ModelConnection connection, string eventId)
+    {
+    }
+
     void IModelConnectionEvents.OnFunctionCall(ModelConnection connection, string responseId, string toolCallId, string name, string argumentsJson)
     {
     }
