@@ -543,7 +543,19 @@ public sealed partial class FakeRealtimeConnection
             }
         }
 
-        if (_options.AutoRespondAudio is { } audio)
+        if (IsOutOfBandRequest(clientEvent))
+        {
+            if (_options.AutoRespondOutOfBandText is { } text)
+            {
+                var outOfBandId = RealtimeIds.Response();
+                // Created from the receive loop, like the audio responses below, so a second response.create is refused.
+                await SendOutOfBandCreatedAsync(clientEvent, outOfBandId, cancellationToken);
+                RunInBackground(
+                    () => SendOutOfBandBodyAsync(clientEvent, outOfBandId, RealtimeIds.Item(), text, "completed", CancellationToken.None),
+                    "automatic out-of-band response");
+            }
+        }
+        else if (_options.AutoRespondAudio is { } audio)
         {
             var responseId = RealtimeIds.Response();
             // response.created goes out from the receive loop, so a second response.create is already refused.

@@ -38,6 +38,13 @@ public sealed class FakeRealtimeServerOptions
     /// <summary>When set, every accepted <c>response.create</c> is answered with a full audio response of these μ-law bytes.</summary>
     public byte[]? AutoRespondAudio { get; init; }
 
+    /// <summary>
+    /// When set, every accepted out-of-band <c>response.create</c> (<c>conversation: "none"</c>) is answered with a text
+    /// response of this text; otherwise the test plays it (<c>SendOutOfBandTextResponseAsync</c>). Never answered with
+    /// <see cref="AutoRespondAudio"/>.
+    /// </summary>
+    public string? AutoRespondOutOfBandText { get; init; }
+
     /// <summary>Delta size for automatic and convenience responses (800 bytes = 100 ms of μ-law).</summary>
     public int AutoRespondChunkBytes { get; init; } = 800;
 

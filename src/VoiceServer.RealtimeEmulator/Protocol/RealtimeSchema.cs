@@ -150,7 +150,7 @@ public static class RealtimeSchema
                 "audio" => ResponseAudio(path, value),
                 "max_output_tokens" => MaxOutputTokens(path, value),
                 "conversation" => Enum(path, value, s_conversation),
-                "metadata" => NullOr(value, () => Object(path, value)),
+                "metadata" => NullOr(value, () => Metadata(path, value)),
                 "input" => Array(path, value),
                 "prompt" => Prompt(path, value),
                 _ => RealtimeError.UnknownParameter(path),
@@ -648,6 +648,40 @@ public static class RealtimeSchema
 
     private static RealtimeError? String(string path, JsonNode? value) =>
         Kind(value) == JsonValueKind.String ? null : RealtimeError.InvalidType(path, "a string", value);
+
+    /// <summary>OpenAI's metadata: at most 16 pairs, keys up to 64 characters, string values up to 512.</summary>
+    private static RealtimeError? Metadata(string path, JsonNode? value)
+    {
+        if (value is not JsonObject pairs)
+        {
+            return RealtimeError.InvalidType(path, "an object", value);
+        }
+
+        if (pairs.Count > 16)
+        {
+            return RealtimeError.InvalidValue(path, $"Invalid '{path}': too many properties. Expected an object with at most 16 properties, but got {pairs.Count} instead.");
+        }
+
+        foreach (var (key, pair) in pairs)
+        {
+            if (key.Length > 64)
+            {
+                return RealtimeError.InvalidValue(path, $"Invalid '{path}': key too long. Expected keys of at most 64 characters, but got one of {key.Length}.");
+            }
+
+            if (!IsString(pair, out var text))
+            {
+                return RealtimeError.InvalidType($"{path}.{key}", "a string", pair);
+            }
+
+            if (text.Length > 512)
+            {
+                return RealtimeError.InvalidValue($"{path}.{key}", $"Invalid '{path}.{key}': string too long. Expected a string with maximum length 512, but got a string with length {text.Length} instead.");
+            }
+        }
+
+        return null;
+    }
 
     private static RealtimeError? Object(string path, JsonNode? value) =>
         value is JsonObject ? null : RealtimeError.InvalidType(path, "an object", value);

@@ -9,6 +9,8 @@ internal sealed class Conversation
 
     public int InputAudioBytes { get; private set; }
 
+    public int Count => _items.Count;
+
     public ConversationItem? Find(string id) => _items.Find(item => item.Id == id);
 
     /// <summary>Adds <paramref name="item"/> at the end; returns the id of the item before it.</summary>

@@ -101,13 +101,24 @@ internal sealed partial class RealtimeSession
                 null);
         }
 
-        var request = _unansweredTurn is { } turn
-            ? ResponseRequest.Echo(turn, _config)
-            : new ResponseRequest("chime", Chime.Audio, ChimeTranscript, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null);
-        _unansweredTurn = null;
-
         // The schema takes "response": null as no overrides, as it takes an absent one.
-        if (root.TryGetProperty("response", out var overrides) && overrides.ValueKind == JsonValueKind.Object)
+        var hasOverrides = root.TryGetProperty("response", out var overrides) && overrides.ValueKind == JsonValueKind.Object;
+        var outOfBand = hasOverrides && overrides.TryGetProperty("conversation", out var target) && target.GetString() == "none";
+        ResponseRequest request;
+        if (outOfBand)
+        {
+            // A response outside the conversation answers nobody: the caller's unanswered turn waits for its own reply.
+            request = new ResponseRequest("out-of-band", Chime.Audio, OutOfBandText(), _config.OutputsText, InConversation: false, _config.Instructions, Metadata: null);
+        }
+        else
+        {
+            request = _unansweredTurn is { } turn
+                ? ResponseRequest.Echo(turn, _config)
+                : new ResponseRequest("chime", Chime.Audio, ChimeTranscript, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null);
+            _unansweredTurn = null;
+        }
+
+        if (hasOverrides)
         {
             if (overrides.TryGetProperty("output_modalities", out var modalities))
             {
@@ -135,6 +146,12 @@ internal sealed partial class RealtimeSession
         await StartResponseAsync(request, cancellationToken);
         return null;
     }
+
+    /// <summary>
+    /// What an out-of-band response says: there is no model to summarise anything, so a placeholder that names what it
+    /// read (the conversation's items), which is enough for a client to see the round trip work.
+    /// </summary>
+    private string OutOfBandText() => $"(out-of-band response: the emulator read {_conversation.Count} conversation item(s))";
 
     private async ValueTask<RealtimeError?> CancelResponseAsync(JsonElement root, CancellationToken cancellationToken)
     {
