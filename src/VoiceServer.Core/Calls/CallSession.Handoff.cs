@@ -102,6 +102,7 @@ public sealed partial class CallSession
             }
 
             handoff.Target = target;
+            Log.HandoffDestinationFetched(_logger, handoff.ToAgentId, target.Context.ToString());
             // The switch waits for the response that called the tool (its announcement) and its other tool calls.
             if (_tools.OnOutputSent(handoff.ResponseId))
             {

@@ -205,6 +205,9 @@ public sealed partial class CallSession
 
     internal static partial class Log
     {
+        [LoggerMessage(189, LogLevel.Debug, "The configuration of agent {ToAgentId} arrived (context {Context}); the handoff waits for the current turn to end.")]
+        public static partial void HandoffDestinationFetched(ILogger logger, string toAgentId, string context);
+
         [LoggerMessage(190, LogLevel.Information, "Asked agent {FromAgentId}'s model for a summary of the call for the next agent (out of band).")]
         public static partial void HandoffSummaryRequested(ILogger logger, string fromAgentId);
 

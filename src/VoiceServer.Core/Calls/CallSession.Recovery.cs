@@ -177,7 +177,7 @@ public sealed partial class CallSession
             _responses.Reset();
             _tools.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
-            var apologise = cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
+            var apologise = handoff is null && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
             var firstWords = handoff is not null ? TakeOver(handoff) : apologise ? ReconnectApology : null;
             if (firstWords is not null && !_responses.TrySend(leg, WithPersona(replacement.Configuration, firstWords)))
             {

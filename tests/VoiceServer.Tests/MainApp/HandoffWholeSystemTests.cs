@@ -8,17 +8,21 @@ namespace VoiceServer.Tests.MainApp;
 /// <summary>
 /// Agents handing a call to each other, through the whole system: the main app's TwiML, the voice server, the fake
 /// Realtime server playing each agent's model, and the main app answering the voice server's signed handoff requests.
-/// The caller's socket stays open throughout; each agent gets a model session of its own.
+/// The caller's socket stays open throughout; an agent with another voice gets a model session of its own, one with
+/// the same voice, model and key takes over the live session (HandoffContextWholeSystemTests covers both further).
 /// </summary>
 public sealed class HandoffWholeSystemTests
 {
-    private const string FrontNumber = "+15557005001";
+    internal const string FrontNumber = "+15557005001";
     private const string BillingKey = "sk-billing-own-key-0123456789";
 
-    /// <summary>front (marin) → billing (cedar, told the last 2 turns) → refunds (cedar, told everything).</summary>
+    /// <summary>
+    /// front (marin) → billing (cedar, told the last 2 turns: a session of its own) → refunds (cedar and billing's key,
+    /// told everything: billing's session, updated in place).
+    /// </summary>
     private static async Task CreateChainAsync(SystemHarness system)
     {
-        await system.CreateAgentAsync("refunds", "+15557005003", new JsonObject { ["name"] = "Refunds", ["voice"] = "cedar", ["prompt"] = "You are refunds.", ["openAIKey"] = "sk-refunds-own-key-0123456789" });
+        await system.CreateAgentAsync("refunds", "+15557005003", new JsonObject { ["name"] = "Refunds", ["voice"] = "cedar", ["prompt"] = "You are refunds.", ["openAIKey"] = BillingKey });
         await system.CreateAgentAsync("billing", "+15557005002", new JsonObject
         {
             ["name"] = "Billing",
@@ -37,7 +41,7 @@ public sealed class HandoffWholeSystemTests
         });
     }
 
-    private static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model, string CallSid)> CallFrontAsync(SystemHarness system, MarkMode marks = MarkMode.Immediate)
+    internal static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model, string CallSid)> CallFrontAsync(SystemHarness system, MarkMode marks = MarkMode.Immediate)
     {
         var callSid = TwilioIds.NewCallSid();
         var twiml = await system.CallAsync(FrontNumber, callSid);
@@ -53,7 +57,7 @@ public sealed class HandoffWholeSystemTests
     }
 
     /// <summary>One caller turn, transcribed, then an agent turn that speaks and calls <paramref name="name"/> (if any), in the real API's order.</summary>
-    private static async Task TurnAsync(SystemHarness system, FakeRealtimeConnection model, string turn, string callerSays, string agentSays, string? name = null, string arguments = "{}")
+    internal static async Task TurnAsync(SystemHarness system, FakeRealtimeConnection model, string turn, string callerSays, string agentSays, string? name = null, string arguments = "{}")
     {
         await model.SendInputTranscriptionCompletedAsync($"item_caller_{turn}", callerSays, system.Token);
         var responseId = $"resp_{turn}";
@@ -70,7 +74,7 @@ public sealed class HandoffWholeSystemTests
         await model.SendResponseDoneAsync(responseId, "completed", system.Token);
     }
 
-    private static string Handoff(string agent, string reason, JsonObject? arguments = null)
+    internal static string Handoff(string agent, string reason, JsonObject? arguments = null)
     {
         var call = new JsonObject { ["agent"] = agent, ["reason"] = reason };
         if (arguments is not null)
@@ -81,20 +85,21 @@ public sealed class HandoffWholeSystemTests
         return call.ToJsonString();
     }
 
-    private static async Task<JsonObject> FunctionOutputAsync(SystemHarness system, FakeRealtimeConnection model, string toolCallId)
+    internal static async Task<JsonObject> FunctionOutputAsync(SystemHarness system, FakeRealtimeConnection model, string toolCallId)
     {
         var created = await model.WaitForEventAsync("conversation.item.create", e => (string?)e["item"]?["call_id"] == toolCallId, system.Token);
         return JsonNode.Parse((string)created["item"]!["output"]!)!.AsObject();
     }
 
-    private static IEnumerable<string> ReplayedTexts(FakeRealtimeConnection model) =>
+    /// <summary>The caller's and agents' turns replayed into <paramref name="model"/> (system messages apart).</summary>
+    internal static IEnumerable<string> ReplayedTexts(FakeRealtimeConnection model) =>
         model.Received
-            .Where(e => (string?)e["type"] == "conversation.item.create" && (string?)e["item"]?["type"] == "message")
+            .Where(e => (string?)e["type"] == "conversation.item.create" && (string?)e["item"]?["type"] == "message" && (string?)e["item"]?["role"] != "system")
             .Select(e => (string)e["item"]!["content"]![0]!["text"]!);
 
     [Theory]
     [MemberData(nameof(SystemHarness.Backends), MemberType = typeof(SystemHarness))]
-    public async Task AChainOfThreeAgents_EachTakesOverTheSameCall_WithItsOwnSessionAndTheChosenContext(string backend)
+    public async Task AChainOfThreeAgents_EachTakesOverTheSameCall_AnotherVoiceInANewSession_TheSameVoiceInPlace(string backend)
     {
         await using var system = await SystemHarness.StartAsync(backend);
         await CreateChainAsync(system);
@@ -120,17 +125,22 @@ public sealed class HandoffWholeSystemTests
         var (frontClosed, _) = await front.WaitForClientCloseAsync(system.Token);
         Assert.NotNull(frontClosed);
 
-        // Refunds: the same voice as billing, told the whole conversation.
+        // Refunds: billing's voice, model and key, told the whole conversation: billing's session becomes refunds', in place.
+        var updatesBefore = billing.SessionUpdates.Count;
         await TurnAsync(system, billing, "3", "Actually I want my money back.", "Refunds will help you.", "transfer_to_agent", Handoff("refunds", "a refund"));
-        var refunds = await system.Voice.Realtime.WaitForConnectionAsync(2, system.Token);
-        Assert.Equal("You are refunds.", (string?)(await refunds.WaitForEventAsync("session.update", system.Token))["session"]!["instructions"]);
-        await refunds.WaitForEventAsync("response.create", system.Token);
-        Assert.Equal(
-            ["Hello.", "Hello, front desk here.", "I have a question about invoice INV-7.", "Let me pass you to billing.", "Actually I want my money back.", "Refunds will help you."],
-            ReplayedTexts(refunds));
+        await billing.WaitForEventCountAsync("session.update", updatesBefore + 1, system.Token);
+        var inPlace = billing.SessionUpdates[updatesBefore]["session"]!;
+        Assert.Equal("You are refunds.", (string?)inPlace["instructions"]);
+        Assert.Equal("cedar", (string?)inPlace["audio"]!["output"]!["voice"]);
+        Assert.Empty(inPlace["tools"]!.AsArray()); // refunds hands nothing on: billing's transfer_to_agent is gone
+        Assert.Equal("handed_over", (string?)(await FunctionOutputAsync(system, billing, "call_3"))["status"]);
+        await billing.WaitForEventCountAsync("response.create", 2, system.Token);
+        Assert.StartsWith("You are refunds.", (string)billing.Received.Last(e => (string?)e["type"] == "response.create")["response"]!["instructions"]!, StringComparison.Ordinal);
+        Assert.Equal(2, system.Voice.Realtime.ConnectionCount);
+        Assert.Equal(["I have a question about invoice INV-7.", "Let me pass you to billing."], ReplayedTexts(billing));
 
         // The caller heard every agent on the one socket, and hangs up once refunds' response is billed.
-        await refunds.SendAudioResponseAsync("resp_4", "item_agent_4", AudioFixtures.Tone(100), cancellationToken: system.Token);
+        await billing.SendAudioResponseAsync("resp_4", "item_agent_4", AudioFixtures.Tone(100), cancellationToken: system.Token);
         await caller.WaitForAudioBytesAsync(3 * 800, system.Token);
         await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ResponseDone" && e.Message.Contains("resp_4", StringComparison.Ordinal), system.Token);
         await caller.SendStopAsync(system.Token);
@@ -138,9 +148,12 @@ public sealed class HandoffWholeSystemTests
         var record = Assert.Single((await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=front", system.Token))!)!;
         Assert.Equal((callSid, "caller_stopped", "front"), ((string?)record["callSid"], (string?)record["endReason"], (string?)record["agentId"]));
         Assert.Equal(0, (int)record["record"]!["modelReconnects"]!);
+        Assert.Empty(billing.ErrorsSent);
         Assert.DoesNotContain(system.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
         Assert.DoesNotContain(system.Voice.Server.Logs.Entries, e => e.Message.Contains(BillingKey, StringComparison.Ordinal));
-        AssertSegmentsOfTheChain(record, [front, billing, refunds]);
+        // Billing's session served refunds too: what it billed from refunds' first response on is refunds'.
+        static bool Refunds(JsonObject done) => (string?)done["response"]!["id"] == "resp_4";
+        AssertSegmentsOfTheChain(record, [ResponsesDone(front), [.. ResponsesDone(billing).Where(done => !Refunds(done))], [.. ResponsesDone(billing).Where(Refunds)]]);
 
         // Listing by agent finds the call for each agent that held it, not only the one it was placed for.
         foreach (var agent in new[] { "billing", "refunds" })
@@ -196,11 +209,14 @@ public sealed class HandoffWholeSystemTests
         Assert.Equal(["front", "front", "billing", "billing", "billing", "billing"], record["turns"]!.AsArray().Select(t => (string?)t!["agentId"]));
     }
 
+    private static List<JsonObject> ResponsesDone(FakeRealtimeConnection session) => [.. session.Sent.Where(e => (string?)e["type"] == "response.done")];
+
     /// <summary>
     /// The stored record of front → billing → refunds, as the admin API lists it: a segment per agent with its times,
-    /// why it ended, the model's reason and what that agent's own session billed; every turn tagged with its agent.
+    /// why it ended, the model's reason and what that agent's responses billed (<paramref name="responsesDone"/>, per
+    /// segment); every turn tagged with its agent.
     /// </summary>
-    private static void AssertSegmentsOfTheChain(JsonNode view, FakeRealtimeConnection[] sessions)
+    private static void AssertSegmentsOfTheChain(JsonNode view, IReadOnlyList<JsonObject>[] responsesDone)
     {
         var record = view["record"]!;
         var segments = record["segments"]!.AsArray();
@@ -225,15 +241,14 @@ public sealed class HandoffWholeSystemTests
         decimal totalCost = 0;
         var fields = new[] { "inputTextTokens", "inputAudioTokens", "outputTextTokens", "outputAudioTokens" };
         var totals = new long[fields.Length];
-        for (var index = 0; index < sessions.Length; index++)
+        for (var index = 0; index < responsesDone.Length; index++)
         {
-            var responsesDone = sessions[index].Sent.Where(e => (string?)e["type"] == "response.done").ToList();
             var expected = new[]
             {
-                Tokens(responsesDone, "input_token_details", "text_tokens"),
-                Tokens(responsesDone, "input_token_details", "audio_tokens"),
-                Tokens(responsesDone, "output_token_details", "text_tokens"),
-                Tokens(responsesDone, "output_token_details", "audio_tokens"),
+                Tokens(responsesDone[index], "input_token_details", "text_tokens"),
+                Tokens(responsesDone[index], "input_token_details", "audio_tokens"),
+                Tokens(responsesDone[index], "output_token_details", "text_tokens"),
+                Tokens(responsesDone[index], "output_token_details", "audio_tokens"),
             };
             var usage = segments[index]!["usage"]!;
             Assert.Equal(expected, fields.Select(field => (long)usage[field]!));

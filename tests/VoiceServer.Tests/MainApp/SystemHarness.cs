@@ -94,12 +94,16 @@ public sealed class SystemHarness : IAsyncDisposable
     /// <summary>
     /// The voice server and the main app on <paramref name="backend"/>, with <paramref name="extra"/> over the main app's
     /// settings, <paramref name="voiceSettings"/> over the voice server's, and <paramref name="services"/> registered
-    /// after the main app's own (e.g. the analysis worker's clock).
+    /// after the main app's own (e.g. the analysis worker's clock); <paramref name="voiceTime"/> is the voice server's clock.
     /// </summary>
     public static async Task<SystemHarness> StartAsync(
-        string backend, IReadOnlyDictionary<string, string?>? extra = null, IReadOnlyDictionary<string, string?>? voiceSettings = null, Action<IServiceCollection>? services = null)
+        string backend,
+        IReadOnlyDictionary<string, string?>? extra = null,
+        IReadOnlyDictionary<string, string?>? voiceSettings = null,
+        Action<IServiceCollection>? services = null,
+        TimeProvider? voiceTime = null)
     {
-        var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings));
+        var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings), timeProvider: voiceTime);
         var timeout = TestTimeout.Create(30);
         string? sqliteFile = null;
         string? schema = null;
