@@ -30,6 +30,12 @@ public sealed partial class CallSession
         lock (_gate)
         {
             connection.IsLost = true;
+            if (_handoff is { Summary: not null } summarising && ReferenceEquals(summarising.Connection, connection))
+            {
+                // The origin's session cannot write the summary any more: the last turns go at once.
+                FinishHandoffSummary(summarising, text: null, "the origin's model session was lost");
+            }
+
             if (!ReferenceEquals(_model, connection) || _end.Task.IsCompleted)
             {
                 return;

@@ -197,6 +197,43 @@ public sealed class RealtimeEmulatorEndToEndTests
     }
 
     [Fact]
+    public async Task ResponseCreate_OutOfBandText_NoConversationItem_MetadataOnEveryResponse()
+    {
+        using var timeout = TestTimeout.Create();
+        var ct = timeout.Token;
+        await using var host = await EmulatorHost.StartAsync(ct);
+        using var client = await ConnectAsync(host.RealtimeUri(), ct);
+        await client.ReceiveUntilAsync("conversation.created", ct);
+
+        await client.SendAsync(
+            """{"type":"response.create","response":{"conversation":"none","output_modalities":["text"],"tool_choice":"none","instructions":"Summarise.","metadata":{"purpose":"summary"}}}""",
+            ct);
+        var done = await client.ReceiveUntilAsync("response.done", ct);
+
+        var created = client.Received.Single(e => Type(e) == "response.created")["response"]!;
+        foreach (var response in new[] { created, done["response"]! })
+        {
+            Assert.Equal("summary", (string?)response["metadata"]!["purpose"]);
+            Assert.Null(response["conversation_id"]);
+            Assert.Equal(["text"], response["output_modalities"]!.AsArray().Select(m => (string?)m));
+        }
+
+        // Text only, and nothing of it joins the conversation.
+        Assert.DoesNotContain(client.Received, e => Type(e).StartsWith("conversation.item.", StringComparison.Ordinal));
+        Assert.DoesNotContain(client.Received, e => Type(e) == "response.output_audio.delta");
+        var text = (string)done["response"]!["output"]![0]!["content"]![0]!["text"]!;
+        Assert.Equal(text, (string?)client.Received.Single(e => Type(e) == "response.output_text.done")["text"]);
+        Assert.StartsWith("(out-of-band response", text, StringComparison.Ordinal);
+
+        // Metadata is string pairs, as the API wants them.
+        await client.SendAsync("""{"type":"response.create","event_id":"bad","response":{"conversation":"none","metadata":{"n":1}}}""", ct);
+        var bad = (await client.ReceiveUntilAsync("error", ct))["error"]!;
+        Assert.Equal(("invalid_type", "response.metadata.n", "bad"), ((string?)bad["code"], (string?)bad["param"], (string?)bad["event_id"]));
+
+        await client.CloseAsync(ct);
+    }
+
+    [Fact]
     public async Task ResponseCreateAndCancel_OneActiveResponseAtATime()
     {
         using var timeout = TestTimeout.Create();
