@@ -73,7 +73,7 @@ public sealed partial class CallSession
     // Called under _gate: only one response may be active, so the goodbye waits for the current one to finish.
     private void RequestGoodbyeIfQuiet()
     {
-        var quiet = _playback.ActiveResponseId is null && !_responses.IsRequested && _audioFlowing;
+        var quiet = _playback.ActiveResponseId is null && !OutOfBandResponseActive && !_responses.IsRequested && _audioFlowing;
         if (!_goodbye.TryRequest(quiet, out var instructions))
         {
             return;

@@ -27,6 +27,12 @@ public sealed partial class CallSession
 
     private int _outOfBandRequests;
 
+    // The connection whose out-of-band summary is under way: until its response.done no other response may start there.
+    private ModelConnection? _outOfBandActiveOn;
+
+    /// <summary>Called under _gate: an out-of-band response of the current session is under way (one response at a time).</summary>
+    private bool OutOfBandResponseActive => _outOfBandActiveOn is not null && ReferenceEquals(_outOfBandActiveOn, _model);
+
     // Called under _gate as a summary handoff's replacement begins: the summary is asked for now, or once the origin's
     // active response is done.
     private void BeginHandoffSummary(PendingHandoff handoff)
@@ -58,7 +64,24 @@ public sealed partial class CallSession
             return;
         }
 
+        _outOfBandActiveOn = handoff.Connection;
         Log.HandoffSummaryRequested(_logger, handoff.FromAgentId);
+    }
+
+    /// <summary>Called under _gate: <paramref name="connection"/>'s out-of-band response is over; a response queued meanwhile may go.</summary>
+    private void OnOutOfBandResponseOver(ModelConnection connection)
+    {
+        if (!ReferenceEquals(_outOfBandActiveOn, connection))
+        {
+            return;
+        }
+
+        _outOfBandActiveOn = null;
+        if (IsCurrent(connection))
+        {
+            OnResponseDoneForQueue();
+            RequestGoodbyeIfQuiet();
+        }
     }
 
     /// <summary>Called under _gate: the summary arrived (<paramref name="text"/>) or will not (<paramref name="problem"/>).</summary>
@@ -107,6 +130,8 @@ public sealed partial class CallSession
                 _metrics.ModelTokensUsed(tokens);
             }
 
+            OnOutOfBandResponseOver(connection);
+
             if (purpose != HandoffSummaryPurpose || _handoff is not { Summary: not null } handoff || !ReferenceEquals(handoff.Connection, connection))
             {
                 return;
@@ -129,6 +154,7 @@ public sealed partial class CallSession
         {
             if (_handoff is { Summary: { } summary } handoff && ReferenceEquals(handoff.Connection, connection) && summary.EventId == eventId)
             {
+                OnOutOfBandResponseOver(connection);
                 FinishHandoffSummary(handoff, text: null, "the model refused the summary request");
             }
         }

@@ -60,7 +60,7 @@ public sealed partial class CallSession
     /// </summary>
     private void RequestResponse(string? instructions = null)
     {
-        if (_responses.TryQueue(_playback.ActiveResponseId is not null, instructions))
+        if (_responses.TryQueue(_playback.ActiveResponseId is not null || OutOfBandResponseActive, instructions))
         {
             return;
         }
@@ -74,7 +74,7 @@ public sealed partial class CallSession
     // Called under _gate at response.done.
     private void OnResponseDoneForQueue()
     {
-        if (_playback.ActiveResponseId is null && _audioFlowing && _responses.TryDequeue(out var instructions))
+        if (_playback.ActiveResponseId is null && !OutOfBandResponseActive && _audioFlowing && _responses.TryDequeue(out var instructions))
         {
             RequestResponse(instructions);
         }

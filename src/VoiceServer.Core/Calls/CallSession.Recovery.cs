@@ -30,6 +30,11 @@ public sealed partial class CallSession
         lock (_gate)
         {
             connection.IsLost = true;
+            if (ReferenceEquals(_outOfBandActiveOn, connection))
+            {
+                _outOfBandActiveOn = null;
+            }
+
             if (_handoff is { Summary: not null } summarising && ReferenceEquals(summarising.Connection, connection))
             {
                 // The origin's session cannot write the summary any more: the last turns go at once.
