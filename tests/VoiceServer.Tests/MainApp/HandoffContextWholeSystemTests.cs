@@ -94,6 +94,15 @@ public sealed class HandoffContextWholeSystemTests
         var turns = record["record"]!["turns"]!.ToJsonString();
         Assert.Contains("Hello, this is Ana Pereira.", turns, StringComparison.Ordinal);
         Assert.DoesNotContain("charged twice; nothing", turns, StringComparison.Ordinal);
+
+        // The summary is billed, to the front desk's segment: its session wrote it.
+        static long OutputTokens(IEnumerable<JsonObject> responsesDone) =>
+            responsesDone.Sum(done => done["response"]!["usage"]?["output_tokens"] is { } tokens ? long.Parse(tokens.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0);
+        var frontDone = front.Sent.Where(e => (string?)e["type"] == "response.done").ToList();
+        Assert.True(OutputTokens(frontDone.Where(done => (string?)done["response"]!["id"] == "resp_summary")) > 0);
+        var segments = record["record"]!["segments"]!.AsArray();
+        Assert.Equal(["front", "billing"], segments.Select(segment => (string?)segment!["agentId"]));
+        Assert.Equal(OutputTokens(frontDone), (long)segments[0]!["usage"]!["outputTokens"]!);
         Assert.Empty(front.ErrorsSent);
         Assert.Empty(billing.ErrorsSent);
     }
