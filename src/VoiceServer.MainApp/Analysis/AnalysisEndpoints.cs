@@ -21,7 +21,8 @@ internal static class AnalysisEndpoints
             return Results.Json(new ErrorBody("invalid_field", "callId must be 1-128 letters, digits, '-', '_', '.' or ':'.", "callId"), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        switch (await store.RequeueAsync(callId, cancellationToken))
+        var (outcome, queued) = await store.RequeueAsync(callId, cancellationToken);
+        switch (outcome)
         {
             case RequeueOutcome.NoRecord:
                 return AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"No call record {callId}.");
@@ -31,8 +32,7 @@ internal static class AnalysisEndpoints
                 return AdminApi.Error(StatusCodes.Status409Conflict, "analysis_pending", "The call's analysis is already queued.");
             default:
                 signal.Notify();
-                var analysis = await store.GetAsync(callId, cancellationToken);
-                return Results.Json(AnalysisView.From(analysis!), MainAppJsonContext.Default.AnalysisView, statusCode: StatusCodes.Status202Accepted);
+                return Results.Json(AnalysisView.From(queued!), MainAppJsonContext.Default.AnalysisView, statusCode: StatusCodes.Status202Accepted);
         }
     }
 }

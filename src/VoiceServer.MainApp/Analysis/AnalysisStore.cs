@@ -118,7 +118,7 @@ internal sealed class AnalysisStore(Database database, [FromKeyedServices(Analys
     /// Queues a call's analysis again from the start, with its agent's current plan (or the one it had, if the agent
     /// has none now); or queues a first one for a record stored before its agent had a plan.
     /// </summary>
-    public async Task<RequeueOutcome> RequeueAsync(string callId, CancellationToken cancellationToken)
+    public async Task<(RequeueOutcome Outcome, StoredAnalysis? Queued)> RequeueAsync(string callId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -153,15 +153,18 @@ internal sealed class AnalysisStore(Database database, [FromKeyedServices(Analys
             outcome = await EnqueueAsync(connection, transaction, callId, agentId, now, cancellationToken) > 0 ? RequeueOutcome.Queued : RequeueOutcome.NoPlan;
         }
 
+        // Read back in the same transaction: once it commits the worker may claim the row (counting an attempt) or
+        // even finish it, and the answer is about what was queued.
+        var queued = outcome is RequeueOutcome.Queued ? await ReadAsync(connection, transaction, callId, cancellationToken) : null;
         await transaction.CommitAsync(cancellationToken);
-        return outcome;
+        return (outcome, queued);
     }
 
     /// <summary>A call's analysis; null when it has none.</summary>
-    public async Task<StoredAnalysis?> GetAsync(string callId, CancellationToken cancellationToken)
+    private static async Task<StoredAnalysis?> ReadAsync(DbConnection connection, DbTransaction? transaction, string callId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"SELECT {ViewColumns("a")} FROM call_analyses a WHERE a.call_id = @id";
         Database.AddParameter(command, "id", callId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
