@@ -11,7 +11,8 @@ namespace VoiceServer.RealtimeEmulator;
 /// <summary>
 /// Maps the local Realtime emulator: an OpenAI Realtime (GA) compatible WebSocket endpoint for development and
 /// demos, needing no API key. It repeats each caller turn back as audio and answers other response requests with
-/// a chime. Map it only when the operator opts in; the host must call <c>UseWebSockets()</c>.
+/// a chime; when the session's instructions hold a script (voice-sim's simulated callers), it speaks its lines in
+/// turn instead. Map it only when the operator opts in; the host must call <c>UseWebSockets()</c>.
 /// </summary>
 public static class RealtimeEmulatorEndpoints
 {

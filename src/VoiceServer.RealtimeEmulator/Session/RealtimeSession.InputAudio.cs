@@ -142,7 +142,7 @@ internal sealed partial class RealtimeSession
             return;
         }
 
-        await StartResponseAsync(ResponseRequest.Echo(turnAudio, _config), cancellationToken);
+        await StartResponseAsync(NextScriptedResponse() ?? ResponseRequest.Echo(turnAudio, _config), cancellationToken);
     }
 
     private async ValueTask<RealtimeError?> CommitInputAudioAsync(JsonElement root, CancellationToken cancellationToken)

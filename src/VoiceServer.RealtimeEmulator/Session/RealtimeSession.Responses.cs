@@ -8,8 +8,8 @@ using static VoiceServer.RealtimeEmulator.Protocol.JsonChecks;
 
 namespace VoiceServer.RealtimeEmulator.Session;
 
-// The output side: responses that echo the caller's turn, or chime, sent chunk by chunk so that client events
-// (a cancel, a barge-in) are handled between chunks.
+// The output side: responses that speak the next line of a script in the instructions, echo the caller's turn, or
+// chime, sent chunk by chunk so that client events (a cancel, a barge-in) are handled between chunks.
 internal sealed partial class RealtimeSession
 {
     /// <summary>100 ms of μ-law per <c>response.output_audio.delta</c> (delta sizes are not documented).</summary>
@@ -23,6 +23,9 @@ internal sealed partial class RealtimeSession
 
     private ActiveResponse? _activeResponse;
     private string? _warnedOutputFormat;
+
+    /// <summary>How many lines of the instructions' script responses have spoken (a cancelled one counts).</summary>
+    private int _scriptLinesSpoken;
 
     /// <summary>True between <c>response.created</c> and <c>response.done</c>.</summary>
     public bool HasActiveResponse => _activeResponse is not null;
@@ -112,9 +115,10 @@ internal sealed partial class RealtimeSession
         }
         else
         {
-            request = _unansweredTurn is { } turn
-                ? ResponseRequest.Echo(turn, _config)
-                : new ResponseRequest("chime", Chime.Audio, ChimeTranscript, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null);
+            request = NextScriptedResponse()
+                ?? (_unansweredTurn is { } turn
+                    ? ResponseRequest.Echo(turn, _config)
+                    : new ResponseRequest("chime", Chime.Audio, ChimeTranscript, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null));
             _unansweredTurn = null;
         }
 
@@ -169,6 +173,19 @@ internal sealed partial class RealtimeSession
 
         await FinishResponseAsync(active, "cancelled", "client_cancelled", cancellationToken);
         return null;
+    }
+
+    /// <summary>The script's next line as a response, while the instructions hold a script with lines left.</summary>
+    private ResponseRequest? NextScriptedResponse()
+    {
+        var script = CallerScript.Parse(_config.Instructions);
+        if (_scriptLinesSpoken >= script.Count)
+        {
+            return null;
+        }
+
+        var line = script[_scriptLinesSpoken++];
+        return new ResponseRequest("script", SpokenLine.Synthesize(line), line, _config.OutputsText, InConversation: true, _config.Instructions, Metadata: null);
     }
 
     private async ValueTask StartResponseAsync(ResponseRequest request, CancellationToken cancellationToken)
@@ -338,7 +355,7 @@ internal sealed partial class RealtimeSession
     };
 
     /// <summary>What a response will say.</summary>
-    /// <param name="Source">"echo" or "chime", for logs.</param>
+    /// <param name="Source">"script", "echo", "chime" or "out-of-band", for logs.</param>
     /// <param name="Audio">μ-law to send (ignored for a text-only response).</param>
     /// <param name="Transcript">The placeholder transcript (or text).</param>
     /// <param name="TextOnly"><c>output_modalities: ["text"]</c>.</param>

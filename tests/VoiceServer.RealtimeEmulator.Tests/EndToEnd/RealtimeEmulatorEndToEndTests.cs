@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Audio;
 using VoiceServer.RealtimeEmulator.Audio;
+using VoiceServer.RealtimeEmulator.Session;
 using static VoiceServer.RealtimeEmulator.Tests.EndToEnd.RealtimeTestClient;
 
 namespace VoiceServer.RealtimeEmulator.Tests.EndToEnd;
@@ -558,6 +559,53 @@ public sealed class RealtimeEmulatorEndToEndTests
         Assert.Equal("item_id", (string?)(await client.ReceiveAsync(ct))["error"]!["param"]);
 
         await client.CloseAsync(ct);
+    }
+
+    [Fact]
+    public async Task ScriptInInstructions_SpokenLineByLine_ThenBackToEchoing()
+    {
+        using var timeout = TestTimeout.Create();
+        var ct = timeout.Token;
+        await using var host = await EmulatorHost.StartAsync(ct);
+        using var client = await ConnectAsync(host.RealtimeUri(), ct);
+        await client.ReceiveUntilAsync("conversation.created", ct);
+        var instructions = "You are Dana, calling to book a table.\n" + CallerScript.Heading + "\n1. Hello, I would like a table.\n2. For two, at eight.\nStay polite.";
+        var session = EmulatorJson.VoiceServerSession.Replace(
+            "You are a restaurant booking assistant.", System.Text.Json.JsonEncodedText.Encode(instructions).ToString(), StringComparison.Ordinal);
+        await client.SendAsync(EmulatorJson.SessionUpdate(session, "cfg_1"), ct);
+        await client.ReceiveUntilAsync("session.updated", ct);
+
+        // The caller speaks first: a response.create with nothing to echo says the first line, not a chime.
+        await client.SendAsync("""{"type":"response.create"}""", ct);
+        var first = await client.ReceiveUntilAsync("response.done", ct);
+        Assert.Equal("Hello, I would like a table.", (string?)first["response"]!["output"]![0]!["content"]![0]!["transcript"]);
+        var firstAudio = client.Received.Where(e => Type(e) == "response.output_audio.delta").SelectMany(d => Convert.FromBase64String((string)d["delta"]!)).ToArray();
+        Assert.Equal(SpokenLine.Synthesize("Hello, I would like a table."), firstAudio);
+
+        // Hearing the other side's turn (server VAD, create_response) brings the second line.
+        client.Received.Clear();
+        await client.SendAudioAsync(AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking).Concat(s_oneSecondSilence).ToArray(), ct);
+        var second = await client.ReceiveUntilAsync("response.done", ct);
+        Assert.Equal("For two, at eight.", (string?)second["response"]!["output"]![0]!["content"]![0]!["transcript"]);
+        Assert.Contains(client.Received, e => Type(e) == "response.output_audio_transcript.delta" && (string?)e["delta"] == "For two, at eight.");
+
+        // The script is used up: the emulator is itself again.
+        await client.SendAudioAsync(AudioFixtures.LoadMulaw(AudioFixtures.CallerBooking).Concat(s_oneSecondSilence).ToArray(), ct);
+        var third = await client.ReceiveUntilAsync("response.done", ct);
+        Assert.Equal("(echo)", (string?)third["response"]!["output"]![0]!["content"]![0]!["transcript"]);
+
+        await client.CloseAsync(ct);
+    }
+
+    [Theory]
+    [InlineData("No script here.", "")]
+    [InlineData("Say these lines in order, one per turn, word for word:\n1. One.\n2. Two.\n\n3. Not after a gap.", "One.|Two.")]
+    [InlineData("Persona.\r\nSay these lines in order, one per turn, word for word:\r\n  1. One.\r\n10. Ten.\r\nA. Not numbered.", "One.|Ten.")]
+    public void CallerScript_ReadsTheNumberedLinesAfterTheHeading(string instructions, string expected)
+    {
+        var script = CallerScript.Parse(instructions);
+
+        Assert.Equal(expected, string.Join('|', script));
     }
 
     private static Task<EmulatorHost> StartPacedHostAsync(CancellationToken cancellationToken) =>
