@@ -26,11 +26,6 @@ public static class CallSimulator
     // Longest refusal body worth printing.
     private const int MaxBodyChars = 2000;
 
-    private static readonly TimeSpan s_frameDuration = TimeSpan.FromMilliseconds(20);
-
-    // Frames go out slightly ahead of their due time so a late timer never starves the server's buffer.
-    private static readonly TimeSpan s_pacingLead = TimeSpan.FromMilliseconds(60);
-
     public static async Task<SimulationResult> RunAsync(SimulatorOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -458,31 +453,6 @@ public static class CallSimulator
         value is { } v ? $"{v.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms" : "n/a";
 
     private static string Shorten(string value) => value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 37), "...");
-
-    /// <summary>Frame due times come from one start instant, so pacing never drifts.</summary>
-    private sealed class FramePacer
-    {
-        private long _start = Stopwatch.GetTimestamp();
-        private long _frame;
-
-        public void Restart()
-        {
-            _start = Stopwatch.GetTimestamp();
-            _frame = 0;
-        }
-
-        public async Task WaitForNextFrameAsync(CancellationToken cancellationToken)
-        {
-            var due = (s_frameDuration * _frame) - s_pacingLead;
-            _frame++;
-            var wait = due - Stopwatch.GetElapsedTime(_start);
-            if (wait > TimeSpan.FromMilliseconds(1))
-            {
-                // Real-time pacing of a live call: this delay is the point, not a synchronisation.
-                await Task.Delay(wait, cancellationToken);
-            }
-        }
-    }
 
     /// <summary>Lines prefixed with milliseconds since the simulator started.</summary>
     private sealed class Timeline(TextWriter output)

@@ -1,14 +1,15 @@
 using VoiceServer.Simulator;
+using VoiceServer.Simulator.Scenarios;
 using VoiceServer.TwilioEmulator;
 
 var parsed = SimulatorCommandLine.Parse(args);
 if (parsed.ShowHelp)
 {
-    SimulatorCommandLine.WriteHelp(Console.Out);
+    SimulatorCommandLine.WriteHelp(Console.Out, args);
     return SimulatorExitCodes.Success;
 }
 
-if (parsed.Options is null)
+if (parsed.Options is null && parsed.Test is null)
 {
     Console.Error.WriteLine($"voice-sim: {parsed.Error}");
     Console.Error.WriteLine("Run voice-sim --help for the options.");
@@ -23,7 +24,14 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-var options = parsed.Options;
+if (parsed.Test is { } test)
+{
+    // A live status line only where someone watches it; CI logs get plain lines.
+    var run = await ScenarioRunner.RunAsync(test with { Live = test.Live ?? !Console.IsOutputRedirected }, Console.Out, cancellation.Token);
+    return run.ExitCode;
+}
+
+var options = parsed.Options!;
 if (options.Webhook is { } webhook)
 {
     var callSid = "CA" + Guid.NewGuid().ToString("N");

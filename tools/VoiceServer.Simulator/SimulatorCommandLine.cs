@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using VoiceServer.Simulator.Scenarios;
 
 namespace VoiceServer.Simulator;
 
@@ -12,6 +13,7 @@ public static class SimulatorCommandLine
         """
         voice-sim: call a voice-server the way Twilio (or Telnyx, Plivo or Vonage) does and report what happened.
         Caller audio is 8 kHz μ-law in 20 ms frames: --wav, --tone or --silence (default: 1500 ms of 440 Hz tone).
+        voice-sim test <scenario-file>: simulated callers graded by a rubric (voice-sim test --help).
 
         Exit codes: 0 success, 1 no agent audio (or unexpected audio), 2 usage, 3 upgrade refused,
                     4 connection failed, 5 server ended the call abnormally, 6 the server broke the provider's
@@ -124,13 +126,77 @@ public static class SimulatorCommandLine
     private static readonly Option<string?> s_record = Text("--record", "out.wav", "save the agent's audio as a μ-law WAV");
     private static readonly Option<bool> s_expectNoAudio = new("--expect-no-audio") { Description = "succeed only if the call completes with no agent audio" };
 
+    private static readonly Argument<string> s_scenarioFile = new("scenario-file") { Description = "The scenarios to run (JSON; see docs/testing-agents.md)" };
+
+    private static readonly Option<int?> s_concurrency = new("--concurrency")
+    {
+        Description = $"Calls placed at once (default {TestRunOptions.DefaultConcurrency})",
+        HelpName = "n",
+        CustomParser = result => int.TryParse(Single(result), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 100
+            ? value
+            : Refuse<int?>(result, $"--concurrency takes a whole number from 1 to 100, not '{Single(result)}'."),
+    };
+
+    private static readonly Option<string?> s_junit = Text("--junit", "path", "Write the results as JUnit XML here, for CI");
+    private static readonly Option<string?> s_openAIKey = Text(
+        "--openai-key", "key", "OpenAI key for the caller's Realtime session and the grader (default: OPENAI_API_KEY; never printed). Without one: the local emulator and the phrase grader");
+
+    private static readonly Option<Uri?> s_realtimeUrl = new("--realtime-url")
+    {
+        Description = "The caller's Realtime endpoint (default: OpenAI's with a key; without, the target voice server's local emulator at /local-realtime/v1/realtime)",
+        HelpName = "ws(s)://…",
+        CustomParser = result => Uri.TryCreate(Single(result), UriKind.Absolute, out var url) && url.Scheme is "ws" or "wss"
+            ? url
+            : Refuse<Uri?>(result, $"--realtime-url must be an absolute ws:// or wss:// URL, not '{Single(result)}'."),
+    };
+
+    private static readonly Option<string> s_callerModel = Text("--caller-model", "name", "The caller's Realtime model", TestRunOptions.DefaultCallerModel);
+    private static readonly Option<string> s_callerVoice = Text("--caller-voice", "name", "The caller's voice", TestRunOptions.DefaultCallerVoice);
+    private static readonly Option<string> s_transcriptionModel = Text(
+        "--transcription-model", "name", "Transcribes the agent's audio as the caller hears it", TestRunOptions.DefaultTranscriptionModel);
+
+    private static readonly Option<GraderKind?> s_grader = new("--grader")
+    {
+        Description = "model (Chat Completions, strict JSON schema; needs a key) or phrases (each criterion's expect/expectNot); default: model with a key, phrases without",
+        HelpName = "kind",
+        CustomParser = result => Single(result) switch
+        {
+            "model" => GraderKind.Model,
+            "phrases" => GraderKind.Phrases,
+            var other => Refuse<GraderKind?>(result, $"--grader must be model or phrases, not '{other}'."),
+        },
+    };
+
+    private static readonly Option<string> s_graderModel = Text("--grader-model", "name", "The grading model", TestRunOptions.DefaultGraderModel);
+
+    private static readonly Option<Uri?> s_graderBaseUrl = new("--grader-base-url")
+    {
+        Description = $"An OpenAI-compatible API for the grader (default {TestRunOptions.OpenAIBaseUrl})",
+        HelpName = "http(s)://…",
+        CustomParser = result => Uri.TryCreate(Single(result), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : Refuse<Uri?>(result, $"--grader-base-url must be an absolute http(s) URL, not '{Single(result)}'."),
+    };
+
+    private static readonly Option<string?> s_testAuthToken = Text(
+        "--auth-token", "token", "Twilio's Auth Token, for targets that name none: signs the webhook and the upgrade (never printed)");
+
+    private static readonly Option<bool> s_plain = new("--plain") { Description = "Plain progress lines even on a terminal (they are plain whenever the output is redirected)" };
+
+    /// <summary>The <c>test</c> command: simulated callers graded by a rubric.</summary>
+    private static readonly Command s_test = CreateTestCommand();
+
     /// <summary>The one command; parsing leaves it as it was, so every parse shares it.</summary>
     private static readonly RootCommand s_root = CreateRootCommand();
 
     /// <summary>Options to run, a request for help, or the first problem with the command line.</summary>
-    public static CommandLineResult Parse(IReadOnlyList<string> args)
+    public static CommandLineResult Parse(IReadOnlyList<string> args) => Parse(args, Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="Parse(IReadOnlyList{string})"/>, reading environment variables (OPENAI_API_KEY) through <paramref name="environment"/>.</summary>
+    public static CommandLineResult Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(environment);
         var parsed = s_root.Parse(args);
         if (parsed.Action is HelpAction)
         {
@@ -142,11 +208,19 @@ public static class SimulatorCommandLine
             return new CommandLineResult(null, ShowHelp: false, parsed.Errors[0].Message);
         }
 
-        return Read(parsed);
+        return parsed.CommandResult.Command == s_test ? ReadTest(parsed, environment) : Read(parsed);
     }
 
-    public static void WriteHelp(TextWriter output) =>
-        s_root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = output });
+    public static void WriteHelp(TextWriter output) => WriteHelp(output, ["--help"]);
+
+    /// <summary>The help of the command <paramref name="args"/> name (the root's, or <c>test</c>'s).</summary>
+    public static void WriteHelp(TextWriter output, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parsed = s_root.Parse(args);
+        var command = parsed.CommandResult.Command == s_test ? "test" : null;
+        s_root.Parse(command is null ? ["--help"] : [command, "--help"]).Invoke(new InvocationConfiguration { Output = output });
+    }
 
     private static RootCommand CreateRootCommand()
     {
@@ -157,6 +231,7 @@ public static class SimulatorCommandLine
             s_wav, s_tone, s_silence, s_leadSilence, s_tailSilence, s_fast,
             s_wait, s_record, s_expectNoAudio,
         };
+        root.Subcommands.Add(s_test);
 
         // --version would otherwise be read as a call with every default: the tool has no version of its own to show.
         foreach (var version in root.Options.OfType<VersionOption>().ToList())
@@ -165,6 +240,45 @@ public static class SimulatorCommandLine
         }
 
         return root;
+    }
+
+    private static Command CreateTestCommand() => new(
+        "test",
+        """
+        Run a file of scenarios: each calls an agent (through a main app's voice webhook, as Twilio would, or a media-stream URL)
+        with a simulated caller (a second Realtime session with the scenario's persona and goal), then grades the transcript
+        against the scenario's rubric. Prints a table; --junit writes JUnit XML.
+
+        Exit codes: 0 every scenario passed, 1 a scenario failed a criterion, 2 usage or a bad scenario file,
+                    3 a call did not complete or could not be graded, 130 cancelled.
+        """)
+    {
+        s_scenarioFile, s_concurrency, s_junit, s_openAIKey, s_realtimeUrl, s_callerModel, s_callerVoice, s_transcriptionModel,
+        s_grader, s_graderModel, s_graderBaseUrl, s_testAuthToken, s_plain,
+    };
+
+    private static CommandLineResult ReadTest(ParseResult parsed, Func<string, string?> environment)
+    {
+        var key = parsed.GetValue(s_openAIKey) ?? environment("OPENAI_API_KEY");
+        var options = new TestRunOptions
+        {
+            ScenarioFile = parsed.GetValue(s_scenarioFile)!,
+            Concurrency = parsed.GetValue(s_concurrency) ?? TestRunOptions.DefaultConcurrency,
+            JUnitPath = parsed.GetValue(s_junit),
+            OpenAIKey = string.IsNullOrEmpty(key) ? null : key,
+            RealtimeUrl = parsed.GetValue(s_realtimeUrl),
+            CallerModel = parsed.GetValue(s_callerModel)!,
+            CallerVoice = parsed.GetValue(s_callerVoice)!,
+            TranscriptionModel = parsed.GetValue(s_transcriptionModel)!,
+            Grader = parsed.GetValue(s_grader),
+            GraderModel = parsed.GetValue(s_graderModel)!,
+            GraderBaseUrl = parsed.GetValue(s_graderBaseUrl) ?? TestRunOptions.OpenAIBaseUrl,
+            AuthToken = parsed.GetValue(s_testAuthToken),
+            Live = parsed.GetValue(s_plain) ? false : null,
+        };
+        return options.Validate() is { } error
+            ? new CommandLineResult(null, ShowHelp: false, error)
+            : new CommandLineResult(null, ShowHelp: false, null, options);
     }
 
     private static CommandLineResult Read(ParseResult parsed)
