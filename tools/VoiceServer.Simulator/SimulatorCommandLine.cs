@@ -233,6 +233,10 @@ public static class SimulatorCommandLine
         };
         root.Subcommands.Add(s_test);
 
+        // A root with a subcommand and no action of its own would demand the subcommand: the root is a call by itself.
+        // Program runs what Parse returns; this action is never invoked.
+        root.SetAction(static _ => SimulatorExitCodes.Success);
+
         // --version would otherwise be read as a call with every default: the tool has no version of its own to show.
         foreach (var version in root.Options.OfType<VersionOption>().ToList())
         {

@@ -135,7 +135,7 @@ public static partial class ScenarioFile
                 Script = script,
                 MaxTurns = maxTurns,
                 MaxDuration = TimeSpan.FromSeconds(maxSeconds),
-                Rubric = ResolveRubric([.. defaults.Rubric ?? [], .. model.Rubric ?? []], $"{where}.rubric"),
+                Rubric = ResolveRubric(defaults.Rubric ?? [], model.Rubric ?? [], $"{where}.rubric"),
             });
         }
 
@@ -196,34 +196,39 @@ public static partial class ScenarioFile
         };
     }
 
-    private static List<RubricCriterion> ResolveRubric(List<CriterionModel?> rubric, string where)
+    /// <summary>The defaults' criteria, then the scenario's; a problem is reported where it is written.</summary>
+    private static List<RubricCriterion> ResolveRubric(List<CriterionModel?> shared, List<CriterionModel?> own, string where)
     {
-        if (rubric.Count == 0)
+        if (shared.Count + own.Count == 0)
         {
             throw new ScenarioFileException($"{where} must list at least one criterion (here or in defaults).");
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var criteria = new List<RubricCriterion>();
-        for (var i = 0; i < rubric.Count; i++)
+        foreach (var (list, place) in new[] { (shared, "defaults.rubric"), (own, where) })
         {
-            var model = rubric[i] ?? throw new ScenarioFileException($"{where}[{i}] is null.");
-            var id = Text(model.Id, $"{where}[{i}].id");
-            if (!CriterionId().IsMatch(id))
+            for (var i = 0; i < list.Count; i++)
             {
-                throw new ScenarioFileException($"{where}[{i}].id '{id}': use letters, digits, '-', '_' or '.', at most 64.");
-            }
+                var at = $"{place}[{i}]";
+                var model = list[i] ?? throw new ScenarioFileException($"{at} is null.");
+                var id = Text(model.Id, $"{at}.id");
+                if (!CriterionId().IsMatch(id))
+                {
+                    throw new ScenarioFileException($"{at}.id '{id}': use letters, digits, '-', '_' or '.', at most 64.");
+                }
 
-            if (!ids.Add(id))
-            {
-                throw new ScenarioFileException($"{where}[{i}].id: '{id}' is used twice.");
-            }
+                if (!ids.Add(id))
+                {
+                    throw new ScenarioFileException($"{at}.id: '{id}' is used twice in {where}.");
+                }
 
-            criteria.Add(new RubricCriterion(
-                id,
-                Text(model.Description, $"{where}[{i}].description"),
-                [.. (model.Expect ?? []).Select((phrase, n) => Text(phrase, $"{where}[{i}].expect[{n}]"))],
-                [.. (model.ExpectNot ?? []).Select((phrase, n) => Text(phrase, $"{where}[{i}].expectNot[{n}]"))]));
+                criteria.Add(new RubricCriterion(
+                    id,
+                    Text(model.Description, $"{at}.description"),
+                    [.. (model.Expect ?? []).Select((phrase, n) => Text(phrase, $"{at}.expect[{n}]"))],
+                    [.. (model.ExpectNot ?? []).Select((phrase, n) => Text(phrase, $"{at}.expectNot[{n}]"))]));
+            }
         }
 
         return criteria;

@@ -48,16 +48,17 @@ public sealed class ModelGrader(string apiKey, string model, Uri baseUrl) : IRub
         }
         catch (ClientResultException ex)
         {
-            throw new GradingException($"the grading request failed: HTTP {ex.Status}: {ex.Message}", ex);
+            // The API's own error text may quote the key it was given ("Incorrect API key provided: …").
+            throw new GradingException(WithoutKey($"the grading request failed: HTTP {ex.Status}: {ex.Message}"));
         }
         catch (HttpRequestException ex)
         {
-            throw new GradingException($"the grading request failed: {ex.Message}", ex);
+            throw new GradingException(WithoutKey($"the grading request failed: {ex.Message}"));
         }
 
         if (completion.Refusal is { } refusal)
         {
-            throw new GradingException($"the grading model refused: {refusal}");
+            throw new GradingException(WithoutKey($"the grading model refused: {refusal}"));
         }
 
         if (completion.Content.Count == 0)
@@ -67,6 +68,8 @@ public sealed class ModelGrader(string apiKey, string model, Uri baseUrl) : IRub
 
         return Read(completion.Content[0].Text, scenario.Rubric);
     }
+
+    private string WithoutKey(string message) => message.Replace(apiKey, "***", StringComparison.Ordinal);
 
     /// <summary>The answer's schema, strict: every object closed, every property required, ids from the rubric.</summary>
     public static JsonObject Schema(IReadOnlyList<RubricCriterion> rubric)
