@@ -82,6 +82,17 @@ public sealed class ScenarioFileTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("local-emulator.json", 2)]
+    [InlineData("bistro.json", 2)]
+    public void SampleFiles_Load(string name, int count)
+    {
+        var (scenarios, error) = ScenarioFile.Load(Path.Combine(AppContext.BaseDirectory, "scenarios", name));
+
+        Assert.Null(error);
+        Assert.Equal(count, scenarios!.Count);
+    }
+
     [Fact]
     public void TwoScenarios_OneName_Refused()
     {

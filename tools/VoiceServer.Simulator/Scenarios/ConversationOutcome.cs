@@ -11,7 +11,7 @@ public enum CallEnd
     /// <summary>The caller's model hung up (its <c>end_call</c> tool).</summary>
     CallerHungUp,
 
-    /// <summary>The voice server closed the stream normally: the agent hung up (or transferred the call).</summary>
+    /// <summary>The voice server closed the stream with 1000: the agent hung up or transferred, or a limit of the server ended the call.</summary>
     AgentHungUp,
 
     /// <summary>The call could not be placed or broke: see the outcome's error.</summary>
@@ -42,7 +42,7 @@ public sealed record ConversationOutcome
         CallEnd.TurnLimit => "turn limit",
         CallEnd.TimeLimit => "time limit",
         CallEnd.CallerHungUp => "caller hung up",
-        CallEnd.AgentHungUp => "agent hung up",
+        CallEnd.AgentHungUp => "agent ended the call",
         CallEnd.Cancelled => "cancelled",
         _ => "failed",
     };

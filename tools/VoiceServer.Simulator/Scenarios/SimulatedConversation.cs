@@ -218,7 +218,9 @@ internal sealed class SimulatedConversation
             if (closed.IsCompleted)
             {
                 var (status, description) = await closed;
-                return status is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable
+                // 1000 is how the server ends a call it meant to end (the agent hung up or transferred, a limit of its
+                // own); anything else, 1001 at its shutdown included, cut the call short.
+                return status is WebSocketCloseStatus.NormalClosure
                     ? (CallEnd.AgentHungUp, null)
                     : (CallEnd.Failed, $"the voice server ended the call: {(status is null ? "connection dropped" : $"{(int)status} {description}")}");
             }
