@@ -4,6 +4,7 @@ using VoiceServer.Fakes;
 using VoiceServer.Simulator.Scenarios;
 using VoiceServer.Tests.Infrastructure;
 using VoiceServer.Tests.MainApp;
+using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.Tools;
 
@@ -227,6 +228,95 @@ public sealed class ScenarioTestCommandTests
         Assert.True((bool)request.Body["response_format"]!["json_schema"]!["strict"]!);
         Assert.Contains("[1] Caller: Could I book a table, please?", request.Text, StringComparison.Ordinal);
         Assert.Contains("[2] Agent: (", request.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallerModelCallsEndCall_TheCallerHangsUpAfterItsWords_ItsSessionConfiguredAsGA()
+    {
+        const string key = "sk-caller-key-0123456789abcdef";
+        using var timeout = TestTimeout.Create(60);
+        await using var server = await TestVoiceServer.StartAsync(args: ["--local-emulator"], cancellationToken: timeout.Token);
+        // The caller's "OpenAI" is the fake Realtime server, which refuses anything outside the GA schema; the test plays its model.
+        await using var callerModel = await FakeRealtimeServer.StartAsync(cancellationToken: timeout.Token);
+        using var files = new TempFiles();
+        var scenarioFile = files.Write("hangup.json", new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "says goodbye",
+                ["target"] = new JsonObject { ["url"] = server.MediaStreamUrl().ToString(), ["parameters"] = new JsonObject { ["agentId"] = "demo" } },
+                ["persona"] = "Dana, in a hurry.",
+                ["goal"] = "Say goodbye and hang up.",
+                ["callerStarts"] = true,
+                ["limits"] = new JsonObject { ["maxSeconds"] = 60 },
+                ["rubric"] = new JsonArray(Criterion("goodbye", "The caller says goodbye.", expect: ["goodbye"])),
+            }),
+        });
+        using var output = new StringWriter();
+
+        var running = ScenarioRunner.RunAsync(
+            new TestRunOptions { ScenarioFile = scenarioFile, OpenAIKey = key, RealtimeUrl = callerModel.Url, Grader = GraderKind.Phrases },
+            output,
+            timeout.Token);
+        var model = await callerModel.WaitForConnectionAsync(0, timeout.Token);
+        await model.WaitForEventAsync("response.create", timeout.Token);
+        await model.SendAudioResponseAsync("resp_1", "item_1", AudioFixtures.Tone(600), timeout.Token);
+        await model.SendTranscriptDoneAsync("resp_1", "item_1", "Sorry, wrong number, goodbye.", cancellationToken: timeout.Token);
+        await model.SendResponseCreatedAsync("resp_2", timeout.Token);
+        await model.SendFunctionCallAsync("resp_2", "item_2", "call_1", "end_call", "{}", timeout.Token);
+        await model.SendResponseDoneAsync("resp_2", cancellationToken: timeout.Token);
+        var run = await running;
+
+        Assert.True(run.ExitCode == TestExitCodes.Passed, output.ToString());
+        var call = run.Results[0].Call;
+        Assert.Equal(CallEnd.CallerHungUp, call.End);
+        Assert.Contains(new TranscriptTurn(Speaker.Caller, "Sorry, wrong number, goodbye.", call.Transcript[0].At), call.Transcript);
+        // The caller's words went out whole before it hung up, and the caller heard the call meanwhile.
+        await server.WaitForCallEndAsync(timeout.Token);
+        Assert.True(model.ReceivedAudioBytes >= 600 * 8, $"{model.ReceivedAudioBytes}");
+
+        Assert.Equal($"Bearer {key}", model.Headers["Authorization"]);
+        Assert.Equal("gpt-realtime", model.Model);
+        var session = model.SessionUpdates[0]["session"]!;
+        Assert.Equal("audio/pcmu", (string?)session["audio"]!["input"]!["format"]!["type"]);
+        Assert.Equal("audio/pcmu", (string?)session["audio"]!["output"]!["format"]!["type"]);
+        Assert.Equal("cedar", (string?)session["audio"]!["output"]!["voice"]);
+        Assert.Equal("gpt-4o-mini-transcribe", (string?)session["audio"]!["input"]!["transcription"]!["model"]);
+        Assert.Equal("end_call", (string?)session["tools"]![0]!["name"]);
+        Assert.Contains("Who you are: Dana, in a hurry.", (string?)session["instructions"], StringComparison.Ordinal);
+        Assert.Contains("Your goal on this call: Say goodbye and hang up.", (string?)session["instructions"], StringComparison.Ordinal);
+        Assert.Empty(model.ErrorsSent);
+        Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheServerEndsTheCall_WithA1000Close_TheAgentEndedIt_AndTheCallIsGraded()
+    {
+        using var timeout = TestTimeout.Create(60);
+        // MAX_CALL_DURATION: the server says goodbye after 1 s and closes the stream with 1000.
+        await using var server = await TestVoiceServer.StartAsync(
+            settings: new Dictionary<string, string?> { ["MAX_CALL_DURATION"] = "1" }, args: ["--local-emulator"], cancellationToken: timeout.Token);
+        using var files = new TempFiles();
+        var scenarioFile = files.Write("ended.json", new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "cut short",
+                ["target"] = new JsonObject { ["url"] = server.MediaStreamUrl().ToString(), ["parameters"] = new JsonObject { ["agentId"] = "demo" } },
+                ["goal"] = "Talk for a while.",
+                ["callerStarts"] = true,
+                ["script"] = new JsonArray("One.", "Two.", "Three.", "Four.", "Five.", "Six."),
+                ["limits"] = new JsonObject { ["maxSeconds"] = 60 },
+                ["rubric"] = new JsonArray(Criterion("starts", "The caller speaks.", expect: ["one."])),
+            }),
+        });
+        using var output = new StringWriter();
+
+        var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = scenarioFile }, output, timeout.Token);
+
+        Assert.True(run.ExitCode == TestExitCodes.Passed, output.ToString());
+        Assert.Equal(CallEnd.AgentHungUp, run.Results[0].Call.End);
+        Assert.Contains("call ended: agent ended the call", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

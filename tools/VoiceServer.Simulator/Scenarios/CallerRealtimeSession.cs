@@ -49,14 +49,19 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
         _clock = clock;
     }
 
+    // Set by the receive loop, read by the call's 20 ms loop.
+    private volatile int _completedTurns;
+    private volatile bool _hangUpRequested;
+    private volatile bool _responding;
+
     /// <summary>Caller turns that finished with audio.</summary>
-    public int CompletedTurns { get; private set; }
+    public int CompletedTurns => _completedTurns;
 
     /// <summary>The caller's model called its <c>end_call</c> tool.</summary>
-    public bool HangUpRequested { get; private set; }
+    public bool HangUpRequested => _hangUpRequested;
 
     /// <summary>A caller response is being generated (its audio may still be arriving).</summary>
-    public bool Responding { get; private set; }
+    public bool Responding => _responding;
 
     /// <summary>Caller audio received from the session and not yet streamed to the call.</summary>
     public int PendingAudioBytes
@@ -347,7 +352,7 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
                 _ready.TrySetException(new InvalidOperationException($"the caller's Realtime session refused its configuration: {message}"));
                 break;
             case "response.created":
-                Responding = true;
+                _responding = true;
                 break;
             case "response.output_item.added":
                 OnItemAdded(root.GetProperty("item"));
@@ -363,7 +368,7 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
                 if (item.GetProperty("type").GetString() == "function_call"
                     && item.TryGetProperty("name", out var name) && name.GetString() == CallerInstructions.EndCallTool)
                 {
-                    HangUpRequested = true;
+                    _hangUpRequested = true;
                 }
 
                 break;
@@ -435,13 +440,13 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
 
     private void OnResponseDone(JsonElement response)
     {
-        Responding = false;
+        _responding = false;
         var id = response.GetProperty("id").GetString()!;
         lock (_gate)
         {
             if (_audioResponses.Remove(id))
             {
-                CompletedTurns++;
+                _completedTurns++;
             }
         }
     }

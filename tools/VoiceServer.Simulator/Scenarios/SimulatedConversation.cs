@@ -197,6 +197,12 @@ internal sealed class SimulatedConversation
         }
 
         _progress($"call ended: {(error ?? ConversationOutcome.Describe(end))}");
+        foreach (var refused in caller.Errors.Take(5))
+        {
+            // The caller's session went on; what it refused may still explain an odd call.
+            _progress($"the caller's Realtime session reported an error: {refused}");
+        }
+
         await caller.WaitForTranscriptsAsync(s_transcriptWait, CancellationToken.None);
         return Outcome(end, error, caller);
     }
