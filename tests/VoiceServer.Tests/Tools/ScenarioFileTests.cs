@@ -51,6 +51,7 @@ public sealed class ScenarioFileTests
     [InlineData("""{ "scenarios": [] }""", "\"scenarios\" must list at least one scenario")]
     [InlineData("""{ "scenarios": [{ "name": "a", "goal": "g", "rubrik": [] }] }""", "'rubrik'")]
     [InlineData("""{ "scenarios": [{ "goal": "g" }] }""", "scenarios[0].name is missing")]
+    [InlineData("""{ "scenarios": [{ "name": "a\u001b[2Kb", "goal": "g" }] }""", "scenarios[0].name: at most 200 characters, none of them control characters")]
     [InlineData("""{ "scenarios": [{ "name": "a", "goal": "g", "rubric": [{ "id": "x", "description": "d" }] }] }""", "scenarios[0] ('a').target is missing")]
     [InlineData("""{ "scenarios": [{ "name": "a", "goal": 5 }] }""", "$.scenarios[0].goal")]
     public void BadFiles_TheProblemAndWhereItIs(string json, string expected)

@@ -336,9 +336,13 @@ public sealed class ScenarioTestCommandTests
         });
         using var output = new StringWriter();
 
-        var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = scenarioFile, JUnitPath = files.PathOf("down.xml") }, output, timeout.Token);
+        var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = scenarioFile, JUnitPath = files.PathOf("down.xml"), Live = true }, output, timeout.Token);
 
         Assert.Equal(TestExitCodes.Error, run.ExitCode);
+        // Live (a terminal): each step erases the status line, writes its line, and redraws the status below it.
+        Assert.Contains("\r\u001b[2K[", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("] server down: started\n0/1 done: 0 passed, 0 failed, 0 errors | running: server down (started)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("] server down: error (the call did not complete: could not open", output.ToString(), StringComparison.Ordinal);
         Assert.Matches(@"(?m)^server down\s+ERROR\s+-\s+\d+\.\d s\s+failed$", output.ToString());
         Assert.Contains("error: the call did not complete: could not open the caller's Realtime session at ws://127.0.0.1:1/local-realtime/v1/realtime", output.ToString(), StringComparison.Ordinal);
         var error = Assert.Single(XDocument.Load(files.PathOf("down.xml")).Descendants("error"));

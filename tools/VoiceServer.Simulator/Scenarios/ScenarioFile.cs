@@ -100,6 +100,11 @@ public static partial class ScenarioFile
             var where = $"scenarios[{i}]";
             var model = models[i] ?? throw new ScenarioFileException($"{where} is null.");
             var name = Text(model.Name, $"{where}.name");
+            if (name.Length > 200 || name.Any(char.IsControl))
+            {
+                throw new ScenarioFileException($"{where}.name: at most 200 characters, none of them control characters.");
+            }
+
             if (!names.Add(name))
             {
                 throw new ScenarioFileException($"{where}.name: another scenario is already called '{name}'.");
