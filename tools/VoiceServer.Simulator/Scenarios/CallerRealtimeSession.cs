@@ -21,6 +21,9 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
 
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>From connecting to <c>session.updated</c>; the real API takes well under a second.</summary>
+    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(20);
+
     private readonly ClientWebSocket _socket;
     private readonly CallerSessionSettings _settings;
     private readonly Func<TimeSpan> _clock;
@@ -91,6 +94,7 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
     public Task<string> Closed => _closed.Task;
 
     /// <summary>Connects and configures the session; returns once <c>session.updated</c> confirms the configuration.</summary>
+    /// <exception cref="TimeoutException">No <c>session.updated</c> within 20 s.</exception>
     public static async Task<CallerRealtimeSession> ConnectAsync(CallerSessionSettings settings, Func<TimeSpan> clock, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
@@ -106,7 +110,7 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
             await socket.ConnectAsync(settings.Url, cancellationToken);
             session._receiveLoop = Task.Run(session.ReceiveLoopAsync, CancellationToken.None);
             await session.SendAsync(session.SessionUpdate(), cancellationToken);
-            await session._ready.Task.WaitAsync(cancellationToken);
+            await session._ready.Task.WaitAsync(s_readyTimeout, cancellationToken);
             return session;
         }
         catch

@@ -15,6 +15,9 @@ internal sealed class SimulatedConversation
 {
     private const int FrameBytes = 160;
 
+    /// <summary>A second of frames that could not be sent, with neither socket saying it closed, breaks the call.</summary>
+    private const int MaxFailedFrames = 50;
+
     /// <summary>Quiet after the agent's answer to the caller's last turn that ends the call.</summary>
     private static readonly TimeSpan s_replyPause = TimeSpan.FromSeconds(1.5);
 
@@ -23,6 +26,7 @@ internal sealed class SimulatedConversation
 
     private static readonly TimeSpan s_transcriptWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_connectTimeout = TimeSpan.FromSeconds(20);
 
     private readonly Scenario _scenario;
     private readonly TestRunOptions _options;
@@ -76,7 +80,7 @@ internal sealed class SimulatedConversation
         {
             caller = await CallerRealtimeSession.ConnectAsync(settings, () => Now, cancellationToken);
         }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or InvalidOperationException or IOException or TimeoutException)
         {
             return Outcome(CallEnd.Failed, $"could not open the caller's Realtime session at {callerUrl.GetLeftPart(UriPartial.Path)}: {Reason(ex)}", null);
         }
@@ -150,9 +154,15 @@ internal sealed class SimulatedConversation
         };
 
         FakeTwilioCaller phone;
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(s_connectTimeout);
         try
         {
-            phone = await FakeTwilioCaller.ConnectAsync(streamUrl, callerOptions, cancellationToken);
+            phone = await FakeTwilioCaller.ConnectAsync(streamUrl, callerOptions, connectTimeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Outcome(CallEnd.Failed, $"the voice server at {streamUrl.GetLeftPart(UriPartial.Path)} did not answer the upgrade within {s_connectTimeout.TotalSeconds:0} s", caller);
         }
         catch (WebSocketUpgradeRefusedException ex)
         {
@@ -217,6 +227,7 @@ internal sealed class SimulatedConversation
         TimeSpan lastCallerAudio = TimeSpan.Zero, lastAgentAudio = TimeSpan.Zero;
         var turnsReported = 0;
         var lastTurnTaken = false;
+        var failedFrames = 0;
         while (true)
         {
             await pacer.WaitForNextFrameAsync(cancellationToken);
@@ -246,18 +257,24 @@ internal sealed class SimulatedConversation
                 lastCallerAudio = now;
             }
 
-            if (phone.State != WebSocketState.Open)
-            {
-                continue;
-            }
-
-            await phone.SendMediaAsync(speech, cancellationToken);
-            if (ear.Take(heard) > 0)
+            var sent = phone.State == WebSocketState.Open && await TrySendAsync(() => phone.SendMediaAsync(speech, cancellationToken));
+            if (sent && ear.Take(heard) > 0)
             {
                 lastAgentAudio = now;
             }
 
-            await caller.HearAsync(heard, cancellationToken);
+            if (!sent || !await TrySendAsync(() => caller.HearAsync(heard, cancellationToken)))
+            {
+                // A socket is closing: a later frame's check reads how it ended, unless it never says.
+                if (++failedFrames >= MaxFailedFrames)
+                {
+                    return (CallEnd.Failed, "the call's sockets stopped taking audio without closing");
+                }
+
+                continue;
+            }
+
+            failedFrames = 0;
 
             if (caller.CompletedTurns > turnsReported)
             {
@@ -268,7 +285,7 @@ internal sealed class SimulatedConversation
             if (!lastTurnTaken && caller.CompletedTurns >= _scenario.MaxTurns)
             {
                 lastTurnTaken = true;
-                await caller.StopRespondingAsync(cancellationToken);
+                await TrySendAsync(() => caller.StopRespondingAsync(cancellationToken));
             }
 
             var callerDone = !caller.Responding && caller.PendingAudioBytes == 0;
@@ -305,6 +322,20 @@ internal sealed class SimulatedConversation
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or InvalidOperationException or ObjectDisposedException or IOException)
         {
             phone.Abort();
+        }
+    }
+
+    /// <summary>Sends unless the socket is going away; a send the other side's close overtook is not the call breaking.</summary>
+    private static async Task<bool> TrySendAsync(Func<Task> send)
+    {
+        try
+        {
+            await send();
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
