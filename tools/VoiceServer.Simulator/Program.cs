@@ -12,7 +12,7 @@ if (parsed.ShowHelp)
 if (parsed.Options is null && parsed.Test is null)
 {
     Console.Error.WriteLine($"voice-sim: {parsed.Error}");
-    Console.Error.WriteLine("Run voice-sim --help for the options.");
+    Console.Error.WriteLine(args is ["test", ..] ? "Run voice-sim test --help for the options." : "Run voice-sim --help for the options.");
     return SimulatorExitCodes.Usage;
 }
 
