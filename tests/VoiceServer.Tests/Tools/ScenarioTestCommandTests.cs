@@ -289,6 +289,43 @@ public sealed class ScenarioTestCommandTests
         Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"type":"response.output_audio.delta","response_id":"resp_1"}""", "a malformed response.output_audio.delta event")]
+    [InlineData("""{"type":"response.output_audio.delta","response_id":"resp_1","item_id":"item_1","delta":"not base64!"}""", "a malformed response.output_audio.delta event")]
+    [InlineData("""not json""", "an event that is not JSON")]
+    public async Task CallerSessionSendsNonsense_TheScenarioIsAnError_TheRunGoesOn(string nonsense, string expected)
+    {
+        using var timeout = TestTimeout.Create(60);
+        await using var server = await TestVoiceServer.StartAsync(args: ["--local-emulator"], cancellationToken: timeout.Token);
+        await using var callerModel = await FakeRealtimeServer.StartAsync(cancellationToken: timeout.Token);
+        using var files = new TempFiles();
+        var scenarioFile = files.Write("nonsense.json", new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "garbled",
+                ["target"] = new JsonObject { ["url"] = server.MediaStreamUrl().ToString(), ["parameters"] = new JsonObject { ["agentId"] = "demo" } },
+                ["goal"] = "Anything.",
+                ["limits"] = new JsonObject { ["maxSeconds"] = 60 },
+                ["rubric"] = new JsonArray(Criterion("any", "Anything.", expect: ["x"])),
+            }),
+        });
+        using var output = new StringWriter();
+
+        var running = ScenarioRunner.RunAsync(
+            new TestRunOptions { ScenarioFile = scenarioFile, OpenAIKey = "sk-caller-key-0123456789", RealtimeUrl = callerModel.Url, Grader = GraderKind.Phrases },
+            output,
+            timeout.Token);
+        var model = await callerModel.WaitForConnectionAsync(0, timeout.Token);
+        await server.Logs.WaitForAsync(e => e.EventName == "CallReady", timeout.Token);
+        await model.SendRawTextAsync(nonsense, timeout.Token);
+        var run = await running;
+
+        Assert.True(run.ExitCode == TestExitCodes.Error, output.ToString());
+        Assert.Equal(CallEnd.Failed, run.Results[0].Call.End);
+        Assert.Equal($"the call did not complete: the caller's Realtime session sent {expected}", run.Results[0].Error);
+    }
+
     [Fact]
     public async Task TheServerEndsTheCall_WithA1000Close_TheAgentEndedIt_AndTheCallIsGraded()
     {

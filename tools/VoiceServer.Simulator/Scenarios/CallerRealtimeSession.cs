@@ -321,7 +321,11 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
                     return;
                 }
 
-                await HandleAsync(buffer.WrittenMemory);
+                if (await HandleAsync(buffer.WrittenMemory) is { } malformed)
+                {
+                    reason = malformed;
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or JsonException or ObjectDisposedException)
@@ -335,11 +339,34 @@ internal sealed class CallerRealtimeSession : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(ReadOnlyMemory<byte> utf8Json)
+    /// <summary>Acts on one server event; returns why the session cannot go on when the event is malformed.</summary>
+    private async Task<string?> HandleAsync(ReadOnlyMemory<byte> utf8Json)
     {
         using var document = JsonDocument.Parse(utf8Json);
         var root = document.RootElement;
-        var type = root.TryGetProperty("type", out var typeElement) ? typeElement.GetString() : null;
+        var type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var typeElement) && typeElement.ValueKind == JsonValueKind.String
+            ? typeElement.GetString()
+            : null;
+        if (type is null)
+        {
+            // Like any event this client has no use for, it is skipped.
+            return null;
+        }
+
+        try
+        {
+            await DispatchAsync(root, type);
+            return null;
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // A field this client relies on is missing or of the wrong type: the session cannot be followed any further.
+            return $"the caller's Realtime session sent a malformed {(type.Length > 64 ? type[..64] : type)} event";
+        }
+    }
+
+    private async Task DispatchAsync(JsonElement root, string type)
+    {
         switch (type)
         {
             case "session.updated":
