@@ -326,6 +326,37 @@ public sealed class ScenarioTestCommandTests
         Assert.Equal($"the call did not complete: the caller's Realtime session sent {expected}", run.Results[0].Error);
     }
 
+    [Theory]
+    [InlineData("<Response><Connect><Stream url=\"https://voice.example.com/api/twilio/media-stream\"/></Connect></Response>", "which is not a ws:// or wss:// URL")]
+    [InlineData("<Response><Connect><Stream url=\"not a url\"/></Connect></Response>", "failed: ")]
+    [InlineData("<Response><Connect><Stream/></Connect></Response>", "failed: ")]
+    [InlineData("<Response><Connect><Stream url=\"ws://127.0.0.1:1/\"><Parameter value=\"no name\"/></Stream></Connect></Response>", "failed: ")]
+    [InlineData("<Response><Connect", "failed: ")]
+    [InlineData("<Response><Say>We are closed.</Say><Hangup/></Response>", "without a <Connect><Stream> for +15550100000 (it says \"We are closed.\")")]
+    public async Task HostileTwiML_TheScenarioIsAnError_NeverACrash(string twiml, string expected)
+    {
+        using var timeout = TestTimeout.Create(30);
+        await using var webhook = await FakeHttpReceiver.StartAsync(timeout.Token);
+        webhook.ResponseBody = twiml;
+        using var files = new TempFiles();
+        var scenarioFile = files.Write("twiml.json", new JsonObject
+        {
+            ["scenarios"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "odd answer",
+                ["target"] = new JsonObject { ["webhook"] = webhook.Url("/api/twilio/voice").ToString() },
+                ["goal"] = "Anything.",
+                ["rubric"] = new JsonArray(Criterion("any", "Anything.", expect: ["x"])),
+            }),
+        });
+        using var output = new StringWriter();
+
+        var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = scenarioFile }, output, timeout.Token);
+
+        Assert.True(run.ExitCode == TestExitCodes.Error, output.ToString());
+        Assert.Contains(expected, run.Results[0].Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheServerEndsTheCall_WithA1000Close_TheAgentEndedIt_AndTheCallIsGraded()
     {

@@ -121,6 +121,11 @@ internal sealed class SimulatedConversation
             return (null, $"the webhook answered HTTP {(int)answer.Status} without a <Connect><Stream> for {_scenario.Target.To}{says}");
         }
 
+        if (answer.StreamUrl.Scheme is not ("ws" or "wss"))
+        {
+            return (null, $"the webhook's TwiML streams to {answer.StreamUrl.GetLeftPart(UriPartial.Path)}, which is not a ws:// or wss:// URL");
+        }
+
         _progress($"webhook connected the call to {answer.StreamUrl.GetLeftPart(UriPartial.Path)}");
         return (answer, string.Empty);
     }
