@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using VoiceServer.Handoffs;
 
@@ -71,6 +72,15 @@ public sealed class CallConfiguration
     /// (an <c>answered_by</c> command); null for every other call. Only a configuration bound to the call sets it.
     /// </summary>
     public VoicemailSettings? Voicemail { get; init; }
+
+    /// <summary>The span that sent the call here (the main app's webhook), from a well-formed <c>traceparent</c>; null without one.</summary>
+    public ActivityContext? TraceParent { get; init; }
+
+    /// <summary>
+    /// True when <see cref="TraceParent"/> came in a signed configuration, so the call span may be its child; from plain
+    /// parameters it is only a link, since whoever reaches the media socket could have written it.
+    /// </summary>
+    public bool TraceParentSigned { get; init; }
 
     /// <summary>Parameters the call gave that its configuration's source may not set (see <see cref="CallTrust"/>).</summary>
     public IReadOnlyList<string> IgnoredParameters { get; init; } = [];

@@ -34,12 +34,15 @@ public static class CallParameters
     public const string Handoffs = "handoffs";
     public const string HandoffUrl = "handoffUrl";
 
+    /// <summary>The main app's webhook span, as a W3C <c>traceparent</c>: the call span's parent when signed (docs/operations.md#traces).</summary>
+    public const string TraceParentParameter = Diagnostics.TraceParent.ParameterName;
+
     /// <summary>Every parameter a call may carry, in the order they are checked.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         AgentId, OpenAIKey, Prompt, Voice, Temperature, Model, Greeting, CallbackUrl, Language, Vad, VadThreshold,
         VadSilenceMs, VadPrefixPaddingMs, VadEagerness, NoiseReduction, MaxDurationSec, IdleTimeoutSec, Tools, EndCall,
-        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage, Handoffs, HandoffUrl,
+        TransferNumbers, Dtmf, VoicemailPolicy, VoicemailMessage, Handoffs, HandoffUrl, TraceParentParameter,
     ];
 
     /// <summary>Parameters longer than one Twilio <c>&lt;Parameter&gt;</c> (under 500 characters with its name) may be split into <c>name.0</c>, <c>name.1</c>, ….</summary>
@@ -253,6 +256,9 @@ public static class CallParameters
             Dtmf = Get(Dtmf) == "collect" ? DtmfMode.Collect : DtmfMode.Each,
             CallControlAllowed = rules.Trust.BoundToCall,
             Voicemail = voicemailPolicy is null ? null : new VoicemailSettings(voicemailPolicy, voicemailMessage),
+            // Tracing never refuses a call: a malformed traceparent is dropped here, whatever its source.
+            TraceParent = Diagnostics.TraceParent.TryParse(Get(TraceParentParameter), out var traceParent) ? traceParent : null,
+            TraceParentSigned = rules.Trust.SignedByOperator,
             IgnoredParameters = ignored,
         };
         var vad = configuration.TurnDetection;

@@ -48,7 +48,7 @@ public sealed partial class CallSession
             Log.OperatorCommand(_logger, CallCommandActions.HangUp);
         }
 
-        var (outcome, detail) = await RunOperatorControlAsync(token => control.HangUpAsync(callSid, token), cancellationToken);
+        var (outcome, detail) = await RunOperatorControlAsync(request, token => control.HangUpAsync(callSid, token), cancellationToken);
         if (outcome is null)
         {
             return EndedMeanwhile(request, "the call was hung up");
@@ -76,7 +76,7 @@ public sealed partial class CallSession
         }
 
         Log.OperatorCommand(_logger, CallCommandActions.Transfer);
-        var (outcome, detail) = await RunOperatorControlAsync(token => control.TransferAsync(callSid, number, token), cancellationToken);
+        var (outcome, detail) = await RunOperatorControlAsync(request, token => control.TransferAsync(callSid, number, token), cancellationToken);
         if (outcome is null)
         {
             return EndedMeanwhile(request, $"the call was transferred to {number}");
@@ -184,9 +184,13 @@ public sealed partial class CallSession
 
     /// <summary>The API call, bounded like the agent's own; a null outcome when the call ended first.</summary>
     private async Task<(CallControlOutcome? Outcome, string Detail)> RunOperatorControlAsync(
+        CallControlRequest request,
         Func<CancellationToken, Task<(CallControlOutcome Outcome, string Detail)>> action,
         CancellationToken cancellationToken)
     {
+        // The telephony API's HTTP request is this span's child (this flow only).
+        var span = System.Diagnostics.Activity.Current = _trace.StartCallControl(
+            request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "operator");
         using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken, cancellationToken);
         (CallControlOutcome? Outcome, string Detail) result;
@@ -196,12 +200,15 @@ public sealed partial class CallSession
         }
         catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
         {
+            Diagnostics.CallTrace.EndCallControl(span, outcome: null);
             return (null, "the call ended");
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
         {
             result = (CallControlOutcome.Failed, "the telephony API did not answer in time");
         }
+
+        Diagnostics.CallTrace.EndCallControl(span, result.Outcome);
 
         Log.CallControlFinished(_logger, "operator", result.Outcome.ToString()!, result.Detail);
         return _end.Task.IsCompleted && result.Outcome != CallControlOutcome.Done ? (null, "the call ended") : result;

@@ -32,20 +32,27 @@ public sealed partial class CallSession
         }
 
         var turn = _transcript.OnAgentAudio(itemId, audioBytes);
-        if (_services.Observer is { } observer &&
-            !ReferenceEquals(_lastAudioResponseId, responseId) && !string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal))
+        // The first audio of a reply (ids are interned, so later deltas pass on the reference check).
+        var firstAudio = !ReferenceEquals(_lastAudioResponseId, responseId) && !string.Equals(_lastAudioResponseId, responseId, StringComparison.Ordinal);
+        if (firstAudio)
         {
-            // The first audio of a reply (ids are interned, so later deltas pass on the reference check).
-            observer.OnSpeech(Speaker.Agent, started: true);
+            _services.Observer?.OnSpeech(Speaker.Agent, started: true);
         }
 
         _lastAudioResponseId = responseId;
         _metrics.FrameRelayed(RelayDirection.ModelToCaller);
+        TimeSpan? responseLatency = null;
         if (_record.TryStopResponseClock(out var latency))
         {
             _metrics.ResponseStarted(latency);
             turn.ResponseLatencyMs ??= (long)latency.TotalMilliseconds;
             PublishTurn(turn);
+            responseLatency = latency;
+        }
+
+        if (firstAudio)
+        {
+            _trace.OnFirstAudio(responseId, responseLatency);
         }
     }
 
@@ -71,11 +78,14 @@ public sealed partial class CallSession
             return;
         }
 
+        var interrupted = _playback.ActiveResponseId;
         var plan = _playback.TryBargeIn(connection.ServerCancelsOnSpeech);
         if (plan is null)
         {
             return;
         }
+
+        _trace.OnBargeIn(interrupted, plan);
 
         var bargeIns = _record.OnBargeIn();
         _services.Observer?.OnBargeIn(bargeIns);
@@ -99,7 +109,12 @@ public sealed partial class CallSession
     private bool IsCurrent(ModelConnection connection) => ReferenceEquals(_model, connection);
 
     private ModelConnection NewModelConnection(CallConfiguration configuration) =>
-        new(this, _connector, _options, _time, _logger, _metrics, configuration, _time.GetTimestamp()) { AudioFormat = _audioFormat };
+        new(this, _connector, _options, _time, _logger, _metrics, configuration, _time.GetTimestamp())
+        {
+            AudioFormat = _audioFormat,
+            Trace = _trace,
+            IsReplacement = _model is not null,
+        };
 
     string IModelConnectionEvents.NextSessionUpdateEventId() =>
         $"voice_server_session_update_{Interlocked.Increment(ref _sessionUpdateCount)}";
@@ -176,6 +191,7 @@ public sealed partial class CallSession
                 _responses.OnCreated();
                 _playback.OnResponseCreated(responseId);
                 _goodbye.OnResponseCreated(responseId);
+                _trace.OnResponseCreated(responseId);
             }
         }
     }
@@ -212,6 +228,8 @@ public sealed partial class CallSession
                 _record.OnUsage(tokens, connection.RecordSegment);
                 _metrics.ModelTokensUsed(tokens);
             }
+
+            _trace.OnResponseDone(responseId, status, errorType);
 
             if (!IsCurrent(connection))
             {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using VoiceServer.Conversation;
+using VoiceServer.Diagnostics;
 using VoiceServer.Tools;
 
 namespace VoiceServer.Calls;
@@ -30,11 +32,19 @@ public sealed partial class CallSession
         {
             // A cancelled response can leave truncated arguments: such a call is not run.
             Log.ToolCallDiscarded(_logger, name);
+            EndToolSpan(_trace.StartTool(name, toolCallId, responseId, "discarded"), "discarded");
             return;
         }
 
         _tools.OnCall(responseId);
         var action = ToolCalls.Route(connection.Configuration, name, argumentsJson, _goodbye.IsUnderWay, _services.Tools is not null);
+        var toolSpan = _trace.StartTool(name, toolCallId, responseId, ToolKindName(action.Kind));
+        if (action.Kind != ToolCallKind.Webhook)
+        {
+            // Built-ins are decided here; what they start (the goodbye, the hang-up or transfer, the handoff) has its own span.
+            EndToolSpan(toolSpan, action.Kind == ToolCallKind.Refused ? "refused" : "accepted");
+        }
+
         switch (action.Kind)
         {
             case ToolCallKind.HangUp:
@@ -50,7 +60,7 @@ public sealed partial class CallSession
                 _tools.OnWebhookStarted(responseId);
                 var invocation = new ToolInvocation(CallId, _logScope.CallSid, _logScope.AgentId, toolCallId, name, argumentsJson);
                 Log.ToolStarted(_logger, name);
-                _retirements.Add(RunToolAsync(connection, responseId, _services.Tools!, action.Tool!, invocation));
+                _retirements.Add(RunToolAsync(connection, responseId, _services.Tools!, action.Tool!, invocation, toolSpan));
                 break;
         }
 
@@ -64,11 +74,14 @@ public sealed partial class CallSession
         }
     }
 
-    private async Task RunToolAsync(ModelConnection connection, string responseId, IToolRunner runner, ToolDefinition tool, ToolInvocation invocation)
+    private async Task RunToolAsync(ModelConnection connection, string responseId, IToolRunner runner, ToolDefinition tool, ToolInvocation invocation, Activity? span)
     {
         // Off the audio path: the pumps never wait for a tool.
         await Task.Yield();
+        // The webhook's HTTP request is the tool span's child (this flow only).
+        Activity.Current = span;
         var started = _time.GetTimestamp();
+        var outcome = "ok";
         string output;
         using var timeout = new CancellationTokenSource(_options.ToolTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken);
@@ -79,17 +92,21 @@ public sealed partial class CallSession
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_callToken.IsCancellationRequested)
         {
             output = ToolOutput.Error($"the tool did not answer within {_options.ToolTimeout.TotalSeconds:0.#} s");
+            outcome = "timeout";
         }
         catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
         {
+            EndToolSpan(span, "call_ended");
             return;
         }
         catch (Exception ex)
         {
             Log.ToolFailed(_logger, tool.Name, ex);
             output = ToolOutput.Error("the tool failed");
+            outcome = "error";
         }
 
+        EndToolSpan(span, outcome);
         Log.ToolFinished(_logger, tool.Name, (long)_time.GetElapsedTime(started).TotalMilliseconds);
         lock (_gate)
         {
@@ -110,6 +127,33 @@ public sealed partial class CallSession
                 RequestToolFollowUp();
             }
         }
+    }
+
+    private static string ToolKindName(ToolCallKind kind) => kind switch
+    {
+        ToolCallKind.HangUp => "hang_up",
+        ToolCallKind.Transfer => "transfer",
+        ToolCallKind.Handoff => "handoff",
+        ToolCallKind.Webhook => "webhook",
+        _ => "refused",
+    };
+
+    /// <summary>Ends a tool span; only timeouts and failures are errors (a refused call is the model's mistake, answered).</summary>
+    private static void EndToolSpan(Activity? span, string outcome)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag(CallTracing.ToolOutcomeAttribute, outcome);
+        if (outcome is "timeout" or "error")
+        {
+            span.SetTag(CallTracing.ErrorTypeAttribute, outcome);
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
     }
 
     // Called under _gate for every response.done of the current connection.
@@ -150,6 +194,8 @@ public sealed partial class CallSession
 
         var control = allowed ? _services.CallControl ?? NoCallControl.Instance : NoCallControl.Instance;
         var callSid = _logScope.CallSid;
+        // The telephony API's HTTP request is this span's child (this flow only).
+        var span = Activity.Current = _trace.StartCallControl(request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "agent");
         (CallControlOutcome Outcome, string Detail) result;
         using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken);
@@ -163,6 +209,7 @@ public sealed partial class CallSession
         }
         catch (OperationCanceledException) when (_callToken.IsCancellationRequested)
         {
+            CallTrace.EndCallControl(span, outcome: null);
             return;
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
@@ -175,6 +222,8 @@ public sealed partial class CallSession
             Log.UnexpectedFailure(_logger, ex);
             result = (CallControlOutcome.Failed, "the telephony API call failed");
         }
+
+        CallTrace.EndCallControl(span, result.Outcome);
 
         Log.CallControlFinished(_logger, request.Reason.ToName(), result.Outcome.ToString(), result.Detail);
         lock (_gate)

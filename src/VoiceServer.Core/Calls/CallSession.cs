@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using VoiceServer.Audio;
@@ -59,6 +60,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
     private readonly GoodbyeFlow _goodbye;
     private readonly ToolCalls _tools = new();
     private readonly ModelReplacement _replacement;
+    private readonly CallTrace _trace;
 
     public CallSession(
         string callId,
@@ -89,6 +91,15 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _recycle = new RecycleSchedule(timeProvider, options, this);
         _goodbye = new GoodbyeFlow(timeProvider, options.GoodbyeTimeout, this);
         _replacement = new ModelReplacement(timeProvider, options, logger);
+        // Built on the upgrade's request: its span (when traced) is the call span's parent or link.
+        _trace = new CallTrace(callId, Activity.Current?.Context ?? default, timeProvider);
+    }
+
+    /// <summary>The telephony provider's name (<c>twilio</c>, <c>telnyx</c>, …), for the call's span.</summary>
+    public string? Provider
+    {
+        get => _trace.Provider;
+        init => _trace.Provider = value;
     }
 
     /// <summary>Our own id for the call, in every log line of it (Twilio's ids arrive only with <c>start</c>).</summary>
@@ -133,7 +144,13 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
         _metrics.CallEnded(end.Reason, duration);
         _services.Observer?.OnEnded(end.Reason, end.Detail, duration);
         Log.CallEnded(_logger, end.Reason.ToName(), end.Detail, (long)duration.TotalMilliseconds, _logScope.CallSid, _logScope.AgentId);
-        _services.Records?.Submit(BuildRecord(end, duration));
+        // The record's delivery is traced as the call span's child, so it reaches the main app in the call's trace.
+        _services.Records?.Submit(BuildRecord(end, duration), _trace.Call?.Context ?? default);
+        lock (_gate)
+        {
+            _trace.End(end.Reason, end.Detail, _record.AnsweredBy, _logScope);
+        }
+
         return new CallOutcome(end.Reason, end.Detail, duration);
     }
 
@@ -184,6 +201,7 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _transcript.AgentId = configuration.AgentId;
         }
 
+        _trace.Begin(configuration, _logScope);
         Log.CallConfigured(
             _logger,
             configuration.AgentId,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using VoiceServer.Audio;
@@ -30,6 +31,7 @@ internal sealed class ModelConnection(
     private TaskCompletionSource<ModelSessionState?>? _sessionUpdated;
     private string? _pendingUpdateEventId;
     private string? _rejection;
+    private Activity? _sessionSpan;
 
     public CallConfiguration Configuration { get; set; } = configuration;
 
@@ -40,6 +42,12 @@ internal sealed class ModelConnection(
 
     /// <summary>The call record's segment this session belongs to (its agent's), set when it becomes the call's model.</summary>
     public int RecordSegment { get; set; }
+
+    /// <summary>The call's spans, which this connection's set-up adds to (<c>model.connect</c>, <c>model.session</c>).</summary>
+    public CallTrace? Trace { get; init; }
+
+    /// <summary>True for a session that replaces another (recovery, recycle, handoff), as the spans say.</summary>
+    public bool IsReplacement { get; init; }
 
     public IModelLeg? Leg { get; private set; }
 
@@ -70,27 +78,35 @@ internal sealed class ModelConnection(
     public async Task<bool> SetUpAsync(CancellationToken callToken, CancellationToken setupToken = default)
     {
         using var setup = CancellationTokenSource.CreateLinkedTokenSource(callToken, setupToken);
+        var connectSpan = Trace?.StartModelConnect(Configuration.Model, IsReplacement);
         try
         {
             var connecting = time.GetTimestamp();
             Leg = await connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
             metrics.ModelConnected(time.GetElapsedTime(connecting));
+            CallTrace.EndSetUp(connectSpan, failure: null);
         }
         catch (ModelConnectException ex)
         {
             CallSession.Log.ModelConnectFailed(logger, ex.StatusCode, ex.Message);
+            CallTrace.EndSetUp(connectSpan, ex.Message, ex.StatusCode);
             Fail(CallEndReason.ModelConnectFailed, ex.Message, permanent: !IsTransient(ex.StatusCode));
             return false;
         }
         catch (OperationCanceledException) when (setup.IsCancellationRequested)
         {
             Failure = "connecting took too long";
+            CallTrace.EndSetUp(connectSpan, Failure);
             return false;
         }
 
+        // Begun before the receive loop, so session.created lands inside it.
+        _sessionSpan = Trace?.StartModelSession(IsReplacement);
         SendLoop = Leg.RunSendLoopAsync(callToken);
         ReceiveLoop = ObserveAsync(Leg, callToken);
-        return await UpdateSessionAsync(setup.Token);
+        var confirmed = await UpdateSessionAsync(setup.Token);
+        CallTrace.EndSetUp(Interlocked.Exchange(ref _sessionSpan, null), confirmed ? null : Failure ?? "the session was not confirmed");
+        return confirmed;
     }
 
     /// <summary>No answer, a timeout, 408, 429 or 5xx may pass on a new attempt; a refused key or model will not.</summary>
@@ -205,6 +221,7 @@ internal sealed class ModelConnection(
             configuration.Tools,
             AudioFormat,
             replacesAll);
+        Volatile.Read(ref _sessionSpan)?.AddEvent(new ActivityEvent("session.update"));
         if (!Leg!.TryUpdateSession(request, eventId))
         {
             return (null, SessionProblem.NotSent);
@@ -293,7 +310,11 @@ internal sealed class ModelConnection(
 
     private void EndIfCurrent(CallEndReason reason, string detail) => events.OnFailed(this, reason, detail);
 
-    public void OnSessionCreated() => CallSession.Log.ModelSessionCreated(logger);
+    public void OnSessionCreated()
+    {
+        Volatile.Read(ref _sessionSpan)?.AddEvent(new ActivityEvent("session.created"));
+        CallSession.Log.ModelSessionCreated(logger);
+    }
 
     public void OnSessionUpdated(ModelSessionState state)
     {
@@ -305,6 +326,8 @@ internal sealed class ModelConnection(
             _pendingUpdateEventId = null;
         }
 
+        // Before the wait is released: the set-up ends the span once it resumes.
+        Volatile.Read(ref _sessionSpan)?.AddEvent(new ActivityEvent("session.updated"));
         confirmation?.TrySetResult(state);
     }
 

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using VoiceServer.Diagnostics;
 using VoiceServer.OpenAI;
 using VoiceServer.Outbound;
 using VoiceServer.Records;
@@ -25,7 +27,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
 
     private const int MaxConcurrentDeliveries = 16;
 
-    private readonly Channel<CallRecord> _queue = Channel.CreateBounded<CallRecord>(new BoundedChannelOptions(4096) { SingleReader = true });
+    private readonly Channel<QueuedRecord> _queue = Channel.CreateBounded<QueuedRecord>(new BoundedChannelOptions(4096) { SingleReader = true });
     private readonly CancellationTokenSource _abort = new();
     private readonly IHttpClientFactory _httpClients;
     private readonly CallRecordOptions _options;
@@ -67,7 +69,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
             .Build();
     }
 
-    public void Submit(CallRecord record)
+    public void Submit(CallRecord record, ActivityContext callSpan)
     {
         record.Model ??= _defaultModel;
         // Each segment is priced at its own agent's model; the call costs their sum, unknown if any one's is.
@@ -80,7 +82,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         }
 
         record.EstimatedCostUsd = total;
-        if (!_queue.Writer.TryWrite(record))
+        if (!_queue.Writer.TryWrite(new QueuedRecord(record, callSpan)))
         {
             Undeliverable(record, Serialize(record), "the delivery queue is full or closed");
         }
@@ -115,10 +117,10 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
     {
         using var slots = new SemaphoreSlim(MaxConcurrentDeliveries);
         var deliveries = new HashSet<Task>();
-        await foreach (var record in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        await foreach (var queued in _queue.Reader.ReadAllAsync(CancellationToken.None))
         {
             await slots.WaitAsync(CancellationToken.None);
-            var delivery = DeliverAsync(record, slots);
+            var delivery = DeliverAsync(queued, slots);
             lock (deliveries)
             {
                 deliveries.Add(delivery);
@@ -146,14 +148,21 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         await Task.WhenAll(remaining);
     }
 
-    private async Task DeliverAsync(CallRecord record, SemaphoreSlim slots)
+    private async Task DeliverAsync(QueuedRecord queued, SemaphoreSlim slots)
     {
+        var record = queued.Record;
         byte[] body = [];
+        // Each attempt's POST is this span's child, and carries its traceparent to the receiver (this flow only).
+        using var span = Activity.Current = queued.CallSpan == default
+            ? null
+            : CallTracing.Source.StartActivity(CallTracing.RecordDeliverySpan, ActivityKind.Internal, queued.CallSpan);
+        span?.SetTag(CallTracing.CallIdAttribute, record.CallId);
         try
         {
             if ((record.CallbackUrl ?? _options.Url) is not { } destination)
             {
                 Log.NoDestination(_logger, record.CallId);
+                span?.SetTag(CallTracing.RecordOutcomeAttribute, "no_destination");
                 return;
             }
 
@@ -177,9 +186,11 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
                 _abort.Token);
 
             var status = (int)response.StatusCode;
+            span?.SetTag("http.response.status_code", status);
             if (response.IsSuccessStatusCode)
             {
                 Log.Delivered(_logger, record.CallId, status);
+                span?.SetTag(CallTracing.RecordOutcomeAttribute, "delivered");
             }
             else
             {
@@ -211,6 +222,20 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
         }
     }
 
+    /// <summary>
+    /// Marks the delivery span (the current activity of this delivery's flow) undelivered; the reason names no secret.
+    /// </summary>
+    private static void MarkUndelivered(string reason)
+    {
+        if (Activity.Current is { Source.Name: CallTracing.SourceName, OperationName: CallTracing.RecordDeliverySpan } span)
+        {
+            span.SetTag(CallTracing.RecordOutcomeAttribute, "undelivered");
+            span.SetStatus(ActivityStatusCode.Error, reason);
+        }
+    }
+
+    private readonly record struct QueuedRecord(CallRecord Record, ActivityContext CallSpan);
+
     private static byte[] Serialize(CallRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, CallRecordJsonContext.Default.CallRecord);
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
@@ -230,6 +255,7 @@ internal sealed partial class CallRecordDispatcher : BackgroundService, ICallRec
     /// </summary>
     private void Undeliverable(CallRecord record, byte[] body, string reason)
     {
+        MarkUndelivered(reason);
         if (body.Length == 0)
         {
             body = Serialize(record);

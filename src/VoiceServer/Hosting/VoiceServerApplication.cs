@@ -18,6 +18,7 @@ internal static class VoiceServerApplication
         builder.AddSecretSafeLogging();
         builder.AddVoiceServerOptions();
         builder.AddCalls();
+        builder.AddTracing();
         builder.AddLiveCalls();
         builder.AddTelnyx();
         builder.AddPlivo();

@@ -136,7 +136,10 @@ internal sealed partial class MediaStreamHandler(
             var rateLimit = new MessageRateLimit(settings.MaxMessagesPerSecond, settings.MaxMessagesPerSecond * 10, timeProvider);
             var caller = provider.CreateLeg(context, socket, settings, rateLimit);
             var services = callServices with { CallControl = provider.CallControl, Observer = liveView ?? callServices.Observer };
-            var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services);
+            var session = new CallSession(callId, caller, modelConnector, sessionOptions, timeProvider, loggerFactory.CreateLogger<CallSession>(), metrics, logScope, services)
+            {
+                Provider = provider.Key,
+            };
             await session.RunAsync(query, configurationResolver, drain.CallsEnding);
         }
         finally
