@@ -108,6 +108,7 @@ internal static partial class MainAppApplication
         builder.Services.AddOutboundCalls();
         builder.Services.AddCallRecordings();
         builder.Services.AddCallAnalysis();
+        builder.AddTracing();
         configure?.Invoke(builder);
 
         var app = builder.Build();

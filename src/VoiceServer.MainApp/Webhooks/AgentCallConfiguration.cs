@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using VoiceServer.Calls;
+using VoiceServer.Diagnostics;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
@@ -46,6 +48,14 @@ internal sealed class AgentCallConfiguration(IOptions<MainAppOptions> options, K
     public List<(string Name, string Value)> ForCall(Agent agent, string? callSid, bool awaitsVerdict = false)
     {
         var settings = Settings(agent);
+        // The span of the request that routes the call (the voice webhook's, when traced): the call's span is its child
+        // when this travels signed, only linked to it when plain (docs/operations.md#traces). Only a recorded span is
+        // sent: an untraced main app must not make a traced voice server drop its calls' spans as unsampled.
+        if (Activity.Current is { Recorded: true } current && TraceParent.Format(current) is { } traceParent)
+        {
+            settings.Add((CallParameters.TraceParentParameter, traceParent));
+        }
+
         if (_options.ConfigSigningKey is not { } signingKey)
         {
             // Plain settings are readable wherever the provider keeps its instructions: never a key.
