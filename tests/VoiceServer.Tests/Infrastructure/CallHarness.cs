@@ -35,7 +35,8 @@ public sealed class CallHarness : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null,
         TimeProvider? timeProvider = null,
         bool azure = false,
-        int timeoutSeconds = 20)
+        int timeoutSeconds = 20,
+        Action<IServiceCollection>? services = null)
     {
         var timeout = TestTimeout.Create(timeoutSeconds);
         var realtime = await FakeRealtimeServer.StartAsync(realtimeOptions, timeout.Token);
@@ -45,7 +46,7 @@ public sealed class CallHarness : IAsyncDisposable
             merged[name] = value;
         }
 
-        var server = await TestVoiceServer.StartAsync(merged, timeProvider, cancellationToken: timeout.Token);
+        var server = await TestVoiceServer.StartAsync(merged, timeProvider, services: services, cancellationToken: timeout.Token);
         return new CallHarness(realtime, server, timeout);
     }
 

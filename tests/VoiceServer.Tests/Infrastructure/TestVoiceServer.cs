@@ -35,6 +35,7 @@ public sealed class TestVoiceServer : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null,
         TimeProvider? timeProvider = null,
         string[]? args = null,
+        Action<IServiceCollection>? services = null,
         CancellationToken cancellationToken = default)
     {
         var logs = new CapturedLogs();
@@ -61,6 +62,8 @@ public sealed class TestVoiceServer : IAsyncDisposable
                 {
                     builder.Services.AddSingleton(timeProvider);
                 }
+
+                services?.Invoke(builder.Services);
             });
         await app.StartAsync(cancellationToken);
         return new TestVoiceServer(app, logs);

@@ -94,16 +94,18 @@ public sealed class SystemHarness : IAsyncDisposable
     /// <summary>
     /// The voice server and the main app on <paramref name="backend"/>, with <paramref name="extra"/> over the main app's
     /// settings, <paramref name="voiceSettings"/> over the voice server's, and <paramref name="services"/> registered
-    /// after the main app's own (e.g. the analysis worker's clock); <paramref name="voiceTime"/> is the voice server's clock.
+    /// after the main app's own (e.g. the analysis worker's clock), and <paramref name="voiceServices"/> after the voice server's;
+    /// <paramref name="voiceTime"/> is the voice server's clock.
     /// </summary>
     public static async Task<SystemHarness> StartAsync(
         string backend,
         IReadOnlyDictionary<string, string?>? extra = null,
         IReadOnlyDictionary<string, string?>? voiceSettings = null,
         Action<IServiceCollection>? services = null,
-        TimeProvider? voiceTime = null)
+        TimeProvider? voiceTime = null,
+        Action<IServiceCollection>? voiceServices = null)
     {
-        var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings), timeProvider: voiceTime);
+        var voice = await CallHarness.StartAsync(settings: VoiceSettings(voiceSettings), timeProvider: voiceTime, services: voiceServices);
         var timeout = TestTimeout.Create(30);
         string? sqliteFile = null;
         string? schema = null;
