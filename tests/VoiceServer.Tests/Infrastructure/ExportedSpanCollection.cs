@@ -58,6 +58,35 @@ public sealed class ExportedSpanCollection : ICollection<Activity>
         }
     }
 
+    /// <summary>A trace as an indented tree (parents first, siblings in start order) with the attributes worth reading.</summary>
+    public static string FormatTree(IReadOnlyList<Activity> trace)
+    {
+        var text = new System.Text.StringBuilder();
+        var ids = trace.Select(span => span.SpanId).ToHashSet();
+        void Write(Activity span, int depth)
+        {
+            var tags = span.TagObjects
+                .Where(tag => tag.Key.StartsWith("voice_server.", StringComparison.Ordinal) || tag.Key.StartsWith("gen_ai.", StringComparison.Ordinal) ||
+                    tag.Key is "http.request.method" or "url.path" or "http.route" or "http.response.status_code" or "error.type")
+                .Select(tag => $"{tag.Key}={tag.Value}");
+            var events = span.Events.Select(e => e.Name).ToList();
+            text.Append(' ', depth * 2).Append(span.DisplayName).Append(" (").Append(span.Kind).Append(')');
+            text.Append(span.Status == ActivityStatusCode.Error ? " ERROR" : string.Empty).Append("  ").Append(string.Join(' ', tags));
+            text.Append(events.Count > 0 ? $"  events: {string.Join(", ", events)}" : string.Empty).AppendLine();
+            foreach (var child in trace.Where(other => other.ParentSpanId == span.SpanId).OrderBy(other => other.StartTimeUtc))
+            {
+                Write(child, depth + 1);
+            }
+        }
+
+        foreach (var root in trace.Where(span => !ids.Contains(span.ParentSpanId)).OrderBy(span => span.StartTimeUtc))
+        {
+            Write(root, 0);
+        }
+
+        return text.ToString();
+    }
+
     public void Add(Activity item)
     {
         TaskCompletionSource added;

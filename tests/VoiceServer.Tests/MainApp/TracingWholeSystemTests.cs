@@ -4,18 +4,21 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using OpenTelemetry.Trace;
 using VoiceServer.Diagnostics;
+using VoiceServer.Fakes;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.Tests.Calls;
 using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
+using Xunit.Abstractions;
 
 namespace VoiceServer.Tests.MainApp;
 
 /// <summary>
 /// One trace for one call across both programs: Twilio's voice webhook on the main app, the call on the voice server
-/// (parented through the signed configuration's traceparent), and its record stored by the main app.
+/// (parented through the signed configuration's traceparent), with a barge-in and a tool call, and its record stored
+/// by the main app. The tree is written to the test's output (docs/operations.md#traces shows one).
 /// </summary>
-public sealed class TracingWholeSystemTests
+public sealed class TracingWholeSystemTests(ITestOutputHelper output)
 {
     private const string Number = "+15557001234";
     private const string AgentKey = "sk-agent-own-key-for-traces-0123456789";
@@ -24,6 +27,8 @@ public sealed class TracingWholeSystemTests
     public async Task IncomingCall_FromWebhookToStoredRecord_IsOneTrace()
     {
         var spans = new ExportedSpanCollection();
+        await using var tool = await FakeHttpReceiver.StartAsync();
+        tool.ResponseBody = """{"status":"shipped"}""";
         await using var system = await SystemHarness.StartAsync(
             "sqlite",
             services: services => services.AddOpenTelemetry().WithTracing(tracing => tracing.AddMainAppTracing().AddInMemoryExporter(spans)),
@@ -34,6 +39,7 @@ public sealed class TracingWholeSystemTests
             ["prompt"] = "You are the front desk of Rosa's Bakery.",
             ["voice"] = "marin",
             ["openAIKey"] = AgentKey,
+            ["tools"] = new JsonArray(new JsonObject { ["name"] = "lookup_order", ["description"] = "Find an order", ["url"] = tool.Url("/orders").ToString() }).ToJsonString(),
         });
         var callSid = TwilioIds.NewCallSid();
 
@@ -48,8 +54,19 @@ public sealed class TracingWholeSystemTests
         var model = await system.Voice.Realtime.WaitForConnectionAsync(0, system.Token);
         // Agent audio is relayed once the session is confirmed: the server says so in its log.
         await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "CallReady", system.Token);
-        await model.SendAudioResponseAsync("resp_1", "item_1", AudioFixtures.Tone(200), cancellationToken: system.Token);
-        await caller.WaitForAudioBytesAsync(1600, system.Token);
+        // The agent speaks, the caller cuts in; then the agent looks an order up and answers.
+        await model.SendResponseCreatedAsync("resp_1", system.Token);
+        await model.SendOutputItemAddedAsync("resp_1", "item_1", system.Token);
+        await model.SendAudioDeltaAsync("resp_1", "item_1", AudioFixtures.Tone(400), cancellationToken: system.Token);
+        await caller.WaitForAudioBytesAsync(3200, system.Token);
+        await model.SendSpeechStartedAsync(cancellationToken: system.Token);
+        await caller.WaitForClearAsync(system.Token);
+        await model.SendResponseCreatedAsync("resp_2", system.Token);
+        await model.SendFunctionCallAsync("resp_2", "item_fc", "call_1", "lookup_order", """{"orderId":"A-17"}""", system.Token);
+        await model.SendResponseDoneAsync("resp_2", "completed", system.Token);
+        await model.WaitForEventAsync("response.create", system.Token);
+        await model.SendAudioResponseAsync("resp_3", "item_3", AudioFixtures.Tone(200), cancellationToken: system.Token);
+        await caller.WaitForAudioBytesAsync(3200 + 1600, system.Token);
         await caller.SendStopAsync(system.Token);
 
         var call = await spans.WaitForAsync(span => span.OperationName == CallTracing.CallSpan && span.GetTagItem(CallTracing.CallSidAttribute) as string == callSid, system.Token);
@@ -71,6 +88,9 @@ public sealed class TracingWholeSystemTests
         var calls = await system.Admin.GetFromJsonAsync<JsonArray>("/api/calls?agentId=bakery", system.Token);
         Assert.Equal(callSid, (string?)Assert.Single(calls!)!["callSid"]);
 
+        Assert.Contains(trace, span => span.OperationName == "execute_tool lookup_order" && span.ParentSpanId == call.SpanId);
+        Assert.Contains(trace, span => span.OperationName == CallTracing.BargeInSpan && span.ParentSpanId == call.SpanId);
         TracingTests.AssertNoSpanHolds(trace, AgentKey, SystemHarness.EventsKey, SystemHarness.ConfigKey);
+        output.WriteLine(ExportedSpanCollection.FormatTree(spans.InTrace(call.TraceId)));
     }
 }
