@@ -216,6 +216,50 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task EndCall_HangsUpUnderAHangUpSpan_ThatHoldsTheTwilioRequest()
+    {
+        const string accountSid = "AC0123456789abcdef0123456789abcdef";
+        const string authToken = "twilio-auth-token-0123456789";
+        const string publicBaseUrl = "wss://voice.example.com";
+        var spans = new ExportedSpanCollection();
+        await using var twilio = await FakeHttpReceiver.StartAsync();
+        twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
+        await using var harness = await CallHarness.StartAsync(
+            settings: new Dictionary<string, string?>
+            {
+                ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
+                ["TWILIO_ACCOUNT_SID"] = accountSid,
+                ["TWILIO_AUTH_TOKEN"] = authToken,
+                ["PUBLIC_BASE_URL"] = publicBaseUrl,
+                ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
+            },
+            services: Traced(spans));
+        var options = new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate, SignatureAuthToken = authToken, SignatureUrl = publicBaseUrl + "/api/twilio/media-stream" };
+        var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey, ["endCall"] = "true" };
+        var (caller, model) = await harness.StartCallAsync(
+            new Dictionary<string, string> { ["config"] = ConfigTokens.SignedAndEncrypted(claims, callSid: options.CallSid) },
+            options);
+
+        await model.SendResponseCreatedAsync("resp_bye", harness.Token);
+        await model.SendAudioDeltaAsync("resp_bye", "item_bye", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await model.SendFunctionCallAsync("resp_bye", "item_fc", "call_end", "end_call", "{}", harness.Token);
+        await model.SendAudioDoneAsync("resp_bye", "item_bye", cancellationToken: harness.Token);
+        await model.SendResponseDoneAsync("resp_bye", "completed", harness.Token);
+
+        var call = await CallSpanAsync(spans, caller.CallSid, harness.Token);
+        Assert.Equal("agent_hung_up", Tag(call, CallTracing.EndReasonAttribute));
+        var trace = spans.InTrace(call.TraceId);
+        var tool = Assert.Single(trace, span => span.OperationName == "execute_tool end_call");
+        Assert.Equal(("hang_up", "accepted"), (Tag(tool, CallTracing.ToolKindAttribute), Tag(tool, CallTracing.ToolOutcomeAttribute)));
+        var hangUp = Assert.Single(trace, span => span.OperationName == CallTracing.HangUpSpan && span.ParentSpanId == call.SpanId);
+        Assert.Equal(("agent", "done"), (Tag(hangUp, CallTracing.CallControlInitiatorAttribute), Tag(hangUp, CallTracing.CallControlOutcomeAttribute)));
+        var rest = Assert.Single(trace, span => span.ParentSpanId == hangUp.SpanId);
+        Assert.Equal(ActivityKind.Client, rest.Kind);
+        Assert.StartsWith($"00-{call.TraceId}-{rest.SpanId}-", Assert.Single(twilio.Requests).Headers["traceparent"], StringComparison.Ordinal);
+        AssertNoSpanHolds(trace, CallHarness.CallKey, authToken);
+    }
+
+    [Fact]
     public async Task ModelRefusingTheKey_MarksTheCallAndItsConnectSpanFailed()
     {
         var spans = new ExportedSpanCollection();
