@@ -93,6 +93,9 @@ internal static class HostingExtensions
             .AddView("dotnet.assembly.count", MetricStreamConfiguration.Drop)
             .AddView("dotnet.process.cpu.count", MetricStreamConfiguration.Drop)
             .AddView("dotnet.timer.count", MetricStreamConfiguration.Drop)
+            // The thread-pool's thread count says something about load: kept, renamed, since SDK 1.21.0 exports it as a
+            // gauge ending in _count, which Prometheus reserves for histograms.
+            .AddView("dotnet.thread_pool.thread.count", new MetricStreamConfiguration { Name = "dotnet.thread_pool.threads" })
             .AddPrometheusExporter(static exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<CallRegistry>();
         services.AddSingleton<IRealtimeEndpoint, ConfiguredRealtimeEndpoint>();
