@@ -82,7 +82,18 @@ internal sealed class ModelConnection(
         try
         {
             var connecting = time.GetTimestamp();
-            Leg = await connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
+            // The WebSocket upgrade's HTTP span is this span's child (this flow only; restored below).
+            var ambient = Activity.Current;
+            Activity.Current = connectSpan ?? ambient;
+            try
+            {
+                Leg = await connector.ConnectAsync(new ModelConnectRequest(Configuration.ApiKey, Configuration.Model), setup.Token);
+            }
+            finally
+            {
+                Activity.Current = ambient;
+            }
+
             metrics.ModelConnected(time.GetElapsedTime(connecting));
             CallTrace.EndSetUp(connectSpan, failure: null);
         }

@@ -64,6 +64,8 @@ internal sealed class CallTrace(string callId, ActivityContext upgrade, TimeProv
             }
         }
 
+        // Current from here on in the set-up's flow: the model's loops started from it, and what they start (a handoff's
+        // fetch), run under the call span.
         _call = CallTracing.Source.StartActivity(CallTracing.CallSpan, ActivityKind.Internal, parent, tags: null, links, _startedAt);
         if (_call is null)
         {

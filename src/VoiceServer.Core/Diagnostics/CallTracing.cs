@@ -62,7 +62,21 @@ public static class CallTracing
         CallEndReason.ProtocolViolation or CallEndReason.MessageTooBig or CallEndReason.RateLimited or
         CallEndReason.SlowPeer or CallEndReason.InternalError;
 
-    /// <summary>A child of <paramref name="parent"/>; null when the parent was not recorded or nobody listens.</summary>
-    internal static Activity? StartChild(Activity? parent, string name, ActivityKind kind = ActivityKind.Internal) =>
-        parent is null ? null : Source.StartActivity(name, kind, parent.Context);
+    /// <summary>
+    /// A child of <paramref name="parent"/>; null when the parent was not recorded or nobody listens. It does not become
+    /// <see cref="Activity.Current"/>: these spans start and end on whichever loop saw the event, and that loop's
+    /// ambient span must not change with them. Work done inside one makes it current itself.
+    /// </summary>
+    internal static Activity? StartChild(Activity? parent, string name, ActivityKind kind = ActivityKind.Internal)
+    {
+        if (parent is null)
+        {
+            return null;
+        }
+
+        var ambient = Activity.Current;
+        var span = Source.StartActivity(name, kind, parent.Context);
+        Activity.Current = ambient;
+        return span;
+    }
 }
