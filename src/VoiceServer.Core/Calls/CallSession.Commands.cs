@@ -189,8 +189,8 @@ public sealed partial class CallSession
         CancellationToken cancellationToken)
     {
         // The telephony API's HTTP request is this span's child (this flow only).
-        var span = System.Diagnostics.Activity.Current = _trace.StartCallControl(
-            request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "operator");
+        var span = _trace.StartCallControl(request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "operator");
+        System.Diagnostics.Activity.Current = span ?? System.Diagnostics.Activity.Current;
         using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken, cancellationToken);
         (CallControlOutcome? Outcome, string Detail) result;

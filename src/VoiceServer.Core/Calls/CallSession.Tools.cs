@@ -79,7 +79,7 @@ public sealed partial class CallSession
         // Off the audio path: the pumps never wait for a tool.
         await Task.Yield();
         // The webhook's HTTP request is the tool span's child (this flow only).
-        Activity.Current = span;
+        Activity.Current = span ?? Activity.Current;
         var started = _time.GetTimestamp();
         var outcome = "ok";
         string output;
@@ -195,7 +195,8 @@ public sealed partial class CallSession
         var control = allowed ? _services.CallControl ?? NoCallControl.Instance : NoCallControl.Instance;
         var callSid = _logScope.CallSid;
         // The telephony API's HTTP request is this span's child (this flow only).
-        var span = Activity.Current = _trace.StartCallControl(request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "agent");
+        var span = _trace.StartCallControl(request.Number is not null, request.Reason == CallEndReason.MachineHungUp ? "answering_machine" : "agent");
+        Activity.Current = span ?? Activity.Current;
         (CallControlOutcome Outcome, string Detail) result;
         using var timeout = new CancellationTokenSource(_options.CallControlTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _callToken);
