@@ -1,10 +1,10 @@
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using VoiceServer.Audio;
 using VoiceServer.Calls;
-using VoiceServer.Legs;
+using VoiceServer.Core.Tests.Diagnostics;
 using VoiceServer.Diagnostics;
+using VoiceServer.Legs;
 
 namespace VoiceServer.Core.Tests.Calls;
 
@@ -135,18 +135,4 @@ public sealed class CallSessionTests : IDisposable
     }
 
     private static readonly Dictionary<string, string> s_parameters = new() { ["agentId"] = "a", ["openAIKey"] = "sk-test" };
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }

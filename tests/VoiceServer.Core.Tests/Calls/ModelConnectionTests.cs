@@ -1,7 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using VoiceServer.Calls;
+using VoiceServer.Core.Tests.Diagnostics;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 using VoiceServer.Records;
@@ -187,19 +187,5 @@ public sealed class ModelConnectionTests : IModelConnectionEvents, IDisposable
 
     void IModelConnectionEvents.OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript)
     {
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Calls;
+using VoiceServer.Core.Tests.Diagnostics;
 using VoiceServer.Diagnostics;
 using VoiceServer.Legs;
 
@@ -160,19 +160,5 @@ public sealed class ReconnectBackoffTests : IDisposable
 
         private TaskCompletionSource Event(string name) =>
             _events.GetOrAdd(name, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

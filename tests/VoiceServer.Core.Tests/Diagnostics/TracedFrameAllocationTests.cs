@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using VoiceServer.Calls;
@@ -98,19 +97,6 @@ public sealed class TracedFrameAllocationTests : IDisposable
         }
     }
 
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 
     private sealed class QuietConnector(QuietModelLeg leg) : IModelConnector
     {
