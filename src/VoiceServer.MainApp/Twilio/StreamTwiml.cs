@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Twilio.TwiML;
@@ -59,6 +60,10 @@ internal sealed class StreamTwiml(IOptions<MainAppOptions> options, AgentCallCon
     {
         const string LongestNumber = "+123456789012345";
         var callSid = "CA" + new string('0', 32);
+        // Counted as a traced call, which carries a traceparent too: tracing may be turned on after the agent is saved.
+        using var traced = new Activity("twiml.size").SetIdFormat(ActivityIdFormat.W3C);
+        traced.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        traced.Start();
         // An outbound call's configuration is the larger: it carries the voicemail message too.
         var parts = Parameters(agent, LongestNumber, LongestNumber, callSid, outbound: true);
         var mostParts = parts.GroupBy(static part => part.Name.Split('.')[0]).Max(static group => group.Count());

@@ -69,6 +69,9 @@ public sealed class SystemHarness : IAsyncDisposable
 
     internal Database Database => _mainApp.Services.GetRequiredService<Database>();
 
+    /// <summary>One of the running main app's services.</summary>
+    internal T MainAppService<T>() where T : notnull => _mainApp.Services.GetRequiredService<T>();
+
     /// <summary>The backends a test runs on: SQLite always; PostgreSQL as the test command starts it (scripts/test.sh).</summary>
     public static TheoryData<string> Backends => ["sqlite", "postgres"];
 

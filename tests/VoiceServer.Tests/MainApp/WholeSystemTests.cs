@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using VoiceServer.MainApp.Data;
+using VoiceServer.MainApp.Twilio;
 using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
 
@@ -203,6 +206,34 @@ public sealed class WholeSystemTests
         Assert.Equal("prompt", (string?)error!["field"]);
         Assert.Contains("TwiML", (string?)error["message"], StringComparison.Ordinal);
         Assert.Null(await system.Store.GetAsync("bakery", system.Token));
+    }
+
+    [Fact]
+    public async Task SizeCheckWhenSaved_CountsTheTraceparentATracedCallCarries_EvenWhenTheSaveIsNotTraced()
+    {
+        // Plain parameters (no signing key): every length is fixed, where an encrypted token's varies with its random parts.
+        await using var system = await SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { ["CONFIG_SIGNING_KEY"] = null, ["ALLOW_UNAUTHENTICATED"] = "true" });
+        var twiml = system.MainAppService<StreamTwiml>();
+        // Each '&' is five characters of TwiML once escaped: too long for Twilio, in few enough parts.
+        var prompt = new string('&', 14_000);
+        var now = DateTimeOffset.UnixEpoch;
+        var agent = new Agent("bakery", "Rosa's Bakery", prompt, "marin", null, null, null, null, true, AgentOutbound.Default, now, now, []);
+        var callSid = "CA" + new string('0', 32);
+        const string LongestNumber = "+123456789012345";
+
+        // Tracing may be turned on after the agent is saved: the check counts what a traced call's TwiML holds.
+        Assert.Null(Activity.Current);
+        Assert.False(twiml.Fits(agent, out var untracedSave));
+        string tracedCall;
+        using (var traced = new Activity("voice-webhook").SetIdFormat(ActivityIdFormat.W3C))
+        {
+            traced.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+            traced.Start();
+            tracedCall = twiml.Connect(agent, LongestNumber, LongestNumber, callSid, outbound: true);
+        }
+
+        Assert.Contains($"({tracedCall.Length} characters,", untracedSave, StringComparison.Ordinal);
+        Assert.Null(Activity.Current);
     }
 
     /// <summary>Follows the TwiML as Twilio does (its Stream URL, the parameters in start) and returns the session's instructions.</summary>
