@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
 using VoiceServer.PlivoEmulator;
-using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Simulator;
 
@@ -10,40 +8,17 @@ namespace VoiceServer.Simulator;
 /// <see cref="PlaybackQueue"/> says their audio played; those a <c>clearAudio</c> flushed are never answered, as
 /// Plivo does. Plivo sends no <c>connected</c> and no <c>stop</c>: the caller hangs up by closing the socket.
 /// </summary>
-internal sealed class PlivoSimulatedCaller : ISimulatedCaller
+internal sealed class PlivoSimulatedCaller : ProviderSimulatedCaller<FakePlivoCaller>, ISimulatedCaller
 {
-    private readonly FakePlivoCaller _caller;
-    private readonly ISimulatedCallEvents _events;
-    private readonly PlaybackQueue _playback = new();
-    private readonly long _upgradedAt = Stopwatch.GetTimestamp();
-    private int _marksReceived;
-    private int _marksReturned;
-
     private PlivoSimulatedCaller(FakePlivoCaller caller, ISimulatedCallEvents events, TimeSpan connectDuration)
-    {
-        _caller = caller;
-        _events = events;
-        ConnectDuration = connectDuration;
+        : base(caller, events, connectDuration) =>
         caller.FrameReceived = OnFrame;
-    }
 
-    public TimeSpan ConnectDuration { get; }
+    public string Ids => $"streamId {Caller.StreamId}, callId {Caller.CallId}";
 
-    public WebSocketState State => _caller.State;
+    public byte[] ReceivedAudio => Caller.ReceivedAudio;
 
-    public string Ids => $"streamId {_caller.StreamId}, callId {_caller.CallId}";
-
-    public byte[] ReceivedAudio => _caller.ReceivedAudio;
-
-    public long BufferedAudioBytes => _playback.BufferedBytes;
-
-    public long FlushedAudioBytes => _playback.FlushedBytes;
-
-    public int MarksReceived => Volatile.Read(ref _marksReceived);
-
-    public int MarksReturned => Volatile.Read(ref _marksReturned);
-
-    public int ClearCount => _caller.ClearAudioCount;
+    public int ClearCount => Caller.ClearAudioCount;
 
     /// <summary>Signed with <c>X-Plivo-Signature-V3</c> when the options carry an Auth Token.</summary>
     public static async Task<ISimulatedCaller> ConnectAsync(Uri url, SimulatorOptions options, ISimulatedCallEvents events, CancellationToken cancellationToken)
@@ -77,51 +52,29 @@ internal sealed class PlivoSimulatedCaller : ISimulatedCaller
 
     // Plivo has no custom parameters in start: the configuration travels in the URL's query.
     public Task SendStartAsync(IReadOnlyDictionary<string, string> customParameters, CancellationToken cancellationToken) =>
-        _caller.SendStartAsync(cancellationToken);
+        Caller.SendStartAsync(cancellationToken);
 
-    public Task SendMediaAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) => _caller.SendAudioAsync(frame, cancellationToken);
+    public Task SendMediaAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) => Caller.SendAudioAsync(frame, cancellationToken);
 
     public Task<bool> SendStopAsync(CancellationToken cancellationToken) => Task.FromResult(false);
 
     public async Task ReturnPlayedMarksAsync(CancellationToken cancellationToken)
     {
-        var due = _playback.TakeDueMarks();
+        var due = Playback.TakeDueMarks();
         if (due == 0)
         {
             return;
         }
 
-        var names = _caller.PendingCheckpoints.Take(due).ToList();
-        await _caller.AckPendingCheckpointsAsync(due, cancellationToken);
-        foreach (var name in names)
-        {
-            Interlocked.Increment(ref _marksReturned);
-            _events.MarkReturned(new ReturnedMark(name, FlushedByClear: false, Stopwatch.GetElapsedTime(_upgradedAt)));
-        }
+        var names = Caller.PendingCheckpoints.Take(due).ToList();
+        await Caller.AckPendingCheckpointsAsync(due, cancellationToken);
+        OnMarksPlayed(names);
     }
 
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await _caller.HangUpAsync(cancellationToken);
-        await _caller.WaitForCloseAsync(cancellationToken);
-    }
-
-    public void Abort() => _caller.Abort();
-
-    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
-        _caller.WaitForCloseAsync(cancellationToken);
-
-    public async Task<IReadOnlyList<string>> ReleaseAsync()
-    {
-        try
-        {
-            await _caller.DisposeAsync();
-            return [];
-        }
-        catch (InvalidOperationException ex)
-        {
-            return [ex.Message];
-        }
+        await Caller.HangUpAsync(cancellationToken);
+        await Caller.WaitForCloseAsync(cancellationToken);
     }
 
     private void OnFrame(PlivoReceivedFrame frame)
@@ -129,17 +82,16 @@ internal sealed class PlivoSimulatedCaller : ISimulatedCaller
         switch (frame.Event)
         {
             case "playAudio":
-                _playback.OnAudio(Convert.FromBase64String(frame.Payload!).Length);
-                _events.AudioReceived();
+                Playback.OnAudio(Convert.FromBase64String(frame.Payload!).Length);
+                Events.AudioReceived();
                 break;
             case "checkpoint":
-                Interlocked.Increment(ref _marksReceived);
-                _playback.OnMark();
+                OnMarkReceived();
                 break;
             case "clearAudio":
                 // The checkpoints it flushed are never answered.
-                _playback.OnClear();
-                _events.ClearReceived();
+                Playback.OnClear();
+                Events.ClearReceived();
                 break;
             default:
                 break;

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.WebSockets;
 using VoiceServer.Audio;
-using VoiceServer.TwilioEmulator;
 using VoiceServer.VonageEmulator;
 
 namespace VoiceServer.Simulator;
@@ -15,44 +13,22 @@ namespace VoiceServer.Simulator;
 /// sends no <c>start</c> and no <c>stop</c>: its first message carries the NCCO headers, and the caller hangs up by
 /// closing the socket.
 /// </summary>
-internal sealed class VonageSimulatedCaller : ISimulatedCaller
+internal sealed class VonageSimulatedCaller : ProviderSimulatedCaller<FakeVonageCaller>, ISimulatedCaller
 {
     // A 640-byte L16 frame at 16 kHz is 20 ms: 160 μ-law bytes at 8 kHz.
     private const int L16BytesPerMuLawByte = 4;
 
-    private readonly FakeVonageCaller _caller;
-    private readonly ISimulatedCallEvents _events;
-    private readonly PlaybackQueue _playback = new();
-    private readonly long _upgradedAt = Stopwatch.GetTimestamp();
     private short _lastSample;
-    private int _marksReceived;
-    private int _marksReturned;
 
     private VonageSimulatedCaller(FakeVonageCaller caller, ISimulatedCallEvents events, TimeSpan connectDuration)
-    {
-        _caller = caller;
-        _events = events;
-        ConnectDuration = connectDuration;
+        : base(caller, events, connectDuration) =>
         caller.FrameReceived = OnFrame;
-    }
 
-    public TimeSpan ConnectDuration { get; }
+    public string Ids => $"CallSid {Caller.CallUuid}";
 
-    public WebSocketState State => _caller.State;
+    public byte[] ReceivedAudio => Narrow(Caller.ReceivedAudio);
 
-    public string Ids => $"CallSid {_caller.CallUuid}";
-
-    public byte[] ReceivedAudio => Narrow(_caller.ReceivedAudio);
-
-    public long BufferedAudioBytes => _playback.BufferedBytes;
-
-    public long FlushedAudioBytes => _playback.FlushedBytes;
-
-    public int MarksReceived => Volatile.Read(ref _marksReceived);
-
-    public int MarksReturned => Volatile.Read(ref _marksReturned);
-
-    public int ClearCount => _caller.ClearCount;
+    public int ClearCount => Caller.ClearCount;
 
     /// <summary>With the options' signature secret, the upgrade carries Vonage's HS256 JWT in <c>Authorization</c>.</summary>
     public static async Task<ISimulatedCaller> ConnectAsync(Uri url, SimulatorOptions options, ISimulatedCallEvents events, CancellationToken cancellationToken)
@@ -88,51 +64,29 @@ internal sealed class VonageSimulatedCaller : ISimulatedCaller
 
     /// <summary>The first message: <c>websocket:connected</c>, the content type, <c>CallSid</c> and the parameters as NCCO headers.</summary>
     public Task SendStartAsync(IReadOnlyDictionary<string, string> customParameters, CancellationToken cancellationToken) =>
-        _caller.SendFirstMessageAsync(customParameters, cancellationToken);
+        Caller.SendFirstMessageAsync(customParameters, cancellationToken);
 
     public Task SendMediaAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        _caller.SendAudioAsync(Widen(frame.Span), cancellationToken);
+        Caller.SendAudioAsync(Widen(frame.Span), cancellationToken);
 
     public Task<bool> SendStopAsync(CancellationToken cancellationToken) => Task.FromResult(false);
 
     public async Task ReturnPlayedMarksAsync(CancellationToken cancellationToken)
     {
-        var due = _playback.TakeDueMarks();
+        var due = Playback.TakeDueMarks();
         if (due == 0)
         {
             return;
         }
 
-        await _caller.AckPendingNotifiesAsync(due, cancellationToken);
-        for (var i = 0; i < due; i++)
-        {
-            Interlocked.Increment(ref _marksReturned);
-            _events.MarkReturned(new ReturnedMark("notify", FlushedByClear: false, Stopwatch.GetElapsedTime(_upgradedAt)));
-        }
+        await Caller.AckPendingNotifiesAsync(due, cancellationToken);
+        OnMarksPlayed(Enumerable.Repeat("notify", due));
     }
 
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await _caller.HangUpAsync(cancellationToken);
-        await _caller.WaitForCloseAsync(cancellationToken);
-    }
-
-    public void Abort() => _caller.Abort();
-
-    public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken) =>
-        _caller.WaitForCloseAsync(cancellationToken);
-
-    public async Task<IReadOnlyList<string>> ReleaseAsync()
-    {
-        try
-        {
-            await _caller.DisposeAsync();
-            return [];
-        }
-        catch (InvalidOperationException ex)
-        {
-            return [ex.Message];
-        }
+        await Caller.HangUpAsync(cancellationToken);
+        await Caller.WaitForCloseAsync(cancellationToken);
     }
 
     /// <summary>16 kHz L16 to 8 kHz μ-law: each pair of samples averaged (a gentle low-pass before dropping every other one).</summary>
@@ -169,19 +123,18 @@ internal sealed class VonageSimulatedCaller : ISimulatedCaller
         switch (frame)
         {
             case "audio":
-                _playback.OnAudio(FakeVonageCaller.FrameBytes / L16BytesPerMuLawByte);
-                _events.AudioReceived();
+                Playback.OnAudio(FakeVonageCaller.FrameBytes / L16BytesPerMuLawByte);
+                Events.AudioReceived();
                 break;
             case "clear":
                 // The notifies it flushed are never answered.
-                _playback.OnClear();
-                _events.ClearReceived();
+                Playback.OnClear();
+                Events.ClearReceived();
                 break;
             default:
                 if (frame.StartsWith("notify:", StringComparison.Ordinal))
                 {
-                    Interlocked.Increment(ref _marksReceived);
-                    _playback.OnMark();
+                    OnMarkReceived();
                 }
 
                 break;
