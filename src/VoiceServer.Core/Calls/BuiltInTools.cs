@@ -24,17 +24,7 @@ public static class BuiltInTools
             writer.WriteStartObject();
             writer.WriteString("type", "object");
             writer.WriteStartObject("properties");
-            writer.WriteStartObject("number");
-            writer.WriteString("type", "string");
-            writer.WriteString("description", "The E.164 number to transfer the caller to.");
-            writer.WriteStartArray("enum");
-            foreach (var number in numbers)
-            {
-                writer.WriteStringValue(number);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            WriteChoice(writer, "number", "The E.164 number to transfer the caller to.", numbers);
             writer.WriteEndObject();
             writer.WriteStartArray("required");
             writer.WriteStringValue("number");
@@ -62,17 +52,7 @@ public static class BuiltInTools
             writer.WriteStartObject();
             writer.WriteString("type", "object");
             writer.WriteStartObject("properties");
-            writer.WriteStartObject("agent");
-            writer.WriteString("type", "string");
-            writer.WriteString("description", "The agent to hand the call to.");
-            writer.WriteStartArray("enum");
-            foreach (var destination in destinations)
-            {
-                writer.WriteStringValue(destination.AgentId);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            WriteChoice(writer, "agent", "The agent to hand the call to.", destinations.Select(static destination => destination.AgentId));
             writer.WriteStartObject("reason");
             writer.WriteString("type", "string");
             writer.WriteString("description", "Why the call is handed over, in a sentence the next agent reads.");
@@ -97,6 +77,22 @@ public static class BuiltInTools
         }
 
         return new ToolDefinition(ToolDefinition.TransferToAgent, description.ToString(), Parse(buffer.WrittenSpan), Url: null);
+    }
+
+    /// <summary>A string property the model must fill with one of <paramref name="choices"/>.</summary>
+    private static void WriteChoice(Utf8JsonWriter writer, string property, string description, IEnumerable<string> choices)
+    {
+        writer.WriteStartObject(property);
+        writer.WriteString("type", "string");
+        writer.WriteString("description", description);
+        writer.WriteStartArray("enum");
+        foreach (var choice in choices)
+        {
+            writer.WriteStringValue(choice);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     private static JsonElement Parse(ReadOnlySpan<byte> json)
