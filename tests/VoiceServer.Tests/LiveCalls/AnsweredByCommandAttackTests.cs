@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.Json.Nodes;
 using VoiceServer.Fakes;
 using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
@@ -14,9 +13,6 @@ namespace VoiceServer.Tests.LiveCalls;
 /// </summary>
 public sealed class AnsweredByCommandAttackTests : IAsyncLifetime
 {
-    private const string AuthToken = "twilio-auth-token-0123456789";
-    private const string SignatureUrl = "wss://voice.example.com/api/twilio/media-stream";
-
     private FakeHttpReceiver _twilio = null!;
     private CallHarness _harness = null!;
     private FakeTwilioCaller _caller = null!;
@@ -25,14 +21,7 @@ public sealed class AnsweredByCommandAttackTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _twilio = await FakeHttpReceiver.StartAsync();
-        _harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
-            ["TWILIO_AUTH_TOKEN"] = AuthToken,
-            ["PUBLIC_BASE_URL"] = "wss://voice.example.com",
-            ["TWILIO_ACCOUNT_SID"] = "AC0123456789abcdef0123456789abcdef",
-            ["TWILIO_API_BASE_URL"] = _twilio.BaseAddress.ToString(),
-        });
+        _harness = await CommandedCalls.StartServerAsync(_twilio);
         (_caller, _model) = await StartBoundCallAsync(awaitsVerdict: true);
     }
 
@@ -42,17 +31,8 @@ public sealed class AnsweredByCommandAttackTests : IAsyncLifetime
         await _twilio.DisposeAsync();
     }
 
-    private async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(bool awaitsVerdict)
-    {
-        var options = new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate, SignatureAuthToken = AuthToken, SignatureUrl = SignatureUrl };
-        var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey };
-        if (awaitsVerdict)
-        {
-            claims["voicemailPolicy"] = "hangup";
-        }
-
-        return await _harness.StartCallAsync(new Dictionary<string, string> { ["config"] = ConfigTokens.SignedAndEncrypted(claims, callSid: options.CallSid) }, options);
-    }
+    private Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(bool awaitsVerdict) =>
+        CommandedCalls.StartBoundCallAsync(_harness, awaitsVerdict);
 
     private static string Verdict(string callSid, string? answeredBy = "machine_end_beep", DateTimeOffset? issuedAt = null)
     {
