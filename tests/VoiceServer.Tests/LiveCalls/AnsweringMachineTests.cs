@@ -97,6 +97,7 @@ public sealed class AnsweringMachineTests
         var (caller, model) = await StartOutboundCallAsync(harness);
         // "Hello?": the person's first words, or a machine's greeting; either way the model must not answer them.
         await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await CallerReadBarrier.WaitUntilReadAsync(caller, harness.Server.Logs, harness.Token);
 
         using var response = await VerdictAsync(harness, caller.CallSid, answeredBy);
 

@@ -117,6 +117,7 @@ public sealed class AnsweringMachineWholeSystemTests
         var twiml = await PlaceAndAnswerAsync(system, twilio);
         var (caller, model) = await StreamAsync(system, twiml);
         await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: system.Token);
+        await CallerReadBarrier.WaitUntilReadAsync(caller, system.Voice.Server.Logs, system.Token);
 
         await AnsweredByAsync(system, "human");
 
