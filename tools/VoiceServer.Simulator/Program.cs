@@ -27,7 +27,7 @@ Console.CancelKeyPress += (_, e) =>
 if (parsed.Test is { } test)
 {
     // A live status line only where someone watches it; CI logs get plain lines.
-    var run = await ScenarioRunner.RunAsync(test with { Live = test.Live ?? !Console.IsOutputRedirected }, Console.Out, cancellation.Token);
+    var run = await ScenarioRunner.RunAsync(test with { Live = test.Live ?? !Console.IsOutputRedirected }, Console.Out, cancellation.Token, errors: Console.Error);
     return run.ExitCode;
 }
 

@@ -115,12 +115,15 @@ public sealed class ScenarioFileTests
             foreach (var (path, expected) in new[] { (missing, "no such file"), (huge, "more than a scenario file may hold"), (broken, "scenarios[0] ('a').target is missing") })
             {
                 using var output = new StringWriter();
-                var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = path }, output, CancellationToken.None);
+                using var errors = new StringWriter();
+                var run = await ScenarioRunner.RunAsync(new TestRunOptions { ScenarioFile = path }, output, CancellationToken.None, errors: errors);
 
                 Assert.Equal(TestExitCodes.Usage, run.ExitCode);
                 Assert.Empty(run.Results);
-                Assert.Contains(expected, output.ToString(), StringComparison.Ordinal);
-                Assert.StartsWith($"voice-sim: {path}: ", output.ToString(), StringComparison.Ordinal);
+                Assert.Contains(expected, errors.ToString(), StringComparison.Ordinal);
+                Assert.StartsWith($"voice-sim: {path}: ", errors.ToString(), StringComparison.Ordinal);
+                // Standard output carries results only: a pipeline reading it sees nothing from a run that never started.
+                Assert.Empty(output.ToString());
             }
         }
         finally

@@ -5,25 +5,29 @@ namespace VoiceServer.Simulator.Scenarios;
 /// <summary>
 /// <c>voice-sim test</c>: reads a scenario file, places its calls (at most <see cref="TestRunOptions.Concurrency"/> at
 /// once), grades each completed call against its rubric, then prints a table, writes the JUnit report if asked, and
-/// returns the exit code (<see cref="TestExitCodes"/>). Keys and Auth Tokens never reach the output.
+/// returns the exit code (<see cref="TestExitCodes"/>). Keys and Auth Tokens never reach the output. What stops the run
+/// (bad options, a bad file, a report that cannot be written) goes to <c>errors</c> (standard error from the command
+/// line; the output when not given), so a pipeline reading the table does not take it for results.
 /// </summary>
 public static class ScenarioRunner
 {
-    public static async Task<TestRunResult> RunAsync(TestRunOptions options, TextWriter output, CancellationToken cancellationToken, IRubricGrader? grader = null)
+    public static async Task<TestRunResult> RunAsync(
+        TestRunOptions options, TextWriter output, CancellationToken cancellationToken, IRubricGrader? grader = null, TextWriter? errors = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         output = TextWriter.Synchronized(output);
+        errors = errors is null ? output : TextWriter.Synchronized(errors);
         if (options.Validate() is { } invalid)
         {
-            output.WriteLine($"voice-sim: {invalid}");
+            errors.WriteLine($"voice-sim: {invalid}");
             return new TestRunResult(TestExitCodes.Usage, []);
         }
 
         var (scenarios, error) = ScenarioFile.Load(options.ScenarioFile);
         if (scenarios is null)
         {
-            output.WriteLine($"voice-sim: {error}");
+            errors.WriteLine($"voice-sim: {error}");
             return new TestRunResult(TestExitCodes.Usage, []);
         }
 
@@ -72,7 +76,7 @@ public static class ScenarioRunner
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                output.WriteLine($"voice-sim: cannot write the JUnit report to {junit}: {ex.Message}");
+                errors.WriteLine($"voice-sim: cannot write the JUnit report to {junit}: {ex.Message}");
                 return new TestRunResult(TestExitCodes.Error, results);
             }
         }
