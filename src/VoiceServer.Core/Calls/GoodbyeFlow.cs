@@ -14,6 +14,7 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
     private State _state;
     private string? _responseId;
     private string _instructions = string.Empty;
+    private TimeSpan _cap;
     private bool _maxDurationReached;
 
     private enum State
@@ -164,13 +165,22 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
         return _maxDurationReached;
     }
 
-    /// <summary>A new model session took over: a goodbye the old one was asked for (or was carrying) is asked of the new one.</summary>
+    /// <summary>
+    /// A new model session took over: a goodbye the old one was asked for (or was carrying) is asked of the new one.
+    /// One not yet spoken gets its whole cap again, counted from now: the replacement's gap was no time to say it
+    /// (a voicemail message begun meanwhile would otherwise be cut off, or never said).
+    /// </summary>
     public void OnModelReplaced()
     {
         if (_state is State.Requested or State.AwaitingCarrier)
         {
             _state = State.WaitingForQuiet;
             _responseId = null;
+        }
+
+        if (_state == State.WaitingForQuiet)
+        {
+            StartCap(_cap);
         }
     }
 
@@ -184,6 +194,7 @@ internal sealed class GoodbyeFlow(TimeProvider time, TimeSpan goodbyeTimeout, IG
     // Marks that never return or a model that never answers must not hold the call open.
     private void StartCap(TimeSpan cap)
     {
+        _cap = cap;
         _capTimer?.Dispose();
         _capTimer = time.CreateTimer(static state => ((IGoodbyeEvents)state!).OnGoodbyeTimedOut(), events, cap, Timeout.InfiniteTimeSpan);
     }

@@ -102,6 +102,36 @@ public sealed class GoodbyeFlowTests : IGoodbyeEvents
     }
 
     [Fact]
+    public void ModelReplaced_AnUnspokenGoodbyeGetsItsWholeCapAgain_ItsOwnLength()
+    {
+        var messageCap = TimeSpan.FromSeconds(40);
+        _goodbye.Begin(CallEndReason.VoicemailLeft, "voicemail message left (machine_end_beep)", "leave the message", messageCap);
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        _goodbye.OnModelReplaced();
+
+        _time.Advance(messageCap - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, _timeouts);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, _timeouts);
+    }
+
+    [Fact]
+    public void ModelReplaced_ASpokenGoodbyeKeepsItsCap()
+    {
+        _goodbye.Begin(CallEndReason.MaxDuration, "maximum call duration reached", "say goodbye");
+        _goodbye.TryRequest(quiet: true, out _);
+        _goodbye.OnResponseCreated("resp_1");
+        _goodbye.OnResponseDone("resp_1", hadAudio: true);
+        _time.Advance(Cap - TimeSpan.FromSeconds(1));
+
+        _goodbye.OnModelReplaced();
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, _timeouts);
+    }
+
+    [Fact]
     public void MaxDurationTimer_FiresOnceAndStopsWithTheCall()
     {
         _goodbye.StartMaxDurationTimer(TimeSpan.FromMinutes(1));
