@@ -23,6 +23,10 @@ public sealed partial class CallSession
     private bool _awaitingVerdict;
     private bool _leavingVoicemail;
 
+    // A verdict (or its timeout) asked for the conversation while the model session was being replaced: the next
+    // session opens it, once, as soon as audio flows again.
+    private bool _conversationDue;
+
     /// <summary>Under _gate: the line is not the model's to hear, before the verdict and while a voicemail message is left.</summary>
     private bool HoldsCallerAudio => _awaitingVerdict || _leavingVoicemail;
 
@@ -50,15 +54,24 @@ public sealed partial class CallSession
                 return new CallCommandResult(CallCommandOutcome.Conflict, "this call is no longer waiting for its answering-machine verdict");
             }
 
-            if (!_audioFlowing || _operatorCommand is not null || _goodbye.IsUnderWay)
+            if (_operatorCommand is not null || _goodbye.IsUnderWay)
             {
-                return new CallCommandResult(CallCommandOutcome.Conflict, "the call is ending or its model session is being replaced");
+                return new CallCommandResult(CallCommandOutcome.Conflict, "the call is ending");
             }
 
             _awaitingVerdict = false;
             _verdictTimer?.Dispose();
             _record.AnsweredBy = answeredBy;
             var machine = AnsweredBy.IsMachineAtMessageEnd(answeredBy) || answeredBy == AnsweredBy.Fax;
+            if (!machine && !_audioFlowing)
+            {
+                // The model session is being replaced. Refused, the verdict would be lost (the main app retries only
+                // a call not found) and the person left in silence: the new session opens the conversation instead.
+                _conversationDue = true;
+                Log.AnsweredBy(_logger, answeredBy, "the agent starts the conversation once its model session is replaced");
+                return new CallCommandResult(CallCommandOutcome.Accepted, "the agent starts the conversation once its model session is replaced");
+            }
+
             if (!machine)
             {
                 Log.AnsweredBy(_logger, answeredBy, "the agent starts the conversation");
@@ -70,6 +83,8 @@ public sealed partial class CallSession
             _leavingVoicemail = true;
             if (voicemail is { Policy: VoicemailSettings.LeaveMessage, Message: { } message } && answeredBy != AnsweredBy.Fax)
             {
+                // During a replacement the message waits, as any goodbye, for the new session: asked of it once audio
+                // flows, its cap counted from then.
                 Log.AnsweredBy(_logger, answeredBy, "the agent leaves its voicemail message");
                 BeginGoodbye(
                     CallEndReason.VoicemailLeft,
@@ -95,12 +110,36 @@ public sealed partial class CallSession
     }
 
     // Called under _gate: the greeting, or an opening of the agent's own, since the person has said hello already.
-    private void StartConversation()
-    {
-        var configuration = _model!.Configuration;
-        RequestResponse(configuration.Greeting is { } greeting
+    private void StartConversation() => RequestResponse(ConversationOpening(_model!.Configuration));
+
+    private static string ConversationOpening(CallConfiguration configuration) =>
+        configuration.Greeting is { } greeting
             ? $"The call has just connected. Greet the caller by saying: \"{greeting}\""
-            : PersonAnsweredInstructions);
+            : PersonAnsweredInstructions;
+
+    /// <summary>
+    /// Called under _gate as a new model session takes over, before the buffered audio goes to it (so server VAD
+    /// cannot answer first, as at the start of a call): the conversation's opening, when a verdict asked for it meanwhile.
+    /// </summary>
+    private string? TakeDueOpening(CallConfiguration configuration)
+    {
+        if (!_conversationDue)
+        {
+            return null;
+        }
+
+        _conversationDue = false;
+        return ConversationOpening(configuration);
+    }
+
+    // Called under _gate when a failed recycle keeps the old session: it opens the conversation a verdict asked for meanwhile.
+    private void StartConversationIfDue()
+    {
+        if (_conversationDue)
+        {
+            _conversationDue = false;
+            StartConversation();
+        }
     }
 
     /// <summary>A verdict lost on its way must not leave a person in silence: the call goes on as for <c>unknown</c>.</summary>
@@ -108,14 +147,22 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
-            if (!_awaitingVerdict || _end.Task.IsCompleted || !_audioFlowing)
+            if (!_awaitingVerdict || _end.Task.IsCompleted)
             {
                 return;
             }
 
             _awaitingVerdict = false;
             Log.AnsweredByMissing(_logger, (int)_options.AnsweringMachineVerdictTimeout.TotalSeconds);
-            StartConversation();
+            if (_audioFlowing)
+            {
+                StartConversation();
+            }
+            else
+            {
+                // The model session is being replaced: the new one opens the conversation.
+                _conversationDue = true;
+            }
         }
     }
 }

@@ -187,9 +187,12 @@ public sealed partial class CallSession
             // The old session's responses are gone with it, tool calls included; the new one has none until asked.
             _responses.Reset();
             _tools.Reset();
-            // A short gap goes unremarked (the conversation simply continues); a long one deserves a word.
-            var apologise = handoff is null && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
-            var firstWords = handoff is not null ? TakeOver(handoff) : apologise ? ReconnectApology : null;
+            // A short gap goes unremarked (the conversation simply continues); a long one deserves a word. Not while
+            // the line is held (awaiting the verdict, leaving a voicemail message): nobody has heard the agent, and
+            // the apology could land on a recording. A verdict that came meanwhile has the new session open the call.
+            var opening = TakeDueOpening(replacement.Configuration);
+            var apologise = handoff is null && opening is null && !HoldsCallerAudio && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
+            var firstWords = handoff is not null ? TakeOver(handoff) : opening ?? (apologise ? ReconnectApology : null);
             if (firstWords is not null && !_responses.TrySend(leg, WithPersona(replacement.Configuration, firstWords)))
             {
                 End(CallEndReason.SlowPeer, "the model is not accepting messages");
@@ -263,6 +266,9 @@ public sealed partial class CallSession
                     FailHandoff(handoff, "that agent's session could not be started; the call goes on with you", answered: true);
                 }
 
+                // What was asked for meanwhile (a verdict's opening, a goodbye or voicemail message) is asked of the kept session.
+                StartConversationIfDue();
+                RequestGoodbyeIfQuiet();
                 return;
             }
 

@@ -31,7 +31,7 @@ public sealed class AnsweringMachineTests
         }
     }
 
-    private static async Task<System> StartAsync(TimeProvider? time = null)
+    private static async Task<System> StartAsync(TimeProvider? time = null, string? modelSessionMaxSeconds = null)
     {
         var twilio = await FakeHttpReceiver.StartAsync();
         twilio.ResponseBody = """{"sid":"CA0","status":"completed"}""";
@@ -46,6 +46,7 @@ public sealed class AnsweringMachineTests
                 ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
                 ["CALL_EVENTS_URL"] = records.Url("/api/calls/events").ToString(),
                 ["CALL_EVENTS_RETRY_DELAY_MS"] = "10",
+                ["MODEL_SESSION_MAX_SECONDS"] = modelSessionMaxSeconds,
             },
             timeProvider: time);
         return new System(harness, twilio, records);
@@ -85,6 +86,21 @@ public sealed class AnsweringMachineTests
     }
 
     private static int Count(FakeRealtimeConnection model, string type) => model.Received.Count(e => (string?)e["type"] == type);
+
+    /// <summary>Drops the call's model session with the new one's handshake held: the replacement is under way until the test releases it.</summary>
+    private static async Task DropTheModelSessionAsync(CallHarness harness, FakeRealtimeConnection model)
+    {
+        harness.Realtime.HoldUpgrades();
+        model.Abort();
+        await harness.Realtime.WaitForUpgradeAttemptsAsync(2, harness.Token);
+        await harness.Server.WaitForLogCountAsync("ModelSessionReplacing", 1, harness.Token);
+    }
+
+    private static Task<FakeRealtimeConnection> ReleaseTheNewSessionAsync(CallHarness harness)
+    {
+        harness.Realtime.ReleaseUpgrades();
+        return harness.Realtime.WaitForConnectionAsync(1, harness.Token);
+    }
 
     [Theory]
     [InlineData("human")]
@@ -222,6 +238,165 @@ public sealed class AnsweringMachineTests
         var greeting = await model.WaitForEventAsync("response.create", harness.Token);
         Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
         Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "AnsweredByMissing");
+    }
+
+    [Fact]
+    public async Task PersonsVerdict_WhileTheModelSessionIsReplaced_Accepted_TheNewSessionGreetsOnce()
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness);
+        await DropTheModelSessionAsync(harness, first);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, "human");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var second = await ReleaseTheNewSessionAsync(harness);
+        var greeting = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        await second.SendAudioResponseAsync("resp_hello", "item_hello", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(1600, harness.Token);
+        // The person is heard by the new session; on its socket, in order, after anything the switch sent.
+        await caller.SendAudioAsync(AudioFixtures.Tone(20), cancellationToken: harness.Token);
+        await second.WaitForEventAsync("input_audio_buffer.append", harness.Token);
+        Assert.Equal(1, Count(second, "response.create"));
+        Assert.Equal(0, Count(first, "response.create"));
+
+        await caller.SendStopAsync(harness.Token);
+        var record = await RecordAsync(system);
+        Assert.Equal(("human", "caller_stopped"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+    }
+
+    [Fact]
+    public async Task MachineVerdict_HangUpPolicy_WhileTheModelSessionIsReplaced_HungUpAtOnceThroughTwilioRest()
+    {
+        await using var system = await StartAsync();
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness);
+        await DropTheModelSessionAsync(harness, first);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, "machine_end_beep");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var request = Assert.Single(system.Twilio.Requests);
+        Assert.Contains("Status=completed", request.Body, StringComparison.Ordinal);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "machine_hung_up");
+        var record = await RecordAsync(system);
+        Assert.Equal(("machine_end_beep", "machine_hung_up"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        harness.Realtime.ReleaseUpgrades();
+    }
+
+    [Fact]
+    public async Task MachineVerdict_LeaveMessage_WhileTheModelSessionIsReplaced_TheMessageOnceOnTheNewSession_ItsCapFromThen()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness, "leave_message", Message);
+        await DropTheModelSessionAsync(harness, first);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, "machine_end_beep");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        // The recording's beep, and a slow handshake (within its 5 s): the message's cap has not begun yet.
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await CallerReadBarrier.WaitUntilReadAsync(caller, harness.Server.Logs, harness.Token);
+        time.Advance(TimeSpan.FromSeconds(4));
+        var second = await ReleaseTheNewSessionAsync(harness);
+        var request = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains($"\"{Message}\"", (string?)request["response"]!["instructions"], StringComparison.Ordinal);
+        Assert.DoesNotContain("apologise", (string?)request["response"]!["instructions"], StringComparison.Ordinal);
+        // 4 + 20 s: past the message's cap (15 s and 100 ms a character, 23 s) had it counted from the verdict.
+        time.Advance(TimeSpan.FromSeconds(20));
+        await second.SendAudioResponseAsync("resp_vm", "item_vm", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "voicemail_left");
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.DoesNotContain("not confirmed in time", end.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Count(second, "response.create"));
+        Assert.Equal(0, Count(first, "response.create"));
+        Assert.Equal(0, Count(second, "input_audio_buffer.append"));
+        var record = await RecordAsync(system);
+        Assert.Equal(("machine_end_beep", "voicemail_left"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+        Assert.Empty(system.Twilio.Requests);
+    }
+
+    [Fact]
+    public async Task NoVerdictInTime_WhileTheModelSessionIsReplaced_TheNewSessionGreets()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var (_, first) = await StartOutboundCallAsync(harness);
+        time.Advance(TimeSpan.FromSeconds(41));
+        await DropTheModelSessionAsync(harness, first);
+
+        // The 45 s pass while the new session's handshake hangs (within its 5 s).
+        time.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "AnsweredByMissing");
+        var second = await ReleaseTheNewSessionAsync(harness);
+        var greeting = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
+        Assert.Equal(1, Count(second, "response.create"));
+        Assert.Equal(0, Count(first, "response.create"));
+    }
+
+    [Fact]
+    public async Task LongReplacement_WhileAwaitingTheVerdict_NoApology_TheHeldLineReachesNeitherSession()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness);
+        // A voicemail greeting plays throughout: before the drop, and while the new session's handshake hangs.
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await CallerReadBarrier.WaitUntilReadAsync(caller, harness.Server.Logs, harness.Token);
+        await DropTheModelSessionAsync(harness, first);
+        await caller.SendAudioAsync(AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await CallerReadBarrier.WaitUntilReadAsync(caller, harness.Server.Logs, harness.Token);
+        // Longer than the gap the agent would otherwise apologise for.
+        time.Advance(TimeSpan.FromSeconds(4));
+
+        var second = await ReleaseTheNewSessionAsync(harness);
+        await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
+        using var response = await VerdictAsync(harness, caller.CallSid, "human");
+
+        // On the new session's socket, in order: an apology or held audio would have come before the greeting.
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var greeting = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        Assert.Equal(1, Count(second, "response.create"));
+        Assert.Equal(0, Count(second, "input_audio_buffer.append"));
+        Assert.Equal(0, Count(first, "input_audio_buffer.append"));
+        Assert.Equal(0, Count(first, "response.create"));
+    }
+
+    [Theory]
+    [InlineData("human", Greeting)]
+    [InlineData("machine_end_beep", Message)]
+    public async Task Verdict_WhileARecycleFails_TheKeptSessionIsAskedForItOnce(string answeredBy, string expected)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // A 30 s session cap: the recycle is due 20 s in, at a quiet moment, which a call awaiting its verdict is.
+        await using var system = await StartAsync(time, modelSessionMaxSeconds: "30");
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness, "leave_message", Message);
+        harness.Realtime.HoldUpgrades();
+        time.Advance(TimeSpan.FromSeconds(20));
+        await harness.Realtime.WaitForUpgradeAttemptsAsync(2, harness.Token);
+
+        using var response = await VerdictAsync(harness, caller.CallSid, answeredBy);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        harness.Realtime.RefuseUpgrades(403);
+        harness.Realtime.ReleaseUpgrades();
+        var request = await first.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(expected, (string?)request["response"]!["instructions"], StringComparison.Ordinal);
+        Assert.Contains(harness.Server.Logs.Entries, e => e.EventName == "ModelSessionRecycleFailed");
+        Assert.Equal(1, Count(first, "response.create"));
+        Assert.Equal(1, harness.Realtime.ConnectionCount);
     }
 
     [Fact]
