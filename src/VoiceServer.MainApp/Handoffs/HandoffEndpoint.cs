@@ -49,10 +49,14 @@ internal static partial class HandoffEndpoint
 
         // Spent once, after the MAC passed (an unsigned request cannot use up a genuine one's entry): a captured
         // request sent again within its freshness window fetches nothing.
-        if (!replays.TryAccept("handoff:" + header, HandoffSignature.Freshness * 2))
+        switch (await replays.TryAcceptAsync("handoff:" + header, HandoffSignature.Freshness * 2, cancellationToken))
         {
-            Log.Replayed(logger);
-            return AdminApi.Error(StatusCodes.Status401Unauthorized, "replayed", "This handoff request was already answered.");
+            case ReplayCheck.Replayed:
+                Log.Replayed(logger);
+                return AdminApi.Error(StatusCodes.Status401Unauthorized, "replayed", "This handoff request was already answered.");
+            case ReplayCheck.Unavailable:
+                // Refused, never answered unchecked: the voice server reports a tool error and the call goes on.
+                return WebhookResults.ReplayCheckUnavailable();
         }
 
         var request = TryRead(body);

@@ -67,10 +67,11 @@ internal static class TelnyxVoiceWebhook
             }
 
             // Either side of now, the timestamp passes for twice the tolerance: remember the signature that long.
-            if (!replays.TryAccept("telnyx:" + signature, 2 * TelnyxWebhookSignatureValidator.Tolerance))
+            var replay = await replays.TryAcceptAsync("telnyx:" + signature, 2 * TelnyxWebhookSignatureValidator.Tolerance, cancellationToken);
+            if (WebhookResults.Refusal(replay) is { } refusal)
             {
-                WebhookLog.Replayed(logger, Provider);
-                return WebhookResults.Replayed();
+                WebhookLog.ReplayRefused(logger, Provider, replay);
+                return refusal;
             }
         }
 

@@ -128,10 +128,11 @@ internal static class VonageWebhooks
             }
 
             // Either side of now, iat passes for twice the window: remember the token that long.
-            if (!replays.TryAccept("vonage:" + tokenId, 2 * VonageJwtValidator.DefaultFreshness))
+            var replay = await replays.TryAcceptAsync("vonage:" + tokenId, 2 * VonageJwtValidator.DefaultFreshness, cancellationToken);
+            if (WebhookResults.Refusal(replay) is { } refusal)
             {
-                WebhookLog.Replayed(logger, Provider);
-                return (WebhookResults.Replayed(), null);
+                WebhookLog.ReplayRefused(logger, Provider, replay);
+                return (refusal, null);
             }
         }
 

@@ -12,6 +12,22 @@ internal static partial class WebhookLog
     [LoggerMessage(52, LogLevel.Warning, "{Provider} webhook refused: its signature was already used (a replay).")]
     public static partial void Replayed(ILogger logger, string provider);
 
+    [LoggerMessage(58, LogLevel.Warning, "{Provider} webhook refused: the replay check is unavailable.")]
+    public static partial void ReplayCheckUnavailable(ILogger logger, string provider);
+
+    /// <summary>Logs why a replay check refused a request (<see cref="Replayed"/> or <see cref="ReplayCheckUnavailable"/>).</summary>
+    public static void ReplayRefused(ILogger logger, string provider, ReplayCheck check)
+    {
+        if (check == ReplayCheck.Replayed)
+        {
+            Replayed(logger, provider);
+        }
+        else
+        {
+            ReplayCheckUnavailable(logger, provider);
+        }
+    }
+
     [LoggerMessage(53, LogLevel.Warning, "{Provider} call {CallSid} to {To}: no agent: {Reason}; the caller hears an apology.")]
     public static partial void AgentNotFound(ILogger logger, string provider, string? to, string? callSid, string reason);
 

@@ -19,6 +19,18 @@ internal static class WebhookResults
     public static IResult Replayed() =>
         AdminApi.Error(StatusCodes.Status403Forbidden, "replayed", "This signed request was already received.");
 
+    /// <summary>The database that remembers used requests did not answer: refused, never let in unchecked (the provider may retry).</summary>
+    public static IResult ReplayCheckUnavailable() =>
+        AdminApi.Error(StatusCodes.Status503ServiceUnavailable, "replay_check_unavailable", "The replay check is unavailable; try again later.");
+
+    /// <summary>The refusal for a replay check that did not accept the request, or null when it did.</summary>
+    public static IResult? Refusal(ReplayCheck check) => check switch
+    {
+        ReplayCheck.Accepted => null,
+        ReplayCheck.Replayed => Replayed(),
+        _ => ReplayCheckUnavailable(),
+    };
+
     public static IResult InvalidField(string field) =>
         Results.Json(new ErrorBody("invalid_field", $"{field} is malformed.", field), MainAppJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 
