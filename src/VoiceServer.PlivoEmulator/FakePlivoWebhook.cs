@@ -9,10 +9,11 @@ namespace VoiceServer.PlivoEmulator;
 /// What Plivo does when a call reaches an application: POSTs the form-encoded answer URL (or, on a transfer, the
 /// <c>aleg_url</c>) signed with <c>X-Plivo-Signature-V3</c> (plivo-audio-streams §5.2, POST: the URL, <c>?</c>, its
 /// sorted query, <c>.</c> when there is one, the form's <c>namevalue</c> pairs sorted by name, <c>.</c>, the nonce;
-/// written here from the reference), and reads the XML it gets back.
+/// written here from the reference), with a new random nonce each time, and reads the XML it gets back.
 /// </summary>
 public static class FakePlivoWebhook
 {
+    /// <summary>A fixed nonce, for signatures a test writes by hand.</summary>
     public const string Nonce = "31415926535897932384";
 
     /// <summary>The form of an incoming call, as an answer URL receives it.</summary>
@@ -61,15 +62,19 @@ public static class FakePlivoWebhook
         return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(signed.ToString())));
     }
 
-    /// <summary>A signed request for <paramref name="url"/>; <paramref name="authToken"/> null leaves it unsigned.</summary>
+    /// <summary>A nonce as Plivo sends one: 20 random digits, new for each request.</summary>
+    public static string NewNonce() => string.Concat(Enumerable.Range(0, 20).Select(static _ => (char)('0' + RandomNumberGenerator.GetInt32(10))));
+
+    /// <summary>A signed request for <paramref name="url"/>, with a new nonce; <paramref name="authToken"/> null leaves it unsigned.</summary>
     public static HttpRequestMessage CreateRequest(Uri url, IReadOnlyDictionary<string, string> form, string? authToken, string header = "X-Plivo-Signature-V3")
     {
         ArgumentNullException.ThrowIfNull(url);
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
         if (authToken is not null)
         {
-            request.Headers.Add(header, Sign(authToken, url.AbsoluteUri, form));
-            request.Headers.Add("X-Plivo-Signature-V3-Nonce", Nonce);
+            var nonce = NewNonce();
+            request.Headers.Add(header, Sign(authToken, url.AbsoluteUri, form, nonce));
+            request.Headers.Add("X-Plivo-Signature-V3-Nonce", nonce);
         }
 
         return request;

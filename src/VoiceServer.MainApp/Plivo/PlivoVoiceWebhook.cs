@@ -13,7 +13,7 @@ namespace VoiceServer.MainApp.Plivo;
 /// server, its configuration bound to <c>CallUUID</c>. <c>POST /api/plivo/transfer?to=+1…</c> (the voice server's
 /// <c>PLIVO_TRANSFER_URL</c>) answers a <c>&lt;Dial&gt;</c> to that number. Both require <c>X-Plivo-Signature-V3</c>
 /// (or the main account's <c>X-Plivo-Signature-Ma-V3</c>) with <c>PLIVO_AUTH_TOKEN</c> over <c>PUBLIC_URL</c> + path
-/// + query and the form, checked by the voice server's validator.
+/// + query and the form, checked by the voice server's validator, and let each nonce in once.
 /// </summary>
 internal static class PlivoVoiceWebhook
 {
@@ -22,6 +22,12 @@ internal static class PlivoVoiceWebhook
 
     /// <summary>A subaccount's calls signed with the main account's token.</summary>
     public const string MainAccountSignatureHeader = "X-Plivo-Signature-Ma-V3";
+
+    /// <summary>
+    /// How long a nonce is remembered. Plivo's V3 signature carries no timestamp, so nothing else ages a captured
+    /// request; a call is long over by then, and a replay after it would configure a call that no longer exists.
+    /// </summary>
+    public static readonly TimeSpan NonceMemory = TimeSpan.FromHours(24);
 
     private const string Provider = "Plivo";
 
@@ -44,12 +50,13 @@ internal static class PlivoVoiceWebhook
         HttpContext context,
         AgentStore agents,
         AgentCallConfiguration configuration,
+        ReplayGuard replays,
         IOptions<MainAppOptions> options,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.PlivoVoiceWebhook");
-        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, logger, cancellationToken);
+        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, replays, logger, cancellationToken);
         if (form is null)
         {
             return refusal!;
@@ -83,10 +90,10 @@ internal static class PlivoVoiceWebhook
         return WebhookResults.Xml(xml);
     }
 
-    private static async Task<IResult> TransferAsync(HttpContext context, IOptions<MainAppOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> TransferAsync(HttpContext context, ReplayGuard replays, IOptions<MainAppOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.PlivoVoiceWebhook");
-        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, logger, cancellationToken);
+        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, replays, logger, cancellationToken);
         if (form is null)
         {
             return refusal!;
@@ -105,7 +112,8 @@ internal static class PlivoVoiceWebhook
     }
 
     /// <summary>The form of a request Plivo signed, or else (form null) the refusal to answer instead.</summary>
-    private static async Task<(IResult? Refusal, Dictionary<string, string>? Form)> ReadSignedFormAsync(HttpContext context, MainAppOptions settings, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<(IResult? Refusal, Dictionary<string, string>? Form)> ReadSignedFormAsync(
+        HttpContext context, MainAppOptions settings, ReplayGuard replays, ILogger logger, CancellationToken cancellationToken)
     {
         if (!settings.Serves(PhoneProvider.Plivo))
         {
@@ -128,6 +136,16 @@ internal static class PlivoVoiceWebhook
             {
                 WebhookLog.SignatureRefused(logger, Provider, check.ToString());
                 return (WebhookResults.InvalidSignature(PlivoSignatureValidator.SignatureHeader), null);
+            }
+
+            // The signature covers the nonce, a random string Plivo generates per request: a nonce seen before is a
+            // signed request sent again. Checked after the MAC, so an unsigned request cannot use up a genuine nonce;
+            // a refusal for an unavailable database stores nothing, so Plivo's retry of it is let in.
+            var replay = await replays.TryAcceptAsync("plivo:" + context.Request.Headers[PlivoSignatureValidator.NonceHeader], NonceMemory, cancellationToken);
+            if (WebhookResults.Refusal(replay) is { } refusal)
+            {
+                WebhookLog.ReplayRefused(logger, Provider, replay);
+                return (refusal, null);
             }
         }
 

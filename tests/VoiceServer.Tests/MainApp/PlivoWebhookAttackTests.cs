@@ -55,6 +55,28 @@ public sealed class PlivoWebhookAttackTests
     }
 
     [Fact]
+    public async Task SameSignedRequestTwice_SecondRefusedAsAReplay_UnderEitherSignatureHeader()
+    {
+        await using var system = await StartAsync();
+        var form = FakePlivoWebhook.IncomingCall(Number, Guid.NewGuid().ToString());
+        using var first = FakePlivoWebhook.CreateRequest(PlivoVoiceWebhookTests.AnswerUrl(system), form, AuthToken);
+        var nonce = first.Headers.GetValues("X-Plivo-Signature-V3-Nonce").Single();
+        var signature = first.Headers.GetValues("X-Plivo-Signature-V3").Single();
+        using var again = FakePlivoWebhook.CreateRequest(PlivoVoiceWebhookTests.AnswerUrl(system), form, authToken: null);
+        again.Headers.Add("X-Plivo-Signature-V3", signature);
+        again.Headers.Add("X-Plivo-Signature-V3-Nonce", nonce);
+        // The main account's header over the same nonce: another header, the same signed request.
+        using var asMainAccount = FakePlivoWebhook.CreateRequest(PlivoVoiceWebhookTests.AnswerUrl(system), form, authToken: null);
+        asMainAccount.Headers.Add("X-Plivo-Signature-Ma-V3", signature);
+        asMainAccount.Headers.Add("X-Plivo-Signature-V3-Nonce", nonce);
+
+        Assert.NotNull((await SendAsync(system, first)).StreamUrl);
+        AssertRefused(await SendAsync(system, again), "replayed");
+        AssertRefused(await SendAsync(system, asMainAccount), "replayed");
+        Assert.Equal(2, system.Logs.Entries.Count(static e => e.EventName == "Replayed"));
+    }
+
+    [Fact]
     public async Task SignatureOfOneCall_OnAnotherCallsForm_403()
     {
         await using var system = await StartAsync();
