@@ -196,6 +196,29 @@ public sealed class SystemHarness : IAsyncDisposable
         await MainAppApplication.StartAsync(_mainApp, Token);
     }
 
+    /// <summary>
+    /// A second main app on this one's database and settings, on a port of its own: another instance behind the same
+    /// public address (<c>PUBLIC_URL</c> stays this one's, so what is signed for one is signed for both).
+    /// </summary>
+    public async Task<MainAppInstance> StartAnotherMainAppAsync(Action<IServiceCollection>? services = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var address = new Uri($"http://127.0.0.1:{FreePort()}");
+            var logs = new CapturedLogs();
+            var app = BuildMainApp(address, _settings, logs, services);
+            try
+            {
+                await MainAppApplication.StartAsync(app, Token);
+                return new MainAppInstance(app, address, logs);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                await app.DisposeAsync();
+            }
+        }
+    }
+
     private static WebApplication BuildMainApp(Uri baseAddress, Dictionary<string, string?> settings, CapturedLogs logs, Action<IServiceCollection>? services) =>
         MainAppApplication.Build(
             [$"--urls={baseAddress}"],
