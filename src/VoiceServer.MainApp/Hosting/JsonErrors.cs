@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Http.Features;
 using VoiceServer.MainApp.Agents;
 
@@ -6,7 +7,9 @@ namespace VoiceServer.MainApp.Hosting;
 /// <summary>
 /// Every refusal is a JSON error (<c>{"error":…,"message":…}</c>), including the ones the framework makes without a
 /// body (a body over the endpoint's cap, JSON that does not bind, an unknown route), and input the framework cannot
-/// read is a 4xx, never a 500: a body over the cap (413), broken framing (400), a form over its limits (400).
+/// read is a 4xx, never a 500: a body over the cap (413), broken framing (400), a form over its limits (400). A
+/// database that fails a request (down, unreachable, a table gone) is a 503 <c>database_error</c>, which a provider
+/// takes as a reason to retry or use its fallback URL, rather than a bare 500.
 /// </summary>
 internal static partial class JsonErrors
 {
@@ -24,11 +27,21 @@ internal static partial class JsonErrors
         }
         catch (Exception ex) when (StatusFor(ex) is { } status && !context.Response.HasStarted)
         {
-            Log.InputRefused(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.MainApp.JsonErrors"), status, ex.Message);
+            Log.InputRefused(Logger(context), status, ex.Message);
             context.Response.Clear();
             await WriteAsync(context, status);
         }
+        catch (DbException ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The exception's type only: a driver's message may quote the connection's settings.
+            Log.DatabaseUnavailable(Logger(context), context.Request.Method, context.Request.Path, ex.GetType().Name);
+            context.Response.Clear();
+            await AdminApi.Error(StatusCodes.Status503ServiceUnavailable, "database_error", "The database could not complete this request; try again later.").ExecuteAsync(context);
+        }
     }
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceServer.MainApp.JsonErrors");
 
     // BadHttpRequestException: Kestrel's own verdict on the body (413 over the cap, 400 for broken framing).
     // InvalidDataException: the form reader's limits (too many fields, a key or value too long).
@@ -53,5 +66,8 @@ internal static partial class JsonErrors
     {
         [LoggerMessage(40, LogLevel.Information, "Request refused with {Status}: {Reason}")]
         public static partial void InputRefused(ILogger logger, int status, string reason);
+
+        [LoggerMessage(41, LogLevel.Error, "{Method} {Path} answered 503: the database failed ({Error}).")]
+        public static partial void DatabaseUnavailable(ILogger logger, string method, string path, string error);
     }
 }

@@ -138,7 +138,7 @@ public sealed class ReplayAcrossInstancesTests
         using var plivoRequest = FakePlivoWebhook.CreateRequest(PlivoVoiceWebhookTests.AnswerUrl(system), FakePlivoWebhook.IncomingCall(TelnyxNumber, Guid.NewGuid().ToString()), PlivoVoiceWebhookTests.AuthToken);
         using var handoffRequest = HandoffRequest(system);
         HttpRequestMessage[] requests = [telnyxRequest, vonageRequest, plivoRequest, handoffRequest];
-        await ExecuteAsync(system, "ALTER TABLE used_replay_keys RENAME TO used_replay_keys_away");
+        await system.ExecuteSqlAsync("ALTER TABLE used_replay_keys RENAME TO used_replay_keys_away");
 
         foreach (var request in requests)
         {
@@ -151,7 +151,7 @@ public sealed class ReplayAcrossInstancesTests
         Assert.Equal(3, system.Logs.Entries.Count(static e => e.EventName == "ReplayCheckUnavailable"));
 
         // Back: nothing was stored while it was away, so the provider's retry of each is let in, once.
-        await ExecuteAsync(system, "ALTER TABLE used_replay_keys_away RENAME TO used_replay_keys");
+        await system.ExecuteSqlAsync("ALTER TABLE used_replay_keys_away RENAME TO used_replay_keys");
         foreach (var request in requests)
         {
             using var retried = await system.Anonymous.SendAsync(await CopyAsync(request), system.Token);
@@ -199,13 +199,5 @@ public sealed class ReplayAcrossInstancesTests
         }
 
         return copy;
-    }
-
-    private static async Task ExecuteAsync(SystemHarness system, string sql)
-    {
-        await using var connection = await system.Database.OpenAsync(system.Token);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(system.Token);
     }
 }

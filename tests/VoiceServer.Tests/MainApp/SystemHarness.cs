@@ -287,6 +287,15 @@ public sealed class SystemHarness : IAsyncDisposable
         Assert.Equal(HttpStatusCode.NoContent, assigned.StatusCode);
     }
 
+    /// <summary>Runs <paramref name="sql"/> on the main app's database, as an operator (or an outage) would under the running app.</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = await Database.OpenAsync(Token);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(Token);
+    }
+
     /// <summary>Twilio's voice webhook for an incoming call to <paramref name="to"/>.</summary>
     public Task<TwimlAnswer> CallAsync(string to, string callSid, string from = "+15550001111", string? authToken = AuthToken) =>
         FakeTwilioWebhook.PostAsync(
