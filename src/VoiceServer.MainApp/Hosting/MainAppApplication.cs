@@ -57,6 +57,13 @@ internal static partial class MainAppApplication
             options.TelnyxPublicKey = Text(configuration, "TELNYX_PUBLIC_KEY") is { } telnyxKey && !IsTelnyxPublicKey(telnyxKey)
                 ? throw new OptionsValidationException("TELNYX_PUBLIC_KEY", typeof(MainAppOptions), ["TELNYX_PUBLIC_KEY must be the account's Ed25519 public key as the Telnyx portal shows it: base64 of 32 bytes."])
                 : Text(configuration, "TELNYX_PUBLIC_KEY");
+            options.TelnyxApiKey = Text(configuration, "TELNYX_API_KEY");
+            options.TelnyxApiBaseUrl = Text(configuration, "TELNYX_API_BASE_URL") is { } telnyxApi ? AbsoluteUrl("TELNYX_API_BASE_URL", telnyxApi, "http", "https") : null;
+            if (Text(configuration, "TELNYX_RECORDING_ORIGINS") is { } origins)
+            {
+                options.TelnyxRecordingOrigins = [.. origins.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(static origin => Origin("TELNYX_RECORDING_ORIGINS", origin))];
+            }
+
             options.PlivoAuthToken = Text(configuration, "PLIVO_AUTH_TOKEN");
             options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
             if (Text(configuration, "CALLER_PROVIDERS") is { } providers)
@@ -199,6 +206,13 @@ internal static partial class MainAppApplication
         Uri.TryCreate(value, UriKind.Absolute, out var url) && schemes.Contains(url.Scheme)
             ? url
             : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be an absolute {string.Join(" or ", schemes)} URL."]);
+
+    /// <summary>An origin alone (http or https, a host, perhaps a port): no user, path, query or fragment to confuse a comparison.</summary>
+    private static Uri Origin(string name, string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.UserInfo.Length == 0 &&
+        url.AbsolutePath == "/" && url.Query.Length == 0 && url.Fragment.Length == 0 && !value.TrimEnd('/').EndsWith('?')
+            ? url
+            : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be a comma-separated list of origins, e.g. https://s3.amazonaws.com."]);
 
     private static partial class Log
     {

@@ -47,6 +47,18 @@ internal sealed class MainAppOptions
     /// </summary>
     public string? TelnyxPublicKey { get; set; }
 
+    /// <summary><c>TELNYX_API_KEY</c>: lets the admin API fetch and delete Telnyx calls' recordings (<c>Authorization: Bearer</c>). Never logged.</summary>
+    public string? TelnyxApiKey { get; set; }
+
+    /// <summary><c>TELNYX_API_BASE_URL</c>: where Telnyx REST requests go instead of <c>https://api.telnyx.com/v2</c> (tests, proxies).</summary>
+    public Uri? TelnyxApiBaseUrl { get; set; }
+
+    /// <summary>
+    /// <c>TELNYX_RECORDING_ORIGINS</c>: the only origins (scheme, host and port) whose download URLs, as Telnyx's API
+    /// answers them for a recording, the app follows: by default the S3 endpoint Telnyx stores recordings on.
+    /// </summary>
+    public IReadOnlyList<Uri> TelnyxRecordingOrigins { get; set; } = [new("https://s3.amazonaws.com")];
+
     /// <summary><c>PLIVO_AUTH_TOKEN</c>: the answer and transfer URLs require a valid <c>X-Plivo-Signature-V3</c> with it. Never logged.</summary>
     public string? PlivoAuthToken { get; set; }
 

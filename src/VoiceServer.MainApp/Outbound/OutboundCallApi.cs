@@ -156,7 +156,7 @@ internal static partial class OutboundCallApi
         await store.AddOutboundCallAsync(placed.CallSid, agent.Id, input.To!, from, CancellationToken.None);
         if (agent.RecordCalls)
         {
-            await recordings.RequestedAsync(placed.CallSid, agent.Id, CancellationToken.None);
+            await recordings.RequestedAsync(placed.CallSid, agent.Id, PhoneProvider.Twilio, CancellationToken.None);
         }
 
         Log.Placed(logger, placed.CallSid, agent.Id);

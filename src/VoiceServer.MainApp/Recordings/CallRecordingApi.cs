@@ -1,23 +1,28 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
+using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Security;
+using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
+using VoiceServer.MainApp.Webhooks;
+using VoiceServer.Telnyx;
 
 namespace VoiceServer.MainApp.Recordings;
 
 /// <summary>
-/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>). <c>POST /api/twilio/recording-status</c> is
-/// Twilio's recording status callback: signed, from this app's account, about a call the app asked to record; it
-/// stores the recording's sid, length, channels and status with the call. Its <c>RecordingUrl</c> is never stored
-/// nor fetched: the media is always fetched from Twilio's API by the RecordingSid. <c>GET /api/calls/{callSid}/recording</c>
-/// (admin, <c>?format=mp3</c>, WAV by default) streams the media from Twilio with the account's credentials;
-/// <c>DELETE</c> deletes it at Twilio and marks it deleted here.
+/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>) or Telnyx (<see cref="TelnyxRecording"/>).
+/// <c>POST /api/twilio/recording-status</c> and <c>POST /api/telnyx/recording-status</c> are the providers' recording
+/// status callbacks: signed, about a call the app asked that provider to record; each stores the recording's id,
+/// length, channels and status with the call. Their <c>RecordingUrl</c> is never stored nor fetched: the media is
+/// always fetched through the provider's API by the recording's id. <c>GET /api/calls/{callSid}/recording</c> (admin,
+/// <c>?format=mp3</c>, WAV by default) streams the media with the provider's credentials; <c>DELETE</c> deletes it
+/// there and marks it deleted here.
 /// </summary>
 internal static partial class CallRecordingApi
 {
-    /// <summary>Twilio's recording status callback: a dozen short fields.</summary>
+    /// <summary>A recording status callback: a dozen short fields.</summary>
     public const long StatusCallbackBodyBytes = 64 * 1024;
 
     /// <summary>Twilio ends any call after four hours; a day is a generous ceiling for a recording's length.</summary>
@@ -32,6 +37,9 @@ internal static partial class CallRecordingApi
     {
         services.AddSingleton<CallRecordingStore>();
         services.AddSingleton<TwilioRecordings>();
+        services.AddSingleton<TelnyxRecordings>();
+        // Telnyx's API and its recordings' storage: a redirect could lead anywhere, so none is followed.
+        services.AddHttpClient(TelnyxRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
     }
 
     public static void MapCallRecordings(this WebApplication app)
@@ -45,6 +53,9 @@ internal static partial class CallRecordingApi
             .DisableAntiforgery()
             .WithRequestBodyLimit(StatusCallbackBodyBytes)
             .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)StatusCallbackBodyBytes);
+        app.MapPost(TelnyxRecording.StatusCallbackPath, TelnyxStatusAsync)
+            .DisableAntiforgery()
+            .WithRequestBodyLimit(StatusCallbackBodyBytes);
     }
 
     private static async Task<IResult> StatusAsync(
@@ -99,14 +110,68 @@ internal static partial class CallRecordingApi
             return Invalid("RecordingChannels", "RecordingChannels must be 1 or 2.");
         }
 
-        if (await recordings.UpdateAsync(callSid!, recordingSid!, status!, duration, channels, cancellationToken))
+        return await StoreAsync(PhoneProvider.Twilio, callSid!, recordingSid!, status!, duration, channels, recordings, logger, cancellationToken);
+    }
+
+    /// <summary>Telnyx's recording status callback for a TeXML call: the same rules as Twilio's, Telnyx's ids.</summary>
+    private static async Task<IResult> TelnyxStatusAsync(
+        HttpContext context,
+        CallRecordingStore recordings,
+        ReplayGuard replays,
+        IOptions<MainAppOptions> options,
+        TimeProvider timeProvider,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var (fields, refusal) = await TelnyxSignedForm.ReadAsync(context, options.Value, replays, timeProvider, logger, cancellationToken);
+        if (fields is null)
         {
-            Log.RecordingReported(logger, callSid!, recordingSid!, status!);
+            return refusal!;
+        }
+
+        var callSid = fields.GetValueOrDefault("CallSid");
+        var recordingSid = fields.GetValueOrDefault("RecordingSid");
+        var status = fields.GetValueOrDefault("RecordingStatus");
+        if (!TelnyxRecording.IsCallSid(callSid))
+        {
+            return Invalid("CallSid", "CallSid is not a Telnyx CallSid (v2: or v3: and a call control id).");
+        }
+
+        if (!TelnyxRecordingsApi.IsRecordingId(recordingSid))
+        {
+            return Invalid("RecordingSid", "RecordingSid is not a Telnyx recording id (a UUID).");
+        }
+
+        if (!TelnyxRecording.IsTelnyxStatus(status))
+        {
+            return Invalid("RecordingStatus", "RecordingStatus is not one of Telnyx's values.");
+        }
+
+        if (!TryReadCount(fields, "RecordingDuration", MaxDurationSeconds, out var duration))
+        {
+            return Invalid("RecordingDuration", $"RecordingDuration must be a whole number of seconds, at most {MaxDurationSeconds}.");
+        }
+
+        if (!TryReadCount(fields, "RecordingChannels", 2, out var channels) || channels == 0)
+        {
+            return Invalid("RecordingChannels", "RecordingChannels must be 1 or 2.");
+        }
+
+        return await StoreAsync(PhoneProvider.Telnyx, callSid!, recordingSid!, status!, duration, channels, recordings, logger, cancellationToken);
+    }
+
+    private static async Task<IResult> StoreAsync(
+        PhoneProvider provider, string callSid, string recordingSid, string status, int? duration, int? channels, CallRecordingStore recordings, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (await recordings.UpdateAsync(provider, callSid, recordingSid, status, duration, channels, cancellationToken))
+        {
+            Log.RecordingReported(logger, callSid, recordingSid, status);
         }
         else
         {
             // Another call's, a recording deleted here, or a second recording of the call: acknowledged, nothing kept.
-            Log.RecordingIgnored(logger, callSid!, recordingSid!);
+            Log.RecordingIgnored(logger, callSid, recordingSid);
         }
 
         return Results.NoContent();
@@ -117,6 +182,7 @@ internal static partial class CallRecordingApi
         string? format,
         CallRecordingStore recordings,
         TwilioRecordings twilio,
+        TelnyxRecordings telnyx,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -132,32 +198,32 @@ internal static partial class CallRecordingApi
             return Invalid("format", "format must be wav (the default) or mp3.");
         }
 
-        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, cancellationToken);
+        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, telnyx, cancellationToken);
         if (recording is null)
         {
             return refusal!;
         }
 
-        HttpResponseMessage media;
+        var name = recording.Provider.ToString();
+        MediaFetch fetch;
         try
         {
-            media = await twilio.GetMediaAsync(recording.RecordingSid!, mediaFormat.Value, cancellationToken);
+            fetch = recording.Provider == PhoneProvider.Telnyx
+                ? await telnyx.GetMediaAsync(recording.RecordingSid!, mediaFormat.Value, cancellationToken)
+                : await FetchFromTwilioAsync(twilio, recording.RecordingSid!, mediaFormat.Value, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            Log.MediaUnavailable(logger, callSid, recording.RecordingSid!, "Twilio could not be reached");
-            return AdminApi.Error(StatusCodes.Status502BadGateway, "twilio_unavailable", "Twilio could not be reached.");
+            Log.MediaUnavailable(logger, callSid, recording.RecordingSid!, $"{name} could not be reached");
+            return AdminApi.Error(StatusCodes.Status502BadGateway, $"{recording.Provider.Name()}_unavailable", $"{name} could not be reached.");
         }
 
-        if (!media.IsSuccessStatusCode)
+        if (fetch.Media is not { } media)
         {
-            // Twilio's answer names the account: only its status is passed on.
-            var status = (int)media.StatusCode;
-            media.Dispose();
-            Log.MediaUnavailable(logger, callSid, recording.RecordingSid!, $"Twilio answered HTTP {status}");
-            return status == StatusCodes.Status404NotFound
-                ? AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"Twilio has no media for the recording of call {callSid}.")
-                : AdminApi.Error(StatusCodes.Status502BadGateway, "twilio_refused", $"Twilio answered HTTP {status}.");
+            Log.MediaUnavailable(logger, callSid, recording.RecordingSid!, fetch.Problem!);
+            return fetch.NotFound
+                ? AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"{name} has no media for the recording of call {callSid}.")
+                : AdminApi.Error(StatusCodes.Status502BadGateway, $"{recording.Provider.Name()}_refused", $"{char.ToUpperInvariant(fetch.Problem![0])}{fetch.Problem[1..]}.");
         }
 
         Log.MediaServed(logger, callSid, recording.RecordingSid!);
@@ -170,17 +236,20 @@ internal static partial class CallRecordingApi
         string callSid,
         CallRecordingStore recordings,
         TwilioRecordings twilio,
+        TelnyxRecordings telnyx,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, cancellationToken, mediaReady: false);
+        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, telnyx, cancellationToken, mediaReady: false);
         if (recording is null)
         {
             return refusal!;
         }
 
-        var result = await twilio.DeleteAsync(recording.RecordingSid!, cancellationToken);
+        var result = recording.Provider == PhoneProvider.Telnyx
+            ? await telnyx.DeleteAsync(recording.RecordingSid!, cancellationToken)
+            : await twilio.DeleteAsync(recording.RecordingSid!, cancellationToken);
         if (!result.Deleted)
         {
             Log.NotDeleted(logger, callSid, recording.RecordingSid!, result.Problem!);
@@ -192,25 +261,50 @@ internal static partial class CallRecordingApi
         return Results.NoContent();
     }
 
-    /// <summary>
-    /// The recording of a call that Twilio reported (with a file, when <paramref name="mediaReady"/>) and not deleted,
-    /// or the refusal: 400 not a CallSid, 409 no credentials, 404 none.
-    /// </summary>
-    private static async Task<(CallRecording? Recording, IResult? Refusal)> FindAsync(
-        string callSid, CallRecordingStore recordings, TwilioRecordings twilio, CancellationToken cancellationToken, bool mediaReady = true)
+    /// <summary>Twilio's answer for the media, or why there is none (its answer names the account: only its status is kept).</summary>
+    private static async Task<MediaFetch> FetchFromTwilioAsync(TwilioRecordings twilio, string recordingSid, RecordingFormat format, CancellationToken cancellationToken)
     {
-        if (!TwilioRecording.IsCallSid(callSid))
+        var media = await twilio.GetMediaAsync(recordingSid, format, cancellationToken);
+        if (media.IsSuccessStatusCode)
         {
-            return (null, Invalid("callSid", "callSid must be a Twilio CallSid (CA and 32 hexadecimal digits)."));
+            return new MediaFetch(media, false, null);
         }
 
-        if (!twilio.IsConfigured)
+        var status = (int)media.StatusCode;
+        media.Dispose();
+        return status == StatusCodes.Status404NotFound
+            ? MediaFetch.Missing($"Twilio answered HTTP {status}")
+            : MediaFetch.Refused($"Twilio answered HTTP {status}");
+    }
+
+    /// <summary>
+    /// The recording of a call that its provider reported (with a file, when <paramref name="mediaReady"/>) and not
+    /// deleted, or the refusal: 400 neither a Twilio nor a Telnyx CallSid, 409 no credentials for that provider, 404 none.
+    /// </summary>
+    private static async Task<(CallRecording? Recording, IResult? Refusal)> FindAsync(
+        string callSid, CallRecordingStore recordings, TwilioRecordings twilio, TelnyxRecordings telnyx, CancellationToken cancellationToken, bool mediaReady = true)
+    {
+        PhoneProvider? provider = TwilioRecording.IsCallSid(callSid) ? PhoneProvider.Twilio
+            : TelnyxRecording.IsCallSid(callSid) ? PhoneProvider.Telnyx
+            : null;
+        if (provider is null)
+        {
+            return (null, Invalid("callSid", "callSid must be a Twilio CallSid (CA and 32 hexadecimal digits) or a Telnyx one (v2: or v3: and a call control id)."));
+        }
+
+        if (provider == PhoneProvider.Twilio && !twilio.IsConfigured)
         {
             return (null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", "Recordings need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the main app."));
         }
 
+        if (provider == PhoneProvider.Telnyx && !telnyx.IsConfigured)
+        {
+            return (null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", "Telnyx calls' recordings need TELNYX_API_KEY on the main app."));
+        }
+
         var recording = await recordings.GetAsync(callSid, cancellationToken);
         var found = recording is { RecordingSid: not null } &&
+            recording.Provider == provider &&
             recording.Status != CallRecordingStatuses.Deleted &&
             (!mediaReady || recording.Status == CallRecordingStatuses.Completed);
         return found

@@ -8,30 +8,33 @@ namespace VoiceServer.MainApp.Recordings;
 /// </summary>
 internal sealed class CallRecordingStore(Database database, TimeProvider timeProvider)
 {
-    private const string Columns = "call_sid, agent_id, recording_sid, status, duration_seconds, channels";
+    private const string Columns = "call_sid, agent_id, recording_sid, status, duration_seconds, channels, provider";
 
-    /// <summary>The app asked Twilio to record <paramref name="callSid"/>: only such a call's callbacks are taken.</summary>
-    public async Task RequestedAsync(string callSid, string agentId, CancellationToken cancellationToken)
+    /// <summary>The app asked <paramref name="provider"/> to record <paramref name="callSid"/>: only such a call's callbacks, from that provider, are taken.</summary>
+    public async Task RequestedAsync(string callSid, string agentId, PhoneProvider provider, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await ExecuteAsync(
-            "INSERT INTO call_recordings (call_sid, agent_id, status, requested_at, updated_at) VALUES (@sid, @agent, @status, @now, @now) ON CONFLICT (call_sid) DO NOTHING",
+            "INSERT INTO call_recordings (call_sid, agent_id, status, provider, requested_at, updated_at) VALUES (@sid, @agent, @status, @provider, @now, @now) ON CONFLICT (call_sid) DO NOTHING",
             cancellationToken,
             ("sid", callSid),
             ("agent", agentId),
+            ("provider", provider.Name()),
             ("status", CallRecordingStatuses.Requested),
             ("now", now));
     }
 
     /// <summary>
-    /// What Twilio's status callback says about a call the app asked to record. False, and nothing changes, for any
-    /// other call, for a recording already deleted, or for another recording of a call whose recording is known.
+    /// What <paramref name="provider"/>'s status callback says about a call the app asked it to record. False, and
+    /// nothing changes, for any other call (or another provider's), for a recording already deleted, or for another
+    /// recording of a call whose recording is known.
     /// </summary>
-    public async Task<bool> UpdateAsync(string callSid, string recordingSid, string status, int? durationSeconds, int? channels, CancellationToken cancellationToken) =>
+    public async Task<bool> UpdateAsync(PhoneProvider provider, string callSid, string recordingSid, string status, int? durationSeconds, int? channels, CancellationToken cancellationToken) =>
         await ExecuteAsync(
             "UPDATE call_recordings SET recording_sid = @recording, status = @status, duration_seconds = @duration, channels = @channels, updated_at = @now " +
-            "WHERE call_sid = @sid AND status <> @deleted AND (recording_sid IS NULL OR recording_sid = @recording)",
+            "WHERE call_sid = @sid AND provider = @provider AND status <> @deleted AND (recording_sid IS NULL OR recording_sid = @recording)",
             cancellationToken,
+            ("provider", provider.Name()),
             ("recording", recordingSid),
             ("status", status),
             ("duration", durationSeconds),
@@ -81,7 +84,8 @@ internal sealed class CallRecordingStore(Database database, TimeProvider timePro
                 reader.IsDBNull(2) ? null : reader.GetString(2),
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5));
+                reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                PhoneProviderNames.TryParse(reader.GetString(6), out var provider) ? provider.Value : throw new InvalidDataException($"call_recordings.provider is not a provider: {reader.GetString(6)}"));
             recordings[recording.CallSid] = recording;
         }
 

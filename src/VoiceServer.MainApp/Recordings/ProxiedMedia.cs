@@ -1,7 +1,7 @@
 namespace VoiceServer.MainApp.Recordings;
 
 /// <summary>
-/// Twilio's media answer passed on as it arrives: status 200, the format's content type and length, the body copied
+/// A provider's media answer passed on as it arrives: status 200, the format's content type and length, the body copied
 /// in small pieces (never held whole), and the upstream answer disposed at the end.
 /// </summary>
 internal sealed class ProxiedMedia(HttpResponseMessage upstream, string contentType, string fileName) : IResult

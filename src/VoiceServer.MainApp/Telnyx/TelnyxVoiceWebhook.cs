@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Webhooks;
-using VoiceServer.Telnyx;
 
 namespace VoiceServer.MainApp.Telnyx;
 
@@ -11,7 +11,8 @@ namespace VoiceServer.MainApp.Telnyx;
 /// <c>telnyx-timestamp|body</c> with <c>TELNYX_PUBLIC_KEY</c> (the voice server's validator: 300 s window) and lets
 /// each signature in once, finds the agent of the dialled number (<c>To</c>) among the numbers registered for Telnyx,
 /// and answers TeXML that connects the call to the voice server, its configuration bound to <c>CallSid</c> (TeXML's
-/// <c>v3:</c> id, the <c>call_control_id</c> the stream's <c>start</c> carries).
+/// <c>v3:</c> id, the <c>call_control_id</c> the stream's <c>start</c> carries). A call to an agent that records its
+/// calls is recorded by Telnyx from here (<c>&lt;Start&gt;&lt;Recording&gt;</c>).
 /// </summary>
 internal static class TelnyxVoiceWebhook
 {
@@ -31,6 +32,7 @@ internal static class TelnyxVoiceWebhook
         HttpContext context,
         AgentStore agents,
         AgentCallConfiguration configuration,
+        CallRecordingStore recordings,
         ReplayGuard replays,
         IOptions<MainAppOptions> options,
         TimeProvider timeProvider,
@@ -39,43 +41,12 @@ internal static class TelnyxVoiceWebhook
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.TelnyxVoiceWebhook");
         var settings = options.Value;
-        if (!settings.Serves(PhoneProvider.Telnyx))
+        var (form, refusal) = await TelnyxSignedForm.ReadAsync(context, settings, replays, timeProvider, logger, cancellationToken);
+        if (form is null)
         {
-            WebhookLog.ProviderNotServed(logger, Provider, "TELNYX_PUBLIC_KEY");
-            return WebhookResults.NotServed(PhoneProvider.Telnyx);
+            return refusal!;
         }
 
-        if (!WebhookBodies.IsForm(context.Request))
-        {
-            return WebhookResults.NotForm(Provider);
-        }
-
-        // The signature covers the exact bytes: read them (within the cap) before anything parses them.
-        var body = await WebhookBodies.ReadAsync(context.Request, cancellationToken);
-        if (settings.TelnyxPublicKey is { } publicKey)
-        {
-            var headers = context.Request.Headers;
-            var signature = headers[TelnyxWebhookSignatureValidator.SignatureHeader];
-            var timestamp = headers[TelnyxWebhookSignatureValidator.TimestampHeader];
-            var check = signature.Count == 1 && timestamp.Count == 1
-                ? new TelnyxWebhookSignatureValidator(publicKey, timeProvider).Verify(body, signature, timestamp)
-                : TelnyxSignatureCheck.MissingHeaders;
-            if (check != TelnyxSignatureCheck.Valid)
-            {
-                WebhookLog.SignatureRefused(logger, Provider, check.ToString());
-                return WebhookResults.InvalidSignature(TelnyxWebhookSignatureValidator.SignatureHeader);
-            }
-
-            // Either side of now, the timestamp passes for twice the tolerance: remember the signature that long.
-            var replay = await replays.TryAcceptAsync("telnyx:" + signature, 2 * TelnyxWebhookSignatureValidator.Tolerance, cancellationToken);
-            if (WebhookResults.Refusal(replay) is { } refusal)
-            {
-                WebhookLog.ReplayRefused(logger, Provider, replay);
-                return refusal;
-            }
-        }
-
-        var form = WebhookBodies.ParseForm(body);
         var to = form.GetValueOrDefault("To");
         var callSid = form.GetValueOrDefault("CallSid");
         if (callSid is not null && !IsCallControlId(callSid))
@@ -93,7 +64,14 @@ internal static class TelnyxVoiceWebhook
 
         WebhookLog.CallRouted(logger, Provider, callSid, to, agent.Id);
         var parameters = configuration.ForCall(agent, callSid).SelectMany(static value => AgentCallConfiguration.Split(value.Name, value.Value));
-        return WebhookResults.Xml(Texml.Connect(new Uri(settings.VoiceServerUrl, "/api/telnyx/media-stream"), parameters));
+        // Recorded only under a CallSid Telnyx's callback can name, so the recording is found with the call.
+        var record = agent.RecordCalls && TelnyxRecording.IsCallSid(callSid);
+        if (record)
+        {
+            await recordings.RequestedAsync(callSid!, agent.Id, PhoneProvider.Telnyx, cancellationToken);
+        }
+
+        return WebhookResults.Xml(Texml.Connect(new Uri(settings.VoiceServerUrl, "/api/telnyx/media-stream"), parameters, record ? settings : null));
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ internal static partial class VoiceWebhook
         var record = agent.RecordCalls && outboundAgent.Length == 0 && TwilioRecording.IsCallSid(callSid);
         if (record)
         {
-            await recordings.RequestedAsync(callSid!, agent.Id, cancellationToken);
+            await recordings.RequestedAsync(callSid!, agent.Id, PhoneProvider.Twilio, cancellationToken);
         }
 
         return Results.Content(twiml.Connect(agent, parameters.GetValueOrDefault("From"), to, callSid, outbound: outboundAgent.Length > 0, record: record), "application/xml");
