@@ -11,8 +11,8 @@ namespace VoiceServer.Telnyx.Tests;
 /// <summary>
 /// voice-server's Telnyx code checked against the official Telnyx Node SDK (npm <c>telnyx</c>, pinned in
 /// SdkCrossCheck/package-lock.json and installed by scripts/telnyx-sdk-for-tests.sh, which the test command runs):
-/// signatures both ways, and the REST requests of hang-up and transfer. The SDK is an oracle from outside the .NET
-/// code, so a shared misreading of the docs cannot hide on both sides.
+/// signatures both ways, and the REST requests of hang-up, transfer, and a recording's retrieval and deletion. The SDK
+/// is an oracle from outside the .NET code, so a shared misreading of the docs cannot hide on both sides.
 /// </summary>
 public sealed class TelnyxSdkCrossCheckTests
 {
@@ -89,6 +89,30 @@ public sealed class TelnyxSdkCrossCheckTests
             Assert.Equal((string?)expected["authorization"], actual.Authorization);
             Assert.Equal((string?)expected["contentType"], actual.ContentType);
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse((string)expected["body"]!), JsonNode.Parse(actual.Body)), $"{actual.Body} vs {expected["body"]}");
+        }
+    }
+
+    [Fact]
+    public async Task RecordingRetrieveAndDelete_TheSamePathsAndKeyAsTheSdk()
+    {
+        const string recordingId = "35094891-3290-4142-b2c2-b2eda57534cf";
+        var sdk = (await RunSdkAsync(new JsonObject { ["mode"] = "recordings", ["recordingId"] = recordingId }))["requests"]!.AsArray();
+        var handler = new RecordingHandler();
+        using var client = new HttpClient(handler);
+
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Delete })
+        {
+            using var request = TelnyxRecordingsApi.CreateRequest(method, new Uri("http://127.0.0.1:1/v2"), "key-for-the-cross-check", recordingId);
+            using var _ = await client.SendAsync(request);
+        }
+
+        Assert.Equal(2, sdk.Count);
+        Assert.Equal(sdk.Count, handler.Requests.Count);
+        for (var i = 0; i < sdk.Count; i++)
+        {
+            var expected = sdk[i]!;
+            var actual = handler.Requests[i];
+            Assert.Equal(((string?)expected["method"], (string?)expected["path"], (string?)expected["authorization"]), (actual.Method, actual.PathAndQuery, actual.Authorization));
         }
     }
 

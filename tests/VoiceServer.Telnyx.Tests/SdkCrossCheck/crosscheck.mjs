@@ -3,6 +3,7 @@
 //   {"mode":"sign"}                                      -> a vector signed with node:crypto that the SDK accepts
 //   {"mode":"verify","publicKey","body","headers"}       -> {"ok":true} or {"ok":false,"error":"…"} from the SDK
 //   {"mode":"callControl","callControlId","to"}          -> the requests the SDK sends for hang-up and transfer
+//   {"mode":"recordings","recordingId"}                  -> the requests the SDK sends to retrieve and delete a recording
 import { createServer } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import Telnyx from 'telnyx';
@@ -36,6 +37,37 @@ async function signVector() {
   return { publicKey: publicKeyB64, body, timestamp, signature, sdkAccepts: sdk.ok };
 }
 
+async function recordings(recordingId) {
+  const { requests, baseURL, close } = await listen();
+  const client = new Telnyx({ apiKey: 'key-for-the-cross-check', baseURL, maxRetries: 0 });
+  await client.recordings.retrieve(recordingId);
+  await client.recordings.delete(recordingId);
+  close();
+  return { requests };
+}
+
+// A local server that records each request and answers 200 with a small JSON body.
+async function listen() {
+  const requests = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      requests.push({
+        method: request.method,
+        path: request.url,
+        authorization: request.headers.authorization ?? null,
+        contentType: request.headers['content-type'] ?? null,
+        body,
+      });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"data":{"result":"ok"}}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { requests, baseURL: `http://127.0.0.1:${server.address().port}/v2`, close: () => server.close() };
+}
+
 async function callControl(callControlId, to) {
   const requests = [];
   const server = createServer((request, response) => {
@@ -64,5 +96,6 @@ async function callControl(callControlId, to) {
 const answer = input.mode === 'sign' ? await signVector()
   : input.mode === 'verify' ? await verify(input.publicKey, input.body, input.headers)
   : input.mode === 'callControl' ? await callControl(input.callControlId, input.to)
+  : input.mode === 'recordings' ? await recordings(input.recordingId)
   : { error: `unknown mode ${input.mode}` };
 process.stdout.write(JSON.stringify(answer));
