@@ -210,7 +210,7 @@ internal static partial class MainAppApplication
     /// <summary>An origin alone (http or https, a host, perhaps a port): no user, path, query or fragment to confuse a comparison.</summary>
     private static Uri Origin(string name, string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.UserInfo.Length == 0 &&
-        url.AbsolutePath == "/" && url.Query.Length == 0 && url.Fragment.Length == 0 && !value.TrimEnd('/').EndsWith('?')
+        url.AbsoluteUri == url.GetLeftPart(UriPartial.Authority) + "/"
             ? url
             : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be a comma-separated list of origins, e.g. https://s3.amazonaws.com."]);
 

@@ -108,6 +108,20 @@ public sealed class StartupRuleTests
         Assert.Contains("TELNYX_PUBLIC_KEY", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("TELNYX_RECORDING_ORIGINS", "s3.amazonaws.com")]
+    [InlineData("TELNYX_RECORDING_ORIGINS", "https://s3.amazonaws.com/telephony-recorder-prod")]
+    [InlineData("TELNYX_RECORDING_ORIGINS", "https://s3.amazonaws.com?x=1")]
+    [InlineData("TELNYX_RECORDING_ORIGINS", "https://user@s3.amazonaws.com")]
+    [InlineData("TELNYX_RECORDING_ORIGINS", "https://s3.amazonaws.com,ftp://files.example")]
+    [InlineData("TELNYX_API_BASE_URL", "api.telnyx.com/v2")]
+    public async Task MalformedTelnyxRecordingSetting_RefusesToStart_NamingIt(string name, string value)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { [name] = value }));
+
+        Assert.Contains(name, refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AllowUnauthenticated_OpensTheOtherProvidersWebhooksUnsigned_AndWarnsForEach()
     {
