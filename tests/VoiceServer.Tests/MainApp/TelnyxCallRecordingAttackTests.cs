@@ -291,13 +291,13 @@ public sealed class TelnyxCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task TwilioCallback_CannotWriteATelnyxCallsRecording_NorTelnyxsATwilioCalls()
+    public async Task TwilioCallback_WithATelnyxCallsId_400_NothingStored()
     {
         var (recorded, callSid, _) = await RecordedCallAsync(report: false);
         await using var _ = recorded;
         var system = recorded.System;
 
-        // Twilio's callback with the Telnyx call's id: not a Twilio CallSid.
+        // Twilio's callback with the Telnyx call's id: not a Twilio CallSid (Telnyx's with a Twilio CallSid is a hostile field above).
         using var twilio = await CallRecordingTests.PostRecordingStatusAsync(system, CallRecordingTests.RecordingForm(callSid));
 
         Assert.Equal(HttpStatusCode.BadRequest, twilio.StatusCode);
