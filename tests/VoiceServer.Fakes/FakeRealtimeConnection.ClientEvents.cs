@@ -197,6 +197,7 @@ public sealed partial class FakeRealtimeConnection
         await SendEventAsync(
             new JsonObject { ["type"] = "input_audio_buffer.committed", ["previous_item_id"] = previous, ["item_id"] = itemId },
             cancellationToken);
+        await SendUserAudioItemAsync(itemId, previous, cancellationToken);
         return null;
     }
 
@@ -437,6 +438,13 @@ public sealed partial class FakeRealtimeConnection
             if (!_conversationItems.Remove(itemId))
             {
                 return ItemNotFound(itemId);
+            }
+
+            _deletedItems.Add(itemId);
+            if (_items.TryGetValue(itemId, out var deleted) && deleted.CallId is { } callId)
+            {
+                // An output for a call no longer in the conversation is refused like one for an invented call.
+                _callIds.Remove(callId);
             }
         }
 

@@ -18,6 +18,7 @@ public sealed partial class FakeRealtimeConnection
     private readonly Dictionary<string, ItemState> _items = new(StringComparer.Ordinal);
     private readonly List<string> _conversationItems = [];
     private readonly HashSet<string> _callIds = new(StringComparer.Ordinal);
+    private readonly List<string> _deletedItems = [];
     private string? _activeResponseId;
     private long _inputBufferBytes;
     private bool _assistantAudioSent;
@@ -32,6 +33,42 @@ public sealed partial class FakeRealtimeConnection
             {
                 return _activeResponseId;
             }
+        }
+    }
+
+    /// <summary>The ids of the conversation's items as this fake holds them, in order.</summary>
+    public IReadOnlyList<string> ConversationItems
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _conversationItems];
+            }
+        }
+    }
+
+    /// <summary>The items <c>conversation.item.delete</c> removed, in the order they were deleted.</summary>
+    public IReadOnlyList<string> DeletedItems
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _deletedItems];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes an item from the conversation without any event, as if another client had deleted it: a later
+    /// <c>conversation.item.delete</c> of it is refused like one of an id that never existed.
+    /// </summary>
+    public void ForgetItem(string itemId)
+    {
+        lock (_gate)
+        {
+            _conversationItems.Remove(itemId);
         }
     }
 
@@ -364,6 +401,26 @@ public sealed partial class FakeRealtimeConnection
         await SendEventAsync(
             new JsonObject { ["type"] = "input_audio_buffer.committed", ["previous_item_id"] = previous, ["item_id"] = itemId },
             cancellationToken);
+        await SendUserAudioItemAsync(itemId, previous, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>conversation.item.added</c> then <c>.done</c> for a committed user audio turn, as the real API follows
+    /// <c>input_audio_buffer.committed</c> (its transcript comes later, in its own event).
+    /// </summary>
+    private async Task SendUserAudioItemAsync(string itemId, string? previous, CancellationToken cancellationToken)
+    {
+        var item = new JsonObject
+        {
+            ["id"] = itemId,
+            ["object"] = "realtime.item",
+            ["type"] = "message",
+            ["status"] = "completed",
+            ["role"] = "user",
+            ["content"] = new JsonArray(new JsonObject { ["type"] = "input_audio", ["transcript"] = null }),
+        };
+        await SendEventAsync(new JsonObject { ["type"] = "conversation.item.added", ["previous_item_id"] = previous, ["item"] = item.DeepClone() }, cancellationToken);
+        await SendEventAsync(new JsonObject { ["type"] = "conversation.item.done", ["previous_item_id"] = previous, ["item"] = item }, cancellationToken);
     }
 
     /// <summary>A scripted <c>error</c> event (not recorded in <see cref="ErrorsSent"/>).</summary>

@@ -562,6 +562,31 @@ public sealed class RealtimeEmulatorEndToEndTests
     }
 
     [Fact]
+    public async Task ConversationItemDelete_ConfirmsByItemId_RefusesAnUnknownIdWithItsEventId_AndTakesAFunctionCallsIdAlong()
+    {
+        using var timeout = TestTimeout.Create();
+        var ct = timeout.Token;
+        await using var host = await EmulatorHost.StartAsync(ct);
+        using var client = await ConnectAsync(host.RealtimeUri(), ct);
+        await client.ReceiveUntilAsync("conversation.created", ct);
+
+        await client.SendAsync("""{"type":"conversation.item.create","item":{"type":"function_call","call_id":"call_1","name":"lookup","arguments":"{}"}}""", ct);
+        var callId = (string)(await client.ReceiveUntilAsync("conversation.item.added", ct))["item"]!["id"]!;
+        await client.ReceiveUntilAsync("conversation.item.done", ct);
+
+        await client.SendAsync($$"""{"type":"conversation.item.delete","event_id":"delete_1","item_id":"{{callId}}"}""", ct);
+        Assert.Equal(callId, (string?)(await client.ReceiveUntilAsync("conversation.item.deleted", ct))["item_id"]);
+
+        // Gone: deleting it again is an error naming the client's event, and its call can no longer be answered.
+        await client.SendAsync($$"""{"type":"conversation.item.delete","event_id":"delete_2","item_id":"{{callId}}"}""", ct);
+        var refused = (await client.ReceiveUntilAsync("error", ct))["error"]!;
+        Assert.Equal(("invalid_request_error", "invalid_value", "item_id", "delete_2"), ((string?)refused["type"], (string?)refused["code"], (string?)refused["param"], (string?)refused["event_id"]));
+        await client.SendAsync("""{"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"call_1","output":"{}"}}""", ct);
+        Assert.Equal("Tool call ID 'call_1' not found in conversation.", (string?)(await client.ReceiveUntilAsync("error", ct))["error"]!["message"]);
+        await client.CloseAsync(ct);
+    }
+
+    [Fact]
     public async Task ScriptInInstructions_SpokenLineByLine_ThenBackToEchoing()
     {
         using var timeout = TestTimeout.Create();
