@@ -51,6 +51,11 @@ internal static class RealtimeEventReader
                     reader.Read();
                     serverEvent.ItemId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
                 }
+                else if (reader.ValueTextEquals("previous_item_id"u8))
+                {
+                    reader.Read();
+                    serverEvent.PreviousItemId = JsonStrings.Read(json, ref reader, scratch, ref scratchUsed);
+                }
                 else if (reader.ValueTextEquals("transcript"u8))
                 {
                     reader.Read();
@@ -83,7 +88,7 @@ internal static class RealtimeEventReader
                     reader.Read();
                     serverEvent.ContentIndex = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var index) ? index : 0;
                 }
-                else if (reader.ValueTextEquals("session"u8) || reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("response"u8))
+                else if (reader.ValueTextEquals("session"u8) || reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("response"u8) || reader.ValueTextEquals("item"u8))
                 {
                     reader.Read();
                     var start = (int)reader.TokenStartIndex;
@@ -133,6 +138,9 @@ internal static class RealtimeEventReader
             : reader.ValueTextEquals("input_audio_buffer.committed"u8) ? RealtimeEventType.InputCommitted
             : reader.ValueTextEquals("conversation.item.input_audio_transcription.completed"u8) ? RealtimeEventType.InputTranscriptCompleted
             : reader.ValueTextEquals("response.function_call_arguments.done"u8) ? RealtimeEventType.FunctionCallDone
+            : reader.ValueTextEquals("conversation.item.added"u8) ? RealtimeEventType.ItemAdded
+            : reader.ValueTextEquals("conversation.item.created"u8) ? RealtimeEventType.ItemAdded
+            : reader.ValueTextEquals("conversation.item.deleted"u8) ? RealtimeEventType.ItemDeleted
             : reader.ValueTextEquals("error"u8) ? RealtimeEventType.Error
             : RealtimeEventType.Other;
     }
@@ -175,6 +183,50 @@ internal static class RealtimeEventReader
             String(Property(root, "message")),
             String(Property(root, "param")),
             String(Property(root, "event_id")));
+    }
+
+    /// <summary>
+    /// A conversation item (<c>conversation.item.added</c>): its id, what kind it is (a message by role and by whether
+    /// its content is text, which only a client adds, or audio), and the <c>call_id</c> of a function call or output.
+    /// </summary>
+    public static (string? Id, ModelItemKind Kind, string? CallId) ReadItem(ReadOnlySpan<byte> body)
+    {
+        using var document = ParseObject(body);
+        var root = document?.RootElement ?? default;
+        var kind = String(Property(root, "type")) switch
+        {
+            "function_call" => ModelItemKind.FunctionCall,
+            "function_call_output" => ModelItemKind.FunctionCallOutput,
+            "message" => String(Property(root, "role")) switch
+            {
+                "user" => HasContent(root, "input_text") ? ModelItemKind.UserText : ModelItemKind.UserAudio,
+                // The model's own items arrive with their content still empty: only a client's carry output_text.
+                "assistant" => HasContent(root, "output_text") ? ModelItemKind.AssistantText : ModelItemKind.AssistantAudio,
+                "system" => ModelItemKind.System,
+                _ => ModelItemKind.Other,
+            },
+            _ => ModelItemKind.Other,
+        };
+        return (String(Property(root, "id")), kind, String(Property(root, "call_id")));
+    }
+
+    private static bool HasContent(JsonElement item, string type)
+    {
+        var content = Property(item, "content");
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        foreach (var part in content.EnumerateArray())
+        {
+            if (String(Property(part, "type")) == type)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

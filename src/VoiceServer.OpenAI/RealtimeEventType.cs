@@ -18,4 +18,6 @@ internal enum RealtimeEventType
     InputCommitted,
     InputTranscriptCompleted,
     FunctionCallDone,
+    ItemAdded,
+    ItemDeleted,
 }

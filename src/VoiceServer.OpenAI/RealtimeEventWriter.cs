@@ -49,6 +49,9 @@ internal static class RealtimeEventWriter
             new TruncateEvent { ItemId = itemId, ContentIndex = contentIndex, AudioEndMs = audioEndMs },
             RealtimeJsonContext.Default.TruncateEvent);
 
+    public static byte[] DeleteItem(string itemId, string eventId) =>
+        JsonSerializer.SerializeToUtf8Bytes(new DeleteItemEvent { EventId = eventId, ItemId = itemId }, RealtimeJsonContext.Default.DeleteItemEvent);
+
     public static byte[] CreateResponse(string? instructions) =>
         JsonSerializer.SerializeToUtf8Bytes(
             new ResponseCreateEvent { Response = instructions is null ? null : new ResponseCreateOptions { Instructions = instructions } },

@@ -7,6 +7,7 @@ namespace VoiceServer.OpenAI;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SessionUpdateEvent))]
 [JsonSerializable(typeof(TruncateEvent))]
+[JsonSerializable(typeof(DeleteItemEvent))]
 [JsonSerializable(typeof(ResponseCreateEvent))]
 [JsonSerializable(typeof(ConversationItemCreateEvent))]
 [JsonSerializable(typeof(FunctionOutputCreateEvent))]

@@ -53,6 +53,9 @@ public sealed class RealtimeModelLeg : IModelLeg
     public bool TryAddFunctionOutput(string toolCallId, string output) =>
         _connection.Outbound.TryEnqueue(RealtimeEventWriter.FunctionOutput(toolCallId, output));
 
+    public bool TryDeleteItem(string itemId, string eventId) =>
+        _connection.Outbound.TryEnqueue(RealtimeEventWriter.DeleteItem(itemId, eventId));
+
     public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken) =>
         _connection.CloseAsync(status, description, cancellationToken);
 
@@ -125,6 +128,17 @@ public sealed class RealtimeModelLeg : IModelLeg
                 break;
             case RealtimeEventType.InputTranscriptCompleted when !serverEvent.ItemId.IsEmpty:
                 events.OnInputTranscript(_ids.Get(serverEvent.ItemId), System.Text.Encoding.UTF8.GetString(serverEvent.Transcript));
+                break;
+            case RealtimeEventType.ItemAdded:
+                var (addedId, kind, callId) = RealtimeEventReader.ReadItem(serverEvent.Body);
+                if (addedId is not null)
+                {
+                    events.OnItemAdded(addedId, serverEvent.PreviousItemId.IsEmpty ? null : _ids.Get(serverEvent.PreviousItemId), kind, callId);
+                }
+
+                break;
+            case RealtimeEventType.ItemDeleted when !serverEvent.ItemId.IsEmpty:
+                events.OnItemDeleted(_ids.Get(serverEvent.ItemId));
                 break;
             case RealtimeEventType.SessionCreated:
                 events.OnSessionCreated();

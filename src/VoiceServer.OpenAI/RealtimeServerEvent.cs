@@ -6,6 +6,7 @@ internal ref struct RealtimeServerEvent
     public RealtimeEventType Type;
     public ReadOnlySpan<byte> ResponseId;
     public ReadOnlySpan<byte> ItemId;
+    public ReadOnlySpan<byte> PreviousItemId;
     public int ContentIndex;
     public ReadOnlySpan<byte> Delta;
     public ReadOnlySpan<byte> Transcript;

@@ -172,18 +172,21 @@ public sealed partial class CallSession
     }
 
     /// <summary>The turns the new agent is told, as the origin's handoff chose: none beside a summary, the last ones when it failed.</summary>
-    private IReadOnlyList<(Speaker Speaker, string Text)> HandoffTurns(PendingHandoff handoff)
+    private IReadOnlyList<(Speaker Speaker, string Text, string ItemId)> HandoffTurns(PendingHandoff handoff)
     {
-        var turns = _transcript.RecentTurns(_options.MaxReplayCharacters);
-        var count = handoff.Target switch
-        {
-            { Context: HandoffContext.LastTurns, LastTurns: { } last } => last,
-            { Context: HandoffContext.Summary } when handoff.Summary?.Text is not null => 0,
-            { Context: HandoffContext.Summary, LastTurns: var last } => last ?? SummaryFallbackTurns,
-            _ => int.MaxValue,
-        };
+        var turns = _transcript.RecentTurnsWithItems(_options.MaxReplayCharacters);
+        var count = HandoffTurnCount(handoff);
         return turns.Count > count ? [.. turns.Skip(turns.Count - count)] : turns;
     }
+
+    /// <summary>How many of the last turns the new agent is told (or, in place, keeps): none beside a summary.</summary>
+    private static int HandoffTurnCount(PendingHandoff handoff) => handoff.Target switch
+    {
+        { Context: HandoffContext.LastTurns, LastTurns: { } last } => last,
+        { Context: HandoffContext.Summary } when handoff.Summary?.Text is not null => 0,
+        { Context: HandoffContext.Summary, LastTurns: var last } => last ?? SummaryFallbackTurns,
+        _ => int.MaxValue,
+    };
 
     /// <summary>What the new agent is asked to do first: take over, knowing why and what it was handed.</summary>
     private static string TakeOver(PendingHandoff handoff)

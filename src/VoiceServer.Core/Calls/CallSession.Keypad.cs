@@ -43,8 +43,10 @@ public sealed partial class CallSession
         }
 
         var text = KeypadInput.Describe(keys);
-        PublishTurn(_transcript.AddKeypadInput(text));
-        if (!_model!.Leg!.TryAddConversationItem(Speaker.Caller, text))
+        var turn = _transcript.AddKeypadInput(text);
+        PublishTurn(turn);
+        _model!.Items.ExpectTextItem(turn.ItemId);
+        if (!_model.Leg!.TryAddConversationItem(Speaker.Caller, text))
         {
             End(CallEndReason.SlowPeer, "the model is not accepting messages");
             return;

@@ -114,6 +114,7 @@ public sealed partial class CallSession
             AudioFormat = _audioFormat,
             Trace = _trace,
             IsReplacement = _model is not null,
+            Items = new ConversationItems(_options.MaxTrackedItems),
         };
 
     string IModelConnectionEvents.NextSessionUpdateEventId() =>

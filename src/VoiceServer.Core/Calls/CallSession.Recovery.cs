@@ -167,9 +167,11 @@ public sealed partial class CallSession
                 replacement.RecordSegment = _record.CurrentSegment;
             }
 
-            var turns = handoff?.Target is not null ? HandoffTurns(handoff) : _transcript.RecentTurns(_options.MaxReplayCharacters);
-            foreach (var (speaker, text) in turns)
+            var turns = handoff?.Target is not null ? HandoffTurns(handoff) : _transcript.RecentTurnsWithItems(_options.MaxReplayCharacters);
+            foreach (var (speaker, text, turnId) in turns)
             {
+                // The session names the replayed item itself: it is tied to its turn by the order it arrives in.
+                replacement.Items.ExpectTextItem(turnId);
                 if (!leg.TryAddConversationItem(speaker, text))
                 {
                     End(CallEndReason.SlowPeer, "the model is not accepting messages");

@@ -244,7 +244,13 @@ public sealed partial class CallSession
             // The transfer did not happen: the call goes on, and the model is told so it can explain.
             var maxDurationReached = _goodbye.Abandon();
             const string failed = "The transfer failed. Tell the caller you could not transfer them and offer to help further.";
-            if (!_audioFlowing || !_model!.Leg!.TryAddConversationItem(Speaker.Caller, failed))
+            if (!_audioFlowing)
+            {
+                return;
+            }
+
+            _model!.Items.ExpectTextItem(turnId: null);
+            if (!_model.Leg!.TryAddConversationItem(Speaker.Caller, failed))
             {
                 return;
             }

@@ -69,6 +69,12 @@ public sealed class CallSessionOptions
     public TimeSpan HandoffSummaryTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Conversation items whose ids one model session keeps track of (<c>MODEL_MAX_TRACKED_ITEMS</c>), so a handoff in
+    /// place can trim the conversation; past it, such a handoff replaces the session instead.
+    /// </summary>
+    public int MaxTrackedItems { get; set; } = ConversationItems.DefaultCapacity;
+
+    /// <summary>
     /// The provider's session cap (OpenAI 60 min, Azure 30 min). A session is recycled from
     /// <see cref="RecycleLead"/> before it at a quiet moment, and no later than <see cref="RecycleDeadlineLead"/>
     /// before it. Null turns proactive recycling off.

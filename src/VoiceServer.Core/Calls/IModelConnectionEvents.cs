@@ -1,3 +1,4 @@
+using VoiceServer.Legs;
 using VoiceServer.Records;
 
 namespace VoiceServer.Calls;
@@ -51,4 +52,9 @@ internal interface IModelConnectionEvents
     void OnOutputTranscriptDelta(ModelConnection connection, string itemId, ReadOnlySpan<byte> utf8Text);
 
     void OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript);
+
+    /// <summary>An item joined <paramref name="connection"/>'s conversation: once per item, never per frame.</summary>
+    void OnItemAdded(ModelConnection connection, string itemId, string? previousItemId, ModelItemKind kind, string? callId);
+
+    void OnItemDeleted(ModelConnection connection, string itemId);
 }

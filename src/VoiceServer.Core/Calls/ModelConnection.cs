@@ -51,6 +51,9 @@ internal sealed class ModelConnection(
 
     public IModelLeg? Leg { get; private set; }
 
+    /// <summary>The ids of this session's conversation items, in order (read and written in the call's order of events).</summary>
+    public ConversationItems Items { get; init; } = new(ConversationItems.DefaultCapacity);
+
     public Task<bool> Ready { get; set; } = Task.FromResult(false);
 
     public Task<LegCompletion>? ReceiveLoop { get; private set; }
@@ -403,6 +406,11 @@ internal sealed class ModelConnection(
     public void OnOutputTranscriptDelta(string itemId, ReadOnlySpan<byte> utf8Text) => events.OnOutputTranscriptDelta(this, itemId, utf8Text);
 
     public void OnOutputTranscriptDone(string itemId, string transcript) => events.OnOutputTranscriptDone(this, itemId, transcript);
+
+    public void OnItemAdded(string itemId, string? previousItemId, ModelItemKind kind, string? callId) =>
+        events.OnItemAdded(this, itemId, previousItemId, kind, callId);
+
+    public void OnItemDeleted(string itemId) => events.OnItemDeleted(this, itemId);
 
     public void OnMalformedMessage(string detail)
     {

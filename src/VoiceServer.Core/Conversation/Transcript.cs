@@ -84,9 +84,13 @@ public sealed class Transcript(TimeProvider timeProvider)
     /// The most recent turns that have text, oldest first, as many as fit in <paramref name="maxCharacters"/>
     /// (a long call's early turns give way to its latest ones).
     /// </summary>
-    public IReadOnlyList<(Speaker Speaker, string Text)> RecentTurns(int maxCharacters)
+    public IReadOnlyList<(Speaker Speaker, string Text)> RecentTurns(int maxCharacters) =>
+        [.. RecentTurnsWithItems(maxCharacters).Select(static turn => (turn.Speaker, turn.Text))];
+
+    /// <summary><see cref="RecentTurns"/> with the item id of each turn (what a replayed item stands for).</summary>
+    public IReadOnlyList<(Speaker Speaker, string Text, string ItemId)> RecentTurnsWithItems(int maxCharacters)
     {
-        var recent = new List<(Speaker, string)>();
+        var recent = new List<(Speaker, string, string)>();
         var remaining = maxCharacters;
         for (var index = _turns.Count - 1; index >= 0; index--)
         {
@@ -102,11 +106,27 @@ public sealed class Transcript(TimeProvider timeProvider)
             }
 
             remaining -= text.Length;
-            recent.Add((_turns[index].Speaker, text));
+            recent.Add((_turns[index].Speaker, text, _turns[index].ItemId));
         }
 
         recent.Reverse();
         return recent;
+    }
+
+    /// <summary>The item ids of the last <paramref name="count"/> turns that have text, oldest first: the turns a <c>last_turns</c> handoff keeps.</summary>
+    public IReadOnlyList<string> LastTurnItemIds(int count)
+    {
+        var ids = new List<string>();
+        for (var index = _turns.Count - 1; index >= 0 && ids.Count < count; index--)
+        {
+            if (!string.IsNullOrWhiteSpace(_turns[index].Text))
+            {
+                ids.Add(_turns[index].ItemId);
+            }
+        }
+
+        ids.Reverse();
+        return ids;
     }
 
     private TranscriptTurn GetOrAdd(Speaker speaker, string itemId)

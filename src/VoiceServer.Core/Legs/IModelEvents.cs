@@ -49,5 +49,14 @@ public interface IModelEvents
     /// <summary>The agent item's whole transcript (as generated, before any truncation).</summary>
     void OnOutputTranscriptDone(string itemId, string transcript);
 
+    /// <summary>
+    /// An item joined the conversation (<c>conversation.item.added</c>), after <paramref name="previousItemId"/> (null:
+    /// first); <paramref name="callId"/> for function calls and their outputs. Once per item, never per audio frame.
+    /// </summary>
+    void OnItemAdded(string itemId, string? previousItemId, ModelItemKind kind, string? callId);
+
+    /// <summary>An item left the conversation (<c>conversation.item.deleted</c>).</summary>
+    void OnItemDeleted(string itemId);
+
     void OnMalformedMessage(string detail);
 }

@@ -41,5 +41,11 @@ public interface IModelLeg : IAsyncDisposable
     /// <summary>Answers a function call of the model with the tool's output (a JSON string).</summary>
     bool TryAddFunctionOutput(string toolCallId, string output);
 
+    /// <summary>
+    /// Deletes a conversation item (<c>conversation.item.delete</c>); the model answers <c>conversation.item.deleted</c>,
+    /// or an <c>error</c> carrying <paramref name="eventId"/>.
+    /// </summary>
+    bool TryDeleteItem(string itemId, string eventId);
+
     Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken);
 }

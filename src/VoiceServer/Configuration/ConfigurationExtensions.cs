@@ -51,6 +51,7 @@ internal static class ConfigurationExtensions
                     : null;
                 options.ToolTimeoutSeconds = ReadInt(configuration, "TOOL_TIMEOUT_SECONDS", options.ToolTimeoutSeconds);
                 options.MaxHandoffsPerCall = ReadInt(configuration, "MAX_HANDOFFS_PER_CALL", options.MaxHandoffsPerCall);
+                options.ModelMaxTrackedItems = ReadInt(configuration, "MODEL_MAX_TRACKED_ITEMS", options.ModelMaxTrackedItems);
                 options.ToolSigningKey = NullIfEmpty(configuration["TOOL_SIGNING_KEY"]);
                 options.MetricsBearerToken = NullIfEmpty(configuration["METRICS_BEARER_TOKEN"]);
                 options.ModelReconnectTimeoutSeconds = ReadInt(configuration, "MODEL_RECONNECT_TIMEOUT_SECONDS", options.ModelReconnectTimeoutSeconds);
@@ -229,6 +230,7 @@ internal static class ConfigurationExtensions
                 InputTranscriptionModel = options.InputTranscriptionModel,
                 ToolTimeout = TimeSpan.FromSeconds(options.ToolTimeoutSeconds),
                 MaxHandoffs = options.MaxHandoffsPerCall,
+                MaxTrackedItems = options.ModelMaxTrackedItems,
             };
         });
     }

@@ -176,6 +176,13 @@ internal sealed class VoiceServerOptions
     [Range(0, 50)]
     public int MaxHandoffsPerCall { get; set; } = 5;
 
+    /// <summary>
+    /// <c>MODEL_MAX_TRACKED_ITEMS</c>: how many conversation items of one model session the call keeps the ids of, so a
+    /// handoff in place can trim the conversation (<c>last_turns</c>, <c>summary</c>); past it, such a handoff replaces the session.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int ModelMaxTrackedItems { get; set; } = 1000;
+
     /// <summary><c>TOOL_TIMEOUT_SECONDS</c>: how long a webhook tool may take before the model is told it did not answer.</summary>
     [Range(1, 120)]
     public int ToolTimeoutSeconds { get; set; } = 10;

@@ -60,6 +60,8 @@ internal sealed class InMemoryModelLeg : IModelLeg
 
     public bool TryAddFunctionOutput(string toolCallId, string output) => _peer.Record($"output:{toolCallId}:{output}");
 
+    public bool TryDeleteItem(string itemId, string eventId) => _peer.Record($"delete:{itemId}");
+
     /// <summary>The model side goes away mid-call (a dropped connection, a 1001 at the cap, …).</summary>
     public void Drop(LegCompletion completion) => _peer.Complete(completion);
 

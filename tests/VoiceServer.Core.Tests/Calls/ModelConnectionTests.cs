@@ -188,4 +188,12 @@ public sealed class ModelConnectionTests : IModelConnectionEvents, IDisposable
     void IModelConnectionEvents.OnOutputTranscriptDone(ModelConnection connection, string itemId, string transcript)
     {
     }
+
+    void IModelConnectionEvents.OnItemAdded(ModelConnection connection, string itemId, string? previousItemId, ModelItemKind kind, string? callId)
+    {
+    }
+
+    void IModelConnectionEvents.OnItemDeleted(ModelConnection connection, string itemId)
+    {
+    }
 }

@@ -76,4 +76,18 @@ public sealed class TranscriptTests
         Assert.Equal([(Speaker.Agent, "first answer"), (Speaker.Agent, "second answer")], _transcript.RecentTurns(30));
         Assert.Equal(3, _transcript.RecentTurns(1000).Count);
     }
+
+    [Fact]
+    public void LastTurnItemIds_CountOnlyTurnsWithText_OldestFirst()
+    {
+        _transcript.OnCallerTurn("item_u1");
+        _transcript.OnCallerText("item_u1", "first question");
+        _transcript.OnAgentTextDone("item_a1", "first answer");
+        _transcript.OnCallerTurn("item_u2"); // transcription never arrived: no turn to count
+        _transcript.OnAgentTextDone("item_a2", "second answer");
+
+        Assert.Equal(["item_a1", "item_a2"], _transcript.LastTurnItemIds(2));
+        Assert.Equal(["item_u1", "item_a1", "item_a2"], _transcript.LastTurnItemIds(50));
+        Assert.Empty(_transcript.LastTurnItemIds(0));
+    }
 }

@@ -189,6 +189,8 @@ public sealed class TracedFrameAllocationTests : IDisposable
 
         public bool TryCreateOutOfBandResponse(string instructions, string purpose, string eventId) => true;
 
+        public bool TryDeleteItem(string itemId, string eventId) => true;
+
         public Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
         {
             _done.TrySetResult(new LegCompletion(LegCompletionKind.Cancelled));

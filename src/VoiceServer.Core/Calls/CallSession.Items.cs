@@ -1,0 +1,26 @@
+using VoiceServer.Legs;
+
+namespace VoiceServer.Calls;
+
+/// <summary>
+/// Each model session's conversation items, by id and in order (<see cref="ModelConnection.Items"/>): once per item,
+/// never per audio frame. They are what trimming the live conversation would delete.
+/// </summary>
+public sealed partial class CallSession
+{
+    void IModelConnectionEvents.OnItemAdded(ModelConnection connection, string itemId, string? previousItemId, ModelItemKind kind, string? callId)
+    {
+        lock (_gate)
+        {
+            connection.Items.OnAdded(itemId, previousItemId, kind, callId);
+        }
+    }
+
+    void IModelConnectionEvents.OnItemDeleted(ModelConnection connection, string itemId)
+    {
+        lock (_gate)
+        {
+            connection.Items.OnDeleted(itemId);
+        }
+    }
+}
