@@ -144,7 +144,7 @@ public sealed partial class CallSession
     // Called under _gate: the destination is known and the old agent has finished its turn.
     private void SwitchToHandoff(PendingHandoff handoff)
     {
-        var inPlace = CanHandOverInPlace(handoff);
+        var inPlace = CanHandOverInPlace(handoff) && CanTrimInPlace(handoff);
         if (_goodbye.IsUnderWay || (!inPlace && !_replacement.TryBegin(RecoveryCause.Handoff)))
         {
             _handoff = null;
@@ -153,6 +153,12 @@ public sealed partial class CallSession
         }
 
         _handoffs++;
+        if (handoff.Target!.Context == HandoffContext.Summary)
+        {
+            // Asked of the origin's session either way: in place, it is then trimmed down to the summary.
+            BeginHandoffSummary(handoff);
+        }
+
         if (inPlace)
         {
             HandOverInPlace(handoff);
@@ -163,11 +169,6 @@ public sealed partial class CallSession
         CancelIdleTimer(callerActivity: false);
         _recycle.Cancel();
         Log.ModelSessionReplacing(_logger, ModelReplacement.ToName(RecoveryCause.Handoff), $"handed from {handoff.FromAgentId} to {handoff.ToAgentId}");
-        if (handoff.Target!.Context == HandoffContext.Summary)
-        {
-            BeginHandoffSummary(handoff);
-        }
-
         _retirements.Add(RecoverAsync(handoff.Connection, RecoveryCause.Handoff, handoff.Target!.Configuration));
     }
 
@@ -245,5 +246,8 @@ public sealed partial class CallSession
 
         /// <summary>For the <c>summary</c> context: the origin's summary, asked for at the switch.</summary>
         public HandoffSummary? Summary { get; set; }
+
+        /// <summary>In place with <c>last_turns</c> or <c>summary</c>: the deletes sent and not yet confirmed.</summary>
+        public ConversationTrim? Trim { get; set; }
     }
 }

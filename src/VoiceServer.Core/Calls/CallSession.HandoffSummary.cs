@@ -152,6 +152,11 @@ public sealed partial class CallSession
     {
         lock (_gate)
         {
+            if (OnTrimRefused(connection, eventId))
+            {
+                return;
+            }
+
             if (_handoff is { Summary: { } summary } handoff && ReferenceEquals(handoff.Connection, connection) && summary.EventId == eventId)
             {
                 OnOutOfBandResponseOver(connection);

@@ -4,7 +4,7 @@ namespace VoiceServer.Calls;
 
 /// <summary>
 /// Each model session's conversation items, by id and in order (<see cref="ModelConnection.Items"/>): once per item,
-/// never per audio frame. They are what trimming the live conversation would delete.
+/// never per audio frame. They are what an in-place handoff deletes to trim the conversation (CallSession.HandoffInPlace.cs).
 /// </summary>
 public sealed partial class CallSession
 {
@@ -21,6 +21,10 @@ public sealed partial class CallSession
         lock (_gate)
         {
             connection.Items.OnDeleted(itemId);
+            if (_handoff?.Trim is { } trim && ReferenceEquals(trim.Connection, connection))
+            {
+                trim.Confirm(itemId);
+            }
         }
     }
 }

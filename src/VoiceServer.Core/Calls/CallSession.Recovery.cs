@@ -41,6 +41,11 @@ public sealed partial class CallSession
                 FinishHandoffSummary(summarising, text: null, "the origin's model session was lost");
             }
 
+            if (_handoff?.Trim is { } trim && ReferenceEquals(trim.Connection, connection))
+            {
+                trim.Fail("the model session was lost");
+            }
+
             if (!ReferenceEquals(_model, connection) || _end.Task.IsCompleted)
             {
                 return;

@@ -209,7 +209,7 @@ public sealed class HandoffWholeSystemTests
         Assert.Equal(["front", "front", "billing", "billing", "billing", "billing"], record["turns"]!.AsArray().Select(t => (string?)t!["agentId"]));
     }
 
-    private static List<JsonObject> ResponsesDone(FakeRealtimeConnection session) => [.. session.Sent.Where(e => (string?)e["type"] == "response.done")];
+    internal static List<JsonObject> ResponsesDone(FakeRealtimeConnection session) => [.. session.Sent.Where(e => (string?)e["type"] == "response.done")];
 
     /// <summary>
     /// The stored record of front → billing → refunds, as the admin API lists it: a segment per agent with its times,
