@@ -435,6 +435,11 @@ public sealed partial class FakeRealtimeConnection
 
         lock (_gate)
         {
+            if (_holdItemDeletes)
+            {
+                return null;
+            }
+
             if (!_conversationItems.Remove(itemId))
             {
                 return ItemNotFound(itemId);

@@ -19,6 +19,7 @@ public sealed partial class FakeRealtimeConnection
     private readonly List<string> _conversationItems = [];
     private readonly HashSet<string> _callIds = new(StringComparer.Ordinal);
     private readonly List<string> _deletedItems = [];
+    private bool _holdItemDeletes;
     private string? _activeResponseId;
     private long _inputBufferBytes;
     private bool _assistantAudioSent;
@@ -57,6 +58,15 @@ public sealed partial class FakeRealtimeConnection
             {
                 return [.. _deletedItems];
             }
+        }
+    }
+
+    /// <summary>A server stalled on deletes: from now on each <c>conversation.item.delete</c> is recorded and never answered.</summary>
+    public void HoldItemDeletes()
+    {
+        lock (_gate)
+        {
+            _holdItemDeletes = true;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Fakes;
 using VoiceServer.TwilioEmulator;
 using static VoiceServer.Tests.MainApp.HandoffWholeSystemTests;
@@ -200,6 +201,40 @@ public sealed class HandoffTrimInPlaceWholeSystemTests
         var record = await StoredRecordAsync(system, caller);
         Assert.Equal("caller_stopped", (string?)record["endReason"]);
         Assert.Equal(["front", "orders"], SegmentAgents(record));
+        Assert.Empty(orders.ErrorsSent);
+    }
+
+    [Fact]
+    public async Task DeletesNotConfirmedInTime_ReplaceTheSessionInstead()
+    {
+        // Started as far behind the main app's clock as the test moves it on, so the call record the voice server
+        // signs at the end is not from the main app's future.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromSeconds(15));
+        await using var system = await SystemHarness.StartAsync("sqlite", voiceTime: time);
+        await CreateAgentsAsync(system, new JsonObject { ["context"] = "last_turns", ["lastTurns"] = 1 });
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+
+        await SpokenTurnAsync(system, front, "1", "Hello.", "Hello, front desk here.");
+        front.HoldItemDeletes();
+        await SpokenTurnAsync(system, front, "2", "Order C-3, please.", "Let me get orders.", "transfer_to_agent", Handoff("orders", "a cake order"));
+
+        // Every item before the last turn is asked to go; none is confirmed, and no update goes out meanwhile.
+        await front.WaitForEventCountAsync("conversation.item.delete", 3, system.Token);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "HandoffTrimming", system.Token);
+        Assert.Single(front.SessionUpdates);
+        time.Advance(TimeSpan.FromSeconds(15));
+
+        var orders = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await orders.WaitForEventAsync("response.create", system.Token);
+        Assert.Equal(["Let me get orders."], ReplayedTexts(orders));
+        Assert.Single(front.SessionUpdates);
+        var fallback = await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "HandoffInPlaceFallback", system.Token);
+        Assert.Contains("did not confirm 3 delete(s) within 15 s", fallback.Message, StringComparison.Ordinal);
+
+        var record = await StoredRecordAsync(system, caller);
+        Assert.Equal(["front", "orders"], SegmentAgents(record));
+        Assert.Empty(front.ErrorsSent);
         Assert.Empty(orders.ErrorsSent);
     }
 
