@@ -93,7 +93,7 @@ public sealed partial class TelnyxCallerLeg : ICallerLeg
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Telnyx reported a stream error: code {ErrorCode}, {ErrorTitle}.")]
+        [LoggerMessage(199, LogLevel.Warning, "Telnyx reported a stream error: code {ErrorCode}, {ErrorTitle}.")]
         public static partial void StreamError(ILogger logger, string? errorCode, string? errorTitle);
     }
 }

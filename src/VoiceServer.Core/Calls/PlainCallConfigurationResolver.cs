@@ -33,7 +33,7 @@ public sealed partial class PlainCallConfigurationResolver(CallResolutionRules r
 
     private static partial class Log
     {
-        [LoggerMessage(150, LogLevel.Warning, "Calls with plain parameters cannot set {Parameters}: their records go to CALL_EVENTS_URL and call control (transfer, hang-up through the telephony API) is off. Send a signed configuration (CONFIG_SIGNING_KEY) bound to the CallSid for those. Logged once.")]
+        [LoggerMessage(198, LogLevel.Warning, "Calls with plain parameters cannot set {Parameters}: their records go to CALL_EVENTS_URL and call control (transfer, hang-up through the telephony API) is off. Send a signed configuration (CONFIG_SIGNING_KEY) bound to the CallSid for those. Logged once.")]
         public static partial void UnprovenParametersIgnored(ILogger logger, string parameters);
     }
 }

@@ -205,31 +205,31 @@ internal sealed partial class AnalysisWorker(
 
     private static partial class Log
     {
-        [LoggerMessage(60, LogLevel.Information, "Post-call analysis worker started (model {Model}).")]
+        [LoggerMessage(140, LogLevel.Information, "Post-call analysis worker started (model {Model}).")]
         public static partial void AnalysisWorkerStarted(ILogger logger, string model);
 
-        [LoggerMessage(61, LogLevel.Information, "Analysis of call {CallId} completed on attempt {Attempt} (passed: {Passed}).")]
+        [LoggerMessage(141, LogLevel.Information, "Analysis of call {CallId} completed on attempt {Attempt} (passed: {Passed}).")]
         public static partial void AnalysisCompleted(ILogger logger, string callId, int attempt, bool? passed);
 
-        [LoggerMessage(62, LogLevel.Warning, "Analysis of call {CallId}, attempt {Attempt}, failed: {Reason}; next attempt at {NextAttemptAt:o}.")]
+        [LoggerMessage(142, LogLevel.Warning, "Analysis of call {CallId}, attempt {Attempt}, failed: {Reason}; next attempt at {NextAttemptAt:o}.")]
         public static partial void AnalysisRetryScheduled(ILogger logger, string callId, int attempt, string reason, DateTimeOffset nextAttemptAt);
 
-        [LoggerMessage(63, LogLevel.Error, "Analysis of call {CallId} given up after attempt {Attempt}: {Reason}.")]
+        [LoggerMessage(143, LogLevel.Error, "Analysis of call {CallId} given up after attempt {Attempt}: {Reason}.")]
         public static partial void AnalysisFailed(ILogger logger, string callId, int attempt, string reason);
 
-        [LoggerMessage(64, LogLevel.Warning, "Analysis of call {CallId}: {Reason}; asking once more.")]
+        [LoggerMessage(144, LogLevel.Warning, "Analysis of call {CallId}: {Reason}; asking once more.")]
         public static partial void AnalysisInvalidAnswer(ILogger logger, string callId, string reason);
 
-        [LoggerMessage(65, LogLevel.Information, "Analysis of call {CallId} interrupted by shutdown: given back to the queue.")]
+        [LoggerMessage(145, LogLevel.Information, "Analysis of call {CallId} interrupted by shutdown: given back to the queue.")]
         public static partial void AnalysisReleased(ILogger logger, string callId);
 
-        [LoggerMessage(66, LogLevel.Warning, "The analysis queue could not be read ({Error}); trying again shortly.")]
+        [LoggerMessage(146, LogLevel.Warning, "The analysis queue could not be read ({Error}); trying again shortly.")]
         public static partial void AnalysisQueueUnavailable(ILogger logger, string error);
 
-        [LoggerMessage(68, LogLevel.Error, "Analysis of call {CallId} faulted ({ExceptionType}); it is retried like an outage.")]
+        [LoggerMessage(148, LogLevel.Error, "Analysis of call {CallId} faulted ({ExceptionType}); it is retried like an outage.")]
         public static partial void AnalysisFaulted(ILogger logger, string callId, string exceptionType);
 
-        [LoggerMessage(67, LogLevel.Debug, "Analysis worker idle for up to {DelayMs} ms.")]
+        [LoggerMessage(147, LogLevel.Debug, "Analysis worker idle for up to {DelayMs} ms.")]
         public static partial void AnalysisWaiting(ILogger logger, long delayMs);
     }
 }

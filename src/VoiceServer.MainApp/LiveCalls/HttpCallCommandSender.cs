@@ -40,7 +40,7 @@ internal sealed partial class HttpCallCommandSender(IOptions<MainAppOptions> opt
 
     private static partial class Log
     {
-        [LoggerMessage(52, LogLevel.Warning, "Live-call command for {CallSid}: the voice server did not answer ({Failure})")]
+        [LoggerMessage(132, LogLevel.Warning, "Live-call command for {CallSid}: the voice server did not answer ({Failure})")]
         public static partial void VoiceServerUnreachable(ILogger logger, string callSid, string failure);
     }
 }

@@ -99,10 +99,10 @@ internal static partial class LiveCallApi
 
     private static partial class Log
     {
-        [LoggerMessage(50, LogLevel.Information, "Live-call command {Action} for {CallSid}: {Outcome}")]
+        [LoggerMessage(130, LogLevel.Information, "Live-call command {Action} for {CallSid}: {Outcome}")]
         public static partial void CommandAnswered(ILogger logger, string action, string callSid, string outcome);
 
-        [LoggerMessage(51, LogLevel.Warning, "Live-call command {Action} for {CallSid}: no voice-server instance answered in time")]
+        [LoggerMessage(131, LogLevel.Warning, "Live-call command {Action} for {CallSid}: no voice-server instance answered in time")]
         public static partial void CommandUnanswered(ILogger logger, string action, string callSid);
     }
 }

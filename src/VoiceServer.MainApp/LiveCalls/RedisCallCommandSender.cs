@@ -139,16 +139,16 @@ internal sealed partial class RedisCallCommandSender : ICallCommandSender, IAsyn
 
     private static partial class Log
     {
-        [LoggerMessage(53, LogLevel.Information, "Live-call commands: Redis at {Servers}")]
+        [LoggerMessage(133, LogLevel.Information, "Live-call commands: Redis at {Servers}")]
         public static partial void Connected(ILogger logger, string servers);
 
-        [LoggerMessage(54, LogLevel.Warning, "Live-call command {Action} for {CallSid}: no acknowledgement in time")]
+        [LoggerMessage(134, LogLevel.Warning, "Live-call command {Action} for {CallSid}: no acknowledgement in time")]
         public static partial void NoAcknowledgement(ILogger logger, string callSid, string action);
 
-        [LoggerMessage(55, LogLevel.Error, "Live-call command for {CallSid}: Redis failed ({Failure})")]
+        [LoggerMessage(135, LogLevel.Error, "Live-call command for {CallSid}: Redis failed ({Failure})")]
         public static partial void RedisFailed(ILogger logger, string callSid, string failure);
 
-        [LoggerMessage(56, LogLevel.Warning, "Live-call commands: a reply without a valid signature was dropped")]
+        [LoggerMessage(136, LogLevel.Warning, "Live-call commands: a reply without a valid signature was dropped")]
         public static partial void ReplyRefused(ILogger logger);
     }
 }
