@@ -14,6 +14,7 @@ using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
 using VoiceServer.MainApp.Vonage;
 using VoiceServer.MainApp.Webhooks;
+using VoiceServer.Plivo;
 using VoiceServer.Redis;
 using VoiceServer.Telnyx;
 
@@ -65,6 +66,11 @@ internal static partial class MainAppApplication
             }
 
             options.PlivoAuthToken = Text(configuration, "PLIVO_AUTH_TOKEN");
+            options.PlivoAuthId = Text(configuration, "PLIVO_AUTH_ID") is { } plivoAuthId && !PlivoRecordingsApi.IsAuthId(plivoAuthId)
+                ? throw new OptionsValidationException("PLIVO_AUTH_ID", typeof(MainAppOptions), ["PLIVO_AUTH_ID must be the Auth ID as Plivo's console shows it (letters and digits)."])
+                : Text(configuration, "PLIVO_AUTH_ID");
+            options.PlivoApiBaseUrl = Text(configuration, "PLIVO_API_BASE_URL") is { } plivoApi ? AbsoluteUrl("PLIVO_API_BASE_URL", plivoApi, "http", "https") : null;
+            options.PlivoMediaBaseUrl = Text(configuration, "PLIVO_MEDIA_BASE_URL") is { } plivoMedia ? AbsoluteUrl("PLIVO_MEDIA_BASE_URL", plivoMedia, "http", "https") : null;
             options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
             if (Text(configuration, "CALLER_PROVIDERS") is { } providers)
             {

@@ -62,6 +62,15 @@ internal sealed class MainAppOptions
     /// <summary><c>PLIVO_AUTH_TOKEN</c>: the answer and transfer URLs require a valid <c>X-Plivo-Signature-V3</c> with it. Never logged.</summary>
     public string? PlivoAuthToken { get; set; }
 
+    /// <summary><c>PLIVO_AUTH_ID</c>: with <c>PLIVO_AUTH_TOKEN</c>, lets the admin API fetch and delete Plivo calls' recordings (HTTP Basic).</summary>
+    public string? PlivoAuthId { get; set; }
+
+    /// <summary><c>PLIVO_API_BASE_URL</c>: where Plivo REST requests go instead of <c>https://api.plivo.com/v1</c> (tests, proxies).</summary>
+    public Uri? PlivoApiBaseUrl { get; set; }
+
+    /// <summary><c>PLIVO_MEDIA_BASE_URL</c>: where recordings' files are fetched instead of <c>https://media.plivo.com/v1</c> (tests, proxies).</summary>
+    public Uri? PlivoMediaBaseUrl { get; set; }
+
     /// <summary><c>VONAGE_SIGNATURE_SECRET</c>: the answer and event webhooks require a JWT signed with it (HS256). Never logged.</summary>
     public string? VonageSignatureSecret { get; set; }
 

@@ -2,32 +2,22 @@ using Microsoft.Extensions.Options;
 using VoiceServer.Calls;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Webhooks;
-using VoiceServer.Plivo;
 
 namespace VoiceServer.MainApp.Plivo;
 
 /// <summary>
 /// A Plivo application's two URLs. <c>POST /api/plivo/voice</c> (the answer URL) finds the agent of the dialled number
 /// (<c>To</c>) among the numbers registered for Plivo and answers Plivo XML that streams the call to the voice
-/// server, its configuration bound to <c>CallUUID</c>. <c>POST /api/plivo/transfer?to=+1…</c> (the voice server's
-/// <c>PLIVO_TRANSFER_URL</c>) answers a <c>&lt;Dial&gt;</c> to that number. Both require <c>X-Plivo-Signature-V3</c>
-/// (or the main account's <c>X-Plivo-Signature-Ma-V3</c>) with <c>PLIVO_AUTH_TOKEN</c> over <c>PUBLIC_URL</c> + path
-/// + query and the form, checked by the voice server's validator, and let each nonce in once.
+/// server, its configuration bound to <c>CallUUID</c> (with a <c>&lt;Record&gt;</c> first for an agent that records
+/// its calls). <c>POST /api/plivo/transfer?to=+1…</c> (the voice server's <c>PLIVO_TRANSFER_URL</c>) answers a
+/// <c>&lt;Dial&gt;</c> to that number. Both are read through <see cref="PlivoSignedForm"/>.
 /// </summary>
 internal static class PlivoVoiceWebhook
 {
     public const string AnswerPath = "/api/plivo/voice";
     public const string TransferPath = "/api/plivo/transfer";
-
-    /// <summary>A subaccount's calls signed with the main account's token.</summary>
-    public const string MainAccountSignatureHeader = "X-Plivo-Signature-Ma-V3";
-
-    /// <summary>
-    /// How long a nonce is remembered. Plivo's V3 signature carries no timestamp, so nothing else ages a captured
-    /// request; a call is long over by then, and a replay after it would configure a call that no longer exists.
-    /// </summary>
-    public static readonly TimeSpan NonceMemory = TimeSpan.FromHours(24);
 
     private const string Provider = "Plivo";
 
@@ -50,13 +40,14 @@ internal static class PlivoVoiceWebhook
         HttpContext context,
         AgentStore agents,
         AgentCallConfiguration configuration,
+        CallRecordingStore recordings,
         ReplayGuard replays,
         IOptions<MainAppOptions> options,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.PlivoVoiceWebhook");
-        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, replays, logger, cancellationToken);
+        var (refusal, form) = await PlivoSignedForm.ReadAsync(context, options.Value, replays, logger, cancellationToken);
         if (form is null)
         {
             return refusal!;
@@ -80,7 +71,14 @@ internal static class PlivoVoiceWebhook
         }
 
         WebhookLog.CallRouted(logger, Provider, callUuid, to, agent.Id);
-        var xml = PlivoXml.Stream(new Uri(options.Value.VoiceServerUrl, "/api/plivo/media-stream"), configuration.ForCall(agent, callUuid));
+        // Recorded only under a CallUUID Plivo's callback can name, so the recording is found with the call.
+        var record = agent.RecordCalls && PlivoRecording.IsCallUuid(callUuid);
+        if (record)
+        {
+            await recordings.RequestedAsync(callUuid!, agent.Id, PhoneProvider.Plivo, cancellationToken);
+        }
+
+        var xml = PlivoXml.Stream(new Uri(options.Value.VoiceServerUrl, "/api/plivo/media-stream"), configuration.ForCall(agent, callUuid), record ? options.Value : null);
         if (xml.Length > MaxStreamRequestLine)
         {
             // The call is still answered (a voice server with a larger limit takes it), but the likely failure is named.
@@ -93,7 +91,7 @@ internal static class PlivoVoiceWebhook
     private static async Task<IResult> TransferAsync(HttpContext context, ReplayGuard replays, IOptions<MainAppOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("VoiceServer.MainApp.PlivoVoiceWebhook");
-        var (refusal, form) = await ReadSignedFormAsync(context, options.Value, replays, logger, cancellationToken);
+        var (refusal, form) = await PlivoSignedForm.ReadAsync(context, options.Value, replays, logger, cancellationToken);
         if (form is null)
         {
             return refusal!;
@@ -109,69 +107,6 @@ internal static class PlivoVoiceWebhook
 
         WebhookLog.TransferAnswered(logger, Provider, to.ToString());
         return WebhookResults.Xml(PlivoXml.Dial(to.ToString()));
-    }
-
-    /// <summary>The form of a request Plivo signed, or else (form null) the refusal to answer instead.</summary>
-    private static async Task<(IResult? Refusal, Dictionary<string, string>? Form)> ReadSignedFormAsync(
-        HttpContext context, MainAppOptions settings, ReplayGuard replays, ILogger logger, CancellationToken cancellationToken)
-    {
-        if (!settings.Serves(PhoneProvider.Plivo))
-        {
-            WebhookLog.ProviderNotServed(logger, Provider, "PLIVO_AUTH_TOKEN");
-            return (WebhookResults.NotServed(PhoneProvider.Plivo), null);
-        }
-
-        if (!WebhookBodies.IsForm(context.Request))
-        {
-            return (WebhookResults.NotForm(Provider), null);
-        }
-
-        var form = WebhookBodies.ParseForm(await WebhookBodies.ReadAsync(context.Request, cancellationToken));
-        if (settings.PlivoAuthToken is { } token)
-        {
-            // The URL Plivo requested, from configuration (never Host or X-Forwarded-*), with the raw query.
-            var url = MainAppOptions.PublicPath(settings.PublicUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}"), context.Request.Path + context.Request.QueryString.ToString());
-            var check = Verify(new PlivoSignatureValidator(token), context.Request.Headers, url, form);
-            if (check != PlivoSignatureCheck.Valid)
-            {
-                WebhookLog.SignatureRefused(logger, Provider, check.ToString());
-                return (WebhookResults.InvalidSignature(PlivoSignatureValidator.SignatureHeader), null);
-            }
-
-            // The signature covers the nonce, a random string Plivo generates per request: a nonce seen before is a
-            // signed request sent again. Checked after the MAC, so an unsigned request cannot use up a genuine nonce;
-            // a refusal for an unavailable database stores nothing, so Plivo's retry of it is let in.
-            var replay = await replays.TryAcceptAsync("plivo:" + context.Request.Headers[PlivoSignatureValidator.NonceHeader], NonceMemory, cancellationToken);
-            if (WebhookResults.Refusal(replay) is { } refusal)
-            {
-                WebhookLog.ReplayRefused(logger, Provider, replay);
-                return (refusal, null);
-            }
-        }
-
-        return (null, form);
-    }
-
-    private static PlivoSignatureCheck Verify(PlivoSignatureValidator validator, IHeaderDictionary headers, string url, Dictionary<string, string> form)
-    {
-        var nonce = headers[PlivoSignatureValidator.NonceHeader];
-        var result = PlivoSignatureCheck.MissingHeaders;
-        foreach (var header in (ReadOnlySpan<string>)[PlivoSignatureValidator.SignatureHeader, MainAccountSignatureHeader])
-        {
-            var signatures = headers[header];
-            if (nonce.Count != 1 || signatures.Count != 1)
-            {
-                continue;
-            }
-
-            result = validator.Verify("POST", url, nonce, signatures, form);
-            if (result == PlivoSignatureCheck.Valid)
-            {
-                return result;
-            }
-        }
-
-        return result;
     }
 
     private static bool IsCallUuid(string value) =>

@@ -1,3 +1,5 @@
+using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Webhooks;
 
 namespace VoiceServer.MainApp.Plivo;
@@ -13,9 +15,17 @@ internal static class PlivoXml
 
     private const string Unavailable = "Sorry, the assistant is unavailable. Goodbye.";
 
-    /// <summary><paramref name="streamUrl"/> with <paramref name="parameters"/> as its query, each name and value escaped.</summary>
-    public static string Stream(Uri streamUrl, IEnumerable<(string Name, string Value)> parameters) => XmlDocuments.Write(writer =>
+    /// <summary>
+    /// <paramref name="streamUrl"/> with <paramref name="parameters"/> as its query, each name and value escaped; with
+    /// <paramref name="recordWith"/>, Plivo's recording of the call starts first (<see cref="PlivoRecording.WriteRecord"/>).
+    /// </summary>
+    public static string Stream(Uri streamUrl, IEnumerable<(string Name, string Value)> parameters, MainAppOptions? recordWith = null) => XmlDocuments.Write(writer =>
     {
+        if (recordWith is not null)
+        {
+            PlivoRecording.WriteRecord(writer, recordWith);
+        }
+
         var query = string.Join('&', parameters.Select(static p => $"{Uri.EscapeDataString(p.Name)}={Uri.EscapeDataString(p.Value)}"));
         writer.WriteStartElement("Stream");
         writer.WriteAttributeString("bidirectional", "true");

@@ -3,20 +3,22 @@ using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
 using VoiceServer.MainApp.Webhooks;
+using VoiceServer.Plivo;
 using VoiceServer.Telnyx;
 
 namespace VoiceServer.MainApp.Recordings;
 
 /// <summary>
-/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>) or Telnyx (<see cref="TelnyxRecording"/>).
-/// <c>POST /api/twilio/recording-status</c> and <c>POST /api/telnyx/recording-status</c> are the providers' recording
-/// status callbacks: signed, about a call the app asked that provider to record; each stores the recording's id,
-/// length, channels and status with the call. Their <c>RecordingUrl</c> is never stored nor fetched: the media is
-/// always fetched through the provider's API by the recording's id. <c>GET /api/calls/{callSid}/recording</c> (admin,
+/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>), Telnyx (<see cref="TelnyxRecording"/>) or
+/// Plivo (<see cref="PlivoRecording"/>). <c>POST /api/twilio/recording-status</c>, <c>/api/telnyx/recording-status</c>
+/// and <c>/api/plivo/recording-status</c> are the providers' recording callbacks: signed, about a call the app asked
+/// that provider to record; each stores the recording's id, length, channels and status with the call. Their media URL
+/// is never stored nor fetched: the media is always fetched from the provider by the recording's id. <c>GET /api/calls/{callSid}/recording</c> (admin,
 /// <c>?format=mp3</c>, WAV by default) streams the media with the provider's credentials; <c>DELETE</c> deletes it
 /// there and marks it deleted here.
 /// </summary>
@@ -36,10 +38,13 @@ internal static partial class CallRecordingApi
     public static void AddCallRecordings(this IServiceCollection services)
     {
         services.AddSingleton<CallRecordingStore>();
-        services.AddSingleton<TwilioRecordings>();
-        services.AddSingleton<TelnyxRecordings>();
-        // Telnyx's API and its recordings' storage: a redirect could lead anywhere, so none is followed.
+        // Each provider whose calls the app records, in the order a CallSid is matched against their forms.
+        services.AddSingleton<IProviderRecordings, TwilioRecordings>();
+        services.AddSingleton<IProviderRecordings, TelnyxRecordings>();
+        services.AddSingleton<IProviderRecordings, PlivoRecordings>();
+        // Telnyx's API and its recordings' storage, Plivo's API and media: a redirect could lead anywhere, so none is followed.
         services.AddHttpClient(TelnyxRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddHttpClient(PlivoRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
     }
 
     public static void MapCallRecordings(this WebApplication app)
@@ -54,6 +59,9 @@ internal static partial class CallRecordingApi
             .WithRequestBodyLimit(StatusCallbackBodyBytes)
             .WithFormOptions(valueCountLimit: RequestLimits.VoiceWebhookMaxFields, keyLengthLimit: 256, valueLengthLimit: (int)StatusCallbackBodyBytes);
         app.MapPost(TelnyxRecording.StatusCallbackPath, TelnyxStatusAsync)
+            .DisableAntiforgery()
+            .WithRequestBodyLimit(StatusCallbackBodyBytes);
+        app.MapPost(PlivoRecording.StatusCallbackPath, PlivoStatusAsync)
             .DisableAntiforgery()
             .WithRequestBodyLimit(StatusCallbackBodyBytes);
     }
@@ -161,6 +169,51 @@ internal static partial class CallRecordingApi
         return await StoreAsync(PhoneProvider.Telnyx, callSid!, recordingSid!, status!, duration, channels, recordings, logger, cancellationToken);
     }
 
+    /// <summary>
+    /// Plivo's <c>&lt;Record&gt;</c> callback, sent once the file is ready: the same rules as Twilio's, Plivo's ids and
+    /// fields. It says nothing of status or channels: the file is ready (completed), and stereo was asked for (2).
+    /// </summary>
+    private static async Task<IResult> PlivoStatusAsync(
+        HttpContext context,
+        CallRecordingStore recordings,
+        ReplayGuard replays,
+        IOptions<MainAppOptions> options,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var (refusal, fields) = await PlivoSignedForm.ReadAsync(context, options.Value, replays, logger, cancellationToken);
+        if (fields is null)
+        {
+            return refusal!;
+        }
+
+        var callUuid = fields.GetValueOrDefault("CallUUID");
+        var recordingId = fields.GetValueOrDefault("RecordingID");
+        if (!PlivoRecording.IsCallUuid(callUuid))
+        {
+            return Invalid("CallUUID", "CallUUID is not a Plivo CallUUID (a UUID).");
+        }
+
+        if (!PlivoRecordingsApi.IsRecordingId(recordingId))
+        {
+            return Invalid("RecordingID", "RecordingID is not a Plivo recording id (8-4-4-4-12 letters and digits).");
+        }
+
+        if (!TryReadCount(fields, "RecordingDuration", MaxDurationSeconds, out var duration))
+        {
+            return Invalid("RecordingDuration", $"RecordingDuration must be a whole number of seconds, at most {MaxDurationSeconds}.");
+        }
+
+        if (!TryReadMilliseconds(fields, "RecordingDurationMs", MaxDurationSeconds, out var durationMs))
+        {
+            return Invalid("RecordingDurationMs", $"RecordingDurationMs must be a number of milliseconds, at most {MaxDurationSeconds * 1000L}.");
+        }
+
+        // RecordUrl is never read: the file is fetched by its id, from PLIVO_MEDIA_BASE_URL.
+        return await StoreAsync(PhoneProvider.Plivo, callUuid!, recordingId!, CallRecordingStatuses.Completed, duration ?? durationMs, 2, recordings, logger, cancellationToken);
+    }
+
     private static async Task<IResult> StoreAsync(
         PhoneProvider provider, string callSid, string recordingSid, string status, int? duration, int? channels, CallRecordingStore recordings, ILogger logger, CancellationToken cancellationToken)
     {
@@ -181,8 +234,7 @@ internal static partial class CallRecordingApi
         string callSid,
         string? format,
         CallRecordingStore recordings,
-        TwilioRecordings twilio,
-        TelnyxRecordings telnyx,
+        IEnumerable<IProviderRecordings> providers,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -198,7 +250,7 @@ internal static partial class CallRecordingApi
             return Invalid("format", "format must be wav (the default) or mp3.");
         }
 
-        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, telnyx, cancellationToken);
+        var (recording, provider, refusal) = await FindAsync(callSid, recordings, providers, cancellationToken);
         if (recording is null)
         {
             return refusal!;
@@ -208,9 +260,7 @@ internal static partial class CallRecordingApi
         MediaFetch fetch;
         try
         {
-            fetch = recording.Provider == PhoneProvider.Telnyx
-                ? await telnyx.GetMediaAsync(recording.RecordingSid!, mediaFormat.Value, cancellationToken)
-                : await FetchFromTwilioAsync(twilio, recording.RecordingSid!, mediaFormat.Value, cancellationToken);
+            fetch = await provider!.GetMediaAsync(recording.RecordingSid!, mediaFormat.Value, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -235,21 +285,18 @@ internal static partial class CallRecordingApi
     private static async Task<IResult> DeleteAsync(
         string callSid,
         CallRecordingStore recordings,
-        TwilioRecordings twilio,
-        TelnyxRecordings telnyx,
+        IEnumerable<IProviderRecordings> providers,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(LoggerName);
-        var (recording, refusal) = await FindAsync(callSid, recordings, twilio, telnyx, cancellationToken, mediaReady: false);
+        var (recording, provider, refusal) = await FindAsync(callSid, recordings, providers, cancellationToken, mediaReady: false);
         if (recording is null)
         {
             return refusal!;
         }
 
-        var result = recording.Provider == PhoneProvider.Telnyx
-            ? await telnyx.DeleteAsync(recording.RecordingSid!, cancellationToken)
-            : await twilio.DeleteAsync(recording.RecordingSid!, cancellationToken);
+        var result = await provider!.DeleteAsync(recording.RecordingSid!, cancellationToken);
         if (!result.Deleted)
         {
             Log.NotDeleted(logger, callSid, recording.RecordingSid!, result.Problem!);
@@ -261,55 +308,33 @@ internal static partial class CallRecordingApi
         return Results.NoContent();
     }
 
-    /// <summary>Twilio's answer for the media, or why there is none (its answer names the account: only its status is kept).</summary>
-    private static async Task<MediaFetch> FetchFromTwilioAsync(TwilioRecordings twilio, string recordingSid, RecordingFormat format, CancellationToken cancellationToken)
-    {
-        var media = await twilio.GetMediaAsync(recordingSid, format, cancellationToken);
-        if (media.IsSuccessStatusCode)
-        {
-            return new MediaFetch(media, false, null);
-        }
-
-        var status = (int)media.StatusCode;
-        media.Dispose();
-        return status == StatusCodes.Status404NotFound
-            ? MediaFetch.Missing($"Twilio answered HTTP {status}")
-            : MediaFetch.Refused($"Twilio answered HTTP {status}");
-    }
-
     /// <summary>
     /// The recording of a call that its provider reported (with a file, when <paramref name="mediaReady"/>) and not
-    /// deleted, or the refusal: 400 neither a Twilio nor a Telnyx CallSid, 409 no credentials for that provider, 404 none.
+    /// deleted, and that provider; or the refusal: 400 no provider's CallSid, 409 no credentials for that provider, 404 none.
     /// </summary>
-    private static async Task<(CallRecording? Recording, IResult? Refusal)> FindAsync(
-        string callSid, CallRecordingStore recordings, TwilioRecordings twilio, TelnyxRecordings telnyx, CancellationToken cancellationToken, bool mediaReady = true)
+    private static async Task<(CallRecording? Recording, IProviderRecordings? Provider, IResult? Refusal)> FindAsync(
+        string callSid, CallRecordingStore recordings, IEnumerable<IProviderRecordings> providers, CancellationToken cancellationToken, bool mediaReady = true)
     {
-        PhoneProvider? provider = TwilioRecording.IsCallSid(callSid) ? PhoneProvider.Twilio
-            : TelnyxRecording.IsCallSid(callSid) ? PhoneProvider.Telnyx
-            : null;
+        var provider = providers.FirstOrDefault(provider => provider.IsCallSid(callSid));
         if (provider is null)
         {
-            return (null, Invalid("callSid", "callSid must be a Twilio CallSid (CA and 32 hexadecimal digits) or a Telnyx one (v2: or v3: and a call control id)."));
+            var forms = providers.Select(static provider => provider.CallSidForm).ToList();
+            return (null, null, Invalid("callSid", $"callSid must be {string.Join(", ", forms[..^1])} or {forms[^1]}."));
         }
 
-        if (provider == PhoneProvider.Twilio && !twilio.IsConfigured)
+        if (!provider.IsConfigured)
         {
-            return (null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", "Recordings need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the main app."));
-        }
-
-        if (provider == PhoneProvider.Telnyx && !telnyx.IsConfigured)
-        {
-            return (null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", "Telnyx calls' recordings need TELNYX_API_KEY on the main app."));
+            return (null, null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", provider.MissingSettings));
         }
 
         var recording = await recordings.GetAsync(callSid, cancellationToken);
         var found = recording is { RecordingSid: not null } &&
-            recording.Provider == provider &&
+            recording.Provider == provider.Provider &&
             recording.Status != CallRecordingStatuses.Deleted &&
             (!mediaReady || recording.Status == CallRecordingStatuses.Completed);
         return found
-            ? (recording, null)
-            : (null, AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"No recording of call {callSid}."));
+            ? (recording, provider, null)
+            : (null, null, AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"No recording of call {callSid}."));
     }
 
     /// <summary>An optional count from 0 to <paramref name="max"/>; Twilio's -1 (not known yet) reads as absent.</summary>
@@ -327,6 +352,24 @@ internal static partial class CallRecordingApi
         }
 
         value = parsed;
+        return true;
+    }
+
+    /// <summary>An optional length in milliseconds (Plivo writes them as <c>345100</c> or <c>345100.00000</c>), as whole seconds.</summary>
+    private static bool TryReadMilliseconds(Dictionary<string, string> fields, string name, int maxSeconds, out int? seconds)
+    {
+        seconds = null;
+        if (fields.GetValueOrDefault(name) is not { } text)
+        {
+            return true;
+        }
+
+        if (text.Length > 32 || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var milliseconds) || milliseconds > maxSeconds * 1000m)
+        {
+            return false;
+        }
+
+        seconds = (int)Math.Round(milliseconds / 1000m, MidpointRounding.AwayFromZero);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.Telnyx;
 
@@ -11,7 +12,7 @@ namespace VoiceServer.MainApp.Recordings;
 /// callback sent. Telnyx answers a recording's details with pre-signed download URLs: one is followed only on an origin
 /// of <c>TELNYX_RECORDING_ORIGINS</c>, without the key, and no redirect is ever followed.
 /// </summary>
-internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpClientFactory httpClients)
+internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpClientFactory httpClients) : IProviderRecordings
 {
     /// <summary>The client for Telnyx's API and its recordings' storage: it follows no redirect.</summary>
     public const string HttpClientName = "telnyx-rest";
@@ -21,6 +22,14 @@ internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpCl
 
     /// <summary>Whether the app has the API key to fetch and delete recordings.</summary>
     public bool IsConfigured => options.Value.TelnyxApiKey is not null;
+
+    public PhoneProvider Provider => PhoneProvider.Telnyx;
+
+    public string CallSidForm => "a Telnyx one (v2: or v3: and a call control id)";
+
+    public string MissingSettings => "Telnyx calls' recordings need TELNYX_API_KEY on the main app.";
+
+    public bool IsCallSid(string callSid) => TelnyxRecording.IsCallSid(callSid);
 
     /// <summary>
     /// <c>GET {base}/recordings/{id}</c>, then the file its <c>download_urls</c> names for <paramref name="format"/>: the

@@ -5,6 +5,7 @@ using Twilio.Clients;
 using Twilio.Exceptions;
 using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
+using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
 using VoiceServer.MainApp.Outbound;
 
@@ -15,12 +16,36 @@ namespace VoiceServer.MainApp.Recordings;
 /// Basic auth), through the same HTTP client as outbound calls (so <c>TWILIO_API_BASE_URL</c> applies). Every URL is
 /// built here from the account and a RecordingSid checked to be one: never from a URL a callback sent.
 /// </summary>
-internal sealed class TwilioRecordings(IOptions<MainAppOptions> options, IHttpClientFactory httpClients)
+internal sealed class TwilioRecordings(IOptions<MainAppOptions> options, IHttpClientFactory httpClients) : IProviderRecordings
 {
     private static readonly Uri s_api = new("https://api.twilio.com");
 
+    public PhoneProvider Provider => PhoneProvider.Twilio;
+
+    public string CallSidForm => "a Twilio CallSid (CA and 32 hexadecimal digits)";
+
     /// <summary>Whether the app has the account's credentials to fetch and delete recordings.</summary>
     public bool IsConfigured => options.Value is { TwilioAccountSid: not null, TwilioAuthToken: not null };
+
+    public string MissingSettings => "Recordings need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the main app.";
+
+    public bool IsCallSid(string callSid) => TwilioRecording.IsCallSid(callSid);
+
+    /// <summary>Twilio's answer for the media, or why there is none (its answer names the account: only its status is kept).</summary>
+    async Task<MediaFetch> IProviderRecordings.GetMediaAsync(string recordingSid, RecordingFormat format, CancellationToken cancellationToken)
+    {
+        var media = await GetMediaAsync(recordingSid, format, cancellationToken);
+        if (media.IsSuccessStatusCode)
+        {
+            return new MediaFetch(media, false, null);
+        }
+
+        var status = (int)media.StatusCode;
+        media.Dispose();
+        return status == StatusCodes.Status404NotFound
+            ? MediaFetch.Missing($"Twilio answered HTTP {status}")
+            : MediaFetch.Refused($"Twilio answered HTTP {status}");
+    }
 
     /// <summary>
     /// <c>GET /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.wav</c> (or <c>.mp3</c>): the answer once its

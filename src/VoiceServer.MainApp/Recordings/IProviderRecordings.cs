@@ -1,0 +1,31 @@
+using VoiceServer.MainApp.Data;
+
+namespace VoiceServer.MainApp.Recordings;
+
+/// <summary>
+/// One provider's recordings as the admin routes use them: which calls are its (by the CallSid's form), whether the app
+/// has its credentials, and its media and deletion by the recording's id. The routes have one code path for every
+/// provider; each provider says only what differs.
+/// </summary>
+internal interface IProviderRecordings
+{
+    PhoneProvider Provider { get; }
+
+    /// <summary>What the provider's call ids look like, for the refusal of a CallSid no provider's could be.</summary>
+    string CallSidForm { get; }
+
+    /// <summary>Whether the app has the credentials to fetch and delete this provider's recordings.</summary>
+    bool IsConfigured { get; }
+
+    /// <summary>The settings that are missing when <see cref="IsConfigured"/> is false, as a sentence.</summary>
+    string MissingSettings { get; }
+
+    /// <summary>Whether <paramref name="callSid"/> is one of this provider's call ids.</summary>
+    bool IsCallSid(string callSid);
+
+    /// <summary>The media, its body still to be read (so it is streamed on, never held whole), or why there is none.</summary>
+    Task<MediaFetch> GetMediaAsync(string recordingSid, RecordingFormat format, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the recording at the provider; one it no longer has counts as deleted.</summary>
+    Task<RecordingDeleteResult> DeleteAsync(string recordingSid, CancellationToken cancellationToken);
+}
