@@ -122,6 +122,18 @@ public sealed class StartupRuleTests
         Assert.Contains(name, refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("PLIVO_AUTH_ID", "MA../x")]
+    [InlineData("PLIVO_AUTH_ID", "MA2025RK4E639VJFZAGV/")]
+    [InlineData("PLIVO_API_BASE_URL", "api.plivo.com/v1")]
+    [InlineData("PLIVO_MEDIA_BASE_URL", "ftp://media.plivo.com/v1")]
+    public async Task MalformedPlivoRecordingSetting_RefusesToStart_NamingIt(string name, string value)
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => SystemHarness.StartAsync("sqlite", new Dictionary<string, string?> { [name] = value }));
+
+        Assert.Contains(name, refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AllowUnauthenticated_OpensTheOtherProvidersWebhooksUnsigned_AndWarnsForEach()
     {

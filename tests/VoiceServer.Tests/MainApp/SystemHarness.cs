@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
 
@@ -68,6 +69,8 @@ public sealed class SystemHarness : IAsyncDisposable
     internal AgentStore Store => _mainApp.Services.GetRequiredService<AgentStore>();
 
     internal Database Database => _mainApp.Services.GetRequiredService<Database>();
+
+    internal CallRecordingStore Recordings => _mainApp.Services.GetRequiredService<CallRecordingStore>();
 
     /// <summary>One of the running main app's services.</summary>
     internal T MainAppService<T>() where T : notnull => _mainApp.Services.GetRequiredService<T>();
