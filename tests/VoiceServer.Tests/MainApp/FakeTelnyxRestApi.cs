@@ -1,7 +1,5 @@
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using VoiceServer.Fakes;
 
 namespace VoiceServer.Tests.MainApp;
 
@@ -13,28 +11,19 @@ namespace VoiceServer.Tests.MainApp;
 /// key (401 with Telnyx's error shape otherwise); the storage needs none: its URL is the credential. Media can be held
 /// after its first bytes, so a test can see that it is passed on while it is still arriving.
 /// </summary>
-internal sealed class FakeTelnyxRestApi : IAsyncDisposable
+internal sealed class FakeTelnyxRestApi : FakeRecordingProviderApi
 {
     /// <summary>Telnyx's error details: an answer that passed them on would show this.</summary>
     public const string ErrorDetail = "telnyx-internal-detail-7f3a";
 
     public const string StoragePath = "/telephony-recorder-prod/";
 
-    private readonly WebApplication _app;
-    private readonly object _gate = new();
-    private readonly List<ReceivedHttpRequest> _requests = [];
-    private readonly Dictionary<string, byte[]> _media = new(StringComparer.Ordinal);
     private readonly string _authorization;
-    private TaskCompletionSource? _holdMedia;
-    private int _heldAfterBytes;
 
-    private FakeTelnyxRestApi(WebApplication app, string apiKey)
+    private FakeTelnyxRestApi(string apiKey)
     {
-        _app = app;
         _authorization = "Bearer " + apiKey;
     }
-
-    public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>What <c>TELNYX_API_BASE_URL</c> is set to.</summary>
     public Uri ApiBaseUrl => new(BaseAddress, "/v2");
@@ -51,97 +40,11 @@ internal sealed class FakeTelnyxRestApi : IAsyncDisposable
     /// <summary>When set, the storage answers with this status (a redirect to <see cref="DownloadUrl"/>'s target, say).</summary>
     public (int Status, string? Location)? StorageAnswer { get; set; }
 
-    public IReadOnlyList<ReceivedHttpRequest> Requests
+    public static Task<FakeTelnyxRestApi> StartAsync(string apiKey) =>
+        StartOnLoopbackAsync(new FakeTelnyxRestApi(apiKey));
+
+    protected override async Task AnswerAsync(HttpContext context, string path)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
-
-    public static async Task<FakeTelnyxRestApi> StartAsync(string apiKey)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeTelnyxRestApi).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeTelnyxRestApi(app, apiKey);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Urls.First());
-        return fake;
-    }
-
-    /// <summary>A recording Telnyx holds, in both formats (the bytes stand for the file: the app never decodes them).</summary>
-    public (byte[] Wav, byte[] Mp3) AddRecording(string recordingId, int length = 48_000)
-    {
-        var wav = new byte[length];
-        var mp3 = new byte[length / 4];
-        Random.Shared.NextBytes(wav);
-        Random.Shared.NextBytes(mp3);
-        lock (_gate)
-        {
-            _media[$"{recordingId}.wav"] = wav;
-            _media[$"{recordingId}.mp3"] = mp3;
-        }
-
-        return (wav, mp3);
-    }
-
-    /// <summary>The recording is gone at Telnyx (deleted elsewhere): its details and its delete answer 404.</summary>
-    public void RemoveRecording(string recordingId)
-    {
-        lock (_gate)
-        {
-            _media.Remove($"{recordingId}.wav");
-            _media.Remove($"{recordingId}.mp3");
-        }
-    }
-
-    /// <summary>Media answers stop after <paramref name="bytes"/> bytes until <see cref="ReleaseMedia"/>.</summary>
-    public void HoldMediaAfter(int bytes)
-    {
-        lock (_gate)
-        {
-            _heldAfterBytes = bytes;
-            _holdMedia = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-    }
-
-    public void ReleaseMedia()
-    {
-        lock (_gate)
-        {
-            _holdMedia?.TrySetResult();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        ReleaseMedia();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        string body;
-        using (var reader = new StreamReader(context.Request.Body))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted);
-        }
-
-        var request = context.Request;
-        var path = request.Path.Value ?? string.Empty;
-        // Recorded before the answer, so a test that has its answer finds it here.
-        lock (_gate)
-        {
-            _requests.Add(new ReceivedHttpRequest(request.Method, path, request.QueryString.Value ?? string.Empty, request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, 0));
-        }
-
         if (path.StartsWith(StoragePath, StringComparison.Ordinal))
         {
             await ServeMediaAsync(context, path[StoragePath.Length..]);
@@ -169,13 +72,7 @@ internal sealed class FakeTelnyxRestApi : IAsyncDisposable
 
         const string Recordings = "/v2/recordings/";
         var id = path.StartsWith(Recordings, StringComparison.Ordinal) ? path[Recordings.Length..] : null;
-        bool known;
-        lock (_gate)
-        {
-            known = id is not null && _media.ContainsKey($"{id}.wav");
-        }
-
-        if (!known)
+        if (id is null || !HasRecording(id))
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, "10005", "Resource not found");
         }
@@ -220,32 +117,9 @@ internal sealed class FakeTelnyxRestApi : IAsyncDisposable
             return;
         }
 
-        byte[]? media;
-        Task? hold;
-        int heldAfter;
-        lock (_gate)
-        {
-            media = _media.GetValueOrDefault(file);
-            hold = _holdMedia?.Task;
-            heldAfter = _heldAfterBytes;
-        }
-
-        if (media is null)
+        if (!await TryServeMediaAsync(context, file, "audio/wav"))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = file.EndsWith(".mp3", StringComparison.Ordinal) ? "audio/mpeg" : "audio/wav";
-        context.Response.ContentLength = media.Length;
-        var first = hold is null ? media.Length : Math.Min(heldAfter, media.Length);
-        await context.Response.Body.WriteAsync(media.AsMemory(0, first), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-        if (hold is not null)
-        {
-            await hold.WaitAsync(context.RequestAborted);
-            await context.Response.Body.WriteAsync(media.AsMemory(first), context.RequestAborted);
         }
     }
 

@@ -1,9 +1,7 @@
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
-using VoiceServer.Fakes;
 
 namespace VoiceServer.Tests.MainApp;
 
@@ -14,124 +12,24 @@ namespace VoiceServer.Tests.MainApp;
 /// account's Basic credentials (401 with Twilio's error 20003 otherwise). Media can be held after its first bytes,
 /// so a test can see that it is passed on while it is still arriving.
 /// </summary>
-internal sealed class FakeTwilioRestApi : IAsyncDisposable
+internal sealed class FakeTwilioRestApi : FakeRecordingProviderApi
 {
-    private readonly WebApplication _app;
-    private readonly object _gate = new();
-    private readonly List<ReceivedHttpRequest> _requests = [];
-    private readonly Dictionary<string, byte[]> _media = new(StringComparer.Ordinal);
     private readonly string _accountSid;
     private readonly string _authorization;
-    private TaskCompletionSource? _holdMedia;
-    private int _heldAfterBytes;
 
-    private FakeTwilioRestApi(WebApplication app, string accountSid, string authToken)
+    private FakeTwilioRestApi(string accountSid, string authToken)
     {
-        _app = app;
         _accountSid = accountSid;
         _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{accountSid}:{authToken}"));
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
-
     /// <summary>The CallSid <c>Calls.json</c> answers with.</summary>
     public string PlacedCallSid { get; set; } = OutboundCallTests.PlacedSid;
 
-    public IReadOnlyList<ReceivedHttpRequest> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public static Task<FakeTwilioRestApi> StartAsync(string accountSid, string authToken) =>
+        StartOnLoopbackAsync(new FakeTwilioRestApi(accountSid, authToken));
 
-    public static async Task<FakeTwilioRestApi> StartAsync(string accountSid, string authToken)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeTwilioRestApi).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeTwilioRestApi(app, accountSid, authToken);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Urls.First());
-        return fake;
-    }
-
-    /// <summary>A recording Twilio holds, in both of its formats (the bytes stand for the file: the app never decodes them).</summary>
-    public (byte[] Wav, byte[] Mp3) AddRecording(string recordingSid, int length = 48_000)
-    {
-        var wav = new byte[length];
-        var mp3 = new byte[length / 4];
-        Random.Shared.NextBytes(wav);
-        Random.Shared.NextBytes(mp3);
-        lock (_gate)
-        {
-            _media[$"{recordingSid}.wav"] = wav;
-            _media[$"{recordingSid}.mp3"] = mp3;
-        }
-
-        return (wav, mp3);
-    }
-
-    /// <summary>The recording is gone at Twilio (deleted elsewhere): its media and its delete answer 404.</summary>
-    public void RemoveRecording(string recordingSid)
-    {
-        lock (_gate)
-        {
-            _media.Remove($"{recordingSid}.wav");
-            _media.Remove($"{recordingSid}.mp3");
-        }
-    }
-
-    /// <summary>Media answers stop after <paramref name="bytes"/> bytes until <see cref="ReleaseMedia"/>.</summary>
-    public void HoldMediaAfter(int bytes)
-    {
-        lock (_gate)
-        {
-            _heldAfterBytes = bytes;
-            _holdMedia = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-    }
-
-    public void ReleaseMedia()
-    {
-        lock (_gate)
-        {
-            _holdMedia?.TrySetResult();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        ReleaseMedia();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        string body;
-        using (var reader = new StreamReader(context.Request.Body))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted);
-        }
-
-        var request = context.Request;
-        var path = request.Path.Value ?? string.Empty;
-        // Recorded before the answer, so a test that has its answer finds it here.
-        lock (_gate)
-        {
-            _requests.Add(new ReceivedHttpRequest(request.Method, path, request.QueryString.Value ?? string.Empty, request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, 0));
-        }
-
-        await AnswerAsync(context, path);
-    }
-
-    private async Task AnswerAsync(HttpContext context, string path)
+    protected override async Task AnswerAsync(HttpContext context, string path)
     {
         var request = context.Request;
         if (!string.Equals(request.Headers.Authorization, _authorization, StringComparison.Ordinal))
@@ -155,13 +53,7 @@ internal sealed class FakeTwilioRestApi : IAsyncDisposable
         else if (request.Method == "DELETE" && path.StartsWith(account + Recordings, StringComparison.Ordinal) && path.EndsWith(".json", StringComparison.Ordinal))
         {
             var sid = path[(account.Length + Recordings.Length)..^".json".Length];
-            bool removed;
-            lock (_gate)
-            {
-                removed = _media.Remove($"{sid}.wav") | _media.Remove($"{sid}.mp3");
-            }
-
-            if (removed)
+            if (TryRemoveRecording(sid))
             {
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
             }
@@ -178,32 +70,9 @@ internal sealed class FakeTwilioRestApi : IAsyncDisposable
 
     private async Task ServeMediaAsync(HttpContext context, string file)
     {
-        byte[]? media;
-        Task? hold;
-        int heldAfter;
-        lock (_gate)
-        {
-            media = _media.GetValueOrDefault(file);
-            hold = _holdMedia?.Task;
-            heldAfter = _heldAfterBytes;
-        }
-
-        if (media is null)
+        if (!await TryServeMediaAsync(context, file, "audio/x-wav"))
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, 20404, $"The requested resource {context.Request.Path} was not found");
-            return;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = file.EndsWith(".mp3", StringComparison.Ordinal) ? "audio/mpeg" : "audio/x-wav";
-        context.Response.ContentLength = media.Length;
-        var first = hold is null ? media.Length : Math.Min(heldAfter, media.Length);
-        await context.Response.Body.WriteAsync(media.AsMemory(0, first), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-        if (hold is not null)
-        {
-            await hold.WaitAsync(context.RequestAborted);
-            await context.Response.Body.WriteAsync(media.AsMemory(first), context.RequestAborted);
         }
     }
 
