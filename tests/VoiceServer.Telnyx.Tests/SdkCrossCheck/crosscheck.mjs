@@ -69,27 +69,11 @@ async function listen() {
 }
 
 async function callControl(callControlId, to) {
-  const requests = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => { body += chunk; });
-    request.on('end', () => {
-      requests.push({
-        method: request.method,
-        path: request.url,
-        authorization: request.headers.authorization ?? null,
-        contentType: request.headers['content-type'] ?? null,
-        body,
-      });
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"data":{"result":"ok"}}');
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new Telnyx({ apiKey: 'key-for-the-cross-check', baseURL: `http://127.0.0.1:${server.address().port}/v2`, maxRetries: 0 });
+  const { requests, baseURL, close } = await listen();
+  const client = new Telnyx({ apiKey: 'key-for-the-cross-check', baseURL, maxRetries: 0 });
   await client.calls.actions.hangup(callControlId, {});
   await client.calls.actions.transfer(callControlId, { to });
-  server.close();
+  close();
   return { requests };
 }
 
