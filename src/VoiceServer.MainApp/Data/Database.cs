@@ -9,16 +9,22 @@ namespace VoiceServer.MainApp.Data;
 /// One data-access layer over both backends: plain ADO.NET with portable SQL (named parameters, <c>ON CONFLICT</c>
 /// upserts), and each backend's own migration scripts, applied in order at start-up.
 /// </summary>
-internal sealed partial class Database(IOptions<DatabaseOptions> options, ILogger<Database> logger)
+internal sealed partial class Database(IOptions<DatabaseOptions> options, ILogger<Database> logger) : IAsyncDisposable
 {
     private readonly DatabaseOptions _options = options.Value;
+
+    // PostgreSQL connections come from a pool owned by this instance, so stopping the app closes its idle connections
+    // instead of leaving them open on the server until they age out.
+    private readonly NpgsqlDataSource? _postgres = options.Value.Kind == DatabaseKind.Postgres
+        ? NpgsqlDataSource.Create(options.Value.ConnectionString)
+        : null;
 
     public DatabaseKind Kind => _options.Kind;
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        DbConnection connection = _options.Kind == DatabaseKind.Postgres
-            ? new NpgsqlConnection(_options.ConnectionString)
+        DbConnection connection = _postgres is not null
+            ? _postgres.CreateConnection()
             : new SqliteConnection(_options.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         if (connection is SqliteConnection)
@@ -102,6 +108,8 @@ internal sealed partial class Database(IOptions<DatabaseOptions> options, ILogge
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static partial class Log
     {

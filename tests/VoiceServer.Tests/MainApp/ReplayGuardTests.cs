@@ -131,7 +131,7 @@ public sealed class ReplayGuardTests
     public async Task DatabaseUnreachable_Unavailable_ItsSettingsInNoLogLine(string backend, string connectionString)
     {
         var logs = new CapturedLogs();
-        var database = new Database(Options.Create(new DatabaseOptions { Kind = backend == "postgres" ? DatabaseKind.Postgres : DatabaseKind.Sqlite, ConnectionString = connectionString }), NullLogger<Database>.Instance);
+        await using var database = new Database(Options.Create(new DatabaseOptions { Kind = backend == "postgres" ? DatabaseKind.Postgres : DatabaseKind.Sqlite, ConnectionString = connectionString }), NullLogger<Database>.Instance);
         var guard = new ReplayGuard(database, TimeProvider.System, LoggerOf(logs));
         using var timeout = TestTimeout.Create(30);
 
@@ -217,6 +217,7 @@ public sealed class ReplayGuardTests
 
         public async ValueTask DisposeAsync()
         {
+            await Database.DisposeAsync();
             if (_sqliteFile is not null)
             {
                 File.Delete(_sqliteFile);

@@ -56,6 +56,9 @@ public sealed class SystemHarness : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>On PostgreSQL, this test's schema, also the application name of the main app's connections.</summary>
+    public string? PostgresSchema => _postgresSchema;
+
     public Uri WebhookUrl => new(BaseAddress, "/api/twilio/voice");
 
     /// <summary>An HTTP client with the admin API key.</summary>
@@ -129,7 +132,8 @@ public sealed class SystemHarness : IAsyncDisposable
                 await create.ExecuteNonQueryAsync(timeout.Token);
             }
 
-            connectionString = $"{server};Search Path={schema}";
+            // Named after its schema too, so a test can find this app's connections on the server.
+            connectionString = $"{server};Search Path={schema};Application Name={schema}";
         }
         else
         {
