@@ -15,6 +15,10 @@ public sealed partial class CallSession
     // The hang-up or transfer an operator asked for, while the provider's API carries it out.
     private CallControlRequest? _operatorCommand;
 
+    // An operator's message accepted while the model session was being replaced: the session that takes over says it,
+    // once, after whatever it has to say first. One may wait, as one response may wait for the current one.
+    private string? _sayDue;
+
     // After set-up: a ready call whose configuration names its CallSid becomes addressable by operators.
     private void ListForOperators(CallConfiguration configuration)
     {
@@ -117,22 +121,52 @@ public sealed partial class CallSession
                 return new CallCommandResult(CallCommandOutcome.Conflict, "the call awaits its answering-machine verdict; the agent does not speak before it");
             }
 
-            if (!_audioFlowing)
-            {
-                return new CallCommandResult(CallCommandOutcome.Conflict, "the call's model session is being replaced; try again in a moment");
-            }
-
-            if (_responses.IsQueued)
+            // During a replacement, the old session's queue is dropped at the switch; the message waiting is what counts.
+            if (_sayDue is not null || (_audioFlowing && _responses.IsQueued))
             {
                 // One response may wait for the current one; folding the message into another would lose it.
                 return new CallCommandResult(CallCommandOutcome.Conflict, "the agent already has a response waiting; try again in a moment");
             }
 
+            if (!_audioFlowing)
+            {
+                // The model session is being replaced. Refused, the operator would have to guess when to retry: the
+                // session that takes over says it instead.
+                _sayDue = text;
+                Log.OperatorCommand(_logger, CallCommandActions.Say);
+                return new CallCommandResult(CallCommandOutcome.Accepted, "the agent will say it once its connection to the model is back");
+            }
+
             var afterCurrent = _playback.ActiveResponseId is not null || _responses.IsRequested;
-            RequestResponse($"An operator asks you to give the caller this message. Say it exactly as written, word for word, and nothing else: \"{text}\"");
+            RequestResponse(OperatorMessage(text));
             Log.OperatorCommand(_logger, CallCommandActions.Say);
             return new CallCommandResult(CallCommandOutcome.Accepted, afterCurrent ? "the agent will say it after its current response" : "the agent is saying it");
         }
+    }
+
+    private static string OperatorMessage(string text) =>
+        $"An operator asks you to give the caller this message. Say it exactly as written, word for word, and nothing else: \"{text}\"";
+
+    /// <summary>
+    /// Called under _gate when a session takes over (or a failed recycle keeps the old one), after the first words it
+    /// was asked for: the operator's message accepted meanwhile is asked for now, so it waits for them under the
+    /// one-response rule. A call that began ending meanwhile says only its goodbye.
+    /// </summary>
+    private void SayIfDue()
+    {
+        if (_sayDue is not { } text)
+        {
+            return;
+        }
+
+        _sayDue = null;
+        if (_operatorCommand is not null || _goodbye.IsUnderWay)
+        {
+            Log.OperatorMessageNotDelivered(_logger, "the call is ending");
+            return;
+        }
+
+        RequestResponse(OperatorMessage(text));
     }
 
     private bool TryBeginOperatorCommand(CallControlRequest request, out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)

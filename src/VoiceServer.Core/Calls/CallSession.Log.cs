@@ -118,6 +118,9 @@ public sealed partial class CallSession
         [LoggerMessage(173, LogLevel.Warning, "No answering-machine verdict within {TimeoutSeconds} s: the agent starts the conversation as for unknown.")]
         public static partial void AnsweredByMissing(ILogger logger, int timeoutSeconds);
 
+        [LoggerMessage(174, LogLevel.Warning, "An operator's message accepted during a model session replacement was not said: {Why}.")]
+        public static partial void OperatorMessageNotDelivered(ILogger logger, string why);
+
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);
 

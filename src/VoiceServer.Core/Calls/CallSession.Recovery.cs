@@ -206,6 +206,13 @@ public sealed partial class CallSession
                 return true;
             }
 
+            // Before the buffered audio, like the first words, so server VAD cannot answer first.
+            SayIfDue();
+            if (_end.Task.IsCompleted)
+            {
+                return true;
+            }
+
             var buffered = _pendingAudio.FrameCount;
             if (!_pendingAudio.Flush(leg, static (modelLeg, frame) => modelLeg.TryAppendAudio(frame)))
             {
@@ -273,8 +280,9 @@ public sealed partial class CallSession
                     FailHandoff(handoff, "that agent's session could not be started; the call goes on with you", answered: true);
                 }
 
-                // What was asked for meanwhile (a verdict's opening, a goodbye or voicemail message) is asked of the kept session.
+                // What was asked for meanwhile (a verdict's opening, an operator's message, a goodbye or voicemail message) is asked of the kept session.
                 StartConversationIfDue();
+                SayIfDue();
                 RequestGoodbyeIfQuiet();
                 return;
             }

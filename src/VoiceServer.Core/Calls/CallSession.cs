@@ -410,6 +410,12 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _recycle.Stop();
             _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
+            if (_sayDue is not null)
+            {
+                // Accepted during a replacement that never finished: the operator's 202 promised it, so say it was lost.
+                _sayDue = null;
+                Log.OperatorMessageNotDelivered(_logger, $"the call ended ({end.Reason.ToName()})");
+            }
         }
 
         var (callerStatus, callerDescription) = CallerCloseFor(end);
