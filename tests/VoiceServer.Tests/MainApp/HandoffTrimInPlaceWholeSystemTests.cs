@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using VoiceServer.Fakes;
+using VoiceServer.Tests.Infrastructure;
 using VoiceServer.TwilioEmulator;
 using static VoiceServer.Tests.MainApp.HandoffWholeSystemTests;
 
@@ -43,6 +44,35 @@ public sealed class HandoffTrimInPlaceWholeSystemTests
         await model.SendSpeechStoppedAsync(cancellationToken: system.Token);
         var callerItem = model.ConversationItems[^1];
         await model.SendInputTranscriptionCompletedAsync(callerItem, callerSays, system.Token);
+        await AgentAnswerAsync(system, model, turn, agentSays, name, arguments);
+        return callerItem;
+    }
+
+    /// <summary>
+    /// The caller presses <paramref name="key"/> (forwarded as a user text item, then a response asked for) and the agent
+    /// answers, voiced. Returns the key press's item id.
+    /// </summary>
+    private static async Task<string> KeyPressTurnAsync(SystemHarness system, FakeTwilioCaller caller, FakeRealtimeConnection model, string turn, char key, string agentSays)
+    {
+        // The key comes on the caller's socket: only once the agent's last answer is in is the key press the later turn.
+        await AnswerTakenAsync(system, model.Sent.Last(e => Is(e, "response.done"))["response"]!["id"]!.GetValue<string>());
+        var asked = model.Received.Count(e => Is(e, "response.create"));
+        await caller.SendDtmfAsync(key, system.Token);
+        await model.WaitForEventCountAsync("response.create", asked + 1, system.Token);
+        // The item went out before the response was asked for, and the fake takes events in order: it holds the item now.
+        var keysItem = model.ConversationItems[^1];
+        var created = model.Received.Last(e => Is(e, "conversation.item.create"));
+        Assert.Equal($"The caller pressed {key}.", (string?)created["item"]!["content"]![0]!["text"]);
+        await AgentAnswerAsync(system, model, turn, agentSays);
+        return keysItem;
+    }
+
+    private static Task<CapturedLogEntry> AnswerTakenAsync(SystemHarness system, string responseId) =>
+        system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ResponseDone" && e.Message.Contains(responseId, StringComparison.Ordinal), system.Token);
+
+    /// <summary>The agent's voiced answer (its item added first), calling <paramref name="name"/> if given, in the real API's order.</summary>
+    private static async Task AgentAnswerAsync(SystemHarness system, FakeRealtimeConnection model, string turn, string agentSays, string? name = null, string arguments = "{}")
+    {
         var responseId = $"resp_{turn}";
         var itemId = $"item_agent_{turn}";
         await model.SendResponseCreatedAsync(responseId, system.Token);
@@ -57,7 +87,6 @@ public sealed class HandoffTrimInPlaceWholeSystemTests
         }
 
         await model.SendResponseDoneAsync(responseId, "completed", system.Token);
-        return callerItem;
     }
 
     private static int IndexOf(FakeRealtimeConnection model, Func<JsonObject, bool> predicate) =>
@@ -121,6 +150,79 @@ public sealed class HandoffTrimInPlaceWholeSystemTests
         Assert.Equal(["front", "orders"], SegmentAgents(record));
         Assert.Equal(0, (int)record["record"]!["modelReconnects"]!);
         Assert.Empty(front.ErrorsSent);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task LastTurns_InPlace_AKeyPressTurn_IsKeptOrDeletedLikeASpokenTurnInItsPlace(int lastTurns)
+    {
+        await using var system = await SystemHarness.StartAsync("sqlite");
+        await CreateAgentsAsync(system, new JsonObject { ["context"] = "last_turns", ["lastTurns"] = lastTurns });
+        var (caller, front, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+
+        var caller1 = await SpokenTurnAsync(system, front, "1", "Hello, this is Ana.", "Hello Ana, front desk here. Press 5 for orders.");
+        var keys = await KeyPressTurnAsync(system, caller, front, "2", '5', "Orders it is. Your order number?");
+        var caller3 = await SpokenTurnAsync(system, front, "3", "Order C-3.", "Let me get orders.", "transfer_to_agent", Handoff("orders", "a cake order"));
+
+        // Six turns: the caller's, the agent's, the key press, the agent's, the caller's, the agent's with the handoff.
+        // Three kept: the key press is the last to go. Four kept: it is the oldest item that stays.
+        await front.WaitForEventCountAsync("session.update", 2, system.Token);
+        List<string> conversation = [caller1, "item_agent_1", keys, "item_agent_2", caller3, "item_agent_3", "item_fc_3"];
+        var cut = conversation.IndexOf(caller3) + 2 - lastTurns;
+        Assert.Equal(conversation.Take(cut), front.DeletedItems);
+        Assert.Equal(conversation.Skip(cut), front.ConversationItems.Take(conversation.Count - cut));
+        Assert.Equal("You are orders.", (string?)front.SessionUpdates[1]["session"]!["instructions"]);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "HandedOverInPlace", system.Token);
+        Assert.DoesNotContain(system.Voice.Server.Logs.Entries, e => e.EventName == "HandoffInPlaceFallback");
+        Assert.Equal(1, system.Voice.Realtime.ConnectionCount);
+        Assert.Empty(front.ErrorsSent);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task LastTurns_InPlace_OnASessionThatReplacedADroppedOne_TheReplayedItemsAreTrimmedByTheirTurns(int lastTurns)
+    {
+        // Time stands still: the reconnect's gap is never long enough for an apology, whatever the machine's speed.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await SystemHarness.StartAsync("sqlite", voiceTime: time);
+        await CreateAgentsAsync(system, new JsonObject { ["context"] = "last_turns", ["lastTurns"] = lastTurns });
+        var (caller, first, _) = await CallFrontAsync(system);
+        await using var callerLease = caller;
+        await SpokenTurnAsync(system, first, "1", "Hello, this is Ana.", "Hello Ana, front desk here.");
+        await SpokenTurnAsync(system, first, "2", "I ordered a cake.", "Which order is it?");
+
+        // The socket drops once the second answer is in; the new session is told the conversation so far as four text items.
+        await AnswerTakenAsync(system, "resp_2");
+        first.Abort();
+        var front = await system.Voice.Realtime.WaitForConnectionAsync(1, system.Token);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "ModelSessionReplaced", system.Token);
+        // Caller audio follows the replay on the same socket: once it is in, so are the replayed items.
+        await caller.SendAudioAsync(AudioFixtures.Tone(20), cancellationToken: system.Token);
+        await front.WaitForEventAsync("input_audio_buffer.append", system.Token);
+        Assert.Equal(["Hello, this is Ana.", "Hello Ana, front desk here.", "I ordered a cake.", "Which order is it?"], ReplayedTexts(front));
+        var replayed = front.ConversationItems;
+        Assert.Equal(4, replayed.Count);
+
+        var caller3 = await SpokenTurnAsync(system, front, "3", "Order C-3.", "Let me get orders.", "transfer_to_agent", Handoff("orders", "a cake order"));
+
+        // Two kept: every replayed item goes. Three kept: the replayed answer "Which order is it?" is the oldest that stays.
+        await front.WaitForEventCountAsync("session.update", 2, system.Token);
+        List<string> conversation = [.. replayed, caller3, "item_agent_3", "item_fc_3"];
+        var cut = conversation.IndexOf(caller3) + 2 - lastTurns;
+        Assert.Equal(conversation.Take(cut), front.DeletedItems);
+        Assert.Equal(conversation.Skip(cut), front.ConversationItems.Take(conversation.Count - cut));
+        Assert.Equal("You are orders.", (string?)front.SessionUpdates[1]["session"]!["instructions"]);
+        await system.Voice.Server.Logs.WaitForAsync(e => e.EventName == "HandedOverInPlace", system.Token);
+        Assert.DoesNotContain(system.Voice.Server.Logs.Entries, e => e.EventName == "HandoffInPlaceFallback");
+        Assert.Equal(2, system.Voice.Realtime.ConnectionCount);
+        Assert.Empty(front.ErrorsSent);
+
+        var record = await StoredRecordAsync(system, caller);
+        Assert.Equal(["front", "orders"], SegmentAgents(record));
+        Assert.Equal(1, (int)record["record"]!["modelReconnects"]!);
     }
 
     [Fact]
