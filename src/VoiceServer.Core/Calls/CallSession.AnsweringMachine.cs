@@ -121,25 +121,37 @@ public sealed partial class CallSession
     /// Called under _gate as a new model session takes over, before the buffered audio goes to it (so server VAD
     /// cannot answer first, as at the start of a call): the conversation's opening, when a verdict asked for it meanwhile.
     /// </summary>
-    private string? TakeDueOpening(CallConfiguration configuration)
-    {
-        if (!_conversationDue)
-        {
-            return null;
-        }
-
-        _conversationDue = false;
-        return ConversationOpening(configuration);
-    }
+    private string? TakeDueOpening(CallConfiguration configuration) => TakeDueConversation() ? ConversationOpening(configuration) : null;
 
     // Called under _gate when a failed recycle keeps the old session: it opens the conversation a verdict asked for meanwhile.
     private void StartConversationIfDue()
     {
-        if (_conversationDue)
+        if (TakeDueConversation())
         {
-            _conversationDue = false;
             StartConversation();
         }
+    }
+
+    /// <summary>
+    /// Called under _gate once audio may flow again: whether the conversation a verdict asked for meanwhile is to be
+    /// opened now. Not when the call began ending meanwhile (its time limit passed during the replacement): a greeting
+    /// would invite an answer there is no time for, and leave the goodbye less of its cap; the goodbye alone is said.
+    /// </summary>
+    private bool TakeDueConversation()
+    {
+        if (!_conversationDue)
+        {
+            return false;
+        }
+
+        _conversationDue = false;
+        if (_goodbye.IsUnderWay || _operatorCommand is not null)
+        {
+            Log.AnsweredBy(_logger, _record.AnsweredBy ?? AnsweredBy.Unknown, "the call began ending before the agent could start the conversation: only its goodbye is said");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>A verdict lost on its way must not leave a person in silence: the call goes on as for <c>unknown</c>.</summary>

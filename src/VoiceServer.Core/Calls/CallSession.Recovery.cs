@@ -196,9 +196,11 @@ public sealed partial class CallSession
             _tools.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word. Not while
             // the line is held (awaiting the verdict, leaving a voicemail message): nobody has heard the agent, and
-            // the apology could land on a recording. A verdict that came meanwhile has the new session open the call.
+            // the apology could land on a recording. A verdict that came meanwhile has the new session open the call
+            // instead, or, when the time limit passed meanwhile, only say goodbye: that person heard no agent to miss.
+            var verdictCame = _conversationDue;
             var opening = TakeDueOpening(replacement.Configuration);
-            var apologise = handoff is null && opening is null && !HoldsCallerAudio && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
+            var apologise = handoff is null && !verdictCame && !HoldsCallerAudio && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
             var firstWords = handoff is not null ? TakeOver(handoff) : opening ?? (apologise ? ReconnectApology : null);
             if (firstWords is not null && !_responses.TrySend(leg, WithPersona(replacement.Configuration, firstWords)))
             {

@@ -54,7 +54,7 @@ public sealed class AnsweringMachineTests
 
     /// <summary>An outbound call as the main app configures it: signed for its CallSid, with the agent's voicemail policy.</summary>
     private static Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartOutboundCallAsync(
-        CallHarness harness, string? policy = "hangup", string? message = null, MarkMode marks = MarkMode.Immediate, bool bound = true)
+        CallHarness harness, string? policy = "hangup", string? message = null, MarkMode marks = MarkMode.Immediate, bool bound = true, int? maxDurationSec = null)
     {
         var options = new FakeTwilioCallerOptions { MarkMode = marks, SignatureAuthToken = AuthToken, SignatureUrl = SignatureUrl };
         var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey, ["greeting"] = Greeting };
@@ -66,6 +66,11 @@ public sealed class AnsweringMachineTests
         if (message is not null)
         {
             claims["voicemailMessage"] = message;
+        }
+
+        if (maxDurationSec is not null)
+        {
+            claims["maxDurationSec"] = maxDurationSec.Value.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var token = ConfigTokens.SignedAndEncrypted(claims, callSid: bound ? options.CallSid : null);
@@ -341,6 +346,82 @@ public sealed class AnsweringMachineTests
         await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
         Assert.Equal(1, Count(second, "response.create"));
         Assert.Equal(0, Count(first, "response.create"));
+    }
+
+    [Fact]
+    public async Task PersonsVerdict_WhileTheSessionIsReplaced_TimeLimitPassesBeforeTheSwitch_OnlyTheGoodbye_MaxDuration()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        // A 47 s limit: the verdict comes 44 s in (before its own 45 s wait is over), during a replacement.
+        var (caller, first) = await StartOutboundCallAsync(harness, maxDurationSec: 47);
+        time.Advance(TimeSpan.FromSeconds(44));
+        await DropTheModelSessionAsync(harness, first);
+        using var response = await VerdictAsync(harness, caller.CallSid, "human");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        // The limit passes while the new session's handshake hangs (within its 5 s), a gap long enough for an apology.
+        time.Advance(TimeSpan.FromSeconds(3));
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "MaxDurationReached", harness.Token);
+        var second = await ReleaseTheNewSessionAsync(harness);
+
+        // The call is over its limit: no greeting inviting an answer, no apology to someone who heard nothing; the goodbye.
+        var goodbye = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains("time limit", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
+        await harness.Server.WaitForLogCountAsync("ModelSessionReplaced", 1, harness.Token);
+        await second.SendAudioResponseAsync("resp_bye", "item_bye", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "max_duration");
+        var end = await harness.Server.WaitForCallEndAsync(harness.Token);
+        Assert.DoesNotContain("not confirmed in time", end.Message, StringComparison.Ordinal);
+        Assert.Equal(1600, caller.ReceivedAudio.Length);
+        Assert.Equal(1, Count(second, "response.create"));
+        Assert.Equal(0, Count(first, "response.create"));
+        var record = await RecordAsync(system);
+        Assert.Equal(("human", "max_duration"), ((string?)record["answeredBy"], (string?)record["endReason"]));
+    }
+
+    [Fact]
+    public async Task PersonsVerdict_WhileTheSessionIsReplaced_TimeLimitPassesDuringTheGreeting_GreetingOnceThenTheGoodbye_MaxDuration()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var system = await StartAsync(time);
+        var harness = system.Harness;
+        var (caller, first) = await StartOutboundCallAsync(harness, marks: MarkMode.Manual, maxDurationSec: 50);
+        time.Advance(TimeSpan.FromSeconds(44));
+        await DropTheModelSessionAsync(harness, first);
+        using var response = await VerdictAsync(harness, caller.CallSid, "human");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var second = await ReleaseTheNewSessionAsync(harness);
+        var greeting = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains(Greeting, (string?)greeting["response"]!["instructions"], StringComparison.Ordinal);
+        await second.SendResponseCreatedAsync("resp_hello", harness.Token);
+        await second.SendAudioDeltaAsync("resp_hello", "item_hello", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(1600, harness.Token);
+
+        // The limit passes while the greeting is being said: the goodbye waits for it.
+        time.Advance(TimeSpan.FromSeconds(6));
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "MaxDurationReached", harness.Token);
+        Assert.Equal(1, Count(second, "response.create"));
+        await second.SendAudioDeltaAsync("resp_hello", "item_hello", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await second.SendAudioDoneAsync("resp_hello", "item_hello", cancellationToken: harness.Token);
+        await second.SendResponseDoneAsync("resp_hello", cancellationToken: harness.Token);
+        await second.WaitForEventCountAsync("response.create", 2, harness.Token);
+        var goodbye = second.Received.Last(e => (string?)e["type"] == "response.create");
+        Assert.Contains("time limit", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
+        await second.SendAudioResponseAsync("resp_bye", "item_bye", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(4800, harness.Token);
+        // The greeting's two chunks and item mark, the goodbye's two chunks and item mark: all played, then the end.
+        await caller.WaitForPendingMarksAsync(6, harness.Token);
+        await caller.AckPendingMarksAsync(6, harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "max_duration");
+        Assert.DoesNotContain(caller.Messages, m => m.Event == "clear");
+        Assert.Equal(2, Count(second, "response.create"));
+        Assert.Equal(0, Count(first, "response.create"));
+        var record = await RecordAsync(system);
+        Assert.Equal(("human", "max_duration"), ((string?)record["answeredBy"], (string?)record["endReason"]));
     }
 
     [Fact]
