@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using VoiceServer.Tools;
 
 namespace VoiceServer.Vonage;
@@ -11,8 +8,7 @@ namespace VoiceServer.Vonage;
 /// <summary>
 /// Ends or transfers a live call through the Vonage Voice API (vonage-voice-websockets §6):
 /// <c>PUT {base}/v1/calls/{uuid}</c> with <c>{"action":"hangup"}</c>, or <c>{"action":"transfer"}</c> to an NCCO
-/// that connects the number. Authorised by an application JWT (RS256 with the application's private key; claims
-/// <c>application_id</c>, <c>iat</c>, <c>jti</c>, <c>exp</c>, as the official SDK's <c>tokenGenerate</c> makes).
+/// that connects the number. Authorised by an application JWT (<see cref="VonageApplicationToken"/>).
 /// Whether an ended call answers 404 or another 4xx is unconfirmed: on hang-up any 4xx counts as already ended.
 /// </summary>
 public sealed class VonageCallControl : ICallControl, IDisposable
@@ -20,18 +16,9 @@ public sealed class VonageCallControl : ICallControl, IDisposable
     /// <summary>Vonage's API host, the SDK's default <c>apiHost</c>.</summary>
     public static Uri DefaultBaseUrl { get; } = new("https://api.nexmo.com/");
 
-    /// <summary>How long each application JWT is valid: one request's worth, as the SDK's default of 15 minutes is far more than needed.</summary>
-    public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
-
-    // No default nbf: the token carries exactly the claims tokenGenerate sets (checked against the SDK).
-    private static readonly JsonWebTokenHandler s_handler = new() { SetDefaultTimesOnTokenCreation = false };
-
     private readonly HttpClient _httpClient;
     private readonly Uri _baseUrl;
-    private readonly string _applicationId;
-    private readonly RSA _key;
-    private readonly SigningCredentials _credentials;
-    private readonly TimeProvider _time;
+    private readonly VonageApplicationToken _token;
 
     /// <param name="applicationId">The Vonage application's id (<c>VONAGE_APPLICATION_ID</c>): a UUID.</param>
     /// <param name="privateKeyPem">Its private key, PEM (<c>VONAGE_PRIVATE_KEY</c>). Never logged.</param>
@@ -40,28 +27,8 @@ public sealed class VonageCallControl : ICallControl, IDisposable
     /// <param name="timeProvider">The clock of <c>iat</c> and <c>exp</c>.</param>
     public VonageCallControl(string applicationId, string privateKeyPem, HttpClient httpClient, Uri? baseUrl = null, TimeProvider? timeProvider = null)
     {
-        if (!Guid.TryParse(applicationId, out _))
-        {
-            throw new ArgumentException("The Vonage application id is a UUID, as the dashboard shows it.", nameof(applicationId));
-        }
-
-        ArgumentException.ThrowIfNullOrEmpty(privateKeyPem);
-        _key = RSA.Create();
-        try
-        {
-            _key.ImportFromPem(privateKeyPem);
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            _key.Dispose();
-            // The message names the setting, never the key.
-            throw new ArgumentException("The Vonage private key is not a PEM RSA private key.", nameof(privateKeyPem));
-        }
-
-        _applicationId = applicationId;
-        _credentials = new SigningCredentials(new RsaSecurityKey(_key), SecurityAlgorithms.RsaSha256);
+        _token = new VonageApplicationToken(applicationId, privateKeyPem, timeProvider);
         _httpClient = httpClient;
-        _time = timeProvider ?? TimeProvider.System;
         var root = baseUrl ?? DefaultBaseUrl;
         // Relative paths resolve under the root only when it ends with a slash.
         _baseUrl = root.AbsoluteUri.EndsWith('/') ? root : new Uri(root.AbsoluteUri + "/");
@@ -86,23 +53,9 @@ public sealed class VonageCallControl : ICallControl, IDisposable
     }
 
     /// <summary>A fresh application JWT (RS256), as the official SDK's <c>tokenGenerate</c> makes one.</summary>
-    public string CreateApplicationToken()
-    {
-        var now = _time.GetUtcNow();
-        return s_handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Claims = new Dictionary<string, object>
-            {
-                ["application_id"] = _applicationId,
-                ["jti"] = Guid.NewGuid().ToString(),
-            },
-            IssuedAt = now.UtcDateTime,
-            Expires = (now + TokenLifetime).UtcDateTime,
-            SigningCredentials = _credentials,
-        });
-    }
+    public string CreateApplicationToken() => _token.Create();
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose() => _token.Dispose();
 
     private async Task<(CallControlOutcome Outcome, string Detail)> SendAsync(string uuid, string json, bool hangUp, CancellationToken cancellationToken)
     {
