@@ -17,6 +17,7 @@ using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Plivo;
 using VoiceServer.Redis;
 using VoiceServer.Telnyx;
+using VoiceServer.Vonage;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -72,6 +73,15 @@ internal static partial class MainAppApplication
             options.PlivoApiBaseUrl = Text(configuration, "PLIVO_API_BASE_URL") is { } plivoApi ? AbsoluteUrl("PLIVO_API_BASE_URL", plivoApi, "http", "https") : null;
             options.PlivoMediaBaseUrl = Text(configuration, "PLIVO_MEDIA_BASE_URL") is { } plivoMedia ? AbsoluteUrl("PLIVO_MEDIA_BASE_URL", plivoMedia, "http", "https") : null;
             options.VonageSignatureSecret = Text(configuration, "VONAGE_SIGNATURE_SECRET");
+            options.VonageApplicationId = Text(configuration, "VONAGE_APPLICATION_ID");
+            // A PEM in one environment variable often has its line breaks written as \n.
+            options.VonagePrivateKey = Text(configuration, "VONAGE_PRIVATE_KEY")?.Replace("\\n", "\n", StringComparison.Ordinal);
+            CheckVonageApplication(options.VonageApplicationId, options.VonagePrivateKey);
+            if (Text(configuration, "VONAGE_RECORDING_ORIGINS") is { } vonageOrigins)
+            {
+                options.VonageRecordingOrigins = [.. vonageOrigins.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(static origin => Origin("VONAGE_RECORDING_ORIGINS", origin))];
+            }
+
             if (Text(configuration, "CALLER_PROVIDERS") is { } providers)
             {
                 options.CallerProviders = ParseProviders(providers);
@@ -212,6 +222,33 @@ internal static partial class MainAppApplication
         Uri.TryCreate(value, UriKind.Absolute, out var url) && schemes.Contains(url.Scheme)
             ? url
             : throw new OptionsValidationException(name, typeof(MainAppOptions), [$"{name} must be an absolute {string.Join(" or ", schemes)} URL."]);
+
+    /// <summary>Both Vonage application settings or neither, each as Vonage issues it; a refusal names the setting, never the key.</summary>
+    private static void CheckVonageApplication(string? applicationId, string? privateKey)
+    {
+        if ((applicationId is null) != (privateKey is null))
+        {
+            throw new OptionsValidationException("VONAGE_APPLICATION_ID", typeof(MainAppOptions), ["VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY go together: both for Vonage calls' recordings, or neither."]);
+        }
+
+        if (applicationId is null || privateKey is null)
+        {
+            return;
+        }
+
+        try
+        {
+            new VonageApplicationToken(applicationId, privateKey).Dispose();
+        }
+        catch (ArgumentException ex)
+        {
+            var setting = ex.ParamName == "applicationId" ? "VONAGE_APPLICATION_ID" : "VONAGE_PRIVATE_KEY";
+            var problem = setting == "VONAGE_APPLICATION_ID"
+                ? "VONAGE_APPLICATION_ID must be the application's id as the Vonage dashboard shows it (a UUID)."
+                : "VONAGE_PRIVATE_KEY must be the application's RSA private key in PEM form.";
+            throw new OptionsValidationException(setting, typeof(MainAppOptions), [problem]);
+        }
+    }
 
     /// <summary>An origin alone (http or https, a host, perhaps a port): no user, path, query or fragment to confuse a comparison.</summary>
     private static Uri Origin(string name, string value) =>

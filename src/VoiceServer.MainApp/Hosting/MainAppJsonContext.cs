@@ -7,6 +7,7 @@ using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Handoffs;
 using VoiceServer.MainApp.LiveCalls;
 using VoiceServer.MainApp.Outbound;
+using VoiceServer.MainApp.Recordings;
 
 namespace VoiceServer.MainApp.Hosting;
 
@@ -28,4 +29,5 @@ namespace VoiceServer.MainApp.Hosting;
 [JsonSerializable(typeof(IReadOnlyList<AgentHandoff>))]
 [JsonSerializable(typeof(HandoffRequest))]
 [JsonSerializable(typeof(HandoffAnswer))]
+[JsonSerializable(typeof(RecordingDeletedView))]
 internal sealed partial class MainAppJsonContext : JsonSerializerContext;

@@ -74,6 +74,28 @@ internal sealed class MainAppOptions
     /// <summary><c>VONAGE_SIGNATURE_SECRET</c>: the answer and event webhooks require a JWT signed with it (HS256). Never logged.</summary>
     public string? VonageSignatureSecret { get; set; }
 
+    /// <summary><c>VONAGE_APPLICATION_ID</c>: with <c>VONAGE_PRIVATE_KEY</c>, lets the admin API fetch Vonage calls' recordings (an application JWT).</summary>
+    public string? VonageApplicationId { get; set; }
+
+    /// <summary><c>VONAGE_PRIVATE_KEY</c>: the Vonage application's RSA private key, PEM (<c>\n</c> escapes allowed). Never logged.</summary>
+    public string? VonagePrivateKey { get; set; }
+
+    /// <summary>
+    /// <c>VONAGE_RECORDING_ORIGINS</c>: the only origins (scheme, host and port) whose recording URLs, as Vonage's
+    /// recording callback sends them, the app keeps and fetches: by default Vonage's API hosts, global and regional.
+    /// </summary>
+    public IReadOnlyList<Uri> VonageRecordingOrigins { get; set; } =
+    [
+        new("https://api.nexmo.com"),
+        new("https://api-us.nexmo.com"),
+        new("https://api-eu.nexmo.com"),
+        new("https://api-ap.nexmo.com"),
+        new("https://api.vonage.com"),
+        new("https://api-us.vonage.com"),
+        new("https://api-eu.vonage.com"),
+        new("https://api-ap.vonage.com"),
+    ];
+
     /// <summary>
     /// <c>CALLER_PROVIDERS</c>: the providers whose webhooks this deployment serves (each then needs its secret), or
     /// null when unset: Twilio, and each other provider whose secret is set (all four with <c>ALLOW_UNAUTHENTICATED</c>).

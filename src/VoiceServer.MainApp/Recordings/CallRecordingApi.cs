@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Agents;
 using VoiceServer.MainApp.Data;
@@ -7,6 +8,7 @@ using VoiceServer.MainApp.Plivo;
 using VoiceServer.MainApp.Security;
 using VoiceServer.MainApp.Telnyx;
 using VoiceServer.MainApp.Twilio;
+using VoiceServer.MainApp.Vonage;
 using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Plivo;
 using VoiceServer.Telnyx;
@@ -14,11 +16,13 @@ using VoiceServer.Telnyx;
 namespace VoiceServer.MainApp.Recordings;
 
 /// <summary>
-/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>), Telnyx (<see cref="TelnyxRecording"/>) or
-/// Plivo (<see cref="PlivoRecording"/>). <c>POST /api/twilio/recording-status</c>, <c>/api/telnyx/recording-status</c>
-/// and <c>/api/plivo/recording-status</c> are the providers' recording callbacks: signed, about a call the app asked
-/// that provider to record; each stores the recording's id, length, channels and status with the call. Their media URL
-/// is never stored nor fetched: the media is always fetched from the provider by the recording's id. <c>GET /api/calls/{callSid}/recording</c> (admin,
+/// Recordings of calls, made by Twilio (<see cref="TwilioRecording"/>), Telnyx (<see cref="TelnyxRecording"/>), Plivo
+/// (<see cref="PlivoRecording"/>) or Vonage (<see cref="VonageRecording"/>). <c>POST /api/twilio/recording-status</c>,
+/// <c>/api/telnyx/recording-status</c>, <c>/api/plivo/recording-status</c> and <c>/api/vonage/recording-status</c> are
+/// the providers' recording callbacks: signed, about a call the app asked that provider to record; each stores the
+/// recording's id, length, channels and status with the call. Twilio's, Telnyx's and Plivo's media URLs are never
+/// stored nor fetched: their media is fetched by the recording's id. Vonage has no such address: its file's URL is kept
+/// only once checked to be on an allowed Vonage API origin. <c>GET /api/calls/{callSid}/recording</c> (admin,
 /// <c>?format=mp3</c>, WAV by default) streams the media with the provider's credentials; <c>DELETE</c> deletes it
 /// there and marks it deleted here.
 /// </summary>
@@ -42,9 +46,12 @@ internal static partial class CallRecordingApi
         services.AddSingleton<IProviderRecordings, TwilioRecordings>();
         services.AddSingleton<IProviderRecordings, TelnyxRecordings>();
         services.AddSingleton<IProviderRecordings, PlivoRecordings>();
-        // Telnyx's API and its recordings' storage, Plivo's API and media: a redirect could lead anywhere, so none is followed.
+        services.AddSingleton<VonageRecordings>();
+        services.AddSingleton<IProviderRecordings>(static provider => provider.GetRequiredService<VonageRecordings>());
+        // Telnyx's API and its recordings' storage, Plivo's API and media, Vonage's files: a redirect could lead anywhere, so none is followed.
         services.AddHttpClient(TelnyxRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHttpClient(PlivoRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddHttpClient(VonageRecordings.HttpClientName).ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
     }
 
     public static void MapCallRecordings(this WebApplication app)
@@ -62,6 +69,9 @@ internal static partial class CallRecordingApi
             .DisableAntiforgery()
             .WithRequestBodyLimit(StatusCallbackBodyBytes);
         app.MapPost(PlivoRecording.StatusCallbackPath, PlivoStatusAsync)
+            .DisableAntiforgery()
+            .WithRequestBodyLimit(StatusCallbackBodyBytes);
+        app.MapPost(VonageRecording.StatusCallbackPath, VonageStatusAsync)
             .DisableAntiforgery()
             .WithRequestBodyLimit(StatusCallbackBodyBytes);
     }
@@ -214,6 +224,65 @@ internal static partial class CallRecordingApi
         return await StoreAsync(PhoneProvider.Plivo, callUuid!, recordingId!, CallRecordingStatuses.Completed, duration ?? durationMs, 2, recordings, logger, cancellationToken);
     }
 
+    /// <summary>
+    /// Vonage's <c>record</c> event, sent once the file is ready: a JSON body signed as every Vonage webhook is, about
+    /// the conversation of a call the app asked Vonage to record. The same rules as the other providers' callbacks; the
+    /// file's URL is kept only when it is a file on an origin of <c>VONAGE_RECORDING_ORIGINS</c>, and an empty one
+    /// (Vonage made no file) is kept as a failed recording.
+    /// </summary>
+    private static async Task<IResult> VonageStatusAsync(
+        HttpContext context,
+        CallRecordingStore recordings,
+        ReplayGuard replays,
+        IOptions<MainAppOptions> options,
+        TimeProvider timeProvider,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(LoggerName);
+        var settings = options.Value;
+        var (refusal, body) = await VonageWebhooks.ReadSignedAsync(context, settings, replays, timeProvider, logger, cancellationToken);
+        if (body is null)
+        {
+            return refusal!;
+        }
+
+        VonageRecordingEvent recording;
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return AdminApi.Error(StatusCodes.Status400BadRequest, "bad_request", "A recording event's body is a JSON object.");
+            }
+
+            var read = VonageRecordingEvent.Read(document.RootElement, settings.VonageRecordingOrigins, MaxDurationSeconds);
+            if (read.Problem is { } problem)
+            {
+                return Invalid(problem.Field, problem.Message);
+            }
+
+            recording = read.Event!;
+        }
+        catch (JsonException)
+        {
+            return AdminApi.Error(StatusCodes.Status400BadRequest, "bad_request", "A recording event's body is a JSON object.");
+        }
+
+        var status = recording.MediaUrl is null ? CallRecordingStatuses.Failed : CallRecordingStatuses.Completed;
+        if (await recordings.UpdateVonageAsync(recording.ConversationUuid, recording.RecordingUuid, recording.MediaUrl, status, recording.DurationSeconds, cancellationToken))
+        {
+            Log.RecordingReported(logger, recording.ConversationUuid, recording.RecordingUuid, status);
+        }
+        else
+        {
+            // Another conversation's, a recording deleted here, or a second recording of the call: acknowledged, nothing kept.
+            Log.RecordingIgnored(logger, recording.ConversationUuid, recording.RecordingUuid);
+        }
+
+        return Results.NoContent();
+    }
+
     private static async Task<IResult> StoreAsync(
         PhoneProvider provider, string callSid, string recordingSid, string status, int? duration, int? channels, CallRecordingStore recordings, ILogger logger, CancellationToken cancellationToken)
     {
@@ -260,7 +329,7 @@ internal static partial class CallRecordingApi
         MediaFetch fetch;
         try
         {
-            fetch = await provider!.GetMediaAsync(recording.RecordingSid!, mediaFormat.Value, cancellationToken);
+            fetch = await provider!.GetMediaAsync(recording, mediaFormat.Value, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -305,36 +374,40 @@ internal static partial class CallRecordingApi
 
         await recordings.MarkDeletedAsync(callSid, CancellationToken.None);
         Log.Deleted(logger, callSid, recording.RecordingSid!);
-        return Results.NoContent();
+        // A provider with no deletion keeps its copy: the answer says so rather than a bare 204.
+        return result.Note is { } note
+            ? Results.Json(new RecordingDeletedView("forgotten", note), MainAppJsonContext.Default.RecordingDeletedView)
+            : Results.NoContent();
     }
 
     /// <summary>
     /// The recording of a call that its provider reported (with a file, when <paramref name="mediaReady"/>) and not
-    /// deleted, and that provider; or the refusal: 400 no provider's CallSid, 409 no credentials for that provider, 404 none.
+    /// deleted, and that provider, found by the provider the stored row names (two providers' call ids may look alike);
+    /// or the refusal: 400 no provider's CallSid, 404 none, 409 no credentials for the recording's provider.
     /// </summary>
     private static async Task<(CallRecording? Recording, IProviderRecordings? Provider, IResult? Refusal)> FindAsync(
         string callSid, CallRecordingStore recordings, IEnumerable<IProviderRecordings> providers, CancellationToken cancellationToken, bool mediaReady = true)
     {
-        var provider = providers.FirstOrDefault(provider => provider.IsCallSid(callSid));
-        if (provider is null)
+        if (!providers.Any(provider => provider.IsCallSid(callSid)))
         {
             var forms = providers.Select(static provider => provider.CallSidForm).ToList();
             return (null, null, Invalid("callSid", $"callSid must be {string.Join(", ", forms[..^1])} or {forms[^1]}."));
         }
 
-        if (!provider.IsConfigured)
-        {
-            return (null, null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", provider.MissingSettings));
-        }
-
         var recording = await recordings.GetAsync(callSid, cancellationToken);
-        var found = recording is { RecordingSid: not null } &&
-            recording.Provider == provider.Provider &&
+        // The row's provider must also be one whose ids this could be: a row is never read under another form.
+        var provider = recording is null ? null : providers.FirstOrDefault(provider => provider.Provider == recording.Provider && provider.IsCallSid(callSid));
+        var found = provider is not null && recording is { RecordingSid: not null } &&
             recording.Status != CallRecordingStatuses.Deleted &&
             (!mediaReady || recording.Status == CallRecordingStatuses.Completed);
-        return found
+        if (!found)
+        {
+            return (null, null, AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"No recording of call {callSid}."));
+        }
+
+        return provider!.IsConfigured
             ? (recording, provider, null)
-            : (null, null, AdminApi.Error(StatusCodes.Status404NotFound, "not_found", $"No recording of call {callSid}."));
+            : (null, null, AdminApi.Error(StatusCodes.Status409Conflict, "recordings_unavailable", provider.MissingSettings));
     }
 
     /// <summary>An optional count from 0 to <paramref name="max"/>; Twilio's -1 (not known yet) reads as absent.</summary>

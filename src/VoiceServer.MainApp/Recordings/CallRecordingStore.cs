@@ -8,18 +8,23 @@ namespace VoiceServer.MainApp.Recordings;
 /// </summary>
 internal sealed class CallRecordingStore(Database database, TimeProvider timeProvider)
 {
-    private const string Columns = "call_sid, agent_id, recording_sid, status, duration_seconds, channels, provider";
+    private const string Columns = "call_sid, agent_id, recording_sid, status, duration_seconds, channels, provider, media_url";
 
-    /// <summary>The app asked <paramref name="provider"/> to record <paramref name="callSid"/>: only such a call's callbacks, from that provider, are taken.</summary>
-    public async Task RequestedAsync(string callSid, string agentId, PhoneProvider provider, CancellationToken cancellationToken)
+    /// <summary>
+    /// The app asked <paramref name="provider"/> to record <paramref name="callSid"/>: only such a call's callbacks, from
+    /// that provider, are taken. <paramref name="conversationId"/> is the Vonage conversation its callback names instead.
+    /// </summary>
+    public async Task RequestedAsync(string callSid, string agentId, PhoneProvider provider, CancellationToken cancellationToken, string? conversationId = null)
     {
         var now = timeProvider.GetUtcNow();
+        // No conflict target: a repeated call or conversation id leaves the first row as it was.
         await ExecuteAsync(
-            "INSERT INTO call_recordings (call_sid, agent_id, status, provider, requested_at, updated_at) VALUES (@sid, @agent, @status, @provider, @now, @now) ON CONFLICT (call_sid) DO NOTHING",
+            "INSERT INTO call_recordings (call_sid, agent_id, status, provider, conversation_id, requested_at, updated_at) VALUES (@sid, @agent, @status, @provider, @conversation, @now, @now) ON CONFLICT DO NOTHING",
             cancellationToken,
             ("sid", callSid),
             ("agent", agentId),
             ("provider", provider.Name()),
+            ("conversation", conversationId),
             ("status", CallRecordingStatuses.Requested),
             ("now", now));
     }
@@ -41,6 +46,25 @@ internal sealed class CallRecordingStore(Database database, TimeProvider timePro
             ("channels", channels),
             ("now", timeProvider.GetUtcNow()),
             ("sid", callSid),
+            ("deleted", CallRecordingStatuses.Deleted)) > 0;
+
+    /// <summary>
+    /// What Vonage's recording callback says about the conversation of a call the app asked it to record: the same rules
+    /// as <see cref="UpdateAsync"/>, the row found by its conversation, and the file's checked URL kept with it.
+    /// </summary>
+    public async Task<bool> UpdateVonageAsync(string conversationId, string recordingSid, Uri? mediaUrl, string status, int? durationSeconds, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            "UPDATE call_recordings SET recording_sid = @recording, media_url = @media, status = @status, duration_seconds = @duration, channels = @channels, updated_at = @now " +
+            "WHERE conversation_id = @conversation AND provider = @provider AND status <> @deleted AND recording_sid IS NULL",
+            cancellationToken,
+            ("provider", PhoneProvider.Vonage.Name()),
+            ("recording", recordingSid),
+            ("media", mediaUrl?.AbsoluteUri),
+            ("status", status),
+            ("duration", durationSeconds),
+            ("channels", 2),
+            ("now", timeProvider.GetUtcNow()),
+            ("conversation", conversationId),
             ("deleted", CallRecordingStatuses.Deleted)) > 0;
 
     /// <summary>Marks the recording deleted; its sid stays, so a late callback cannot bring it back.</summary>
@@ -85,7 +109,8 @@ internal sealed class CallRecordingStore(Database database, TimeProvider timePro
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetInt32(4),
                 reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                PhoneProviderNames.TryParse(reader.GetString(6), out var provider) ? provider.Value : throw new InvalidDataException($"call_recordings.provider is not a provider: {reader.GetString(6)}"));
+                PhoneProviderNames.TryParse(reader.GetString(6), out var provider) ? provider.Value : throw new InvalidDataException($"call_recordings.provider is not a provider: {reader.GetString(6)}"),
+                reader.IsDBNull(7) ? null : new Uri(reader.GetString(7), UriKind.Absolute));
             recordings[recording.CallSid] = recording;
         }
 

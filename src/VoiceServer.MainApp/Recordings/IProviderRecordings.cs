@@ -3,9 +3,10 @@ using VoiceServer.MainApp.Data;
 namespace VoiceServer.MainApp.Recordings;
 
 /// <summary>
-/// One provider's recordings as the admin routes use them: which calls are its (by the CallSid's form), whether the app
-/// has its credentials, and its media and deletion by the recording's id. The routes have one code path for every
-/// provider; each provider says only what differs.
+/// One provider's recordings as the admin routes use them: which ids could be its calls' (by the CallSid's form),
+/// whether the app has its credentials, and its media and deletion of a stored recording. The routes find the provider
+/// by the recording's stored row (two providers' ids may look alike), have one code path for every provider, and each
+/// provider says only what differs.
 /// </summary>
 internal interface IProviderRecordings
 {
@@ -23,9 +24,9 @@ internal interface IProviderRecordings
     /// <summary>Whether <paramref name="callSid"/> is one of this provider's call ids.</summary>
     bool IsCallSid(string callSid);
 
-    /// <summary>The media, its body still to be read (so it is streamed on, never held whole), or why there is none.</summary>
-    Task<MediaFetch> GetMediaAsync(string recordingSid, RecordingFormat format, CancellationToken cancellationToken);
+    /// <summary>The media of a stored recording, its body still to be read (so it is streamed on, never held whole), or why there is none.</summary>
+    Task<MediaFetch> GetMediaAsync(CallRecording recording, RecordingFormat format, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the recording at the provider; one it no longer has counts as deleted.</summary>
+    /// <summary>Deletes the recording at the provider (one it no longer has counts as deleted), or says what it keeps.</summary>
     Task<RecordingDeleteResult> DeleteAsync(string recordingSid, CancellationToken cancellationToken);
 }

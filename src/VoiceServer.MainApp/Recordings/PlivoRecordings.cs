@@ -26,8 +26,9 @@ internal sealed class PlivoRecordings(IOptions<MainAppOptions> options, IHttpCli
     public bool IsCallSid(string callSid) => PlivoRecording.IsCallUuid(callSid);
 
     /// <summary><c>GET {media}/Account/{auth_id}/Recording/{id}.wav</c> (or <c>.mp3</c>); Plivo's error body is never passed on.</summary>
-    public async Task<MediaFetch> GetMediaAsync(string recordingSid, RecordingFormat format, CancellationToken cancellationToken)
+    public async Task<MediaFetch> GetMediaAsync(CallRecording recording, RecordingFormat format, CancellationToken cancellationToken)
     {
+        var recordingSid = recording.RecordingSid!;
         var (authId, authToken) = Credentials();
         using var request = PlivoRecordingsApi.CreateMediaRequest(options.Value.PlivoMediaBaseUrl, authId, authToken, recordingSid, format == RecordingFormat.Mp3 ? "mp3" : "wav");
         var media = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -35,8 +35,9 @@ internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpCl
     /// <c>GET {base}/recordings/{id}</c>, then the file its <c>download_urls</c> names for <paramref name="format"/>: the
     /// answer once its headers are in, its body still to be read, so the media can be streamed on without being held whole.
     /// </summary>
-    public async Task<MediaFetch> GetMediaAsync(string recordingId, RecordingFormat format, CancellationToken cancellationToken)
+    public async Task<MediaFetch> GetMediaAsync(CallRecording recording, RecordingFormat format, CancellationToken cancellationToken)
     {
+        var recordingId = recording.RecordingSid!;
         var settings = options.Value;
         var client = httpClients.CreateClient(HttpClientName);
         Uri? download;

@@ -32,8 +32,9 @@ internal sealed class TwilioRecordings(IOptions<MainAppOptions> options, IHttpCl
     public bool IsCallSid(string callSid) => TwilioRecording.IsCallSid(callSid);
 
     /// <summary>Twilio's answer for the media, or why there is none (its answer names the account: only its status is kept).</summary>
-    async Task<MediaFetch> IProviderRecordings.GetMediaAsync(string recordingSid, RecordingFormat format, CancellationToken cancellationToken)
+    async Task<MediaFetch> IProviderRecordings.GetMediaAsync(CallRecording recording, RecordingFormat format, CancellationToken cancellationToken)
     {
+        var recordingSid = recording.RecordingSid!;
         var media = await GetMediaAsync(recordingSid, format, cancellationToken);
         if (media.IsSuccessStatusCode)
         {
@@ -102,7 +103,11 @@ internal sealed class TwilioRecordings(IOptions<MainAppOptions> options, IHttpCl
 }
 
 /// <summary>Whether Twilio no longer has the recording, or a sentence saying why it still does.</summary>
-internal sealed record RecordingDeleteResult(bool Deleted, string? Problem);
+/// <summary>
+/// Whether the recording is deleted, or the <paramref name="Problem"/>; <paramref name="Note"/> says what the provider
+/// keeps when it offers no deletion (the recording is then forgotten here only).
+/// </summary>
+internal sealed record RecordingDeleteResult(bool Deleted, string? Problem, string? Note = null);
 
 /// <summary>The media formats Twilio serves a recording in.</summary>
 internal enum RecordingFormat

@@ -17,8 +17,12 @@ internal static class Ncco
     // A JSON answer read by Vonage, not embedded in HTML: "+" in numbers stays "+", not "\u002B".
     private static readonly JsonSerializerOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The connect action; <paramref name="authorization"/> is the endpoint's <c>authorization</c> object, or null for none.</summary>
-    public static string Connect(Uri eventUrl, Uri streamUrl, IEnumerable<(string Name, string Value)> headers, JsonObject? authorization)
+    /// <summary>
+    /// The connect action; <paramref name="authorization"/> is the endpoint's <c>authorization</c> object, or null for
+    /// none; <paramref name="record"/>, when set, is an action that goes before it (the recording, which runs on in the
+    /// background while the call is connected).
+    /// </summary>
+    public static string Connect(Uri eventUrl, Uri streamUrl, IEnumerable<(string Name, string Value)> headers, JsonObject? authorization, JsonObject? record = null)
     {
         var headerObject = new JsonObject();
         foreach (var (name, value) in headers)
@@ -38,12 +42,13 @@ internal static class Ncco
             endpoint["authorization"] = authorization;
         }
 
-        return new JsonArray(new JsonObject
+        var connect = new JsonObject
         {
             ["action"] = "connect",
             ["eventUrl"] = new JsonArray(eventUrl.AbsoluteUri),
             ["endpoint"] = new JsonArray(endpoint),
-        }).ToJsonString(s_json);
+        };
+        return (record is null ? new JsonArray(connect) : new JsonArray(record, connect)).ToJsonString(s_json);
     }
 
     /// <summary><c>{"type":"custom","value":"Bearer …"}</c>: Vonage sends the value as the upgrade's Authorization header.</summary>

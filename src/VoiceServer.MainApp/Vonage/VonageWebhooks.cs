@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VoiceServer.MainApp.Data;
 using VoiceServer.MainApp.Hosting;
+using VoiceServer.MainApp.Recordings;
 using VoiceServer.MainApp.Webhooks;
 using VoiceServer.Vonage;
 
@@ -11,11 +12,12 @@ namespace VoiceServer.MainApp.Vonage;
 /// A Vonage Voice application's two webhooks. <c>GET|POST /api/vonage/answer</c> finds the agent of the dialled number
 /// (<c>to</c>) among the numbers registered for Vonage and answers an NCCO that connects the call to the voice
 /// server's Vonage path, its configuration bound to the call's <c>uuid</c>. <c>GET|POST /api/vonage/events</c> takes
-/// Vonage's call events with a 204. Both require a JWT signed with <c>VONAGE_SIGNATURE_SECRET</c>
+/// Vonage's call events with a 204. For an agent that records its calls, the NCCO starts a recording first
+/// (<see cref="VonageRecording"/>). Both require a JWT signed with <c>VONAGE_SIGNATURE_SECRET</c>
 /// (HS256, <c>iat</c> fresh, <c>payload_hash</c> over a body: the voice server's own <see cref="VonageJwtValidator"/>),
 /// each token let in once.
 /// </summary>
-internal static class VonageWebhooks
+internal static partial class VonageWebhooks
 {
     public const string AnswerPath = "/api/vonage/answer";
     public const string EventsPath = "/api/vonage/events";
@@ -35,6 +37,8 @@ internal static class VonageWebhooks
         HttpContext context,
         AgentStore agents,
         AgentCallConfiguration configuration,
+        CallRecordingStore recordings,
+        VonageRecordings vonageRecordings,
         ReplayGuard replays,
         IOptions<MainAppOptions> options,
         TimeProvider timeProvider,
@@ -54,7 +58,7 @@ internal static class VonageWebhooks
             return Agents.AdminApi.Error(StatusCodes.Status400BadRequest, "bad_request", "An answer webhook's body is a JSON object.");
         }
 
-        var (to, from, uuid) = call;
+        var (to, from, uuid, conversation) = call;
         if (uuid is not null && !IsUuid(uuid))
         {
             WebhookLog.FieldRefused(logger, Provider, "uuid");
@@ -85,7 +89,24 @@ internal static class VonageWebhooks
         }
 
         var publicUrl = settings.PublicUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}");
-        return Json(Ncco.Connect(new Uri(MainAppOptions.PublicPath(publicUrl, EventsPath)), new Uri(settings.VoiceServerUrl, "/api/vonage/media-stream"), headers, authorization));
+        // Recorded only when Vonage's recording event can be matched to the call: it names the conversation, not the call.
+        var record = agent.RecordCalls && VonageRecording.IsCallUuid(uuid) && VonageRecording.IsConversationUuid(conversation);
+        if (record)
+        {
+            await recordings.RequestedAsync(uuid!, agent.Id, PhoneProvider.Vonage, cancellationToken, conversation);
+            if (vonageRecordings.FirstUnfetchableRecording())
+            {
+                // Vonage records the call all the same; the admin API cannot fetch it until the settings are there.
+                Log.RecordingsUnfetchable(logger);
+            }
+        }
+
+        return Json(Ncco.Connect(
+            new Uri(MainAppOptions.PublicPath(publicUrl, EventsPath)),
+            new Uri(settings.VoiceServerUrl, "/api/vonage/media-stream"),
+            headers,
+            authorization,
+            record ? VonageRecording.RecordAction(VonageRecording.StatusCallbackUrl(publicUrl)) : null));
     }
 
     private static async Task<IResult> EventsAsync(HttpContext context, ReplayGuard replays, IOptions<MainAppOptions> options, TimeProvider timeProvider, ILoggerFactory loggers, CancellationToken cancellationToken)
@@ -95,8 +116,11 @@ internal static class VonageWebhooks
         return body is null ? refusal! : Results.NoContent();
     }
 
-    /// <summary>The body of a request Vonage signed (empty for a GET), or else (body null) the refusal to answer instead.</summary>
-    private static async Task<(IResult? Refusal, byte[]? Body)> ReadSignedAsync(
+    /// <summary>
+    /// The body of a request Vonage signed (empty for a GET), or else (body null) the refusal to answer instead: every
+    /// Vonage webhook of the app, the recording callback's too, is read through here.
+    /// </summary>
+    internal static async Task<(IResult? Refusal, byte[]? Body)> ReadSignedAsync(
         HttpContext context,
         MainAppOptions settings,
         ReplayGuard replays,
@@ -148,12 +172,15 @@ internal static class VonageWebhooks
             : null;
     }
 
-    /// <summary><c>to</c>, <c>from</c> and <c>uuid</c>: from the query of a GET, or the JSON object a POST carries (values that are not strings count as absent).</summary>
-    private static bool TryReadCall(HttpRequest request, byte[] body, out (string? To, string? From, string? Uuid) call)
+    /// <summary>
+    /// <c>to</c>, <c>from</c>, <c>uuid</c> and <c>conversation_uuid</c>: from the query of a GET, or the JSON object a
+    /// POST carries (values that are not strings count as absent).
+    /// </summary>
+    private static bool TryReadCall(HttpRequest request, byte[] body, out (string? To, string? From, string? Uuid, string? Conversation) call)
     {
         if (body.Length == 0)
         {
-            call = (Single(request.Query["to"]), Single(request.Query["from"]), Single(request.Query["uuid"]));
+            call = (Single(request.Query["to"]), Single(request.Query["from"]), Single(request.Query["uuid"]), Single(request.Query["conversation_uuid"]));
             return true;
         }
 
@@ -166,7 +193,7 @@ internal static class VonageWebhooks
                 return false;
             }
 
-            call = (Text(document.RootElement, "to"), Text(document.RootElement, "from"), Text(document.RootElement, "uuid"));
+            call = (Text(document.RootElement, "to"), Text(document.RootElement, "from"), Text(document.RootElement, "uuid"), Text(document.RootElement, "conversation_uuid"));
             return true;
         }
         catch (JsonException)
@@ -192,4 +219,10 @@ internal static class VonageWebhooks
     }
 
     private static IResult Json(string ncco) => Results.Content(ncco, "application/json; charset=utf-8");
+
+    private static partial class Log
+    {
+        [LoggerMessage(87, LogLevel.Warning, "A Vonage call is recorded by Vonage, but VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY are not set: the admin API cannot fetch Vonage calls' recordings until they are (said once).")]
+        public static partial void RecordingsUnfetchable(ILogger logger);
+    }
 }

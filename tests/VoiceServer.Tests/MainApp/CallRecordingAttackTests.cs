@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VoiceServer.Fakes;
+using VoiceServer.MainApp.Data;
 using VoiceServer.TwilioEmulator;
 
 namespace VoiceServer.Tests.MainApp;
@@ -164,11 +165,18 @@ public sealed class CallRecordingAttackTests
         var (system, twilio) = await CallRecordingTests.StartAsync(extra: new() { ["TWILIO_ACCOUNT_SID"] = null });
         await using var _ = system;
         await using var __ = twilio;
+        // A recording Twilio reported (stored as its callback stores it): its row says it is Twilio's.
+        await system.Recordings.RequestedAsync(CallSid, "bakery", PhoneProvider.Twilio, system.Token);
+        Assert.True(await system.Recordings.UpdateAsync(PhoneProvider.Twilio, CallSid, CallRecordingTests.RecordingSid, "completed", 42, 2, system.Token));
+        var unrecorded = TwilioIds.NewCallSid();
 
         using var get = await system.Admin.GetAsync($"/api/calls/{CallSid}/recording", system.Token);
         using var delete = await system.Admin.DeleteAsync($"/api/calls/{CallSid}/recording", system.Token);
+        using var none = await system.Admin.GetAsync($"/api/calls/{unrecorded}/recording", system.Token);
 
         Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (get.StatusCode, delete.StatusCode));
+        // A call without a recording has none whatever the credentials.
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
         Assert.Empty(twilio.Requests);
     }
 

@@ -236,8 +236,14 @@ public sealed class PlivoCallRecordingTests
 
         const string Insert = "INSERT INTO call_recordings (call_sid, agent_id, recording_sid, status, duration_seconds, channels, requested_at, updated_at, provider) VALUES ";
         await ExecuteAsync(Insert + "('CA01', 'bakery', 'RE01', 'completed', 42, 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'twilio'), ('v3:x', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'telnyx')");
-        // Applied again, as on a database that had only 0010: the rows stay as they were.
-        await ExecuteAsync("DELETE FROM schema_migrations WHERE name LIKE '0011%'");
+        // Applied again, as on a database that had only 0010: the rows stay as they were (0012 after it, as then).
+        await ExecuteAsync("DROP INDEX IF EXISTS call_recordings_conversation");
+        if (backend == "postgres")
+        {
+            await ExecuteAsync("ALTER TABLE call_recordings DROP COLUMN conversation_id, DROP COLUMN media_url");
+        }
+
+        await ExecuteAsync("DELETE FROM schema_migrations WHERE name LIKE '0011%' OR name LIKE '0012%'");
         await system.Database.MigrateAsync(system.Token);
 
         var kept = await system.Recordings.ForCallsAsync(["CA01", "v3:x"], system.Token);
