@@ -334,7 +334,7 @@ public sealed class VonageCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task Event_NamingTheCallUuidInsteadOfItsConversation_400_NothingStored()
+    public async Task Event_NamingTheCallUuidInsteadOfItsConversation_204_NothingStored()
     {
         var (recorded, call, _) = await RecordedCallAsync(report: false);
         await using var _ = recorded;
@@ -377,7 +377,7 @@ public sealed class VonageCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task TwilioAndTelnyxCallbacks_WithAVonageCallsUuid_400_NothingStored()
+    public async Task TwilioCallback_WithAVonageCallsUuid_400_NothingStored()
     {
         var (recorded, call, _) = await RecordedCallAsync(report: false);
         await using var _ = recorded;
