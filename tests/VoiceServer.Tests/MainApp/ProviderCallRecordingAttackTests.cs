@@ -1,0 +1,191 @@
+using System.Net;
+using VoiceServer.PlivoEmulator;
+using VoiceServer.TelnyxEmulator;
+
+namespace VoiceServer.Tests.MainApp;
+
+/// <summary>
+/// The recording attacks every provider's callback and admin routes face alike, one scenario each, run for Telnyx,
+/// Plivo and Vonage through a small driver per provider (a recorded call, its callback and its fake API): the callback unsigned in every
+/// spelling of its path stores nothing, a signed callback sent again is refused even after the recording is deleted, and
+/// another call's id on the admin routes fetches and forgets nothing. What
+/// differs by provider (signatures, fields, URLs) stays in each provider's own attack tests.
+/// </summary>
+public sealed class ProviderCallRecordingAttackTests
+{
+    public static TheoryData<string> Providers => ["telnyx", "plivo", "vonage"];
+
+    /// <summary>Each provider's callback path in the nine spellings a router might take for it.</summary>
+    public static TheoryData<string, string> CallbackSpellings
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var provider in new[] { "telnyx", "plivo", "vonage" })
+            {
+                var capitalised = char.ToUpperInvariant(provider[0]) + provider[1..];
+                string[] spellings =
+                [
+                    $"/api/{provider}/recording-status",
+                    $"/API/{provider.ToUpperInvariant()}/RECORDING-STATUS",
+                    $"/Api/{capitalised}/Recording-Status",
+                    $"/api/{provider}/recording-status/",
+                    $"/api/%{(int)provider[0]:x2}{provider[1..]}/recording-status",
+                    $"/api/{provider}/%72ecording-status",
+                    $"//api/{provider}/recording-status",
+                    $"/api/x/../{provider}/recording-status",
+                    $"/api/x/%2e%2e/{provider}/recording-status",
+                ];
+                foreach (var spelling in spellings)
+                {
+                    data.Add(provider, spelling);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CallbackSpellings))]
+    public async Task Callback_UnsignedInAnySpelling_NothingStored(string provider, string path)
+    {
+        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        var system = recorded.System;
+
+        using var request = recorded.CreateCallback(
+            new Uri(system.BaseAddress.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }),
+            false);
+        using var response = await system.Anonymous.SendAsync(request, system.Token);
+
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.NotFound });
+        Assert.False((await CallRecordingTests.ListedAsync(system, recorded.CallSid)).ContainsKey("recording"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Callback_Replayed_403_EvenAfterTheRecordingIsDeleted(string provider)
+    {
+        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        var system = recorded.System;
+        using var first = recorded.CreateCallback(new Uri(system.BaseAddress, $"/api/{provider}/recording-status"), true);
+        var body = await first.Content!.ReadAsByteArrayAsync(system.Token);
+        using var again = new HttpRequestMessage(HttpMethod.Post, first.RequestUri) { Content = new ByteArrayContent(body) };
+        again.Content.Headers.ContentType = first.Content.Headers.ContentType;
+        foreach (var (name, values) in first.Headers)
+        {
+            again.Headers.Add(name, values);
+        }
+
+        using var accepted = await system.Anonymous.SendAsync(first, system.Token);
+        using var deleted = await system.Admin.DeleteAsync($"/api/calls/{recorded.CallSid}/recording", system.Token);
+        using var replayed = await system.Anonymous.SendAsync(again, system.Token);
+
+        // Vonage's delete answers 200 with a note (its API keeps the file); the others' 204.
+        var deletedStatus = provider == "vonage" ? HttpStatusCode.OK : HttpStatusCode.NoContent;
+        Assert.Equal((HttpStatusCode.NoContent, deletedStatus, HttpStatusCode.Forbidden), (accepted.StatusCode, deleted.StatusCode, replayed.StatusCode));
+        Assert.Contains("replayed", await replayed.Content.ReadAsStringAsync(system.Token), StringComparison.Ordinal);
+        Assert.Equal("deleted", (string?)(await CallRecordingTests.ListedAsync(system, recorded.CallSid))["recording"]!["status"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task AnotherCallsId_404_NothingFetchedOrDeleted(string provider)
+    {
+        await using var recorded = await RecordedCall.StartAsync(provider, report: true);
+        var system = recorded.System;
+        var media = $"/api/calls/{recorded.CallSid}/recording";
+        var other = $"/api/calls/{recorded.NewCallSid()}/recording";
+
+        using var get = await system.Admin.GetAsync(other, system.Token);
+        using var delete = await system.Admin.DeleteAsync(other, system.Token);
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (get.StatusCode, delete.StatusCode));
+        Assert.Empty(recorded.Api.Requests);
+        Assert.Equal(recorded.Wav, await system.Admin.GetByteArrayAsync(media, system.Token));
+        Assert.Equal("completed", (string?)(await CallRecordingTests.ListedAsync(system, recorded.CallSid))["recording"]!["status"]);
+    }
+
+    /// <summary>
+    /// One provider's recorded call, as its own tests set it up: the system, the fake provider API holding the file, the
+    /// call's id, the callback for its recording (signed or not) and a fresh id of the provider's form.
+    /// </summary>
+    private sealed record RecordedCall(
+        SystemHarness System,
+        FakeRecordingProviderApi Api,
+        IAsyncDisposable Owner,
+        string CallSid,
+        byte[] Wav,
+        Func<Uri, bool, HttpRequestMessage> CreateCallback,
+        Func<string> NewCallSid) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owner.DisposeAsync();
+
+        public static async Task<RecordedCall> StartAsync(string provider, bool report)
+        {
+            var recorded = provider switch
+            {
+                "telnyx" => await TelnyxAsync(),
+                "plivo" => await PlivoAsync(),
+                "vonage" => await VonageAsync(),
+                _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, null),
+            };
+            if (report)
+            {
+                using var request = recorded.CreateCallback(CallbackUrl(recorded.System, provider), true);
+                using var reported = await recorded.System.Anonymous.SendAsync(request, recorded.System.Token);
+                Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
+            }
+
+            return recorded;
+        }
+
+        private static Uri CallbackUrl(SystemHarness system, string provider) => new(system.BaseAddress, $"/api/{provider}/recording-status");
+
+        private static async Task<RecordedCall> TelnyxAsync()
+        {
+            var recorded = await TelnyxCallRecordingTests.StartAsync();
+            var (callSid, _) = await TelnyxCallRecordingTests.CallAsync(recorded);
+            var (wav, _) = recorded.Api.AddRecording(TelnyxCallRecordingTests.RecordingId);
+            return new RecordedCall(
+                recorded.System,
+                recorded.Api,
+                recorded,
+                callSid,
+                wav,
+                (url, sign) => recorded.Telnyx.CreateRequest(url, TelnyxCallRecordingTests.RecordingForm(callSid), sign: sign),
+                FakeTelnyxWebhook.NewCallSid);
+        }
+
+        private static async Task<RecordedCall> PlivoAsync()
+        {
+            var recorded = await PlivoCallRecordingTests.StartAsync();
+            var (callUuid, _) = await PlivoCallRecordingTests.CallAsync(recorded);
+            var (wav, _) = recorded.Api.AddRecording(PlivoCallRecordingTests.RecordingId);
+            return new RecordedCall(
+                recorded.System,
+                recorded.Api,
+                recorded,
+                callUuid,
+                wav,
+                (url, sign) => FakePlivoWebhook.CreateRequest(url, PlivoCallRecordingTests.RecordingForm(callUuid), sign ? PlivoCallRecordingTests.AuthToken : null),
+                static () => Guid.NewGuid().ToString());
+        }
+
+        private static async Task<RecordedCall> VonageAsync()
+        {
+            var recorded = await VonageCallRecordingTests.StartAsync();
+            var call = await VonageCallRecordingTests.CallAsync(recorded);
+            var (wav, _) = recorded.Api.AddRecording(VonageCallRecordingTests.FileId);
+            var body = VonageCallRecordingTests.RecordingEvent(call.ConversationUuid, recorded.Api.FileUrl(VonageCallRecordingTests.FileId)).ToJsonString();
+            return new RecordedCall(
+                recorded.System,
+                recorded.Api,
+                recorded,
+                call.Uuid,
+                wav,
+                (url, sign) => FakeVonageWebhook.Post(url, body, sign ? string.Empty : null),
+                static () => Guid.NewGuid().ToString());
+        }
+    }
+}
