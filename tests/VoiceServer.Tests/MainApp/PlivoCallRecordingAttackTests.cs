@@ -191,26 +191,6 @@ public sealed class PlivoCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task Callback_ForACallTheAppDidNotAskToRecord_ChangesNothing()
-    {
-        var (recorded, callUuid, _) = await RecordedCallAsync(report: false);
-        await using var _ = recorded;
-        var system = recorded.System;
-        // A call whose record exists but whose answer never asked for a recording.
-        var other = Guid.NewGuid().ToString();
-        await CallRecordingTests.StoreRecordAsync(system, other, "c-other");
-
-        using var reported = await PlivoCallRecordingTests.PostRecordingStatusAsync(system, PlivoCallRecordingTests.RecordingForm(other));
-        using var media = await system.Admin.GetAsync(MediaPath(other), system.Token);
-
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
-        Assert.False(await HasRecordingAsync(system, other));
-        Assert.False(await HasRecordingAsync(system, callUuid));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(recorded.Api.Requests);
-    }
-
-    [Fact]
     public async Task Callback_WithATelnyxCallsId_400_NothingStored()
     {
         // A Telnyx call the app asked to record, named by a Plivo callback.

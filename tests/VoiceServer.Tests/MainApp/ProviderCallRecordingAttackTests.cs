@@ -7,8 +7,9 @@ namespace VoiceServer.Tests.MainApp;
 /// <summary>
 /// The recording attacks every provider's callback and admin routes face alike, one scenario each, run for Telnyx,
 /// Plivo and Vonage through a small driver per provider (a recorded call, its callback and its fake API): the callback unsigned in every
-/// spelling of its path stores nothing, a signed callback sent again is refused even after the recording is deleted, and
-/// another call's id on the admin routes fetches and forgets nothing. What
+/// spelling of its path stores nothing, a signed callback sent again is refused even after the recording is deleted, one
+/// for a call the app did not ask to record changes nothing, and another call's id on the admin routes fetches and
+/// forgets nothing. What
 /// differs by provider (signatures, fields, URLs) stays in each provider's own attack tests.
 /// </summary>
 public sealed class ProviderCallRecordingAttackTests
@@ -90,6 +91,27 @@ public sealed class ProviderCallRecordingAttackTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task Callback_ForACallTheAppDidNotAskToRecord_ChangesNothing(string provider)
+    {
+        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        var system = recorded.System;
+        // A call whose record exists but whose answer never asked for a recording (for Vonage, its conversation).
+        var other = recorded.NewCallSid();
+        await CallRecordingTests.StoreRecordAsync(system, other, "c-other");
+
+        using var request = recorded.SignedCallbackFor(new Uri(system.BaseAddress, $"/api/{provider}/recording-status"), other);
+        using var reported = await system.Anonymous.SendAsync(request, system.Token);
+        using var media = await system.Admin.GetAsync($"/api/calls/{other}/recording", system.Token);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
+        Assert.False((await CallRecordingTests.ListedAsync(system, other)).ContainsKey("recording"));
+        Assert.False((await CallRecordingTests.ListedAsync(system, recorded.CallSid)).ContainsKey("recording"));
+        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
+        Assert.Empty(recorded.Api.Requests);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task AnotherCallsId_404_NothingFetchedOrDeleted(string provider)
     {
         await using var recorded = await RecordedCall.StartAsync(provider, report: true);
@@ -117,6 +139,7 @@ public sealed class ProviderCallRecordingAttackTests
         string CallSid,
         byte[] Wav,
         Func<Uri, bool, HttpRequestMessage> CreateCallback,
+        Func<Uri, string, HttpRequestMessage> SignedCallbackFor,
         Func<string> NewCallSid) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Owner.DisposeAsync();
@@ -154,6 +177,7 @@ public sealed class ProviderCallRecordingAttackTests
                 callSid,
                 wav,
                 (url, sign) => recorded.Telnyx.CreateRequest(url, TelnyxCallRecordingTests.RecordingForm(callSid), sign: sign),
+                (url, other) => recorded.Telnyx.CreateRequest(url, TelnyxCallRecordingTests.RecordingForm(other)),
                 FakeTelnyxWebhook.NewCallSid);
         }
 
@@ -169,6 +193,7 @@ public sealed class ProviderCallRecordingAttackTests
                 callUuid,
                 wav,
                 (url, sign) => FakePlivoWebhook.CreateRequest(url, PlivoCallRecordingTests.RecordingForm(callUuid), sign ? PlivoCallRecordingTests.AuthToken : null),
+                (url, other) => FakePlivoWebhook.CreateRequest(url, PlivoCallRecordingTests.RecordingForm(other), PlivoCallRecordingTests.AuthToken),
                 static () => Guid.NewGuid().ToString());
         }
 
@@ -185,6 +210,7 @@ public sealed class ProviderCallRecordingAttackTests
                 call.Uuid,
                 wav,
                 (url, sign) => FakeVonageWebhook.Post(url, body, sign ? string.Empty : null),
+                (url, other) => FakeVonageWebhook.Post(url, VonageCallRecordingTests.RecordingEvent("CON-" + other, recorded.Api.FileUrl(VonageCallRecordingTests.FileId)).ToJsonString()),
                 static () => Guid.NewGuid().ToString());
         }
     }

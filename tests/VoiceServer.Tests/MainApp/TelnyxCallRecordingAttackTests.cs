@@ -189,26 +189,6 @@ public sealed class TelnyxCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task Callback_ForACallTheAppDidNotAskToRecord_ChangesNothing()
-    {
-        var (recorded, callSid, _) = await RecordedCallAsync(report: false);
-        await using var _ = recorded;
-        var system = recorded.System;
-        // A call whose record exists but whose TeXML never asked for a recording.
-        var other = FakeTelnyxWebhook.NewCallSid();
-        await CallRecordingTests.StoreRecordAsync(system, other, "c-other");
-
-        using var reported = await TelnyxCallRecordingTests.PostRecordingStatusAsync(recorded, TelnyxCallRecordingTests.RecordingForm(other));
-        using var media = await system.Admin.GetAsync(MediaPath(other), system.Token);
-
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
-        Assert.False(await HasRecordingAsync(system, other));
-        Assert.False(await HasRecordingAsync(system, callSid));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(recorded.Api.Requests);
-    }
-
-    [Fact]
     public async Task Callback_AnotherRecordingIdForTheCall_IgnoredAndAfterDeleteNothingComesBack()
     {
         var (recorded, callSid, wav) = await RecordedCallAsync();

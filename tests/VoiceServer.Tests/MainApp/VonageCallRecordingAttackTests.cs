@@ -265,26 +265,6 @@ public sealed class VonageCallRecordingAttackTests
     }
 
     [Fact]
-    public async Task Event_ForAConversationTheAppDidNotAskToRecord_ChangesNothing()
-    {
-        var (recorded, call, _) = await RecordedCallAsync(report: false);
-        await using var _ = recorded;
-        var system = recorded.System;
-        // A call whose record exists but whose answer never asked for a recording, and a conversation never seen.
-        var other = Guid.NewGuid().ToString();
-        await CallRecordingTests.StoreRecordAsync(system, other, "c-other");
-
-        using var unknown = await VonageCallRecordingTests.PostRecordingEventAsync(system, VonageCallRecordingTests.RecordingEvent("CON-" + Guid.NewGuid(), recorded.Api.FileUrl(FileId)));
-        using var media = await system.Admin.GetAsync(MediaPath(other), system.Token);
-
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (unknown.StatusCode, media.StatusCode));
-        Assert.False(await HasRecordingAsync(system, other));
-        Assert.False(await HasRecordingAsync(system, call.Uuid));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(recorded.Api.Requests);
-    }
-
-    [Fact]
     public async Task Event_NamingTheCallUuidInsteadOfItsConversation_204_NothingStored()
     {
         var (recorded, call, _) = await RecordedCallAsync(report: false);
