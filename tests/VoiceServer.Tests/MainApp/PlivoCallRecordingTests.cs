@@ -181,24 +181,6 @@ public sealed class PlivoCallRecordingTests
     }
 
     [Fact]
-    public async Task AgentThatDoesNotRecord_NoRecord_AndACallbackForItsCallIsIgnored()
-    {
-        await using var recorded = await StartAsync(record: false);
-        var (system, api) = recorded;
-        var (callUuid, xml) = await CallAsync(recorded);
-        api.AddRecording(RecordingId);
-
-        using var reported = await PostRecordingStatusAsync(system, RecordingForm(callUuid));
-        using var media = await system.Admin.GetAsync($"/api/calls/{callUuid}/recording", system.Token);
-
-        Assert.Equal(["Stream", "Speak"], XDocument.Parse(xml.Body).Root!.Elements().Select(e => e.Name.LocalName));
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
-        Assert.False((await CallRecordingTests.ListedAsync(system, callUuid)).ContainsKey("recording"));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(api.Requests);
-    }
-
-    [Fact]
     public async Task WithoutPlivoAuthId_409NamingIt_NothingFetched()
     {
         await using var recorded = await StartAsync(extra: new() { ["PLIVO_AUTH_ID"] = null });

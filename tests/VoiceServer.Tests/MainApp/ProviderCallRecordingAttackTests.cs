@@ -1,12 +1,10 @@
 using System.Net;
-using VoiceServer.PlivoEmulator;
-using VoiceServer.TelnyxEmulator;
 
 namespace VoiceServer.Tests.MainApp;
 
 /// <summary>
 /// The recording attacks every provider's callback and admin routes face alike, one scenario each, run for Telnyx,
-/// Plivo and Vonage through a small driver per provider (a recorded call, its callback and its fake API): the callback unsigned in every
+/// Plivo and Vonage through a small driver per provider (<see cref="RecordedProviderCall"/>): the callback unsigned in every
 /// spelling of its path stores nothing, a signed callback sent again is refused even after the recording is deleted, one
 /// for a call the app did not ask to record changes nothing, and another call's id on the admin routes fetches and
 /// forgets nothing. What
@@ -14,8 +12,6 @@ namespace VoiceServer.Tests.MainApp;
 /// </summary>
 public sealed class ProviderCallRecordingAttackTests
 {
-    public static TheoryData<string> Providers => ["telnyx", "plivo", "vonage"];
-
     /// <summary>Each provider's callback path in the nine spellings a router might take for it.</summary>
     public static TheoryData<string, string> CallbackSpellings
     {
@@ -51,7 +47,7 @@ public sealed class ProviderCallRecordingAttackTests
     [MemberData(nameof(CallbackSpellings))]
     public async Task Callback_UnsignedInAnySpelling_NothingStored(string provider, string path)
     {
-        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        await using var recorded = await RecordedProviderCall.StartAsync(provider, report: false);
         var system = recorded.System;
 
         using var request = recorded.CreateCallback(
@@ -64,12 +60,12 @@ public sealed class ProviderCallRecordingAttackTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
+    [MemberData(nameof(RecordedProviderCall.Providers), MemberType = typeof(RecordedProviderCall))]
     public async Task Callback_Replayed_403_EvenAfterTheRecordingIsDeleted(string provider)
     {
-        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        await using var recorded = await RecordedProviderCall.StartAsync(provider, report: false);
         var system = recorded.System;
-        using var first = recorded.CreateCallback(new Uri(system.BaseAddress, $"/api/{provider}/recording-status"), true);
+        using var first = recorded.CreateCallback(recorded.CallbackUrl, true);
         var body = await first.Content!.ReadAsByteArrayAsync(system.Token);
         using var again = new HttpRequestMessage(HttpMethod.Post, first.RequestUri) { Content = new ByteArrayContent(body) };
         again.Content.Headers.ContentType = first.Content.Headers.ContentType;
@@ -90,16 +86,16 @@ public sealed class ProviderCallRecordingAttackTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
+    [MemberData(nameof(RecordedProviderCall.Providers), MemberType = typeof(RecordedProviderCall))]
     public async Task Callback_ForACallTheAppDidNotAskToRecord_ChangesNothing(string provider)
     {
-        await using var recorded = await RecordedCall.StartAsync(provider, report: false);
+        await using var recorded = await RecordedProviderCall.StartAsync(provider, report: false);
         var system = recorded.System;
         // A call whose record exists but whose answer never asked for a recording (for Vonage, its conversation).
         var other = recorded.NewCallSid();
         await CallRecordingTests.StoreRecordAsync(system, other, "c-other");
 
-        using var request = recorded.SignedCallbackFor(new Uri(system.BaseAddress, $"/api/{provider}/recording-status"), other);
+        using var request = recorded.SignedCallbackFor(recorded.CallbackUrl, other);
         using var reported = await system.Anonymous.SendAsync(request, system.Token);
         using var media = await system.Admin.GetAsync($"/api/calls/{other}/recording", system.Token);
 
@@ -111,10 +107,10 @@ public sealed class ProviderCallRecordingAttackTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
+    [MemberData(nameof(RecordedProviderCall.Providers), MemberType = typeof(RecordedProviderCall))]
     public async Task AnotherCallsId_404_NothingFetchedOrDeleted(string provider)
     {
-        await using var recorded = await RecordedCall.StartAsync(provider, report: true);
+        await using var recorded = await RecordedProviderCall.StartAsync(provider, report: true);
         var system = recorded.System;
         var media = $"/api/calls/{recorded.CallSid}/recording";
         var other = $"/api/calls/{recorded.NewCallSid()}/recording";
@@ -126,92 +122,5 @@ public sealed class ProviderCallRecordingAttackTests
         Assert.Empty(recorded.Api.Requests);
         Assert.Equal(recorded.Wav, await system.Admin.GetByteArrayAsync(media, system.Token));
         Assert.Equal("completed", (string?)(await CallRecordingTests.ListedAsync(system, recorded.CallSid))["recording"]!["status"]);
-    }
-
-    /// <summary>
-    /// One provider's recorded call, as its own tests set it up: the system, the fake provider API holding the file, the
-    /// call's id, the callback for its recording (signed or not) and a fresh id of the provider's form.
-    /// </summary>
-    private sealed record RecordedCall(
-        SystemHarness System,
-        FakeRecordingProviderApi Api,
-        IAsyncDisposable Owner,
-        string CallSid,
-        byte[] Wav,
-        Func<Uri, bool, HttpRequestMessage> CreateCallback,
-        Func<Uri, string, HttpRequestMessage> SignedCallbackFor,
-        Func<string> NewCallSid) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Owner.DisposeAsync();
-
-        public static async Task<RecordedCall> StartAsync(string provider, bool report)
-        {
-            var recorded = provider switch
-            {
-                "telnyx" => await TelnyxAsync(),
-                "plivo" => await PlivoAsync(),
-                "vonage" => await VonageAsync(),
-                _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, null),
-            };
-            if (report)
-            {
-                using var request = recorded.CreateCallback(CallbackUrl(recorded.System, provider), true);
-                using var reported = await recorded.System.Anonymous.SendAsync(request, recorded.System.Token);
-                Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
-            }
-
-            return recorded;
-        }
-
-        private static Uri CallbackUrl(SystemHarness system, string provider) => new(system.BaseAddress, $"/api/{provider}/recording-status");
-
-        private static async Task<RecordedCall> TelnyxAsync()
-        {
-            var recorded = await TelnyxCallRecordingTests.StartAsync();
-            var (callSid, _) = await TelnyxCallRecordingTests.CallAsync(recorded);
-            var (wav, _) = recorded.Api.AddRecording(TelnyxCallRecordingTests.RecordingId);
-            return new RecordedCall(
-                recorded.System,
-                recorded.Api,
-                recorded,
-                callSid,
-                wav,
-                (url, sign) => recorded.Telnyx.CreateRequest(url, TelnyxCallRecordingTests.RecordingForm(callSid), sign: sign),
-                (url, other) => recorded.Telnyx.CreateRequest(url, TelnyxCallRecordingTests.RecordingForm(other)),
-                FakeTelnyxWebhook.NewCallSid);
-        }
-
-        private static async Task<RecordedCall> PlivoAsync()
-        {
-            var recorded = await PlivoCallRecordingTests.StartAsync();
-            var (callUuid, _) = await PlivoCallRecordingTests.CallAsync(recorded);
-            var (wav, _) = recorded.Api.AddRecording(PlivoCallRecordingTests.RecordingId);
-            return new RecordedCall(
-                recorded.System,
-                recorded.Api,
-                recorded,
-                callUuid,
-                wav,
-                (url, sign) => FakePlivoWebhook.CreateRequest(url, PlivoCallRecordingTests.RecordingForm(callUuid), sign ? PlivoCallRecordingTests.AuthToken : null),
-                (url, other) => FakePlivoWebhook.CreateRequest(url, PlivoCallRecordingTests.RecordingForm(other), PlivoCallRecordingTests.AuthToken),
-                static () => Guid.NewGuid().ToString());
-        }
-
-        private static async Task<RecordedCall> VonageAsync()
-        {
-            var recorded = await VonageCallRecordingTests.StartAsync();
-            var call = await VonageCallRecordingTests.CallAsync(recorded);
-            var (wav, _) = recorded.Api.AddRecording(VonageCallRecordingTests.FileId);
-            var body = VonageCallRecordingTests.RecordingEvent(call.ConversationUuid, recorded.Api.FileUrl(VonageCallRecordingTests.FileId)).ToJsonString();
-            return new RecordedCall(
-                recorded.System,
-                recorded.Api,
-                recorded,
-                call.Uuid,
-                wav,
-                (url, sign) => FakeVonageWebhook.Post(url, body, sign ? string.Empty : null),
-                (url, other) => FakeVonageWebhook.Post(url, VonageCallRecordingTests.RecordingEvent("CON-" + other, recorded.Api.FileUrl(VonageCallRecordingTests.FileId)).ToJsonString()),
-                static () => Guid.NewGuid().ToString());
-        }
     }
 }

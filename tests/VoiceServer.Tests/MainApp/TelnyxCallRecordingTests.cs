@@ -166,24 +166,6 @@ public sealed class TelnyxCallRecordingTests
     }
 
     [Fact]
-    public async Task AgentThatDoesNotRecord_NoStartRecording_AndACallbackForItsCallIsIgnored()
-    {
-        await using var recorded = await StartAsync(record: false);
-        var (system, _, api) = recorded;
-        var (callSid, texml) = await CallAsync(recorded);
-        api.AddRecording(RecordingId);
-
-        using var reported = await PostRecordingStatusAsync(recorded, RecordingForm(callSid));
-        using var media = await system.Admin.GetAsync($"/api/calls/{callSid}/recording", system.Token);
-
-        Assert.Equal(["Connect", "Say"], XDocument.Parse(texml.Body).Root!.Elements().Select(v => v.Name.LocalName));
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
-        Assert.False((await CallRecordingTests.ListedAsync(system, callSid)).ContainsKey("recording"));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(api.Requests);
-    }
-
-    [Fact]
     public async Task AbsentRecording_ListedWithoutAUrl_NoMedia()
     {
         await using var recorded = await StartAsync();

@@ -196,24 +196,6 @@ public sealed class VonageCallRecordingTests
     }
 
     [Fact]
-    public async Task AgentThatDoesNotRecord_NoRecordAction_AndAnEventForItsConversationIsIgnored()
-    {
-        await using var recorded = await StartAsync(record: false);
-        var (system, api) = recorded;
-        var call = await CallAsync(recorded);
-        api.AddRecording(FileId);
-
-        using var reported = await PostRecordingEventAsync(system, RecordingEvent(call.ConversationUuid, api.FileUrl(FileId)));
-        using var media = await system.Admin.GetAsync($"/api/calls/{call.Uuid}/recording", system.Token);
-
-        Assert.Equal(["connect"], call.Ncco.Select(action => (string?)action!["action"]));
-        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (reported.StatusCode, media.StatusCode));
-        Assert.False((await CallRecordingTests.ListedAsync(system, call.Uuid)).ContainsKey("recording"));
-        Assert.Contains(system.Logs.Entries, e => e.EventName == "RecordingIgnored");
-        Assert.Empty(api.Requests);
-    }
-
-    [Fact]
     public async Task WithoutApplicationSettings_StillRecorded_WarnedOnce_AdminRoutes409NamingThem()
     {
         await using var recorded = await StartAsync(extra: new() { ["VONAGE_APPLICATION_ID"] = null, ["VONAGE_PRIVATE_KEY"] = null });
