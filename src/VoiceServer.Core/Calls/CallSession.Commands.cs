@@ -138,7 +138,7 @@ public sealed partial class CallSession
             }
 
             var afterCurrent = _playback.ActiveResponseId is not null || _responses.IsRequested;
-            RequestResponse(OperatorMessage(text));
+            RequestResponse(OperatorMessage(text), operatorMessage: true);
             Log.OperatorCommand(_logger, CallCommandActions.Say);
             return new CallCommandResult(CallCommandOutcome.Accepted, afterCurrent ? "the agent will say it after its current response" : "the agent is saying it");
         }
@@ -166,7 +166,7 @@ public sealed partial class CallSession
             return;
         }
 
-        RequestResponse(OperatorMessage(text));
+        RequestResponse(OperatorMessage(text), operatorMessage: true);
     }
 
     private bool TryBeginOperatorCommand(CallControlRequest request, out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)

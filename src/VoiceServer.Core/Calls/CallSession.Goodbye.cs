@@ -67,6 +67,7 @@ public sealed partial class CallSession
     {
         CancelIdleTimer(callerActivity: false);
         _goodbye.Begin(reason, detail, instructions, cap);
+        DropQueuedResponse();
         RequestGoodbyeIfQuiet();
     }
 

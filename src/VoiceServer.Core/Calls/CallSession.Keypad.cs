@@ -58,11 +58,19 @@ public sealed partial class CallSession
 
     /// <summary>
     /// Called under _gate. Only one response may be active: a request while one is (or one was just asked for) waits
-    /// for its <c>response.done</c>; requests meanwhile fold into one.
+    /// for its <c>response.done</c>; requests meanwhile fold into one. <paramref name="operatorMessage"/>: the
+    /// instructions carry an operator's message, so not saying it is logged as such.
     /// </summary>
-    private void RequestResponse(string? instructions = null)
+    private void RequestResponse(string? instructions = null, bool operatorMessage = false)
     {
-        if (_responses.TryQueue(_playback.ActiveResponseId is not null || OutOfBandResponseActive, instructions))
+        if (_goodbye.IsUnderWay)
+        {
+            // Once the call has begun ending, its goodbye is the last thing the caller hears.
+            NotSaidForGoodbye(operatorMessage);
+            return;
+        }
+
+        if (_responses.TryQueue(_playback.ActiveResponseId is not null || OutOfBandResponseActive, instructions, operatorMessage))
         {
             return;
         }
@@ -76,9 +84,34 @@ public sealed partial class CallSession
     // Called under _gate at response.done.
     private void OnResponseDoneForQueue()
     {
-        if (_playback.ActiveResponseId is null && !OutOfBandResponseActive && _audioFlowing && _responses.TryDequeue(out var instructions))
+        if (_playback.ActiveResponseId is null && !OutOfBandResponseActive && _audioFlowing && _responses.TryDequeue(out var instructions, out var operatorMessage))
         {
-            RequestResponse(instructions);
+            RequestResponse(instructions, operatorMessage);
+        }
+    }
+
+    /// <summary>
+    /// Called under _gate as a goodbye begins: a response waiting for the current one would come after the goodbye
+    /// (or be cut off by the hang-up), so it is not asked for at all.
+    /// </summary>
+    private void DropQueuedResponse()
+    {
+        if (_responses.TryDrop(out var operatorMessage))
+        {
+            NotSaidForGoodbye(operatorMessage);
+        }
+    }
+
+    // An operator's message was accepted with a promise: its loss is a warning (never its text); anything else is routine.
+    private void NotSaidForGoodbye(bool operatorMessage)
+    {
+        if (operatorMessage)
+        {
+            Log.OperatorMessageNotDelivered(_logger, "the call is ending");
+        }
+        else
+        {
+            Log.ResponseNotRequestedWhileEnding(_logger);
         }
     }
 }

@@ -118,8 +118,11 @@ public sealed partial class CallSession
         [LoggerMessage(173, LogLevel.Warning, "No answering-machine verdict within {TimeoutSeconds} s: the agent starts the conversation as for unknown.")]
         public static partial void AnsweredByMissing(ILogger logger, int timeoutSeconds);
 
-        [LoggerMessage(174, LogLevel.Warning, "An operator's message accepted during a model session replacement was not said: {Why}.")]
+        [LoggerMessage(174, LogLevel.Warning, "An operator's accepted message was not said: {Why}.")]
         public static partial void OperatorMessageNotDelivered(ILogger logger, string why);
+
+        [LoggerMessage(175, LogLevel.Debug, "The call is ending: a response asked for after its goodbye began was not requested.")]
+        public static partial void ResponseNotRequestedWhileEnding(ILogger logger);
 
         [LoggerMessage(130, LogLevel.Debug, "Barge-in: caller audio cleared, {Truncations} item(s) truncated, cancel sent: {CancelSent}.")]
         public static partial void BargeIn(ILogger logger, int truncations, bool cancelSent);

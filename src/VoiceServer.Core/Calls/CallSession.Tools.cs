@@ -178,6 +178,7 @@ public sealed partial class CallSession
     private void BeginCallControlGoodbye(string carrierResponseId, CallControlRequest request, string instructions)
     {
         _goodbye.BeginAfterCarrier(carrierResponseId, request, instructions);
+        DropQueuedResponse();
         CancelIdleTimer(callerActivity: false);
         Log.CallControlRequested(_logger, request.Reason.ToName());
     }

@@ -12,6 +12,9 @@ internal sealed class ResponseRequests
 {
     private string? _queuedInstructions;
 
+    // The queued instructions carry an operator's message: accepted with a promise, so its loss is reported.
+    private bool _queuedOperatorMessage;
+
     /// <summary>A <c>response.create</c> went out and its <c>response.created</c> has not come back yet.</summary>
     public bool IsRequested { get; private set; }
 
@@ -20,9 +23,10 @@ internal sealed class ResponseRequests
 
     /// <summary>
     /// True when a response is active (<paramref name="responseActive"/>) or on its way: the request is queued,
-    /// keeping the first instructions queued. False when it may go out now.
+    /// keeping the first instructions queued (<paramref name="operatorMessage"/>: they carry an operator's message).
+    /// False when it may go out now.
     /// </summary>
-    public bool TryQueue(bool responseActive, string? instructions)
+    public bool TryQueue(bool responseActive, string? instructions, bool operatorMessage = false)
     {
         if (!responseActive && !IsRequested)
         {
@@ -30,7 +34,12 @@ internal sealed class ResponseRequests
         }
 
         IsQueued = true;
-        _queuedInstructions ??= instructions;
+        if (_queuedInstructions is null)
+        {
+            _queuedInstructions = instructions;
+            _queuedOperatorMessage = operatorMessage;
+        }
+
         return true;
     }
 
@@ -45,9 +54,10 @@ internal sealed class ResponseRequests
     public void OnCreated() => IsRequested = false;
 
     /// <summary>Once no response is active: the queued request, if any, with its instructions, is due now.</summary>
-    public bool TryDequeue(out string? instructions)
+    public bool TryDequeue(out string? instructions, out bool operatorMessage)
     {
         instructions = _queuedInstructions;
+        operatorMessage = _queuedOperatorMessage;
         if (!IsQueued)
         {
             return false;
@@ -55,13 +65,17 @@ internal sealed class ResponseRequests
 
         IsQueued = false;
         _queuedInstructions = null;
+        _queuedOperatorMessage = false;
         return true;
     }
+
+    /// <summary>The queued request, if any, is not to be made at all; true when there was one.</summary>
+    public bool TryDrop(out bool operatorMessage) => TryDequeue(out _, out operatorMessage);
 
     /// <summary>A new model session has no responses until asked; nothing asked of the old one carries over.</summary>
     public void Reset()
     {
-        IsRequested = IsQueued = false;
+        IsRequested = IsQueued = _queuedOperatorMessage = false;
         _queuedInstructions = null;
     }
 }

@@ -35,10 +35,36 @@ public sealed class ResponseRequestsTests
         Assert.True(_responses.TryQueue(responseActive: true, "first"));
         Assert.True(_responses.TryQueue(responseActive: true, "second"));
 
-        Assert.True(_responses.TryDequeue(out var instructions));
+        Assert.True(_responses.TryDequeue(out var instructions, out _));
         Assert.Equal("first", instructions);
         Assert.False(_responses.IsQueued);
-        Assert.False(_responses.TryDequeue(out _));
+        Assert.False(_responses.TryDequeue(out _, out _));
+    }
+
+    [Fact]
+    public void QueuedOperatorMessage_DequeuedAsOne_EvenWithOtherRequestsFoldedIn()
+    {
+        Assert.True(_responses.TryQueue(responseActive: true, "the operator's message", operatorMessage: true));
+        Assert.True(_responses.TryQueue(responseActive: true, instructions: null));
+
+        Assert.True(_responses.TryDequeue(out var instructions, out var operatorMessage));
+        Assert.Equal("the operator's message", instructions);
+        Assert.True(operatorMessage);
+        Assert.True(_responses.TryQueue(responseActive: true, "a key press"));
+        Assert.True(_responses.TryDequeue(out _, out operatorMessage));
+        Assert.False(operatorMessage);
+    }
+
+    [Fact]
+    public void Drop_EmptiesTheQueue_SayingWhetherItHeldAnOperatorMessage()
+    {
+        Assert.False(_responses.TryDrop(out _));
+        _responses.TryQueue(responseActive: true, "the operator's message", operatorMessage: true);
+
+        Assert.True(_responses.TryDrop(out var operatorMessage));
+        Assert.True(operatorMessage);
+        Assert.False(_responses.IsQueued);
+        Assert.False(_responses.TryDequeue(out _, out _));
     }
 
     [Fact]
@@ -61,7 +87,7 @@ public sealed class ResponseRequestsTests
         _responses.Reset();
 
         Assert.True(_responses.TryQueue(responseActive: true, "for the new session"));
-        Assert.True(_responses.TryDequeue(out var instructions));
+        Assert.True(_responses.TryDequeue(out var instructions, out _));
         Assert.Equal("for the new session", instructions);
     }
 
