@@ -198,9 +198,11 @@ public sealed partial class CallSession
             // the line is held (awaiting the verdict, leaving a voicemail message): nobody has heard the agent, and
             // the apology could land on a recording. A verdict that came meanwhile has the new session open the call
             // instead, or, when the time limit passed meanwhile, only say goodbye: that person heard no agent to miss.
+            // Nor when the call began ending meanwhile: an apology and a promise to carry on, then at once the
+            // goodbye, would contradict each other; the goodbye alone is said.
             var verdictCame = _conversationDue;
             var opening = TakeDueOpening(replacement.Configuration);
-            var apologise = handoff is null && !verdictCame && !HoldsCallerAudio && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
+            var apologise = handoff is null && !verdictCame && !HoldsCallerAudio && !_goodbye.IsUnderWay && cause != RecoveryCause.Recycle && elapsed >= _options.ReconnectNoticeAfter;
             var firstWords = handoff is not null ? TakeOver(handoff) : opening ?? (apologise ? ReconnectApology : null);
             if (firstWords is not null && !_responses.TrySend(leg, WithPersona(replacement.Configuration, firstWords)))
             {

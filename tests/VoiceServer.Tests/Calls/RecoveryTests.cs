@@ -176,6 +176,37 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task LongOutage_TimeLimitPassesMeanwhile_TheNewSessionSaysOnlyTheGoodbye_NoApology()
+    {
+        var time = new FakeTimeProvider();
+        await using var harness = await CallHarness.StartAsync(settings: new Dictionary<string, string?> { ["MAX_CALL_DURATION"] = "60" }, timeProvider: time);
+        var (caller, first) = await harness.StartCallAsync(options: s_immediateMarks);
+        await HaveAnExchangeAsync(harness, caller, first);
+        time.Advance(TimeSpan.FromSeconds(58));
+        harness.Realtime.HoldUpgrades();
+
+        first.Abort();
+        await harness.Realtime.WaitForUpgradeAttemptsAsync(2, harness.Token);
+        // A gap long enough for an apology, and the time limit passes within it.
+        time.Advance(TimeSpan.FromSeconds(4));
+        await harness.Server.Logs.WaitForAsync(e => e.EventName == "MaxDurationReached", harness.Token);
+        harness.Realtime.ReleaseUpgrades();
+
+        var second = await harness.Realtime.WaitForConnectionAsync(1, harness.Token);
+        var goodbye = await second.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains("time limit", (string?)goodbye["response"]!["instructions"], StringComparison.Ordinal);
+        var replaced = await harness.Server.Logs.WaitForAsync(e => e.EventName == "ModelSessionReplaced", harness.Token);
+        Assert.Contains("apology requested: False", replaced.Message, StringComparison.Ordinal);
+        await second.SendAudioResponseAsync("resp_bye", "item_bye", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "max_duration");
+        await second.WaitForClientCloseAsync(harness.Token);
+        Assert.Single(second.Received, e => (string?)e["type"] == "response.create");
+        Assert.DoesNotContain(second.Received, e => ((string?)e["response"]?["instructions"])?.Contains("apologise", StringComparison.Ordinal) == true);
+        Assert.Equal(3200, caller.ReceivedAudio.Length);
+    }
+
+    [Fact]
     public async Task ServerErrorEvent_SessionReplaced_OldOneClosedNormally()
     {
         await using var harness = await CallHarness.StartAsync();
