@@ -32,16 +32,7 @@ internal sealed class PlivoRecordings(IOptions<MainAppOptions> options, IHttpCli
         var (authId, authToken) = Credentials();
         using var request = PlivoRecordingsApi.CreateMediaRequest(options.Value.PlivoMediaBaseUrl, authId, authToken, recordingSid, format == RecordingFormat.Mp3 ? "mp3" : "wav");
         var media = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (media.IsSuccessStatusCode)
-        {
-            return new MediaFetch(media, false, null);
-        }
-
-        var status = (int)media.StatusCode;
-        media.Dispose();
-        return status == StatusCodes.Status404NotFound
-            ? MediaFetch.Missing($"Plivo answered HTTP {status}")
-            : MediaFetch.Refused($"Plivo answered HTTP {status}");
+        return MediaFetch.FromAnswer(media, "Plivo");
     }
 
     /// <summary><c>DELETE {api}/Account/{auth_id}/Recording/{id}/</c>. A recording Plivo no longer has (404) counts as deleted.</summary>

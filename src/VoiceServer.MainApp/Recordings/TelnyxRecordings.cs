@@ -61,7 +61,7 @@ internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpCl
             return MediaFetch.Missing($"Telnyx lists no {(format == RecordingFormat.Mp3 ? "mp3" : "wav")} file for the recording");
         }
 
-        if (!IsAllowed(download, settings.TelnyxRecordingOrigins))
+        if (!RecordingOrigins.IsAllowed(download, settings.TelnyxRecordingOrigins))
         {
             // Named by its host only: the full URL carries a storage signature.
             return MediaFetch.Refused($"Telnyx's download URL is on {download.Host}, not an origin of TELNYX_RECORDING_ORIGINS");
@@ -99,11 +99,6 @@ internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpCl
         }
     }
 
-    /// <summary>Whether <paramref name="url"/> is on one of <paramref name="origins"/>: the same scheme, host and port, and no user.</summary>
-    public static bool IsAllowed(Uri url, IReadOnlyList<Uri> origins) =>
-        url.IsAbsoluteUri && url.UserInfo.Length == 0 &&
-        origins.Any(origin => origin.Scheme == url.Scheme && string.Equals(origin.IdnHost, url.IdnHost, StringComparison.OrdinalIgnoreCase) && origin.Port == url.Port);
-
     /// <summary><c>data.download_urls.wav</c> (or <c>.mp3</c>) of a recording's details, or null when there is none to read.</summary>
     private static async Task<Uri?> ReadDownloadUrlAsync(HttpResponseMessage details, RecordingFormat format, CancellationToken cancellationToken)
     {
@@ -135,12 +130,4 @@ internal sealed class TelnyxRecordings(IOptions<MainAppOptions> options, IHttpCl
     }
 
     private string ApiKey() => options.Value.TelnyxApiKey ?? throw new InvalidOperationException("TELNYX_API_KEY is not set.");
-}
-
-/// <summary>A recording's media as its provider answered it, or why not: <paramref name="NotFound"/> (404) or refused (502).</summary>
-internal sealed record MediaFetch(HttpResponseMessage? Media, bool NotFound, string? Problem)
-{
-    public static MediaFetch Missing(string problem) => new(null, true, problem);
-
-    public static MediaFetch Refused(string problem) => new(null, false, problem);
 }

@@ -36,16 +36,7 @@ internal sealed class TwilioRecordings(IOptions<MainAppOptions> options, IHttpCl
     {
         var recordingSid = recording.RecordingSid!;
         var media = await GetMediaAsync(recordingSid, format, cancellationToken);
-        if (media.IsSuccessStatusCode)
-        {
-            return new MediaFetch(media, false, null);
-        }
-
-        var status = (int)media.StatusCode;
-        media.Dispose();
-        return status == StatusCodes.Status404NotFound
-            ? MediaFetch.Missing($"Twilio answered HTTP {status}")
-            : MediaFetch.Refused($"Twilio answered HTTP {status}");
+        return MediaFetch.FromAnswer(media, "Twilio");
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ internal static partial class VonageRecording
     {
         if (value.Length > MaxCallbackFieldLength || !Uri.TryCreate(value, UriKind.Absolute, out var url) ||
             url.UserInfo.Length != 0 || url.Query.Length != 0 || url.Fragment.Length != 0 ||
-            !TelnyxRecordings.IsAllowed(url, origins))
+            !RecordingOrigins.IsAllowed(url, origins))
         {
             return null;
         }
@@ -69,7 +69,7 @@ internal static partial class VonageRecording
             return null;
         }
 
-        var origin = origins.First(origin => TelnyxRecordings.IsAllowed(url, [origin]));
+        var origin = origins.First(origin => RecordingOrigins.IsAllowed(url, [origin]));
         return new Uri(string.Create(CultureInfo.InvariantCulture, $"{origin.GetLeftPart(UriPartial.Authority)}/{path.Groups["version"].Value}/files/{path.Groups["id"].Value.ToLowerInvariant()}"));
     }
 

@@ -67,17 +67,7 @@ internal sealed class VonageRecordings : IProviderRecordings, IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, allowed);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token().Create());
         var media = await _httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (media.IsSuccessStatusCode)
-        {
-            return new MediaFetch(media, false, null);
-        }
-
-        // Vonage's error body is never passed on: only its status.
-        var status = (int)media.StatusCode;
-        media.Dispose();
-        return status == StatusCodes.Status404NotFound
-            ? MediaFetch.Missing($"Vonage answered HTTP {status}")
-            : MediaFetch.Refused($"Vonage answered HTTP {status}");
+        return MediaFetch.FromAnswer(media, "Vonage");
     }
 
     /// <summary>Nothing to ask Vonage: the recording is forgotten here only, and the answer says so.</summary>
