@@ -208,32 +208,24 @@ public sealed class PlivoCallRecordingTests
     public async Task Migration0011_KeepsEveryEarlierRecording_AndAllowsPlivosOnly(string backend)
     {
         await using var system = await SystemHarness.StartAsync(backend);
-        async Task<int> ExecuteAsync(string sql)
-        {
-            await using var connection = await system.Database.OpenAsync(system.Token);
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return await command.ExecuteNonQueryAsync(system.Token);
-        }
-
         const string Insert = "INSERT INTO call_recordings (call_sid, agent_id, recording_sid, status, duration_seconds, channels, requested_at, updated_at, provider) VALUES ";
-        await ExecuteAsync(Insert + "('CA01', 'bakery', 'RE01', 'completed', 42, 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'twilio'), ('v3:x', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'telnyx')");
+        await system.ExecuteSqlAsync(Insert + "('CA01', 'bakery', 'RE01', 'completed', 42, 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'twilio'), ('v3:x', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'telnyx')");
         // Applied again, as on a database that had only 0010: the rows stay as they were (0012 after it, as then).
-        await ExecuteAsync("DROP INDEX IF EXISTS call_recordings_conversation");
+        await system.ExecuteSqlAsync("DROP INDEX IF EXISTS call_recordings_conversation");
         if (backend == "postgres")
         {
-            await ExecuteAsync("ALTER TABLE call_recordings DROP COLUMN conversation_id, DROP COLUMN media_url");
+            await system.ExecuteSqlAsync("ALTER TABLE call_recordings DROP COLUMN conversation_id, DROP COLUMN media_url");
         }
 
-        await ExecuteAsync("DELETE FROM schema_migrations WHERE name LIKE '0011%' OR name LIKE '0012%'");
+        await system.ExecuteSqlAsync("DELETE FROM schema_migrations WHERE name LIKE '0011%' OR name LIKE '0012%'");
         await system.Database.MigrateAsync(system.Token);
 
         var kept = await system.Recordings.ForCallsAsync(["CA01", "v3:x"], system.Token);
         Assert.Equal(
             [new CallRecording("CA01", "bakery", "RE01", "completed", 42, 2, PhoneProvider.Twilio), new CallRecording("v3:x", "bakery", null, "requested", null, null, PhoneProvider.Telnyx)],
             kept.Values.OrderBy(r => r.CallSid, StringComparer.Ordinal));
-        Assert.Equal(1, await ExecuteAsync(Insert + "('c2c128e2-1c8c-11e4-9bff-1db8a9db0432', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'plivo')"));
-        await Assert.ThrowsAnyAsync<DbException>(() => ExecuteAsync(Insert + "('other', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'skype')"));
+        Assert.Equal(1, await system.ExecuteSqlAsync(Insert + "('c2c128e2-1c8c-11e4-9bff-1db8a9db0432', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'plivo')"));
+        await Assert.ThrowsAnyAsync<DbException>(() => system.ExecuteSqlAsync(Insert + "('other', 'bakery', NULL, 'requested', NULL, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'skype')"));
     }
 
     [Fact]

@@ -295,12 +295,12 @@ public sealed class SystemHarness : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="sql"/> on the main app's database, as an operator (or an outage) would under the running app.</summary>
-    public async Task ExecuteSqlAsync(string sql)
+    public async Task<int> ExecuteSqlAsync(string sql)
     {
         await using var connection = await Database.OpenAsync(Token);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(Token);
+        return await command.ExecuteNonQueryAsync(Token);
     }
 
     /// <summary>Twilio's voice webhook for an incoming call to <paramref name="to"/>.</summary>
