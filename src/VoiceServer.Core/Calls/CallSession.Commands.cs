@@ -15,8 +15,9 @@ public sealed partial class CallSession
     // The hang-up or transfer an operator asked for, while the provider's API carries it out.
     private CallControlRequest? _operatorCommand;
 
-    // An operator's message accepted while the model session was being replaced: the session that takes over says it,
-    // once, after whatever it has to say first. One may wait, as one response may wait for the current one.
+    // An operator's message (its instructions) accepted while the model session was being replaced, or still waiting
+    // behind the old session's response when it went: the session that takes over says it, once, after whatever it
+    // has to say first. One may wait, as one response may wait for the current one.
     private string? _sayDue;
 
     // After set-up: a ready call whose configuration names its CallSid becomes addressable by operators.
@@ -122,7 +123,7 @@ public sealed partial class CallSession
             }
 
             // During a replacement, the old session's queue is dropped at the switch; the message waiting is what counts.
-            if (_sayDue is not null || (_audioFlowing && _responses.IsQueued))
+            if (_sayDue is not null || (_audioFlowing ? _responses.IsQueued : _responses.HoldsOperatorMessage))
             {
                 // One response may wait for the current one; folding the message into another would lose it.
                 return new CallCommandResult(CallCommandOutcome.Conflict, "the agent already has a response waiting; try again in a moment");
@@ -132,7 +133,7 @@ public sealed partial class CallSession
             {
                 // The model session is being replaced. Refused, the operator would have to guess when to retry: the
                 // session that takes over says it instead.
-                _sayDue = text;
+                _sayDue = OperatorMessage(text);
                 Log.OperatorCommand(_logger, CallCommandActions.Say);
                 return new CallCommandResult(CallCommandOutcome.Accepted, "the agent will say it once its connection to the model is back");
             }
@@ -154,7 +155,7 @@ public sealed partial class CallSession
     /// </summary>
     private void SayIfDue()
     {
-        if (_sayDue is not { } text)
+        if (_sayDue is not { } instructions)
         {
             return;
         }
@@ -166,7 +167,19 @@ public sealed partial class CallSession
             return;
         }
 
-        RequestResponse(OperatorMessage(text), operatorMessage: true);
+        RequestResponse(instructions, operatorMessage: true);
+    }
+
+    /// <summary>
+    /// Called under _gate as a new session takes over, before the old session's requests are forgotten: an operator's
+    /// message still waiting behind the old session's response was promised (202), so the new session says it.
+    /// </summary>
+    private void CarryOverQueuedOperatorMessage()
+    {
+        if (_responses.HoldsOperatorMessage && _responses.TryDequeue(out var instructions, out _) && instructions is not null)
+        {
+            _sayDue ??= instructions;
+        }
     }
 
     private bool TryBeginOperatorCommand(CallControlRequest request, out ICallControl control, out string callSid, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out CallCommandResult? refusal)

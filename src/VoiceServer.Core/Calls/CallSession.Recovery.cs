@@ -192,6 +192,8 @@ public sealed partial class CallSession
 
             var elapsed = _time.GetElapsedTime(startedAt);
             // The old session's responses are gone with it, tool calls included; the new one has none until asked.
+            // Only an operator's message still waiting is kept: it was promised.
+            CarryOverQueuedOperatorMessage();
             _responses.Reset();
             _tools.Reset();
             // A short gap goes unremarked (the conversation simply continues); a long one deserves a word. Not while

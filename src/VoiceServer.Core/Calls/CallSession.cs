@@ -410,9 +410,10 @@ public sealed partial class CallSession : ICallerEvents, IKeypadEvents, IIdleEve
             _recycle.Stop();
             _keypad.Stop();
             CancelIdleTimer(callerActivity: false);
-            if (_sayDue is not null)
+            if (_sayDue is not null || _responses.HoldsOperatorMessage)
             {
-                // Accepted during a replacement that never finished: the operator's 202 promised it, so say it was lost.
+                // Accepted (during a replacement that never finished, or behind a response that never finished):
+                // the operator's 202 promised it, so say it was lost.
                 _sayDue = null;
                 Log.OperatorMessageNotDelivered(_logger, $"the call ended ({end.Reason.ToName()})");
             }

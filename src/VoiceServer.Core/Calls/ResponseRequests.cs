@@ -21,6 +21,9 @@ internal sealed class ResponseRequests
     /// <summary>A request waits for the active response to finish.</summary>
     public bool IsQueued { get; private set; }
 
+    /// <summary>The request waiting carries an operator's message.</summary>
+    public bool HoldsOperatorMessage => IsQueued && _queuedOperatorMessage;
+
     /// <summary>
     /// True when a response is active (<paramref name="responseActive"/>) or on its way: the request is queued,
     /// keeping the first instructions queued (<paramref name="operatorMessage"/>: they carry an operator's message).

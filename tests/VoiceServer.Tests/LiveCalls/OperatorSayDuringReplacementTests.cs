@@ -144,4 +144,54 @@ public sealed class OperatorSayDuringReplacementTests
         Assert.Empty(Responses(first));
         Assert.Equal(1, harness.Realtime.ConnectionCount);
     }
+
+    [Fact]
+    public async Task Say_WaitingBehindAResponse_TheSessionDrops_SaidOnceByTheNewSession()
+    {
+        await using var harness = await StartAsync();
+        var (caller, first) = await StartBoundCallAsync(harness);
+        await first.SendResponseCreatedAsync("resp_busy", harness.Token);
+        await first.SendAudioDeltaAsync("resp_busy", "item_busy", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(800, harness.Token);
+        using var response = await SayAsync(harness, caller.CallSid, Text);
+        Assert.Equal("the agent will say it after its current response", await DetailAsync(response));
+
+        await DropTheModelSessionAsync(harness, first);
+        // Still promised: a second message waits for it, as it would have on the old session.
+        using var second = await SayAsync(harness, caller.CallSid, "And one more thing.");
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        harness.Realtime.ReleaseUpgrades();
+        var model = await harness.Realtime.WaitForConnectionAsync(1, harness.Token);
+
+        // A short gap: no apology, so the message is the new session's first response.
+        var request = await model.WaitForEventAsync("response.create", harness.Token);
+        Assert.Contains($"\"{Text}\"", Instructions(request), StringComparison.Ordinal);
+        await model.SendAudioResponseAsync("resp_say", "item_say", AudioFixtures.Tone(200), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(800 + 1600, harness.Token);
+        await caller.SendStopAsync(harness.Token);
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "caller_stopped");
+
+        Assert.Single(Responses(model), r => Instructions(r)!.Contains(Text, StringComparison.Ordinal));
+        Assert.Empty(Responses(first));
+        Assert.DoesNotContain(harness.Server.Logs.Entries, e => e.EventName == "OperatorMessageNotDelivered");
+    }
+
+    [Fact]
+    public async Task Say_WaitingBehindAResponse_TheCallerHangsUp_LoggedAsNotSaid()
+    {
+        await using var harness = await StartAsync();
+        var (caller, first) = await StartBoundCallAsync(harness);
+        await first.SendResponseCreatedAsync("resp_busy", harness.Token);
+        await first.SendAudioDeltaAsync("resp_busy", "item_busy", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(800, harness.Token);
+        using var response = await SayAsync(harness, caller.CallSid, Text);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        await caller.SendStopAsync(harness.Token);
+
+        await harness.AssertCallEndedAsync(caller, WebSocketCloseStatus.NormalClosure, "caller_stopped");
+        var lost = Assert.Single(harness.Server.Logs.Entries, e => e.EventName == "OperatorMessageNotDelivered");
+        Assert.Contains("caller_stopped", lost.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Text, lost.Message, StringComparison.Ordinal);
+    }
 }
