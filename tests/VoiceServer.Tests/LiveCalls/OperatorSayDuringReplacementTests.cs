@@ -55,6 +55,19 @@ public sealed class OperatorSayDuringReplacementTests
         await harness.Server.WaitForLogCountAsync("ModelSessionReplacing", 1, harness.Token);
     }
 
+    /// <summary>A bound call whose agent is speaking, with an operator's message accepted to follow its response.</summary>
+    private static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartCallWithASayWaitingAsync(CallHarness harness)
+    {
+        var (caller, model) = await StartBoundCallAsync(harness);
+        await model.SendResponseCreatedAsync("resp_busy", harness.Token);
+        await model.SendAudioDeltaAsync("resp_busy", "item_busy", AudioFixtures.Tone(100), cancellationToken: harness.Token);
+        await caller.WaitForAudioBytesAsync(800, harness.Token);
+        using var response = await SayAsync(harness, caller.CallSid, Text);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("the agent will say it after its current response", await DetailAsync(response));
+        return (caller, model);
+    }
+
     private static IReadOnlyList<JsonObject> Responses(FakeRealtimeConnection model) =>
         [.. model.Received.Where(e => (string?)e["type"] == "response.create")];
 
@@ -149,12 +162,7 @@ public sealed class OperatorSayDuringReplacementTests
     public async Task Say_WaitingBehindAResponse_TheSessionDrops_SaidOnceByTheNewSession()
     {
         await using var harness = await StartAsync();
-        var (caller, first) = await StartBoundCallAsync(harness);
-        await first.SendResponseCreatedAsync("resp_busy", harness.Token);
-        await first.SendAudioDeltaAsync("resp_busy", "item_busy", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await caller.WaitForAudioBytesAsync(800, harness.Token);
-        using var response = await SayAsync(harness, caller.CallSid, Text);
-        Assert.Equal("the agent will say it after its current response", await DetailAsync(response));
+        var (caller, first) = await StartCallWithASayWaitingAsync(harness);
 
         await DropTheModelSessionAsync(harness, first);
         // Still promised: a second message waits for it, as it would have on the old session.
@@ -180,12 +188,7 @@ public sealed class OperatorSayDuringReplacementTests
     public async Task Say_WaitingBehindAResponse_TheCallerHangsUp_LoggedAsNotSaid()
     {
         await using var harness = await StartAsync();
-        var (caller, first) = await StartBoundCallAsync(harness);
-        await first.SendResponseCreatedAsync("resp_busy", harness.Token);
-        await first.SendAudioDeltaAsync("resp_busy", "item_busy", AudioFixtures.Tone(100), cancellationToken: harness.Token);
-        await caller.WaitForAudioBytesAsync(800, harness.Token);
-        using var response = await SayAsync(harness, caller.CallSid, Text);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var (caller, first) = await StartCallWithASayWaitingAsync(harness);
 
         await caller.SendStopAsync(harness.Token);
 
