@@ -23,10 +23,13 @@ internal static class CommandedCalls
             ["TWILIO_API_BASE_URL"] = twilio.BaseAddress.ToString(),
         });
 
-    /// <summary>A call with a signed configuration; <paramref name="awaitsVerdict"/>: one placed with answering-machine detection.</summary>
-    public static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(CallHarness harness, bool awaitsVerdict = false)
+    /// <summary>
+    /// A call with a signed configuration; <paramref name="awaitsVerdict"/>: one placed with answering-machine detection;
+    /// <paramref name="markMode"/>: how its caller returns marks.
+    /// </summary>
+    public static async Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(CallHarness harness, bool awaitsVerdict = false, MarkMode markMode = MarkMode.Immediate)
     {
-        var options = new FakeTwilioCallerOptions { MarkMode = MarkMode.Immediate, SignatureAuthToken = AuthToken, SignatureUrl = SignatureUrl };
+        var options = new FakeTwilioCallerOptions { MarkMode = markMode, SignatureAuthToken = AuthToken, SignatureUrl = SignatureUrl };
         var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey };
         if (awaitsVerdict)
         {

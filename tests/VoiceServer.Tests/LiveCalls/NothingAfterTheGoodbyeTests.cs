@@ -15,7 +15,6 @@ namespace VoiceServer.Tests.LiveCalls;
 /// </summary>
 public sealed class NothingAfterTheGoodbyeTests
 {
-    private const string AuthToken = "twilio-auth-token-0123456789";
     private const string Text = "Our office closes in ten minutes.";
 
     private static Task<CallHarness> StartAsync(TimeProvider time) =>
@@ -23,24 +22,15 @@ public sealed class NothingAfterTheGoodbyeTests
             settings: new Dictionary<string, string?>
             {
                 ["CONFIG_SIGNING_KEY"] = ConfigTokens.SigningKey,
-                ["TWILIO_AUTH_TOKEN"] = AuthToken,
+                ["TWILIO_AUTH_TOKEN"] = CommandedCalls.AuthToken,
                 ["PUBLIC_BASE_URL"] = "wss://voice.example.com",
                 ["MAX_CALL_DURATION"] = "60",
             },
             timeProvider: time);
 
     /// <summary>A call whose configuration is signed for its CallSid, so it takes operators' commands.</summary>
-    private static Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(CallHarness harness)
-    {
-        var options = new FakeTwilioCallerOptions
-        {
-            MarkMode = MarkMode.Manual,
-            SignatureAuthToken = AuthToken,
-            SignatureUrl = "wss://voice.example.com/api/twilio/media-stream",
-        };
-        var claims = new JsonObject { ["agentId"] = CallHarness.AgentId, ["openAIKey"] = CallHarness.CallKey };
-        return harness.StartCallAsync(new Dictionary<string, string> { ["config"] = ConfigTokens.SignedAndEncrypted(claims, callSid: options.CallSid) }, options);
-    }
+    private static Task<(FakeTwilioCaller Caller, FakeRealtimeConnection Model)> StartBoundCallAsync(CallHarness harness) =>
+        CommandedCalls.StartBoundCallAsync(harness, markMode: MarkMode.Manual);
 
     private static Task<HttpResponseMessage> SayAsync(CallHarness harness, string callSid, string text) =>
         SignedCommands.PostAsync(harness.Server, callSid, SignedCommands.Command(callSid, "say", text: text).ToJsonString(), harness.Token);
